@@ -1,0 +1,1 @@
+process.stdout.write('marginalia: not yet\n');
