@@ -72,8 +72,8 @@ export interface Sidecar {
   readonly uri: string;
   readonly people: readonly Person[];
   readonly references: readonly Reference[];
-  /** Bibliography files named in the sidecar, resolved against it. */
-  readonly bibliographies: readonly string[];
+  /** Bibliography files named in the sidecar, resolved against it, with where each is named. */
+  readonly bibliographies: readonly { readonly uri: string; readonly span: Span }[];
   readonly diagnostics: readonly Diagnostic[];
   /** False when the file did not parse: the caller may keep serving an older good version. */
   readonly valid: boolean;

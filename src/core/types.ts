@@ -77,6 +77,7 @@ export interface Diagnostic {
   readonly message: string;
   readonly uri: string;
   readonly span: Span;
+  readonly range: Range;
 }
 
 export interface Heading {
@@ -132,8 +133,10 @@ export interface Citation {
 }
 
 export interface Mention {
-  /** The person's key, or null when the name is ambiguous. */
+  /** The person's key, or null when the name is ambiguous or the key unknown. */
   readonly person: string | null;
+  /** For explicit mentions, the key as written, known or not. */
+  readonly writtenKey: string | null;
   /** The text as shown: the matched name, or the shown text of `[[key|shown]]`. */
   readonly text: string;
   readonly explicit: boolean;

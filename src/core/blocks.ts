@@ -1,0 +1,401 @@
+import type { Span } from './types';
+
+/**
+ * The block structure the index needs, read line by line as Pandoc's Markdown
+ * reader would: block quotes, list items and note definitions are containers;
+ * paragraphs and headings carry inline text; code and raw HTML carry none.
+ */
+
+/** A paragraph or heading, as the content spans of its lines with container markers removed. */
+export interface InlineBlock {
+  readonly kind: 'paragraph' | 'heading';
+  level: number;
+  readonly segments: Span[];
+  /** For headings: the whole heading, markers and underline included. */
+  span: Span;
+  /** The innermost block quote that holds it, or -1. */
+  readonly quote: number;
+  /** The note definition that holds it, or -1. */
+  readonly note: number;
+}
+
+export interface BlockQuoteBlock {
+  /** From the first `>` to the end of its last line. */
+  readonly start: number;
+  end: number;
+  /** Each line's content after this quote's marker. */
+  readonly lines: Span[];
+  readonly parent: number;
+}
+
+export interface NoteDefinitionBlock {
+  readonly label: string;
+  /** `[^label]` at the start of the definition. */
+  readonly labelSpan: Span;
+  readonly start: number;
+  end: number;
+  /** Each line's content, continuation indentation removed; the first starts after `]:`. */
+  readonly lines: Span[];
+}
+
+export interface BlockScan {
+  readonly blocks: InlineBlock[];
+  readonly quotes: BlockQuoteBlock[];
+  readonly notes: NoteDefinitionBlock[];
+}
+
+type Container =
+  | { readonly kind: 'quote'; readonly index: number }
+  | { readonly kind: 'item'; readonly indent: number }
+  | { readonly kind: 'note'; readonly index: number; readonly indent: number };
+
+interface OpenParagraph {
+  readonly block: InlineBlock;
+  readonly depth: number;
+}
+
+interface OpenFence {
+  readonly char: number;
+  readonly length: number;
+  readonly depth: number;
+}
+
+const TAB = 9;
+const SPACE = 32;
+
+/** Columns of indentation at `p`, with tab stops of 4, and the offset where it ends. */
+function measureIndent(text: string, p: number, end: number): { cols: number; at: number } {
+  let cols = 0;
+  let i = p;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === SPACE) cols++;
+    else if (c === TAB) cols += 4 - (cols % 4);
+    else break;
+    i++;
+  }
+  return { cols, at: i };
+}
+
+/** Advances past `cols` columns of indentation (a tab that overshoots is consumed whole). */
+function skipCols(text: string, p: number, end: number, cols: number): number {
+  let seen = 0;
+  let i = p;
+  while (i < end && seen < cols) {
+    const c = text.charCodeAt(i);
+    if (c === SPACE) seen++;
+    else if (c === TAB) seen += 4 - (seen % 4);
+    else break;
+    i++;
+  }
+  return i;
+}
+
+function isBlank(text: string, p: number, end: number): boolean {
+  for (let i = p; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== SPACE && c !== TAB) return false;
+  }
+  return true;
+}
+
+/** A list marker at `q`: its width including the following spaces, or 0. */
+function listMarkerWidth(text: string, q: number, end: number): number {
+  const c = text.charCodeAt(q);
+  let after = -1;
+  if (c === 42 || c === 43 || c === 45) {
+    after = q + 1; // * + -
+  } else {
+    const m = /^(?:\(@[\w-]*\)|@[\w-]*[.)]|\(?(?:\d{1,9}|#|[a-zA-Z]|[ivxlcdm]+|[IVXLCDM]+)[.)])/.exec(text.slice(q, Math.min(end, q + 24)));
+    if (!m) return 0;
+    const marker = m[0];
+    // `(1` needs its `)`; Pandoc wants two spaces after a capital letter and a period, so "B. Russell" stays text.
+    if (marker.startsWith('(') && !marker.endsWith(')')) return 0;
+    after = q + marker.length;
+    if (/^[A-Z]\.$/.test(marker) && !(text.charCodeAt(after) === SPACE && (text.charCodeAt(after + 1) === SPACE || text.charCodeAt(after + 1) === TAB)) && after < end) return 0;
+  }
+  if (after < end && text.charCodeAt(after) !== SPACE && text.charCodeAt(after) !== TAB) return 0;
+  if (after >= end) return after - q + 1;
+  const { cols, at } = measureIndent(text, after, end);
+  // Five or more spaces make an indented code block inside the item: its content starts one space in.
+  if (cols >= 5 || at >= end) return after - q + 1;
+  return at - q;
+}
+
+const noteDefinitionPattern = /^\[\^([^\]\s]+)\]:/;
+
+function isThematicBreak(line: string): boolean {
+  return /^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/.test(line);
+}
+
+export function scanBlocks(text: string, bodyStart: number): BlockScan {
+  const blocks: InlineBlock[] = [];
+  const quotes: BlockQuoteBlock[] = [];
+  const notes: NoteDefinitionBlock[] = [];
+  const stack: Container[] = [];
+  const contentStarts: number[] = [];
+  let para: OpenParagraph | null = null;
+  let fence: OpenFence | null = null;
+  let indentedCodeDepth = -1;
+  let inComment = false;
+
+  const innermost = (kind: 'quote' | 'note'): number => {
+    for (let k = stack.length - 1; k >= 0; k--) {
+      const c = stack[k];
+      if (c.kind === kind) return c.index;
+    }
+    return -1;
+  };
+  const closeParagraph = (): void => {
+    para = null;
+  };
+  const closeContainersFrom = (depth: number): void => {
+    if (para && para.depth > depth) closeParagraph();
+    if (fence && fence.depth > depth) fence = null;
+    if (indentedCodeDepth > depth) indentedCodeDepth = -1;
+    stack.length = Math.min(stack.length, depth);
+  };
+
+  let lineStart = bodyStart;
+  const length = text.length;
+  while (lineStart < length) {
+    let lineEnd = text.indexOf('\n', lineStart);
+    let next: number;
+    if (lineEnd < 0) {
+      lineEnd = length;
+      next = length;
+    } else {
+      next = lineEnd + 1;
+    }
+    if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    // A lone CR ends a line too; split such a line at its first CR.
+    const cr = text.indexOf('\r', lineStart);
+    if (cr >= 0 && cr < lineEnd) {
+      lineEnd = cr;
+      next = text.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+    }
+
+    let p = lineStart;
+    let matched = 0;
+    for (; matched < stack.length; matched++) {
+      const c = stack[matched];
+      if (c.kind === 'quote') {
+        const { cols, at } = measureIndent(text, p, lineEnd);
+        if (cols > 3 || text.charCodeAt(at) !== 62) break;
+        p = at + 1;
+        if (text.charCodeAt(p) === SPACE || text.charCodeAt(p) === TAB) p++;
+      } else {
+        if (isBlank(text, p, lineEnd)) {
+          contentStarts[matched] = lineEnd;
+          continue;
+        }
+        const { cols } = measureIndent(text, p, lineEnd);
+        if (cols < c.indent) break;
+        p = skipCols(text, p, lineEnd, c.indent);
+      }
+      contentStarts[matched] = p;
+    }
+
+    const blank = isBlank(text, p, lineEnd);
+
+    if (inComment) {
+      if (text.slice(lineStart, lineEnd).includes('-->')) inComment = false;
+      lineStart = next;
+      continue;
+    }
+
+    if (fence) {
+      if (matched >= fence.depth) {
+        const { cols, at } = measureIndent(text, p, lineEnd);
+        let run = 0;
+        while (text.charCodeAt(at + run) === fence.char) run++;
+        if (cols <= 3 && run >= fence.length && isBlank(text, at + run, lineEnd)) fence = null;
+        recordContainerLines(matched, lineEnd);
+        lineStart = next;
+        continue;
+      }
+      fence = null;
+    }
+
+    if (matched < stack.length) {
+      // A lazy continuation line: Pandoc keeps it in the open paragraph of the quote or item.
+      if (!blank && para && !startsNewBlock(text, p, lineEnd)) {
+        const { at } = measureIndent(text, p, lineEnd);
+        para.block.segments.push({ start: at, end: lineEnd });
+        for (let k = 0; k < stack.length; k++) {
+          if (k >= matched) contentStarts[k] = at;
+        }
+        recordContainerLines(stack.length, lineEnd);
+        lineStart = next;
+        continue;
+      }
+      closeContainersFrom(matched);
+    }
+
+    // New containers.
+    while (!blank) {
+      const { cols, at: q } = measureIndent(text, p, lineEnd);
+      if (cols > 3) break;
+      const c = text.charCodeAt(q);
+      if (para) break; // Pandoc needs a blank line before a quote, a list or a note definition.
+      if (c === 62) {
+        quotes.push({ start: q, end: lineEnd, lines: [], parent: innermost('quote') });
+        stack.push({ kind: 'quote', index: quotes.length - 1 });
+        p = q + 1;
+        if (text.charCodeAt(p) === SPACE || text.charCodeAt(p) === TAB) p++;
+        contentStarts[stack.length - 1] = p;
+        if (indentedCodeDepth >= 0) indentedCodeDepth = -1;
+        continue;
+      }
+      if (c === 91 && text.charCodeAt(q + 1) === 94) {
+        const m = noteDefinitionPattern.exec(text.slice(q, Math.min(lineEnd, q + 200)));
+        if (m) {
+          const labelEnd = q + m[0].length - 1;
+          notes.push({ label: m[1], labelSpan: { start: q, end: labelEnd }, start: q, end: lineEnd, lines: [] });
+          stack.push({ kind: 'note', index: notes.length - 1, indent: 4 });
+          p = measureIndent(text, labelEnd + 1, lineEnd).at;
+          contentStarts[stack.length - 1] = p;
+          indentedCodeDepth = -1;
+          continue;
+        }
+      }
+      const width = listMarkerWidth(text, q, lineEnd);
+      if (width > 0 && !isThematicBreak(text.slice(p, lineEnd))) {
+        stack.push({ kind: 'item', indent: cols + width });
+        p = Math.min(lineEnd, q + width);
+        contentStarts[stack.length - 1] = p;
+        indentedCodeDepth = -1;
+        continue;
+      }
+      break;
+    }
+
+    const depth = stack.length;
+    recordContainerLines(depth, lineEnd);
+
+    if (blank) {
+      closeParagraph();
+      lineStart = next;
+      continue;
+    }
+
+    const { cols, at: q } = measureIndent(text, p, lineEnd);
+    if (indentedCodeDepth === depth && cols >= 4) {
+      lineStart = next;
+      continue;
+    }
+    indentedCodeDepth = -1;
+    if (cols >= 4 && !para) {
+      indentedCodeDepth = depth;
+      lineStart = next;
+      continue;
+    }
+    const c = text.charCodeAt(q);
+    if (cols <= 3 && (c === 96 || c === 126)) {
+      let run = 0;
+      while (text.charCodeAt(q + run) === c) run++;
+      if (run >= 3 && !(c === 96 && text.slice(q + run, lineEnd).includes('`'))) {
+        closeParagraph();
+        fence = { char: c, length: run, depth };
+        lineStart = next;
+        continue;
+      }
+    }
+    // Pandoc reads an ATX heading only at the margin and only after a blank line.
+    if (!para && c === 35 && q === p) {
+      const heading = atxHeading(text, q, lineEnd);
+      if (heading) {
+        blocks.push({ kind: 'heading', level: heading.level, segments: [heading.content], span: { start: q, end: lineEnd }, quote: innermost('quote'), note: innermost('note') });
+        lineStart = next;
+        continue;
+      }
+    }
+    if (para && para.block.kind === 'paragraph' && para.block.segments.length === 1 && cols <= 3 && (c === 61 || c === 45)) {
+      const line = text.slice(q, lineEnd).trimEnd();
+      if (/^(?:=+|-+)$/.test(line)) {
+        const block = para.block;
+        block.level = c === 61 ? 1 : 2;
+        (block as { kind: string }).kind = 'heading';
+        block.span = { start: block.segments[0].start, end: lineEnd };
+        closeParagraph();
+        lineStart = next;
+        continue;
+      }
+    }
+    if (c === 58 && text.startsWith(':::', q)) {
+      closeParagraph(); // fenced div markers carry no text
+      lineStart = next;
+      continue;
+    }
+    if (!para && isThematicBreak(text.slice(p, lineEnd))) {
+      lineStart = next;
+      continue;
+    }
+    if (!para && c === 60 && text.startsWith('<!--', q)) {
+      inComment = !text.slice(q + 4, lineEnd).includes('-->');
+      lineStart = next;
+      continue;
+    }
+    if (!para) {
+      const block: InlineBlock = { kind: 'paragraph', level: 0, segments: [], span: { start: q, end: lineEnd }, quote: innermost('quote'), note: innermost('note') };
+      blocks.push(block);
+      para = { block, depth };
+    }
+    para.block.segments.push({ start: q, end: lineEnd });
+    lineStart = next;
+  }
+
+  for (const block of blocks) {
+    if (block.kind === 'paragraph' && block.segments.length > 0) {
+      block.span = { start: block.segments[0].start, end: block.segments[block.segments.length - 1].end };
+    }
+  }
+  return { blocks, quotes, notes };
+
+  function recordContainerLines(depth: number, lineEnd: number): void {
+    for (let k = 0; k < depth && k < stack.length; k++) {
+      const c = stack[k];
+      if (c.kind === 'item') continue;
+      const target = c.kind === 'quote' ? quotes[c.index] : notes[c.index];
+      const from = Math.min(contentStarts[k] ?? lineEnd, lineEnd);
+      target.lines.push({ start: from, end: lineEnd });
+      target.end = lineEnd;
+    }
+  }
+}
+
+/** Would this line open a block of its own rather than continue a paragraph lazily? */
+function startsNewBlock(text: string, p: number, lineEnd: number): boolean {
+  const { cols, at } = measureIndent(text, p, lineEnd);
+  if (cols > 3) return false;
+  const c = text.charCodeAt(at);
+  if (c === 96 || c === 126) return text.startsWith(c === 96 ? '```' : '~~~', at);
+  return false;
+}
+
+function atxHeading(text: string, q: number, lineEnd: number): { level: number; content: Span } | null {
+  let level = 0;
+  while (text.charCodeAt(q + level) === 35) level++;
+  if (level > 6) return null;
+  const after = q + level;
+  if (after < lineEnd && text.charCodeAt(after) !== SPACE && text.charCodeAt(after) !== TAB) return null;
+  let start = measureIndent(text, after, lineEnd).at;
+  let end = lineEnd;
+  while (end > start && (text.charCodeAt(end - 1) === SPACE || text.charCodeAt(end - 1) === TAB)) end--;
+  // Pandoc's heading attributes `{#id .class}` are not part of the text.
+  if (text.charCodeAt(end - 1) === 125) {
+    const open = text.lastIndexOf('{', end);
+    if (open >= start && /^\{[^{}]*\}$/.test(text.slice(open, end))) {
+      end = open;
+      while (end > start && (text.charCodeAt(end - 1) === SPACE || text.charCodeAt(end - 1) === TAB)) end--;
+    }
+  }
+  let closing = end;
+  while (closing > start && text.charCodeAt(closing - 1) === 35) closing--;
+  if (closing < end && (closing === start || text.charCodeAt(closing - 1) === SPACE || text.charCodeAt(closing - 1) === TAB)) {
+    end = closing;
+    while (end > start && (text.charCodeAt(end - 1) === SPACE || text.charCodeAt(end - 1) === TAB)) end--;
+  }
+  if (end < start) start = end;
+  return { level, content: { start, end } };
+}

@@ -1,0 +1,16 @@
+import type { LineMap } from './lineMap';
+import { defaultSeverity, type Diagnostic, type DiagnosticCode, type Span } from './types';
+
+/** Builds diagnostics for one file, with their ranges. */
+export class DiagnosticBuilder {
+  readonly list: Diagnostic[] = [];
+
+  constructor(
+    readonly uri: string,
+    private readonly lines: LineMap,
+  ) {}
+
+  add(code: DiagnosticCode, message: string, span: Span): void {
+    this.list.push({ severity: defaultSeverity[code], code, message, uri: this.uri, span, range: this.lines.rangeOf(span) });
+  }
+}

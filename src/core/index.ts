@@ -1,0 +1,14 @@
+export * from './types';
+export * from './model';
+export { LineMap } from './lineMap';
+export { scanFrontMatter, pathList } from './frontMatter';
+export { buildIndex, type AnnotationIndex, type IndexOptions, type TextSource } from './annotationIndex';
+export { findAt, mentionsOf, citationsOf, type Found } from './lookup';
+export { indexToJson, type IndexJson } from './json';
+export { parseSidecar } from './sidecar';
+export { parseCslJson, mergeRegistry, emptyRegistry, type Bibliography } from './registry';
+export { loadTextContext, ParseCache, type FileReader, type TextContext } from './workspace';
+export { ReferenceSearch, PeopleSearch } from './search';
+export { referenceText, authorYear, authorsShort, lifeDates, nameText, yearOf } from './format';
+export { parseLocator } from './locator';
+export { resolvePath, stemOf, siblingUri, basename } from './paths';

@@ -1,0 +1,755 @@
+import { codePointAt, codePointBefore, isAlphaNum, isAsciiPunctuation, isWordChar } from './chars';
+import { parseLocator } from './locator';
+import type { NameMatcher } from './names';
+import type { CitationItem, Span } from './types';
+
+/**
+ * The inline reader. It works on one block's text with container markers
+ * removed (`src`), and reports what it finds in offsets of the original text
+ * through `toOriginal`.
+ */
+
+export interface FoundCitation {
+  readonly span: Span;
+  readonly inText: boolean;
+  readonly items: CitationItem[];
+}
+
+export interface FoundMention {
+  readonly keys: readonly string[] | null;
+  /** For explicit mentions: the key written. */
+  readonly key: string | null;
+  readonly text: string;
+  readonly explicit: boolean;
+  readonly span: Span;
+  readonly keySpan: Span | null;
+}
+
+export interface FoundQuote {
+  readonly span: Span;
+  readonly text: string;
+  /** Citations (as indices into the sink's list) inside or directly after it. */
+  readonly citations: number[];
+}
+
+export interface InlineSink {
+  readonly citations: FoundCitation[];
+  readonly mentions: FoundMention[];
+  readonly quotes: FoundQuote[];
+  readonly noteRefs: { label: string; span: Span; labelSpan: Span }[];
+  readonly inlineNotes: { span: Span; text: string }[];
+}
+
+export interface BlockSource {
+  readonly src: string;
+  readonly toOriginal: (i: number) => number;
+}
+
+/** Joins a block's line segments into one string, with a map back to the text. */
+export function blockSource(text: string, segments: readonly Span[]): BlockSource {
+  const first = segments[0];
+  const last = segments[segments.length - 1];
+  let contiguous = true;
+  for (let k = 1; k < segments.length && contiguous; k++) {
+    contiguous = segments[k].start === segments[k - 1].end + 1 && text.charCodeAt(segments[k - 1].end) === 10;
+  }
+  if (contiguous) {
+    const base = first.start;
+    return { src: text.slice(first.start, last.end), toOriginal: (i) => base + i };
+  }
+  const srcStarts: number[] = [];
+  const parts: string[] = [];
+  let length = 0;
+  for (const seg of segments) {
+    srcStarts.push(length);
+    parts.push(text.slice(seg.start, seg.end));
+    length += seg.end - seg.start + 1;
+  }
+  return {
+    src: parts.join('\n'),
+    toOriginal: (i) => {
+      let lo = 0;
+      let hi = srcStarts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (srcStarts[mid] <= i) lo = mid;
+        else hi = mid - 1;
+      }
+      const seg = segments[lo];
+      return Math.min(seg.start + (i - srcStarts[lo]), seg.end);
+    },
+  };
+}
+
+/** Character codes the inline reader branches on. */
+const Ch = {
+  Tab: 9,
+  Newline: 10,
+  Space: 32,
+  Quote: 34,
+  Dollar: 36,
+  Apostrophe: 39,
+  LParen: 40,
+  RParen: 41,
+  Star: 42,
+  Minus: 45,
+  Dot: 46,
+  Colon: 58,
+  Semicolon: 59,
+  Lt: 60,
+  Gt: 62,
+  At: 64,
+  LBracket: 91,
+  Backslash: 92,
+  RBracket: 93,
+  Caret: 94,
+  Underscore: 95,
+  Backtick: 96,
+  LBrace: 123,
+  RBrace: 125,
+  Nbsp: 0xa0,
+  LeftGuillemet: 0xab,
+  RightGuillemet: 0xbb,
+  LeftSingle: 0x2018,
+  RightSingle: 0x2019,
+  LeftDouble: 0x201c,
+  RightDouble: 0x201d,
+  LowDouble: 0x201e,
+} as const;
+
+const citeKeyPunctuation = new Set(':.#$%&-+?<>~/'.split('').map((c) => c.charCodeAt(0)));
+
+function isSpace(c: number): boolean {
+  return c === Ch.Space || c === Ch.Tab || c === Ch.Newline || c === Ch.Nbsp;
+}
+
+function isKeyChar(c: number): boolean {
+  return c === Ch.Underscore || isAlphaNum(c);
+}
+
+interface OpenQuote {
+  readonly mark: number;
+  readonly at: number;
+}
+
+/** Pandoc's attribute syntax: `{#id .class key=value}`. */
+const attributesPattern = /^\{\s*(?:(?:#[\w:.-]+|\.[\w-]+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s}]+)|-)\s*)*\}/;
+
+export class InlineScanner {
+  private src = '';
+  private toOriginal: (i: number) => number = (i) => i;
+  /** Matching `]` for each `[`, and the ends of code spans, computed per block on first need. */
+  private bracketMatch: Map<number, number> | null = null;
+  private codeSpanEnd: Map<number, number> | null = null;
+  /** Citation keys inside bracketed citations: `@` position to key end, so they are not read again in text. */
+  private readonly keySkips = new Map<number, number>();
+  private quoteStack: OpenQuote[] = [];
+  private blockQuotesFrom = 0;
+  private blockCitationsFrom = 0;
+  /** The block's citations and quotes in `src` offsets, parallel to the sink's entries from this block. */
+  private citationSrcSpans: Span[] = [];
+  private quoteSrcSpans: Span[] = [];
+
+  constructor(
+    private readonly sink: InlineSink,
+    private readonly names: NameMatcher,
+    private readonly personName: (key: string) => string | undefined,
+  ) {}
+
+  scanBlock(source: BlockSource): void {
+    this.src = source.src;
+    this.toOriginal = source.toOriginal;
+    this.bracketMatch = null;
+    this.codeSpanEnd = null;
+    this.keySkips.clear();
+    this.quoteStack = [];
+    this.blockQuotesFrom = this.sink.quotes.length;
+    this.blockCitationsFrom = this.sink.citations.length;
+    this.citationSrcSpans = [];
+    this.quoteSrcSpans = [];
+    this.scanRange(0, this.src.length);
+    this.attachFollowingCitations();
+  }
+
+  private span(start: number, end: number): Span {
+    return { start: this.toOriginal(start), end: this.toOriginal(end) };
+  }
+
+  private scanRange(from: number, to: number): void {
+    const src = this.src;
+    const names = this.names;
+    const namesEmpty = names.isEmpty;
+    let i = from;
+    while (i < to) {
+      const c = src.charCodeAt(i);
+      if (c < 128 && !specialAscii[c]) {
+        if (!namesEmpty && wordStartAscii[c] && names.mayStartWith(c)) {
+          i = this.word(i, to);
+        } else if (wordStartAscii[c] && (c === 104 || c === 102 || c === 109 || c === 119)) {
+          i = this.word(i, to);
+        } else {
+          i++;
+        }
+        continue;
+      }
+      switch (c) {
+        case Ch.Backslash:
+          i += isAsciiPunctuation(src.charCodeAt(i + 1)) ? 2 : 1;
+          break;
+        case Ch.Backtick:
+          i = this.codeSpan(i);
+          break;
+        case Ch.Lt:
+          i = this.angle(i);
+          break;
+        case Ch.Dollar:
+          i = this.math(i);
+          break;
+        case 33: // !
+          if (src.charCodeAt(i + 1) === Ch.LBracket) {
+            const next = this.link(i + 1, to);
+            i = next > 0 ? next : i + 1;
+          } else i++;
+          break;
+        case Ch.Caret:
+          i = src.charCodeAt(i + 1) === Ch.LBracket ? this.inlineNote(i, to) : i + 1;
+          break;
+        case Ch.LBracket:
+          i = this.bracket(i, to);
+          break;
+        case Ch.At:
+          i = this.inTextCitation(i, to);
+          break;
+        case Ch.Quote:
+        case Ch.LeftDouble:
+        case Ch.RightDouble:
+        case Ch.LowDouble:
+        case Ch.LeftSingle:
+        case Ch.RightSingle:
+        case Ch.LeftGuillemet:
+        case Ch.RightGuillemet:
+          this.quoteMark(i, c);
+          i++;
+          break;
+        default:
+          i = c >= 128 && !namesEmpty ? this.word(i, to) : i + 1;
+      }
+    }
+  }
+
+  /** A word: a name from the registry, a bare URL (skipped), or plain text. */
+  private word(i: number, to: number): number {
+    const src = this.src;
+    const cp = codePointAt(src, i);
+    const width = cp > 0xffff ? 2 : 1;
+    if (!isWordChar(cp) || isWordChar(codePointBefore(src, i))) return i + width;
+    let end = i + width;
+    while (end < to) {
+      const next = codePointAt(src, end);
+      if (!isWordChar(next)) break;
+      end += next > 0xffff ? 2 : 1;
+    }
+    const word = src.slice(i, end);
+    if ((src.charCodeAt(end) === Ch.Colon && /^(?:https?|ftp|mailto|file|doi)$/i.test(word)) || (word === 'www' && src.charCodeAt(end) === Ch.Dot)) {
+      let j = end;
+      while (j < to && !isSpace(src.charCodeAt(j)) && src.charCodeAt(j) !== Ch.Gt) j++;
+      return j;
+    }
+    const match = this.names.matchAt(src, i, word);
+    if (!match || match.end > to) return end;
+    this.sink.mentions.push({ keys: match.keys, key: null, text: src.slice(i, match.end), explicit: false, span: this.span(i, match.end), keySpan: null });
+    return match.end;
+  }
+
+  private computeCodeSpans(): Map<number, number> {
+    if (this.codeSpanEnd) return this.codeSpanEnd;
+    const src = this.src;
+    const runs: { at: number; length: number }[] = [];
+    for (let i = src.indexOf('`'); i >= 0 && i < src.length; i = src.indexOf('`', i)) {
+      if (i > 0 && src.charCodeAt(i - 1) === Ch.Backslash && !this.isEscaped(i - 1)) {
+        i++;
+        continue;
+      }
+      let length = 0;
+      while (src.charCodeAt(i + length) === Ch.Backtick) length++;
+      runs.push({ at: i, length });
+      i += length;
+    }
+    const ends = new Map<number, number>();
+    for (let r = 0; r < runs.length; r++) {
+      for (let s = r + 1; s < runs.length; s++) {
+        if (runs[s].length === runs[r].length) {
+          ends.set(runs[r].at, runs[s].at + runs[s].length);
+          r = s;
+          break;
+        }
+      }
+    }
+    this.codeSpanEnd = ends;
+    return ends;
+  }
+
+  private isEscaped(i: number): boolean {
+    let backslashes = 0;
+    while (i - 1 - backslashes >= 0 && this.src.charCodeAt(i - 1 - backslashes) === Ch.Backslash) backslashes++;
+    return backslashes % 2 === 1;
+  }
+
+  private codeSpan(i: number): number {
+    const end = this.computeCodeSpans().get(i);
+    if (end !== undefined) return end;
+    let j = i;
+    while (this.src.charCodeAt(j) === Ch.Backtick) j++;
+    return j;
+  }
+
+  /** Pairs brackets once per block, skipping escapes and code spans, so each lookup is constant time. */
+  private matchingBracket(open: number): number {
+    if (!this.bracketMatch) {
+      const src = this.src;
+      const codeEnds = this.computeCodeSpans();
+      const match = new Map<number, number>();
+      const stack: number[] = [];
+      for (let i = 0; i < src.length; i++) {
+        const c = src.charCodeAt(i);
+        if (c === Ch.Backslash) {
+          i++;
+        } else if (c === Ch.Backtick) {
+          const end = codeEnds.get(i);
+          if (end !== undefined) i = end - 1;
+        } else if (c === Ch.LBracket) {
+          stack.push(i);
+        } else if (c === Ch.RBracket && stack.length > 0) {
+          match.set(stack.pop() as number, i);
+        }
+      }
+      this.bracketMatch = match;
+    }
+    return this.bracketMatch.get(open) ?? -1;
+  }
+
+  /** `<…>`: an HTML comment, an autolink or a raw tag, none of which holds text to read. */
+  private angle(i: number): number {
+    const src = this.src;
+    if (src.startsWith('<!--', i)) {
+      const end = src.indexOf('-->', i + 4);
+      return end >= 0 ? end + 3 : i + 4;
+    }
+    const rest = src.slice(i, i + 2048);
+    const m = /^<(?:[a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>@]+|\/?[a-zA-Z][a-zA-Z0-9-]*(?:\s+[^<>]*?)?\/?)>/.exec(rest);
+    return m ? i + m[0].length : i + 1;
+  }
+
+  /** Pandoc's `$…$` and `$$…$$` math: its content is not text. */
+  private math(i: number): number {
+    const src = this.src;
+    if (src.charCodeAt(i + 1) === Ch.Dollar) {
+      const end = src.indexOf('$$', i + 2);
+      return end >= 0 ? end + 2 : i + 2;
+    }
+    if (isSpace(src.charCodeAt(i + 1)) || i + 1 >= src.length) return i + 1;
+    for (let j = i + 1; j < src.length; j++) {
+      const c = src.charCodeAt(j);
+      if (c === Ch.Backslash) {
+        j++;
+        continue;
+      }
+      if (c === Ch.Dollar) {
+        const before = src.charCodeAt(j - 1);
+        const after = src.charCodeAt(j + 1);
+        if (!isSpace(before) && !(after >= 48 && after <= 57)) return j + 1;
+      }
+      if (c === Ch.Newline && src.charCodeAt(j + 1) === Ch.Newline) break;
+    }
+    return i + 1;
+  }
+
+  /** `[text](dest "title")`, `[text][ref]` or `[text]{attrs}` at `open`: reads the text, skips the rest. Returns 0 if none. */
+  private link(open: number, to: number): number {
+    const close = this.matchingBracket(open);
+    if (close < 0 || close >= to) return 0;
+    const after = this.linkTail(close + 1);
+    if (after === 0) return 0;
+    this.scanRange(open + 1, close);
+    return after;
+  }
+
+  /** The end of a link destination, reference label or attribute block that starts at `at`, or 0. */
+  private linkTail(at: number): number {
+    const src = this.src;
+    const c = src.charCodeAt(at);
+    if (c === Ch.LParen) return this.destinationEnd(at);
+    if (c === Ch.LBracket) {
+      const close = this.matchingBracket(at);
+      return close > 0 ? close + 1 : 0;
+    }
+    if (c === Ch.LBrace) {
+      const m = attributesPattern.exec(src.slice(at, at + 1024));
+      return m ? at + m[0].length : 0;
+    }
+    return 0;
+  }
+
+  private destinationEnd(open: number): number {
+    const src = this.src;
+    let j = open + 1;
+    while (isSpace(src.charCodeAt(j))) j++;
+    if (src.charCodeAt(j) === Ch.Lt) {
+      const end = src.indexOf('>', j);
+      if (end < 0) return 0;
+      j = end + 1;
+    } else {
+      let depth = 0;
+      while (j < src.length) {
+        const c = src.charCodeAt(j);
+        if (c === Ch.Backslash) {
+          j += 2;
+          continue;
+        }
+        if (isSpace(c)) break;
+        if (c === Ch.LParen) depth++;
+        else if (c === Ch.RParen) {
+          if (depth === 0) break;
+          depth--;
+        }
+        j++;
+      }
+    }
+    while (isSpace(src.charCodeAt(j))) j++;
+    const t = src.charCodeAt(j);
+    if (t === Ch.Quote || t === Ch.Apostrophe || t === Ch.LParen) {
+      const closer = t === Ch.LParen ? Ch.RParen : t;
+      let k = j + 1;
+      while (k < src.length && src.charCodeAt(k) !== closer) k += src.charCodeAt(k) === Ch.Backslash ? 2 : 1;
+      if (k >= src.length) return 0;
+      j = k + 1;
+      while (isSpace(src.charCodeAt(j))) j++;
+    }
+    return src.charCodeAt(j) === Ch.RParen ? j + 1 : 0;
+  }
+
+  private inlineNote(i: number, to: number): number {
+    const close = this.matchingBracket(i + 1);
+    if (close < 0 || close >= to) return i + 1;
+    this.sink.inlineNotes.push({ span: this.span(i, close + 1), text: this.src.slice(i + 2, close).trim() });
+    const outerQuotes = this.quoteStack;
+    this.quoteStack = [];
+    this.scanRange(i + 2, close);
+    this.quoteStack = outerQuotes;
+    return close + 1;
+  }
+
+  private bracket(i: number, to: number): number {
+    const src = this.src;
+    const next = src.charCodeAt(i + 1);
+    if (next === Ch.LBracket) {
+      const m = /^\[\[([^[\]|\n]+)(?:\|([^[\]\n]*))?\]\]/.exec(src.slice(i, i + 512));
+      if (m) {
+        const key = m[1].trim();
+        const keyStart = i + 2 + m[1].indexOf(key);
+        const shown = m[2] !== undefined ? m[2].trim() : undefined;
+        this.sink.mentions.push({
+          keys: null,
+          key,
+          text: shown !== undefined && shown !== '' ? shown : (this.personName(key) ?? key),
+          explicit: true,
+          span: this.span(i, i + m[0].length),
+          keySpan: this.span(keyStart, keyStart + key.length),
+        });
+        return i + m[0].length;
+      }
+    }
+    if (next === Ch.Caret) {
+      const m = /^\[\^([^\]\s]+)\]/.exec(src.slice(i, i + 256));
+      if (m) {
+        this.sink.noteRefs.push({ label: m[1], span: this.span(i, i + m[0].length), labelSpan: this.span(i + 2, i + 2 + m[1].length) });
+        return i + m[0].length;
+      }
+    }
+    const close = this.matchingBracket(i);
+    if (close < 0 || close >= to) return i + 1;
+    const tail = src.charCodeAt(close + 1);
+    // Pandoc reads `[@x](url)`, `[@x][ref]` and `[@x]{.class}` as a link or span whose text holds an in-text citation.
+    if (tail === Ch.LParen || tail === Ch.LBracket || tail === Ch.LBrace) {
+      const after = this.linkTail(close + 1);
+      if (after > 0) {
+        this.scanRange(i + 1, close);
+        return after;
+      }
+      return i + 1;
+    }
+    const items = this.citeList(i + 1, close);
+    if (items) {
+      this.addCitation(i, close + 1, false, items);
+    }
+    return i + 1;
+  }
+
+  private addCitation(start: number, end: number, inText: boolean, items: CitationItem[]): void {
+    this.sink.citations.push({ span: this.span(start, end), inText, items });
+    this.citationSrcSpans.push({ start, end });
+  }
+
+  /** The key at `at` (just after `@`): Pandoc's simple identifier or `{…}`. */
+  private citeKey(at: number): { key: string; start: number; end: number } | null {
+    const src = this.src;
+    const c = src.charCodeAt(at);
+    if (c === Ch.LBrace) {
+      let depth = 0;
+      for (let j = at; j < src.length; j++) {
+        const d = src.charCodeAt(j);
+        if (isSpace(d)) return null;
+        if (d === Ch.LBrace) depth++;
+        else if (d === Ch.RBrace && --depth === 0) {
+          if (j === at + 1) return null;
+          return { key: src.slice(at + 1, j), start: at + 1, end: j + 1 };
+        }
+      }
+      return null;
+    }
+    const first = codePointAt(src, at);
+    if (!(isKeyChar(first) || first === Ch.Star)) return null;
+    let j = at + (first > 0xffff ? 2 : 1);
+    for (;;) {
+      const d = codePointAt(src, j);
+      if (isKeyChar(d)) {
+        j += d > 0xffff ? 2 : 1;
+      } else if (citeKeyPunctuation.has(d) && isKeyChar(codePointAt(src, j + 1))) {
+        j++;
+      } else if ((d === Ch.Colon || d === 47) && src.charCodeAt(j + 1) === 47) {
+        j++;
+      } else break;
+    }
+    return { key: src.slice(at, j), start: at, end: j };
+  }
+
+  /** Pandoc's `notAfterString`: an `@` right after a word, a period or closing emphasis is not a citation. */
+  private mayStartCitation(at: number): boolean {
+    const prev = codePointBefore(this.src, at);
+    if (prev < 0) return true;
+    if (isAlphaNum(prev) || prev === Ch.Dot) return false;
+    if ((prev === Ch.Star || prev === Ch.Underscore) && at >= 2 && !isSpace(this.src.charCodeAt(at - 2))) return false;
+    return true;
+  }
+
+  /** A list of citations `prefix @key suffix; …` filling `[from, to)` exactly, or null. */
+  private citeList(from: number, to: number): CitationItem[] | null {
+    const src = this.src;
+    const parts: [number, number][] = [];
+    let partStart = from;
+    for (let j = from; j < to; j++) {
+      const c = src.charCodeAt(j);
+      if (c === Ch.Backslash) j++;
+      else if (c === Ch.Backtick) {
+        const end = this.computeCodeSpans().get(j);
+        if (end !== undefined) j = end - 1;
+      } else if (c === Ch.LBracket) {
+        const close = this.matchingBracket(j);
+        if (close > 0 && close < to) j = close;
+      } else if (c === Ch.Semicolon) {
+        parts.push([partStart, j]);
+        partStart = j + 1;
+      }
+    }
+    parts.push([partStart, to]);
+    const items: CitationItem[] = [];
+    const skips: [number, number][] = [];
+    for (const [start, end] of parts) {
+      const item = this.citeItem(start, end, skips);
+      if (!item) return null;
+      items.push(item);
+    }
+    for (const [at, end] of skips) this.keySkips.set(at, end);
+    return items;
+  }
+
+  private citeItem(start: number, end: number, skips: [number, number][]): CitationItem | null {
+    const src = this.src;
+    for (let j = start; j < end; j++) {
+      const c = src.charCodeAt(j);
+      if (c === Ch.Backslash) {
+        j++;
+        continue;
+      }
+      if (c === Ch.Backtick) {
+        const codeEnd = this.computeCodeSpans().get(j);
+        if (codeEnd !== undefined) j = codeEnd - 1;
+        continue;
+      }
+      if (c !== Ch.At) continue;
+      const suppress = j > start && src.charCodeAt(j - 1) === Ch.Minus;
+      const markerStart = suppress ? j - 1 : j;
+      if (!this.mayStartCitation(markerStart)) continue;
+      const key = this.citeKey(j + 1);
+      if (!key || key.end > end) continue;
+      skips.push([j, key.end]);
+      const parsed = parseLocator(src.slice(key.end, end));
+      return {
+        key: key.key,
+        keySpan: this.span(key.start, key.start + key.key.length),
+        prefix: src.slice(start, markerStart).trim(),
+        locator: parsed.locator,
+        label: parsed.label,
+        suffix: parsed.suffix,
+        suppressAuthor: suppress,
+      };
+    }
+    return null;
+  }
+
+  private inTextCitation(at: number, to: number): number {
+    const skipTo = this.keySkips.get(at);
+    if (skipTo !== undefined) return skipTo;
+    if (!this.mayStartCitation(at)) return at + 1;
+    const key = this.citeKey(at + 1);
+    if (!key) return at + 1;
+    const src = this.src;
+    const first: CitationItem = {
+      key: key.key,
+      keySpan: this.span(key.start, key.start + key.key.length),
+      prefix: '',
+      locator: '',
+      label: '',
+      suffix: '',
+      suppressAuthor: false,
+    };
+    // Pandoc's textual citation: `@key [p. 33]` takes a locator, and `@key [@b]` joins a bracketed citation.
+    let j = key.end;
+    while (src.charCodeAt(j) === Ch.Space || src.charCodeAt(j) === Ch.Tab) j++;
+    if (src.charCodeAt(j) === Ch.Newline) {
+      j++;
+      while (src.charCodeAt(j) === Ch.Space || src.charCodeAt(j) === Ch.Tab) j++;
+    }
+    if (src.charCodeAt(j) === Ch.LBracket && src.charCodeAt(j + 1) !== Ch.Caret) {
+      const close = this.matchingBracket(j);
+      if (close > 0 && close < to) {
+        const rest = this.citeList(j + 1, close);
+        if (rest) {
+          this.addCitation(at, close + 1, true, [first, ...rest]);
+          return j + 1;
+        }
+        const tail = src.charCodeAt(close + 1);
+        if (tail !== Ch.LBracket && tail !== Ch.LParen) {
+          const located = this.bareLocator(j + 1, close);
+          if (located) {
+            this.addCitation(at, close + 1, true, [{ ...first, ...located.locator }, ...located.rest]);
+            return j + 1;
+          }
+        }
+      }
+    }
+    this.addCitation(at, key.end, true, [first]);
+    return key.end;
+  }
+
+  /** `[p. 33]` or `[p. 33; @b]` after an in-text key. */
+  private bareLocator(from: number, to: number): { locator: Pick<CitationItem, 'locator' | 'label' | 'suffix'>; rest: CitationItem[] } | null {
+    const src = this.src;
+    let semicolon = -1;
+    for (let j = from; j < to; j++) {
+      const c = src.charCodeAt(j);
+      if (c === Ch.Backslash) j++;
+      else if (c === Ch.LBracket) {
+        const close = this.matchingBracket(j);
+        if (close > 0 && close < to) j = close;
+      } else if (c === Ch.Semicolon) {
+        semicolon = j;
+        break;
+      }
+    }
+    const suffixEnd = semicolon >= 0 ? semicolon : to;
+    let rest: CitationItem[] = [];
+    if (semicolon >= 0) {
+      const list = this.citeList(semicolon + 1, to);
+      if (!list) return null;
+      rest = list;
+    }
+    const parsed = parseLocator(src.slice(from, suffixEnd));
+    return { locator: { locator: parsed.locator, label: parsed.label, suffix: parsed.suffix }, rest };
+  }
+
+  private quoteMark(i: number, mark: number): void {
+    const src = this.src;
+    const prev = codePointBefore(src, i);
+    const next = codePointAt(src, i + 1);
+    const stack = this.quoteStack;
+    const closeTo = (opener: number): boolean => {
+      for (let k = stack.length - 1; k >= 0; k--) {
+        if (stack[k].mark === opener) {
+          const open = stack[k].at;
+          stack.length = k;
+          this.sink.quotes.push({ span: this.span(open, i + 1), text: src.slice(open + 1, i), citations: [] });
+          this.quoteSrcSpans.push({ start: open, end: i + 1 });
+          return true;
+        }
+      }
+      return false;
+    };
+    const canOpen = next >= 0 && !isSpace(next);
+    switch (mark) {
+      case Ch.LeftDouble:
+        // In German quoting „…“ the left double mark closes.
+        if (stack.length > 0 && stack[stack.length - 1].mark === Ch.LowDouble && !isSpace(prev)) closeTo(Ch.LowDouble);
+        else if (canOpen) stack.push({ mark, at: i });
+        break;
+      case Ch.LowDouble:
+      case Ch.LeftGuillemet:
+        if (canOpen) stack.push({ mark, at: i });
+        break;
+      case Ch.RightDouble:
+        closeTo(Ch.LeftDouble);
+        break;
+      case Ch.RightGuillemet:
+        closeTo(Ch.LeftGuillemet);
+        break;
+      case Ch.LeftSingle:
+        if (canOpen && !isWordChar(prev)) stack.push({ mark, at: i });
+        break;
+      case Ch.RightSingle:
+        // Between two letters it is an apostrophe (Lenin’s), not a closing mark.
+        if (isWordChar(prev) && isWordChar(next)) break;
+        if (!isSpace(prev)) closeTo(Ch.LeftSingle);
+        break;
+      case Ch.Quote: {
+        const openIndex = stack.findIndex((q) => q.mark === Ch.Quote);
+        if (openIndex >= 0 && prev >= 0 && !isSpace(prev) && !isWordChar(next)) closeTo(Ch.Quote);
+        else if (openIndex < 0 && canOpen && !isWordChar(prev)) stack.push({ mark, at: i });
+        break;
+      }
+    }
+  }
+
+  /**
+   * A quote's citations: those inside it, and those that follow its closing
+   * mark before the sentence ends.
+   */
+  private attachFollowingCitations(): void {
+    const quotes = this.sink.quotes;
+    const citations = this.citationSrcSpans;
+    if (quotes.length === this.blockQuotesFrom || citations.length === 0) return;
+    for (let q = 0; q < this.quoteSrcSpans.length; q++) {
+      const quote = this.quoteSrcSpans[q];
+      const found = quotes[this.blockQuotesFrom + q].citations;
+      let boundary = quote.end;
+      for (let c = 0; c < citations.length; c++) {
+        const cite = citations[c];
+        if (cite.start >= quote.start && cite.end <= quote.end) {
+          found.push(this.blockCitationsFrom + c);
+        } else if (cite.start >= boundary && this.sameSentence(boundary, cite.start)) {
+          found.push(this.blockCitationsFrom + c);
+          boundary = cite.end;
+        }
+      }
+    }
+  }
+
+  /** No sentence end and no new quotation between two offsets of the block. */
+  private sameSentence(from: number, to: number): boolean {
+    const between = this.src.slice(from, to);
+    return between.length <= 200 && !/[.!?](?:\s|$)|[“«„"‘]/u.test(between);
+  }
+}
+
+/** ASCII characters that need more than plain-text handling. */
+const specialAscii: boolean[] = Array.from({ length: 128 }, (_, c) => '\\`<$!^[@"'.includes(String.fromCharCode(c)));
+const wordStartAscii: boolean[] = Array.from({ length: 128 }, (_, c) => /[A-Za-z0-9_]/.test(String.fromCharCode(c)));

@@ -1,0 +1,130 @@
+import { isWordChar, codePointAt, codePointBefore } from './chars';
+import type { Registry } from './model';
+
+interface NameCandidate {
+  readonly name: string;
+  /** Person keys that claim this name; more than one means ambiguous. */
+  readonly keys: readonly string[];
+}
+
+export interface NameMatch {
+  readonly end: number;
+  readonly name: string;
+  readonly keys: readonly string[];
+}
+
+/**
+ * Finds the names and aliases of a registry in running text. Candidates are
+ * grouped by their first word, so each word of the text costs one map lookup
+ * however many people the registry holds.
+ */
+export class NameMatcher {
+  private readonly byFirstWord = new Map<string, NameCandidate[]>();
+  /** First code units of all names: most words of a text start with none of them. */
+  private readonly firstUnits = new Set<number>();
+
+  constructor(names: ReadonlyMap<string, readonly string[]>, includeKey: (key: string) => boolean) {
+    for (const [name, allKeys] of names) {
+      const keys = allKeys.filter(includeKey);
+      if (keys.length === 0 || name.length === 0) continue;
+      const first = leadingWord(name);
+      if (first === '') continue;
+      let list = this.byFirstWord.get(first);
+      if (!list) {
+        list = [];
+        this.byFirstWord.set(first, list);
+      }
+      list.push({ name, keys });
+      this.firstUnits.add(name.charCodeAt(0));
+    }
+    for (const list of this.byFirstWord.values()) list.sort((a, b) => b.name.length - a.name.length);
+  }
+
+  get isEmpty(): boolean {
+    return this.byFirstWord.size === 0;
+  }
+
+  /** Could a name start with this code unit? */
+  mayStartWith(unit: number): boolean {
+    return this.firstUnits.has(unit);
+  }
+
+  /**
+   * The longest name that starts at `start`, whose first word is `word`, and
+   * that ends at a word boundary. Spaces in a name match any run of spaces,
+   * across at most one line break.
+   */
+  matchAt(src: string, start: number, word: string): NameMatch | null {
+    const list = this.byFirstWord.get(word);
+    if (!list) return null;
+    for (const candidate of list) {
+      const end = matchName(src, start, candidate.name);
+      if (end >= 0) return { end, name: candidate.name, keys: candidate.keys };
+    }
+    return null;
+  }
+}
+
+function leadingWord(name: string): string {
+  let i = 0;
+  while (i < name.length) {
+    const cp = codePointAt(name, i);
+    if (!isWordChar(cp)) break;
+    i += cp > 0xffff ? 2 : 1;
+  }
+  return name.slice(0, i);
+}
+
+function isSpaceOrTab(c: number): boolean {
+  return c === 32 || c === 9 || c === 0xa0;
+}
+
+function matchName(src: string, start: number, name: string): number {
+  let j = start;
+  let k = 0;
+  while (k < name.length) {
+    const nc = name.charCodeAt(k);
+    if (nc === 32) {
+      while (name.charCodeAt(k) === 32) k++;
+      let consumed = 0;
+      while (isSpaceOrTab(src.charCodeAt(j))) {
+        j++;
+        consumed++;
+      }
+      if (src.charCodeAt(j) === 10) {
+        j++;
+        consumed++;
+        while (isSpaceOrTab(src.charCodeAt(j))) j++;
+      }
+      if (consumed === 0) return -1;
+      continue;
+    }
+    if (src.charCodeAt(j) !== nc) return -1;
+    j++;
+    k++;
+  }
+  return isWordChar(codePointAt(src, j)) ? -1 : j;
+}
+
+/** Is `i` the start of a word: a word character with none just before it? */
+export function isWordStart(src: string, i: number): boolean {
+  return isWordChar(codePointAt(src, i)) && !isWordChar(codePointBefore(src, i));
+}
+
+const matcherCache = new WeakMap<Registry, Map<string, NameMatcher>>();
+
+/** The matcher for a registry, built once per registry and option set. */
+export function nameMatcherFor(registry: Registry, implicitMentions: boolean): NameMatcher {
+  let byOption = matcherCache.get(registry);
+  if (!byOption) {
+    byOption = new Map();
+    matcherCache.set(registry, byOption);
+  }
+  const cacheKey = implicitMentions ? 'on' : 'off';
+  let matcher = byOption.get(cacheKey);
+  if (!matcher) {
+    matcher = new NameMatcher(implicitMentions ? registry.names : new Map(), (key) => registry.people.get(key)?.implicit !== false);
+    byOption.set(cacheKey, matcher);
+  }
+  return matcher;
+}

@@ -1,0 +1,116 @@
+import { DiagnosticBuilder } from './diagnostics';
+import { LineMap } from './lineMap';
+import type { CslItem, Person, Reference, Registry } from './model';
+import { DiagnosticCode, defaultSeverity, type Diagnostic } from './types';
+
+/** What a bibliography file contributes: CSL-JSON items with the line of each id. */
+export interface Bibliography {
+  readonly uri: string;
+  readonly references: readonly Reference[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly valid: boolean;
+}
+
+const unsafeKeys = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function parseCslJson(uri: string, text: string): Bibliography {
+  const lines = new LineMap(text);
+  const diagnostics = new DiagnosticBuilder(uri, lines);
+  let data: unknown;
+  try {
+    // The reviver drops keys that would reach Object.prototype.
+    data = JSON.parse(text.replace(/^\uFEFF/, ''), (key, value: unknown) => (unsafeKeys.has(key) ? undefined : value));
+  } catch (error) {
+    const message = (error as Error).message;
+    const at = /position (\d+)/.exec(message);
+    const offset = at ? Number(at[1]) : 0;
+    diagnostics.add(DiagnosticCode.YamlSyntax, `The bibliography is not valid CSL-JSON: ${message}`, { start: offset, end: Math.min(text.length, offset + 1) });
+    return { uri, references: [], diagnostics: diagnostics.list, valid: false };
+  }
+  const items = Array.isArray(data) ? data : data !== null && typeof data === 'object' && Array.isArray((data as { items?: unknown }).items) ? (data as { items: unknown[] }).items : null;
+  if (!items) {
+    diagnostics.add(DiagnosticCode.InvalidValue, 'A CSL-JSON bibliography must be a list of items.', { start: 0, end: Math.min(1, text.length) });
+    return { uri, references: [], diagnostics: diagnostics.list, valid: false };
+  }
+  const references: Reference[] = [];
+  const seen = new Set<string>();
+  let searchFrom = 0;
+  for (const raw of items) {
+    const id = raw !== null && typeof raw === 'object' && (typeof (raw as CslItem).id === 'string' || typeof (raw as CslItem).id === 'number') ? String((raw as CslItem).id) : '';
+    // Items appear in file order, so each id is found after the previous one.
+    const quoted = JSON.stringify(id);
+    let at = id ? text.indexOf(quoted, searchFrom) : -1;
+    if (at < 0 && id) at = text.indexOf(quoted);
+    const span = at >= 0 ? { start: at + 1, end: at + quoted.length - 1 } : { start: searchFrom, end: searchFrom };
+    if (at >= 0) searchFrom = at + quoted.length;
+    if (!id) {
+      diagnostics.add(DiagnosticCode.ReferenceWithoutId, 'This bibliography item has no id, so it cannot be cited.', span);
+      continue;
+    }
+    if (seen.has(id)) {
+      diagnostics.add(DiagnosticCode.DuplicateKey, `Reference "${id}" is defined twice; the first definition is used.`, span);
+      continue;
+    }
+    seen.add(id);
+    references.push({ id, item: { ...(raw as CslItem), id }, source: { uri, span, line: lines.lineAt(span.start) } });
+  }
+  return { uri, references, diagnostics: diagnostics.list, valid: true };
+}
+
+interface Source {
+  readonly uri: string;
+  readonly people?: readonly Person[];
+  readonly references: readonly Reference[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+function laterDefinition(code: DiagnosticCode, message: string, source: { uri: string; span: Diagnostic['span'] }, lines: ReadonlyMap<string, LineMap>): Diagnostic {
+  const map = lines.get(source.uri);
+  const range = map ? map.rangeOf(source.span) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  return { severity: defaultSeverity[code], code, message, uri: source.uri, span: source.span, range };
+}
+
+/**
+ * Merges sidecars and bibliographies in order. A key defined twice is a
+ * diagnostic at the later definition, and the first stays.
+ */
+export function mergeRegistry(sources: readonly Source[], lineMaps: ReadonlyMap<string, LineMap>): Registry {
+  const people = new Map<string, Person>();
+  const references = new Map<string, Reference>();
+  const names = new Map<string, string[]>();
+  const diagnostics: Diagnostic[] = [];
+  for (const source of sources) {
+    diagnostics.push(...source.diagnostics);
+    for (const person of source.people ?? []) {
+      const earlier = people.get(person.key);
+      if (earlier) {
+        diagnostics.push(laterDefinition(DiagnosticCode.DuplicateKey, `Person "${person.key}" is already defined in ${earlier.source.uri}:${earlier.source.line + 1}; that definition is used.`, person.source, lineMaps));
+        continue;
+      }
+      people.set(person.key, person);
+      for (const name of new Set([person.name, ...person.aliases])) {
+        const claimed = names.get(name);
+        if (claimed) claimed.push(person.key);
+        else names.set(name, [person.key]);
+      }
+    }
+    for (const reference of source.references) {
+      const earlier = references.get(reference.id);
+      if (earlier) {
+        diagnostics.push(laterDefinition(DiagnosticCode.DuplicateKey, `Reference "${reference.id}" is already defined in ${earlier.source.uri}:${earlier.source.line + 1}; that definition is used.`, reference.source, lineMaps));
+        continue;
+      }
+      references.set(reference.id, reference);
+    }
+  }
+  for (const [name, keys] of names) {
+    if (keys.length < 2) continue;
+    for (const key of keys.slice(1)) {
+      const person = people.get(key) as Person;
+      diagnostics.push(laterDefinition(DiagnosticCode.SharedAlias, `The name "${name}" belongs to ${keys.map((k) => `"${k}"`).join(' and ')}; in the text it resolves to neither. Use [[key]] to say who is meant.`, person.source, lineMaps));
+    }
+  }
+  return { people, references, names, sidecars: sources.filter((s) => s.people !== undefined).map((s) => s.uri), diagnostics };
+}
+
+export const emptyRegistry: Registry = { people: new Map(), references: new Map(), names: new Map(), sidecars: [], diagnostics: [] };
