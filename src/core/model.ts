@@ -75,8 +75,10 @@ export interface Sidecar {
   /** Bibliography files named in the sidecar, resolved against it, with where each is named. */
   readonly bibliographies: readonly { readonly uri: string; readonly span: Span }[];
   readonly diagnostics: readonly Diagnostic[];
-  /** False when the file did not parse: the caller may keep serving an older good version. */
+  /** False when the file did not parse cleanly. */
   readonly valid: boolean;
+  /** True when these people and references come from the last good version, because the current one is broken. */
+  readonly stale?: boolean;
 }
 
 /** People and references merged from every sidecar and bibliography of a text. */
@@ -86,5 +88,7 @@ export interface Registry {
   /** Exact name or alias to the person keys that claim it; more than one key means ambiguous. */
   readonly names: ReadonlyMap<string, readonly string[]>;
   readonly sidecars: readonly string[];
+  /** Sidecars served from their last good version while the current text is broken. */
+  readonly staleSidecars: readonly string[];
   readonly diagnostics: readonly Diagnostic[];
 }

@@ -59,6 +59,7 @@ export function parseCslJson(uri: string, text: string): Bibliography {
 
 interface Source {
   readonly uri: string;
+  readonly stale?: boolean;
   readonly people?: readonly Person[];
   readonly references: readonly Reference[];
   readonly diagnostics: readonly Diagnostic[];
@@ -110,7 +111,14 @@ export function mergeRegistry(sources: readonly Source[], lineMaps: ReadonlyMap<
       diagnostics.push(laterDefinition(DiagnosticCode.SharedAlias, `The name "${name}" belongs to ${keys.map((k) => `"${k}"`).join(' and ')}; in the text it resolves to neither. Use [[key]] to say who is meant.`, person.source, lineMaps));
     }
   }
-  return { people, references, names, sidecars: sources.filter((s) => s.people !== undefined).map((s) => s.uri), diagnostics };
+  return {
+    people,
+    references,
+    names,
+    sidecars: sources.filter((s) => s.people !== undefined).map((s) => s.uri),
+    staleSidecars: sources.filter((s) => s.stale).map((s) => s.uri),
+    diagnostics,
+  };
 }
 
-export const emptyRegistry: Registry = { people: new Map(), references: new Map(), names: new Map(), sidecars: [], diagnostics: [] };
+export const emptyRegistry: Registry = { people: new Map(), references: new Map(), names: new Map(), sidecars: [], staleSidecars: [], diagnostics: [] };

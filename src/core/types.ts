@@ -43,6 +43,7 @@ export const DiagnosticCode = {
   UnclosedFrontMatter: 'unclosed-front-matter',
   UnknownField: 'unknown-field',
   LimitReached: 'limit-reached',
+  StaleSidecar: 'stale-sidecar',
 } as const;
 export type DiagnosticCode = (typeof DiagnosticCode)[keyof typeof DiagnosticCode];
 
@@ -65,6 +66,7 @@ export const defaultSeverity: Readonly<Record<DiagnosticCode, Severity>> = {
   'unclosed-front-matter': 'warning',
   'unknown-field': 'warning',
   'limit-reached': 'warning',
+  'stale-sidecar': 'information',
 };
 
 /**

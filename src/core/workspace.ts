@@ -15,16 +15,40 @@ export interface FileReader {
   readText(uri: string): Promise<string | undefined>;
 }
 
-/** Parsed sidecars and bibliographies, reused while their text is unchanged. */
+/**
+ * Parsed sidecars and bibliographies, reused while their text is unchanged.
+ * With `keepLastGood`, a sidecar that turns invalid keeps serving its last
+ * good people and references, and says so, so hovers survive a half-typed edit.
+ */
 export class ParseCache {
   private readonly sidecars = new Map<string, { text: string; value: Sidecar }>();
+  private readonly lastGood = new Map<string, Sidecar>();
   private readonly bibliographies = new Map<string, { text: string; value: Bibliography }>();
   readonly lineMaps = new Map<string, LineMap>();
+
+  constructor(private readonly keepLastGood = false) {}
 
   sidecar(uri: string, text: string): Sidecar {
     const hit = this.sidecars.get(uri);
     if (hit && hit.text === text) return hit.value;
-    const value = parseSidecar(uri, text);
+    const parsed = parseSidecar(uri, text);
+    let value = parsed;
+    const good = this.lastGood.get(uri);
+    if (parsed.valid) {
+      if (this.keepLastGood) this.lastGood.set(uri, parsed);
+    } else if (good) {
+      const lines = new LineMap(text);
+      const span = parsed.diagnostics[0]?.span ?? { start: 0, end: 0 };
+      const notice: Diagnostic = {
+        severity: defaultSeverity[DiagnosticCode.StaleSidecar],
+        code: DiagnosticCode.StaleSidecar,
+        message: 'This sidecar has errors: hovers and completion use its last good version until they are fixed.',
+        uri,
+        span,
+        range: lines.rangeOf(span),
+      };
+      value = { ...good, diagnostics: [...parsed.diagnostics, notice], valid: false, stale: true };
+    }
     this.sidecars.set(uri, { text, value });
     this.lineMaps.set(uri, new LineMap(text));
     return value;
@@ -41,6 +65,7 @@ export class ParseCache {
 
   forget(uri: string): void {
     this.sidecars.delete(uri);
+    this.lastGood.delete(uri);
     this.bibliographies.delete(uri);
     this.lineMaps.delete(uri);
   }

@@ -1,0 +1,155 @@
+import * as vscode from 'vscode';
+import { buildIndex, loadTextContext, ParseCache, type AnnotationIndex, type TextContext } from '../core';
+import { WorkspaceReader } from './workspaceReader';
+
+export const languageId = 'annotated-text';
+
+export function isAnnotatedText(document: vscode.TextDocument): boolean {
+  return document.languageId === languageId || document.uri.path.endsWith('.annot.md');
+}
+
+interface Entry {
+  version: number;
+  generation: number;
+  promise: Promise<AnnotationIndex>;
+  index?: AnnotationIndex;
+  /** Sidecars and bibliographies this text was built from. */
+  dependencies: Set<string>;
+}
+
+/**
+ * Owns the one index of each open annotated text. Every feature asks it for
+ * the index of a document; it parses once per document version, and again
+ * only when a sidecar or bibliography the text depends on changes.
+ */
+export class AnnotationService implements vscode.Disposable {
+  private readonly entries = new Map<string, Entry>();
+  private readonly cache = new ParseCache(true);
+  private readonly reader = new WorkspaceReader();
+  /** Bumped when any dependency changes, so cached indexes are rebuilt. */
+  private generation = 0;
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
+
+  /** Fires, debounced, when the index of an open text may have changed: its own edits or a dependency's. */
+  readonly onDidChangeIndex = this.changed.event;
+
+  constructor(private readonly debounceMs = 150) {
+    this.disposables.push(
+      vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e.document)),
+      vscode.workspace.onDidOpenTextDocument((d) => {
+        if (isAnnotatedText(d)) this.schedule(d.uri);
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        const key = d.uri.toString();
+        if (this.isDependency(key)) this.dependencyChanged(key);
+        this.entries.delete(key);
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('marginalia')) this.invalidateAll();
+      }),
+    );
+    // Sidecars and bibliographies change on disk too: saves, git checkouts, Zotero exports.
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml,json,bib}');
+    const onDisk = (uri: vscode.Uri): void => {
+      const key = uri.toString();
+      if (this.isDependency(key) || this.couldBeDefaultSidecar(key)) {
+        this.cache.forget(key);
+        this.dependencyChanged(key);
+      }
+    };
+    this.disposables.push(watcher, watcher.onDidChange(onDisk), watcher.onDidCreate(onDisk), watcher.onDidDelete(onDisk));
+  }
+
+  /** The index of a document's current version. */
+  getIndex(document: vscode.TextDocument): Promise<AnnotationIndex> {
+    const key = document.uri.toString();
+    const entry = this.entries.get(key);
+    if (entry && entry.version === document.version && entry.generation === this.generation) return entry.promise;
+    const version = document.version;
+    const text = document.getText();
+    const generation = this.generation;
+    const fresh: Entry = { version, generation, dependencies: entry?.dependencies ?? new Set(), promise: Promise.resolve(undefined as never) };
+    fresh.promise = this.build(key, version, text).then((result) => {
+      fresh.index = result.index;
+      fresh.dependencies = new Set([...result.context.sidecars, ...result.context.bibliographies, ...this.defaultSidecarCandidates(key)]);
+      return result.index;
+    });
+    this.entries.set(key, fresh);
+    return fresh.promise;
+  }
+
+  /** The last index built for a document, whatever its version, without waiting. */
+  peekIndex(uri: vscode.Uri): AnnotationIndex | undefined {
+    return this.entries.get(uri.toString())?.index;
+  }
+
+  /** The sidecar texts depend on, as the first one a text names or its default `<stem>.yaml`. */
+  async sidecarsOf(document: vscode.TextDocument): Promise<readonly string[]> {
+    return (await this.getIndex(document)).sidecars;
+  }
+
+  /** All open texts that depend on a file. */
+  dependentsOf(uri: string): vscode.Uri[] {
+    return [...this.entries.entries()].filter(([, e]) => e.dependencies.has(uri)).map(([k]) => vscode.Uri.parse(k));
+  }
+
+  refresh(): void {
+    this.invalidateAll();
+  }
+
+  dispose(): void {
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+
+  private async build(uri: string, version: number, text: string): Promise<{ index: AnnotationIndex; context: TextContext }> {
+    const context = await loadTextContext(uri, text, this.reader, this.cache);
+    const implicitMentions = vscode.workspace.getConfiguration('marginalia', vscode.Uri.parse(uri)).get<boolean>('implicitMentions', true);
+    return { index: buildIndex({ uri, version, text }, context, { implicitMentions }), context };
+  }
+
+  private defaultSidecarCandidates(uri: string): string[] {
+    const stem = uri.replace(/\.annot\.md$/i, '');
+    return [`${stem}.yaml`, `${stem}.yml`];
+  }
+
+  private couldBeDefaultSidecar(uri: string): boolean {
+    return [...this.entries.keys()].some((k) => this.defaultSidecarCandidates(k).includes(uri));
+  }
+
+  private isDependency(uri: string): boolean {
+    for (const entry of this.entries.values()) if (entry.dependencies.has(uri)) return true;
+    return false;
+  }
+
+  private documentChanged(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    if (isAnnotatedText(document)) this.schedule(document.uri);
+    if (this.isDependency(key)) this.dependencyChanged(key);
+  }
+
+  private dependencyChanged(uri: string): void {
+    this.generation++;
+    for (const dependent of this.dependentsOf(uri)) this.schedule(dependent);
+  }
+
+  private invalidateAll(): void {
+    this.generation++;
+    for (const key of this.entries.keys()) this.schedule(vscode.Uri.parse(key));
+  }
+
+  private schedule(uri: vscode.Uri): void {
+    const key = uri.toString();
+    const existing = this.pending.get(key);
+    if (existing) clearTimeout(existing);
+    this.pending.set(
+      key,
+      setTimeout(() => {
+        this.pending.delete(key);
+        this.changed.fire(uri);
+      }, this.debounceMs),
+    );
+  }
+}
