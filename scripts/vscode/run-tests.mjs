@@ -29,6 +29,8 @@ const { values: opts } = parseArgs({
     timeout: { type: 'string', default: '600' },
     verbose: { type: 'boolean', default: false },
     'keep-temp': { type: 'boolean', default: false },
+    // Runs only the tests whose full title matches, with reports of their own, so suites can run side by side.
+    grep: { type: 'string' },
   },
 });
 if (!opts.tests) {
@@ -38,7 +40,7 @@ if (!opts.tests) {
 
 const workspace = path.resolve(projectRoot, opts.workspace);
 const testsPath = path.resolve(projectRoot, opts.tests);
-const suite = path.basename(path.dirname(testsPath));
+const suite = path.basename(path.dirname(testsPath)) + (opts.grep ? `-${opts.grep.replace(/[^\w-]+/g, '_').slice(0, 40)}` : '');
 const resultsDir = path.join(projectRoot, 'test-results');
 const reportFile = path.join(resultsDir, `${suite}-output.txt`);
 const summaryFile = path.join(resultsDir, `${suite}-output.json`);
@@ -117,7 +119,7 @@ async function main() {
     name: `test-${suite}`,
     workspace,
     keepTemp: opts['keep-temp'],
-    env: { MARGINALIA_TEST_REPORT: reportFile },
+    env: { MARGINALIA_TEST_REPORT: reportFile, ...(opts.grep ? { MARGINALIA_TEST_GREP: opts.grep } : {}) },
     // Without the smoke-test driver the built workbench ignores the test payload.
     args: ['--vscode-option', 'enable-smoke-test-driver'],
   });

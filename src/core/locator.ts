@@ -34,7 +34,7 @@ const terms: ReadonlyArray<readonly [string, string]> = labelTerms
   .flatMap(([label, forms]) => forms.map((form) => [form, label] as const))
   .sort((a, b) => b[0].length - a[0].length);
 
-const valueToken = String.raw`(?:\p{N}+[\p{L}]?|[ivxlcdm]+|[IVXLCDM]+)(?![\p{L}\p{N}])`;
+const valueToken = String.raw`(?:\p{N}+(?:[.:]\p{N}+)*[\p{L}]?|[ivxlcdm]+|[IVXLCDM]+)(?![\p{L}\p{N}])`;
 const locatorValue = new RegExp(String.raw`^${valueToken}(?:\s*(?:[-–—,&]|and)\s*${valueToken})*`, 'u');
 
 export const noLocator: ParsedLocator = { locator: '', label: '', suffix: '' };

@@ -41,7 +41,8 @@ export function run(): Promise<void> {
     consoleLog(...args);
   };
 
-  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 20000, reporter: 'spec' });
+  const grep = process.env.MARGINALIA_TEST_GREP;
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 20000, reporter: 'spec', ...(grep ? { grep } : {}) });
   for (const file of findTests(__dirname)) mocha.addFile(file);
 
   return new Promise<void>((resolve, reject) => {
