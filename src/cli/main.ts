@@ -95,9 +95,10 @@ async function check(targets: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  if (command === undefined) throw new UsageError('no command given.');
+  if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(usage);
-    return command === undefined ? 2 : 0;
+    return 0;
   }
   if (command === 'index') {
     const files = rest.filter((a) => a !== '--json');

@@ -145,6 +145,7 @@ export function buildIndex(source: TextSource, context?: TextContext, options: I
       inline: draft.inline,
       refs: draft.refs.map((r) => r.span),
       definition: definition ? { start: definition.start, end: definition.end } : null,
+      definitions: draft.definitions.map((d) => ({ start: d.start, end: d.end })),
       definitionLabel: definition ? definition.labelSpan : null,
       text: draft.inline ? draft.text : definition ? noteText(text, definition.lines) : '',
     });

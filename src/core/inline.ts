@@ -620,7 +620,8 @@ export class InlineScanner {
       j++;
       while (src.charCodeAt(j) === Ch.Space || src.charCodeAt(j) === Ch.Tab) j++;
     }
-    if (src.charCodeAt(j) === Ch.LBracket && src.charCodeAt(j + 1) !== Ch.Caret) {
+    // `[[…]]` is a person mention, which this format reads before citations: it is never a locator.
+    if (src.charCodeAt(j) === Ch.LBracket && src.charCodeAt(j + 1) !== Ch.Caret && src.charCodeAt(j + 1) !== Ch.LBracket) {
       const close = this.matchingBracket(j);
       if (close > 0 && close < to) {
         const rest = this.citeList(j + 1, close);
@@ -735,7 +736,7 @@ export class InlineScanner {
         const cite = citations[c];
         if (cite.start >= quote.start && cite.end <= quote.end) {
           found.push(this.blockCitationsFrom + c);
-        } else if (cite.start >= boundary && this.sameSentence(boundary, cite.start)) {
+        } else if (cite.start >= boundary && this.sameSentence(boundary, cite.start, boundary === quote.end && /[.!?]$/.test(this.src.slice(quote.start, quote.end - 1)))) {
           found.push(this.blockCitationsFrom + c);
           boundary = cite.end;
         }
@@ -744,9 +745,12 @@ export class InlineScanner {
   }
 
   /** No sentence end and no new quotation between two offsets of the block. */
-  private sameSentence(from: number, to: number): boolean {
+  private sameSentence(from: number, to: number, quoteEndedSentence: boolean): boolean {
     const between = this.src.slice(from, to);
-    return between.length <= 200 && !/[.!?](?:\s|$)|[“«„"‘]/u.test(between);
+    // “Words.” Then [@key]: the quotation closed its own sentence, so only punctuation may come between.
+    if (quoteEndedSentence && /\p{L}/u.test(between)) return false;
+    // Another quotation mark in between means the citation belongs to that quotation, not this one.
+    return between.length <= 200 && !/[.!?](?:\s|$)|[“”«»„"‘]/u.test(between);
   }
 }
 

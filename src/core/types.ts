@@ -96,6 +96,8 @@ export interface Footnote {
   readonly refs: readonly Span[];
   /** The definition block that counts (the last one, as in Pandoc), or null. */
   readonly definition: Span | null;
+  /** Every definition block of this label, in order; only the last one counts, as in Pandoc. */
+  readonly definitions: readonly Span[];
   /** The span of `[^label]` at the start of the definition, for go to definition and rename. */
   readonly definitionLabel: Span | null;
   /** The note's text, without the marker and with continuation indentation removed. */

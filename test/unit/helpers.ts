@@ -1,0 +1,67 @@
+import { buildIndex, loadTextContext, type AnnotationIndex, type FileReader } from '../../src/core';
+
+/** An in-memory workspace: file URIs to texts. */
+export class MemoryReader implements FileReader {
+  readonly files = new Map<string, string>();
+
+  constructor(files: Record<string, string> = {}) {
+    for (const [path, text] of Object.entries(files)) this.files.set(fileUri(path), text);
+  }
+
+  readText(uri: string): Promise<string | undefined> {
+    return Promise.resolve(this.files.get(uri));
+  }
+}
+
+export function fileUri(path: string): string {
+  return `file:///work/${path.replace(/^\/+/, '')}`;
+}
+
+/** Indexes `essay.annot.md` with `essay.yaml` (when given) and any other files. */
+export async function indexText(text: string, sidecar?: string, others: Record<string, string> = {}, name = 'essay.annot.md'): Promise<AnnotationIndex> {
+  const files: Record<string, string> = { ...others, [name]: text };
+  if (sidecar !== undefined) files[name.replace(/\.annot\.md$/, '.yaml')] = sidecar;
+  const reader = new MemoryReader(files);
+  const uri = fileUri(name);
+  return buildIndex({ uri, text }, await loadTextContext(uri, text, reader));
+}
+
+export const people = `people:
+  kropotkin:
+    name: Peter Kropotkin
+    aliases: [Kropotkin, Пётр Кропоткин]
+    born: "1842"
+    died: "1921"
+    description: Anarchist geographer
+  lenin:
+    name: Vladimir Lenin
+    aliases: [Lenin, Ленин, V. I. Lenin]
+  bonch:
+    name: Vladimir Bonch-Bruevich
+    aliases: [Bonch-Bruevich]
+  quiet:
+    name: Will
+    implicit: false
+references:
+  - id: shub1953
+    type: article-journal
+    title: Kropotkin and Lenin
+    author: [{family: Shub, given: David}]
+    issued: {date-parts: [[1953]]}
+    container-title: The Russian Review
+    volume: 12
+    issue: 4
+    page: 227-234
+  - id: woodcock1950
+    type: book
+    title: The Anarchist Prince
+    author: [{family: Woodcock, given: George}, {family: Avakumović, given: Ivan}]
+    issued: {date-parts: [[1950]]}
+    publisher: T. V. Boardman
+    publisher-place: London
+`;
+
+/** The text at a span, for readable assertions. */
+export function at(index: AnnotationIndex, span: { start: number; end: number }): string {
+  return index.text.slice(span.start, span.end);
+}
