@@ -24,7 +24,7 @@ export function parseCslJson(uri: string, text: string): Bibliography {
     const message = (error as Error).message;
     const at = /position (\d+)/.exec(message);
     const offset = at ? Number(at[1]) : 0;
-    diagnostics.add(DiagnosticCode.YamlSyntax, `The bibliography is not valid CSL-JSON: ${message}`, { start: offset, end: Math.min(text.length, offset + 1) });
+    diagnostics.add(DiagnosticCode.UnreadableFile, `The bibliography is not valid CSL-JSON: ${message}`, { start: offset, end: Math.min(text.length, offset + 1) });
     return { uri, references: [], diagnostics: diagnostics.list, valid: false };
   }
   const items = Array.isArray(data) ? data : data !== null && typeof data === 'object' && Array.isArray((data as { items?: unknown }).items) ? (data as { items: unknown[] }).items : null;
