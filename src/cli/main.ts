@@ -1,24 +1,35 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { pathToFileURL, fileURLToPath } from 'url';
-import { buildIndex, indexToJson, loadTextContext, ParseCache, type AnnotationIndex, type FileReader } from '../core';
+import { buildIndexWithin, decodeFile, defaultLimits, indexToJson, limitsFromMegabytes, loadTextContext, ParseCache, refusedIndex, type AnnotationIndex, type FileContent, type FileReader, type Limits } from '../core';
 
 const usage = `Usage:
   marginalia index FILE --json     print the index of an annotated text as JSON
   marginalia check FILE|DIR...     print diagnostics; exit 1 if there is any error
+
+Options:
+  --max-file-size MB               skip texts, sidecars and bibliographies larger than this (default 20)
 `;
 
 class UsageError extends Error {}
 
+/** Reads a file's bytes, or only its size when it is over the limit, so a huge file is never loaded. */
+async function readLimited(file: string, maxBytes: number): Promise<FileContent> {
+  const stat = await fs.stat(file);
+  if (stat.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+  if (stat.size > maxBytes) return { kind: 'tooLarge', size: stat.size };
+  return { kind: 'bytes', bytes: await fs.readFile(file) };
+}
+
 const diskReader: FileReader = {
-  async readText(uri) {
+  async read(uri, maxBytes) {
     try {
-      const bytes = await fs.readFile(fileURLToPath(uri));
-      return new TextDecoder('utf-8').decode(bytes);
+      return await readLimited(fileURLToPath(uri), maxBytes);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-      throw error;
+      // A clean reason for the diagnostic, not Node's message with the syscall in it.
+      throw new Error(code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (error as Error).message);
     }
   },
 };
@@ -29,21 +40,22 @@ function displayName(uri: string): string {
   return relative.startsWith('..') || path.isAbsolute(relative) ? fileURLToPath(uri) : relative;
 }
 
-async function indexFile(file: string, cache: ParseCache): Promise<AnnotationIndex> {
+async function indexFile(file: string, cache: ParseCache, limits: Limits): Promise<AnnotationIndex> {
   const absolute = path.resolve(file);
-  let text: string;
+  let content: FileContent;
   try {
-    const stat = await fs.stat(absolute);
-    if (stat.isDirectory()) throw new UsageError(`${file} is a folder; give an annotated text.`);
-    text = new TextDecoder('utf-8').decode(await fs.readFile(absolute));
+    content = await readLimited(absolute, limits.maxFileBytes);
   } catch (error) {
-    if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new UsageError(`${file} is a folder; give an annotated text.`);
     throw new UsageError(code === 'ENOENT' ? `${file}: no such file.` : `${file}: cannot be read (${code ?? (error as Error).message}).`);
   }
   const uri = pathToFileURL(absolute).toString();
-  const context = await loadTextContext(uri, text, diskReader, cache);
-  return buildIndex({ uri, text }, context);
+  // A refused text (too large, binary) is indexed as empty, with a diagnostic that says why.
+  const decoded = decodeFile(content, limits, 'text');
+  if ('refusal' in decoded) return refusedIndex({ uri, text: '' }, await loadTextContext(uri, '', diskReader, cache, limits), decoded.refusal);
+  const context = await loadTextContext(uri, decoded.text, diskReader, cache, limits);
+  return buildIndexWithin({ uri, text: decoded.text }, context, {}, limits);
 }
 
 async function findTexts(target: string): Promise<string[]> {
@@ -69,7 +81,7 @@ async function findTexts(target: string): Promise<string[]> {
   return found;
 }
 
-async function check(targets: string[]): Promise<number> {
+async function check(targets: string[], limits: Limits): Promise<number> {
   if (targets.length === 0) throw new UsageError('check needs at least one file or folder.');
   const cache = new ParseCache();
   const seen = new Set<string>();
@@ -78,7 +90,7 @@ async function check(targets: string[]): Promise<number> {
   for (const target of targets) {
     for (const file of await findTexts(target)) {
       files++;
-      const index = await indexFile(file, cache);
+      const index = await indexFile(file, cache, limits);
       for (const d of index.diagnostics) {
         // A sidecar shared by several texts is reported once.
         const id = `${d.uri}:${d.span.start}:${d.code}:${d.message}`;
@@ -93,8 +105,20 @@ async function check(targets: string[]): Promise<number> {
   return errors > 0 ? 1 : 0;
 }
 
+/** Takes `--max-file-size MB` out of the arguments. */
+function takeLimits(argv: string[]): { limits: Limits; args: string[] } {
+  const at = argv.findIndex((a) => a === '--max-file-size' || a.startsWith('--max-file-size='));
+  if (at < 0) return { limits: defaultLimits, args: argv };
+  const inline = argv[at].includes('=') ? argv[at].slice(argv[at].indexOf('=') + 1) : undefined;
+  const value = inline ?? argv[at + 1];
+  const megabytes = Number(value);
+  if (value === undefined || value.trim() === '' || !Number.isFinite(megabytes) || megabytes <= 0) throw new UsageError('--max-file-size takes a number of megabytes, for example --max-file-size 20.');
+  return { limits: limitsFromMegabytes(megabytes), args: argv.filter((_, i) => i !== at && (inline !== undefined || i !== at + 1)) };
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const { limits, args } = takeLimits(argv);
+  const [command, ...rest] = args;
   if (command === undefined) throw new UsageError('no command given.');
   if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(usage);
@@ -103,11 +127,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'index') {
     const files = rest.filter((a) => a !== '--json');
     if (files.length !== 1) throw new UsageError('index takes exactly one file.');
-    const index = await indexFile(files[0], new ParseCache());
+    const index = await indexFile(files[0], new ParseCache(), limits);
     process.stdout.write(JSON.stringify(indexToJson(index, displayName), null, 2) + '\n');
     return 0;
   }
-  if (command === 'check') return check(rest);
+  if (command === 'check') return check(rest, limits);
   throw new UsageError(`unknown command "${command}".`);
 }
 

@@ -1,4 +1,4 @@
-import { scanBlocks } from './blocks';
+import { scanBlocks, type BlockQuoteBlock, type NoteDefinitionBlock, type ScanControl } from './blocks';
 import { DiagnosticBuilder } from './diagnostics';
 import { scanFrontMatter } from './frontMatter';
 import { blockSource, InlineScanner, type InlineSink } from './inline';
@@ -57,20 +57,37 @@ function noteText(text: string, lines: readonly Span[]): string {
   return out.join('\n');
 }
 
-/** Parses a text with the people and references of its context into one index. */
-export function buildIndex(source: TextSource, context?: TextContext, options: IndexOptions = {}): AnnotationIndex {
-  const { uri, text } = source;
-  const registry = context?.registry ?? emptyRegistry;
-  const lines = new LineMap(text);
-  const diagnostics = new DiagnosticBuilder(uri, lines);
-  const { frontMatter, unclosed, bodyStart } = scanFrontMatter(text);
-  if (unclosed) {
-    diagnostics.add(DiagnosticCode.UnclosedFrontMatter, 'This front matter is never closed with --- or ..., so it is read as text, not metadata.', unclosed);
-  }
+/**
+ * What the scanners found in a text, before it is put in order: kept with each
+ * index (see `scanOf`) so that an edit re-scans only the blocks it touches.
+ */
+export interface TextScan {
+  readonly bodyStart: number;
+  /** Edits before this offset may change the front matter: they need a full parse. */
+  readonly safeFrom: number;
+  readonly unclosed: Span | null;
+  /** Line starts where the block scanner holds no state, in order. */
+  readonly cleanPoints: number[];
+  readonly headings: Heading[];
+  readonly blockQuotes: BlockQuoteBlock[];
+  readonly notes: NoteDefinitionBlock[];
+  readonly sink: InlineSink;
+  readonly implicitMentions: boolean;
+  readonly contextDiagnostics: readonly Diagnostic[];
+}
 
-  const scan = scanBlocks(text, bodyStart);
+const scans = new WeakMap<AnnotationIndex, TextScan>();
+
+/** The scan an index was assembled from, for incremental updates. */
+export function scanOf(index: AnnotationIndex): TextScan | undefined {
+  return scans.get(index);
+}
+
+/** Scans the blocks of `text` from `from` (a clean point) and reads their inline content. */
+export function scanRegion(text: string, from: number, registry: Registry, implicitMentions: boolean, control: ScanControl): { headings: Heading[]; blockQuotes: BlockQuoteBlock[]; notes: NoteDefinitionBlock[]; sink: InlineSink; end: number } {
+  const scan = scanBlocks(text, from, control);
   const sink: InlineSink = { citations: [], mentions: [], quotes: [], noteRefs: [], inlineNotes: [] };
-  const matcher = nameMatcherFor(registry, options.implicitMentions !== false);
+  const matcher = nameMatcherFor(registry, implicitMentions);
   const scanner = new InlineScanner(sink, matcher, (key) => registry.people.get(key)?.name);
   const headings: Heading[] = [];
   for (const block of scan.blocks) {
@@ -79,7 +96,49 @@ export function buildIndex(source: TextSource, context?: TextContext, options: I
     if (block.kind === 'heading') headings.push({ level: block.level, text: blockSrc.src.trim(), span: block.span });
     scanner.scanBlock(blockSrc);
   }
+  return { headings, blockQuotes: scan.quotes, notes: scan.notes, sink, end: scan.end };
+}
 
+/** Where edits stop being able to change what counts as front matter. */
+function frontMatterSafeFrom(bodyStart: number, lines: LineMap): number {
+  // With front matter, the body starts after its closing line; without, the first two lines decide.
+  if (bodyStart > 0) return bodyStart + 1;
+  return lines.lineCount > 2 ? lines.lineStart(2) + 1 : Infinity;
+}
+
+/** Parses a text with the people and references of its context into one index. */
+export function buildIndex(source: TextSource, context?: TextContext, options: IndexOptions = {}): AnnotationIndex {
+  const { text } = source;
+  const registry = context?.registry ?? emptyRegistry;
+  const lines = new LineMap(text);
+  const { frontMatter, unclosed, bodyStart } = scanFrontMatter(text);
+  const implicitMentions = options.implicitMentions !== false;
+  const cleanPoints: number[] = [];
+  const region = scanRegion(text, bodyStart, registry, implicitMentions, { cleanPoints });
+  const scan: TextScan = {
+    bodyStart,
+    safeFrom: unclosed ? Infinity : frontMatterSafeFrom(bodyStart, lines),
+    unclosed,
+    cleanPoints,
+    headings: region.headings,
+    blockQuotes: region.blockQuotes,
+    notes: region.notes,
+    sink: region.sink,
+    implicitMentions,
+    contextDiagnostics: context?.diagnostics ?? [],
+  };
+  return assembleIndex(source, lines, frontMatter, scan, registry, context?.sidecars ?? []);
+}
+
+/** Puts a scan in order: sorts, numbers the inline notes, pairs footnotes, and reports what is missing. */
+export function assembleIndex(source: TextSource, lines: LineMap, frontMatter: FrontMatter | null, scanned: TextScan, registry: Registry, sidecars: readonly string[]): AnnotationIndex {
+  const { uri, text } = source;
+  const diagnostics = new DiagnosticBuilder(uri, lines);
+  const { unclosed, sink, headings } = scanned;
+  const scan = { quotes: scanned.blockQuotes, notes: scanned.notes };
+  if (unclosed) {
+    diagnostics.add(DiagnosticCode.UnclosedFrontMatter, 'This front matter is never closed with --- or ..., so it is read as text, not metadata.', unclosed);
+  }
   // Citations in order of position; quotes refer to them by index.
   const citationOrder = sink.citations.map((_, i) => i).sort((a, b) => byStart(sink.citations[a], sink.citations[b]));
   const newIndex = new Map<number, number>();
@@ -177,7 +236,7 @@ export function buildIndex(source: TextSource, context?: TextContext, options: I
   }
   diagnostics.list.sort((a, b) => a.span.start - b.span.start);
 
-  return {
+  const index: AnnotationIndex = {
     uri,
     version: source.version ?? 0,
     text,
@@ -189,10 +248,12 @@ export function buildIndex(source: TextSource, context?: TextContext, options: I
     citations,
     mentions,
     footnoteRefs,
-    diagnostics: [...diagnostics.list, ...(context?.diagnostics ?? []), ...registry.diagnostics],
+    diagnostics: [...diagnostics.list, ...scanned.contextDiagnostics, ...registry.diagnostics],
     registry,
-    sidecars: context?.sidecars ?? [],
+    sidecars,
   };
+  scans.set(index, scanned);
+  return index;
 }
 
 /** The first element whose span starts at or after `offset`. */

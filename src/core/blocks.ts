@@ -42,6 +42,19 @@ export interface BlockScan {
   readonly blocks: InlineBlock[];
   readonly quotes: BlockQuoteBlock[];
   readonly notes: NoteDefinitionBlock[];
+  /** Where the scan ended: the text's length, or the line where `stopAt` said to stop. */
+  readonly end: number;
+}
+
+/**
+ * For incremental re-indexing: the scan records the line starts where it holds
+ * no state (no open container, paragraph, fence, comment or indented code), so
+ * a later scan may start there afresh; and it stops at the first such line
+ * where `stopAt` says the rest is known already.
+ */
+export interface ScanControl {
+  readonly cleanPoints: number[];
+  readonly stopAt?: (lineStart: number) => boolean;
 }
 
 type Container =
@@ -128,7 +141,7 @@ function isThematicBreak(line: string): boolean {
   return /^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/.test(line);
 }
 
-export function scanBlocks(text: string, bodyStart: number): BlockScan {
+export function scanBlocks(text: string, bodyStart: number, control?: ScanControl): BlockScan {
   const blocks: InlineBlock[] = [];
   const quotes: BlockQuoteBlock[] = [];
   const notes: NoteDefinitionBlock[] = [];
@@ -158,7 +171,16 @@ export function scanBlocks(text: string, bodyStart: number): BlockScan {
 
   let lineStart = bodyStart;
   const length = text.length;
+  let nextCr = text.indexOf('\r', lineStart);
+  let stoppedAt = length;
   while (lineStart < length) {
+    if (control && stack.length === 0 && para === null && fence === null && indentedCodeDepth < 0 && !inComment) {
+      if (control.stopAt?.(lineStart)) {
+        stoppedAt = lineStart;
+        break;
+      }
+      control.cleanPoints.push(lineStart);
+    }
     let lineEnd = text.indexOf('\n', lineStart);
     let next: number;
     if (lineEnd < 0) {
@@ -168,8 +190,10 @@ export function scanBlocks(text: string, bodyStart: number): BlockScan {
       next = lineEnd + 1;
     }
     if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-    // A lone CR ends a line too; split such a line at its first CR.
-    const cr = text.indexOf('\r', lineStart);
+    // A lone CR ends a line too; split such a line at its first CR. The next CR is
+    // remembered, so a text without any is searched once, not once per line.
+    if (nextCr >= 0 && nextCr < lineStart) nextCr = text.indexOf('\r', lineStart);
+    const cr = nextCr;
     if (cr >= 0 && cr < lineEnd) {
       lineEnd = cr;
       next = text.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
@@ -350,7 +374,7 @@ export function scanBlocks(text: string, bodyStart: number): BlockScan {
       block.span = { start: block.segments[0].start, end: block.segments[block.segments.length - 1].end };
     }
   }
-  return { blocks, quotes, notes };
+  return { blocks, quotes, notes, end: stoppedAt };
 
   function recordContainerLines(depth: number, lineEnd: number): void {
     for (let k = 0; k < depth && k < stack.length; k++) {

@@ -45,13 +45,18 @@ function text(value: unknown): string {
  */
 export function referenceText(item: CslItem): string {
   const authors = ((Array.isArray(item.author) ? item.author : []) as CslName[]).map(nameText).filter(Boolean);
+  const editors = ((Array.isArray(item.editor) ? item.editor : []) as CslName[]).map(nameText).filter(Boolean);
+  // An edited volume without authors is listed under its editors, as citation styles do.
+  const byEditors = authors.length === 0 && editors.length > 0;
+  const names = byEditors ? `${editors.join(', ')} (${editors.length > 1 ? 'eds.' : 'ed.'})` : authors.join(', ');
   const parts: string[] = [];
   const year = yearOf(item.issued);
-  const head = [authors.join(', '), year ? `(${year})` : ''].filter(Boolean).join(' ');
+  const head = [names, year ? `(${year})` : ''].filter(Boolean).join(' ');
   if (head) parts.push(head);
   const title = text(item.title);
   const container = text(item['container-title']);
   if (title) parts.push(container ? `“${title}”` : title);
+  if (!byEditors && editors.length > 0) parts.push(`Edited by ${editors.join(', ')}`);
   const inContainer = [container, text(item.volume) ? text(item.volume) + (text(item.issue) ? `, no. ${text(item.issue)}` : '') : ''].filter(Boolean).join(' ');
   if (inContainer) parts.push(inContainer);
   if (text(item.page)) parts.push(`pp. ${text(item.page)}`);

@@ -7,9 +7,13 @@ export interface FrontMatterScan {
   readonly unclosed: Span | null;
   /** Where the body starts: after the closing delimiter's line, or 0. */
   readonly bodyStart: number;
+  /** Set when the metadata block exists but cannot be read as YAML (a syntax error, an alias bomb). */
+  readonly error?: { readonly message: string; readonly span: Span };
 }
 
 const none: FrontMatterScan = { frontMatter: null, unclosed: null, bodyStart: 0 };
+/** Front matter names a few paths; anything near this many aliases is an attack on the expander. */
+const maxFrontMatterAliases = 100;
 
 function lineEndAt(text: string, from: number): number {
   let i = from;
@@ -38,19 +42,23 @@ export function scanFrontMatter(text: string): FrontMatterScan {
     if (line === '---' || line === '...') {
       const contentSpan = { start: contentStart, end: lineStart };
       const span = { start, end };
-      return { frontMatter: { span, contentSpan, data: parseMapping(text.slice(contentStart, lineStart)) }, unclosed: null, bodyStart: nextLineStart(text, end) };
+      const { data, error } = parseMapping(text.slice(contentStart, lineStart));
+      const scan = { frontMatter: { span, contentSpan, data }, unclosed: null, bodyStart: nextLineStart(text, end) };
+      return error === undefined ? scan : { ...scan, error: { message: error, span } };
     }
     lineStart = end >= text.length ? text.length : nextLineStart(text, end);
   }
   return { frontMatter: null, unclosed: { start, end: firstEnd }, bodyStart: 0 };
 }
 
-function parseMapping(yamlText: string): Record<string, unknown> | null {
+function parseMapping(yamlText: string): { data: Record<string, unknown> | null; error?: string } {
   try {
-    const value: unknown = parseYaml(yamlText, { maxAliasCount: 100, uniqueKeys: false });
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
+    // `parse` throws on the first syntax error, and a ReferenceError past maxAliasCount.
+    const value: unknown = parseYaml(yamlText, { maxAliasCount: maxFrontMatterAliases, uniqueKeys: false, logLevel: 'error' });
+    return { data: value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null };
+  } catch (error) {
+    const message = error instanceof ReferenceError ? `more than ${maxFrontMatterAliases} aliases are expanded` : error instanceof RangeError ? 'it is nested too deeply' : (error as Error).message.split('\n')[0];
+    return { data: null, error: message };
   }
 }
 

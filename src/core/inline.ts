@@ -183,12 +183,14 @@ export class InlineScanner {
     while (i < to) {
       const c = src.charCodeAt(i);
       if (c < 128 && !specialAscii[c]) {
-        if (!namesEmpty && wordStartAscii[c] && names.mayStartWith(c)) {
-          i = this.word(i, to);
-        } else if (wordStartAscii[c] && (c === 104 || c === 102 || c === 109 || c === 119)) {
+        if (!wordStartAscii[c]) {
+          i++;
+        } else if ((!namesEmpty && names.mayStartWith(c)) || c === 104 || c === 102 || c === 109 || c === 119) {
           i = this.word(i, to);
         } else {
+          // The rest of an ASCII word: nothing starts inside a word, so skip it whole.
           i++;
+          while (i < to && wordStartAscii[src.charCodeAt(i)]) i++;
         }
         continue;
       }
@@ -757,3 +759,4 @@ export class InlineScanner {
 /** ASCII characters that need more than plain-text handling. */
 const specialAscii: boolean[] = Array.from({ length: 128 }, (_, c) => '\\`<$!^[@"'.includes(String.fromCharCode(c)));
 const wordStartAscii: boolean[] = Array.from({ length: 128 }, (_, c) => /[A-Za-z0-9_]/.test(String.fromCharCode(c)));
+// Past the ASCII range the table reads `undefined`, which the loops above treat as false.

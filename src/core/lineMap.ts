@@ -7,18 +7,35 @@ import type { Position, Range, Span } from './types';
 export class LineMap {
   private readonly lineStarts: number[];
 
-  constructor(private readonly text: string) {
-    const starts = [0];
-    for (let i = 0; i < text.length; i++) {
+  constructor(
+    private readonly text: string,
+    lineStarts?: number[],
+  ) {
+    this.lineStarts = lineStarts ?? lineStartsOf(text);
+  }
+
+  /**
+   * The line map of `text`, which is `previous`'s text with `[start, end)`
+   * replaced by `inserted` characters: lines before the edit are kept, lines
+   * after it shifted, and only the edited stretch is searched for breaks.
+   */
+  static afterEdit(previous: LineMap, start: number, end: number, inserted: number, text: string): LineMap {
+    const old = previous.lineStarts;
+    const delta = inserted - (end - start);
+    // A line start depends on the two characters before it, so starts up to the edit stay,
+    // starts past the edited stretch move, and the stretch in between is read again.
+    let keep = 0;
+    while (keep < old.length && (old[keep] < start || old[keep] === 0)) keep++;
+    const starts = old.slice(0, keep);
+    const resumeAt = start + inserted + 1;
+    for (let i = Math.max(0, start - 1); i < Math.min(text.length, resumeAt - 1); i++) {
       const c = text.charCodeAt(i);
-      if (c === 10) {
-        starts.push(i + 1);
-      } else if (c === 13) {
-        if (text.charCodeAt(i + 1) === 10) i++;
-        starts.push(i + 1);
-      }
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
     }
-    this.lineStarts = starts;
+    let from = keep;
+    while (from < old.length && old[from] < end + 1) from++;
+    for (let k = from; k < old.length; k++) starts.push(old[k] + delta);
+    return new LineMap(text, starts);
   }
 
   get lineCount(): number {
@@ -56,4 +73,23 @@ export class LineMap {
   rangeOf(span: Span): Range {
     return { start: this.positionAt(span.start), end: this.positionAt(span.end) };
   }
+}
+
+/** Offsets where lines start. `indexOf` finds the breaks far faster than a loop over every character. */
+export function lineStartsOf(text: string, from = 0): number[] {
+  const starts = from === 0 ? [0] : [];
+  let lf = text.indexOf('\n', from);
+  let cr = text.indexOf('\r', from);
+  while (lf >= 0 || cr >= 0) {
+    if (cr < 0 || (lf >= 0 && lf < cr)) {
+      starts.push(lf + 1);
+      lf = text.indexOf('\n', lf + 1);
+    } else {
+      const end = text.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+      starts.push(end);
+      if (end === cr + 2) lf = text.indexOf('\n', end);
+      cr = text.indexOf('\r', end);
+    }
+  }
+  return starts;
 }

@@ -20,8 +20,8 @@ export interface NameMatch {
  */
 export class NameMatcher {
   private readonly byFirstWord = new Map<string, NameCandidate[]>();
-  /** First code units of all names: most words of a text start with none of them. */
-  private readonly firstUnits = new Set<number>();
+  /** First code units of all names, as a table: most words of a text start with none of them, and this is asked for every word. */
+  private readonly firstUnits = new Uint8Array(65536);
 
   constructor(names: ReadonlyMap<string, readonly string[]>, includeKey: (key: string) => boolean) {
     for (const [name, allKeys] of names) {
@@ -35,7 +35,7 @@ export class NameMatcher {
         this.byFirstWord.set(first, list);
       }
       list.push({ name, keys });
-      this.firstUnits.add(name.charCodeAt(0));
+      this.firstUnits[name.charCodeAt(0)] = 1;
     }
     for (const list of this.byFirstWord.values()) list.sort((a, b) => b.name.length - a.name.length);
   }
@@ -46,7 +46,7 @@ export class NameMatcher {
 
   /** Could a name start with this code unit? */
   mayStartWith(unit: number): boolean {
-    return this.firstUnits.has(unit);
+    return this.firstUnits[unit] === 1;
   }
 
   /**

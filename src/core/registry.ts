@@ -12,14 +12,32 @@ export interface Bibliography {
 }
 
 const unsafeKeys = new Set(['__proto__', 'constructor', 'prototype']);
+/** Levels of nesting kept in a CSL-JSON item; real items nest four or five. */
+const maxJsonDepth = 64;
+
+/**
+ * A copy of parsed JSON without keys that would reach an object's prototype,
+ * cut below `maxJsonDepth`. A JSON.parse reviver would do the first, but it
+ * recurses once per level and overflows the stack on a deeply nested file.
+ */
+function safeJson(value: unknown, depth: number, cut: { deep: boolean }): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > maxJsonDepth) {
+    cut.deep = true;
+    return undefined;
+  }
+  if (Array.isArray(value)) return value.map((v) => safeJson(v, depth + 1, cut));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) if (!unsafeKeys.has(key)) out[key] = safeJson(v, depth + 1, cut);
+  return out;
+}
 
 export function parseCslJson(uri: string, text: string): Bibliography {
   const lines = new LineMap(text);
   const diagnostics = new DiagnosticBuilder(uri, lines);
   let data: unknown;
   try {
-    // The reviver drops keys that would reach Object.prototype.
-    data = JSON.parse(text.replace(/^\uFEFF/, ''), (key, value: unknown) => (unsafeKeys.has(key) ? undefined : value));
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     const message = (error as Error).message;
     const at = /position (\d+)/.exec(message);
@@ -52,7 +70,10 @@ export function parseCslJson(uri: string, text: string): Bibliography {
       continue;
     }
     seen.add(id);
-    references.push({ id, item: { ...(raw as CslItem), id }, source: { uri, span, line: lines.lineAt(span.start) } });
+    const cut = { deep: false };
+    const item = { ...(safeJson(raw, 0, cut) as CslItem), id };
+    if (cut.deep) diagnostics.add(DiagnosticCode.LimitReached, `Reference "${id}" nests more than ${maxJsonDepth} levels deep; the deeper values are left out.`, span);
+    references.push({ id, item, source: { uri, span, line: lines.lineAt(span.start) } });
   }
   return { uri, references, diagnostics: diagnostics.list, valid: true };
 }

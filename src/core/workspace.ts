@@ -1,8 +1,10 @@
 import { pathList, scanFrontMatter } from './frontMatter';
+import { decodeFile, defaultLimits, refusalDiagnostic, type FileContent, type Limits, type Refusal } from './limits';
 import { LineMap } from './lineMap';
 import type { Registry, Sidecar } from './model';
 import { resolvePath, siblingUri, stemOf } from './paths';
-import { mergeRegistry, parseCslJson, type Bibliography } from './registry';
+import { mergeRegistry, type Bibliography } from './registry';
+import { parseBibliography } from './bibliography';
 import { parseSidecar } from './sidecar';
 import { DiagnosticCode, defaultSeverity, type Diagnostic, type Span } from './types';
 
@@ -11,8 +13,13 @@ import { DiagnosticCode, defaultSeverity, type Diagnostic, type Span } from './t
  * and open editors (so unsaved sidecar edits count); the CLI reads from disk.
  */
 export interface FileReader {
-  /** The file's text, or undefined when there is no such file. Throws when it exists but cannot be read. */
-  readText(uri: string): Promise<string | undefined>;
+  /**
+   * The file's bytes, or the text of an open editor; undefined when there is no
+   * such file. A file over `maxBytes` is not read, only its size is returned, so
+   * a huge file in a repository costs no memory. Throws when it exists but
+   * cannot be read.
+   */
+  read(uri: string, maxBytes: number): Promise<FileContent | undefined>;
 }
 
 /**
@@ -31,41 +38,63 @@ export class ParseCache {
   sidecar(uri: string, text: string): Sidecar {
     const hit = this.sidecars.get(uri);
     if (hit && hit.text === text) return hit.value;
-    const parsed = parseSidecar(uri, text);
-    let value = parsed;
+    const lines = new LineMap(text);
+    const value = this.withLastGood(parseSidecar(uri, text), lines);
+    this.sidecars.set(uri, { text, value });
+    this.lineMaps.set(uri, lines);
+    return value;
+  }
+
+  /** A sidecar that is not parsed at all (too large, binary): its last good version, if any, still serves. */
+  refusedSidecar(uri: string, refusal: Refusal): Sidecar {
+    this.sidecars.delete(uri);
+    const lines = new LineMap('');
+    this.lineMaps.set(uri, lines);
+    const refused: Sidecar = { uri, people: [], references: [], bibliographies: [], diagnostics: [refusalDiagnostic(uri, refusal)], valid: false };
+    return this.withLastGood(refused, lines);
+  }
+
+  private withLastGood(parsed: Sidecar, lines: LineMap): Sidecar {
+    const { uri } = parsed;
     const good = this.lastGood.get(uri);
     if (parsed.valid) {
       if (this.keepLastGood) this.lastGood.set(uri, parsed);
-    } else if (good) {
-      const lines = new LineMap(text);
-      const span = parsed.diagnostics[0]?.span ?? { start: 0, end: 0 };
-      const notice: Diagnostic = {
-        severity: defaultSeverity[DiagnosticCode.StaleSidecar],
-        code: DiagnosticCode.StaleSidecar,
-        message: 'This sidecar has errors: hovers and completion use its last good version until they are fixed.',
-        uri,
-        span,
-        range: lines.rangeOf(span),
-      };
-      value = { ...good, diagnostics: [...parsed.diagnostics, notice], valid: false, stale: true };
+      return parsed;
     }
-    this.sidecars.set(uri, { text, value });
-    this.lineMaps.set(uri, new LineMap(text));
-    return value;
+    if (!good) return parsed;
+    const span = parsed.diagnostics[0]?.span ?? { start: 0, end: 0 };
+    const notice: Diagnostic = {
+      severity: defaultSeverity[DiagnosticCode.StaleSidecar],
+      code: DiagnosticCode.StaleSidecar,
+      message: 'This sidecar has errors: hovers and completion use its last good version until they are fixed.',
+      uri,
+      span,
+      range: lines.rangeOf(span),
+    };
+    return { ...good, diagnostics: [...parsed.diagnostics, notice], valid: false, stale: true };
+  }
+
+  refusedBibliography(uri: string, refusal: Refusal): Bibliography {
+    this.bibliographies.delete(uri);
+    this.lineMaps.set(uri, new LineMap(''));
+    return { uri, references: [], diagnostics: [refusalDiagnostic(uri, refusal)], valid: false };
   }
 
   bibliography(uri: string, text: string): Bibliography {
     const hit = this.bibliographies.get(uri);
     if (hit && hit.text === text) return hit.value;
-    const value = parseCslJson(uri, text);
+    const value = parseBibliography(uri, text);
     this.bibliographies.set(uri, { text, value });
     this.lineMaps.set(uri, new LineMap(text));
     return value;
   }
 
+  /**
+   * Drops the parsed copy of a file that changed on disk. Its last good version
+   * stays: a sidecar saved broken, or overwritten with garbage, keeps serving it.
+   */
   forget(uri: string): void {
     this.sidecars.delete(uri);
-    this.lastGood.delete(uri);
     this.bibliographies.delete(uri);
     this.lineMaps.delete(uri);
   }
@@ -87,52 +116,65 @@ function spanOfValue(text: string, frontMatter: Span, value: string): Span {
 }
 
 /** Finds, reads and merges the sidecars and bibliographies of a text. */
-export async function loadTextContext(textUri: string, text: string, reader: FileReader, cache = new ParseCache()): Promise<TextContext> {
-  const { frontMatter } = scanFrontMatter(text);
+export async function loadTextContext(textUri: string, text: string, reader: FileReader, cache = new ParseCache(), limits: Limits = defaultLimits): Promise<TextContext> {
+  const { frontMatter, error: frontMatterError } = scanFrontMatter(text);
   const textLines = new LineMap(text);
   const diagnostics: Diagnostic[] = [];
   const report = (code: DiagnosticCode, message: string, span: Span): void => {
     diagnostics.push({ severity: defaultSeverity[code], code, message, uri: textUri, span, range: textLines.rangeOf(span) });
   };
   const top: Span = { start: 0, end: 0 };
-
-  const read = async (uri: string, span: Span): Promise<string | undefined> => {
-    try {
-      return await reader.readText(uri);
-    } catch (error) {
-      report(DiagnosticCode.UnreadableFile, `Cannot read ${uri}: ${(error as Error).message}`, span);
-      return undefined;
-    }
-  };
+  if (frontMatterError) report(DiagnosticCode.YamlSyntax, `The front matter could not be read, so its sidecar and bibliography are ignored: ${frontMatterError.message}`, frontMatterError.span);
 
   const sources: (Sidecar | Bibliography)[] = [];
+  /**
+   * A file's text, or its refusal (too large, binary); undefined when it does
+   * not exist; null when it cannot be read, which is reported at `span` in the
+   * file that names it (`from`).
+   */
+  const read = async (uri: string, span: Span, what: string, from = textUri): Promise<string | Refusal | undefined | null> => {
+    try {
+      const content = await reader.read(uri, limits.maxFileBytes);
+      if (content === undefined) return undefined;
+      const decoded = decodeFile(content, limits, what);
+      return 'text' in decoded ? decoded.text : decoded.refusal;
+    } catch (error) {
+      const message = `Cannot read ${uri}: ${(error as Error).message}`;
+      if (from === textUri) report(DiagnosticCode.UnreadableFile, message, span);
+      else sources.push(problemInSidecar(uri, from, span, cache, DiagnosticCode.UnreadableFile, message));
+      return null;
+    }
+  };
+  const sidecarOf = (uri: string, content: string | Refusal): Sidecar => (typeof content === 'string' ? cache.sidecar(uri, content) : cache.refusedSidecar(uri, content));
+
   const sidecarUris: string[] = [];
   const named = pathList(frontMatter?.data?.sidecar);
   if (frontMatter && named.length > 0) {
     for (const path of named) {
       const uri = resolvePath(textUri, path);
       const span = spanOfValue(text, frontMatter.span, path);
-      const content = await read(uri, span);
+      const content = await read(uri, span, 'sidecar');
+      if (content === null) continue;
       if (content === undefined) {
-        if (!diagnostics.some((d) => d.span === span)) report(DiagnosticCode.MissingFile, `The sidecar "${path}" named in the front matter does not exist.`, span);
+        report(DiagnosticCode.MissingFile, `The sidecar "${path}" named in the front matter does not exist.`, span);
         continue;
       }
-      sources.push(cache.sidecar(uri, content));
+      sources.push(sidecarOf(uri, content));
       sidecarUris.push(uri);
     }
   } else {
     const stem = stemOf(textUri);
     const yamlUri = siblingUri(textUri, `${stem}.yaml`);
     const ymlUri = siblingUri(textUri, `${stem}.yml`);
-    const [yamlText, ymlText] = await Promise.all([read(yamlUri, top), read(ymlUri, top)]);
-    if (yamlText !== undefined) {
-      sources.push(cache.sidecar(yamlUri, yamlText));
+    const [yamlText, ymlText] = await Promise.all([read(yamlUri, top, 'sidecar'), read(ymlUri, top, 'sidecar')]);
+    if (yamlText !== undefined && yamlText !== null) {
+      sources.push(sidecarOf(yamlUri, yamlText));
       sidecarUris.push(yamlUri);
-      if (ymlText !== undefined) report(DiagnosticCode.AmbiguousSidecar, `Both ${stem}.yaml and ${stem}.yml exist; ${stem}.yaml is used.`, top);
-    } else if (ymlText !== undefined) {
-      sources.push(cache.sidecar(ymlUri, ymlText));
+      if (ymlText !== undefined && ymlText !== null) report(DiagnosticCode.AmbiguousSidecar, `Both ${stem}.yaml and ${stem}.yml exist; ${stem}.yaml is used.`, top);
+    } else if (ymlText !== undefined && ymlText !== null) {
+      sources.push(sidecarOf(ymlUri, ymlText));
       sidecarUris.push(ymlUri);
-    } else {
+    } else if (yamlText === undefined && ymlText === undefined) {
       report(DiagnosticCode.NoSidecar, `No sidecar found: create ${stem}.yaml next to this text to describe its people and references.`, top);
     }
   }
@@ -150,26 +192,28 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
   }
   for (const { uri, span, from } of wanted) {
     if (bibliographyUris.includes(uri)) continue;
-    const content = await read(uri, span);
+    const content = await read(uri, span, 'bibliography', from);
+    if (content === null) continue;
     if (content === undefined) {
-      if (from === textUri) report(DiagnosticCode.MissingFile, `The bibliography ${uri} does not exist.`, span);
-      else sources.push(missingFromSidecar(uri, from, span, cache));
+      const message = `The bibliography ${uri} does not exist.`;
+      if (from === textUri) report(DiagnosticCode.MissingFile, message, span);
+      else sources.push(problemInSidecar(uri, from, span, cache, DiagnosticCode.MissingFile, message));
       continue;
     }
     bibliographyUris.push(uri);
-    sources.push(cache.bibliography(uri, content));
+    sources.push(typeof content === 'string' ? cache.bibliography(uri, content) : cache.refusedBibliography(uri, content));
   }
   const registry = mergeRegistry(sources.map((s) => ('people' in s ? s : { uri: s.uri, references: s.references, diagnostics: s.diagnostics })), cache.lineMaps);
   return { registry, sidecars: sidecarUris, bibliographies: bibliographyUris, diagnostics };
 }
 
-/** A missing bibliography named in a sidecar is reported on the sidecar, at the line that names it. */
-function missingFromSidecar(uri: string, sidecarUri: string, span: Span, cache: ParseCache): Bibliography {
+/** A bibliography named in a sidecar that is missing or unreadable is reported on the sidecar, at the line that names it. */
+function problemInSidecar(uri: string, sidecarUri: string, span: Span, cache: ParseCache, code: DiagnosticCode, message: string): Bibliography {
   const lines = cache.lineMaps.get(sidecarUri);
   const diagnostic: Diagnostic = {
-    severity: defaultSeverity[DiagnosticCode.MissingFile],
-    code: DiagnosticCode.MissingFile,
-    message: `The bibliography ${uri} does not exist.`,
+    severity: defaultSeverity[code],
+    code,
+    message,
     uri: sidecarUri,
     span,
     range: lines ? lines.rangeOf(span) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },

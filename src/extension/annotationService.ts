@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
-import { buildIndex, loadTextContext, ParseCache, type AnnotationIndex, type TextContext } from '../core';
+import { buildIndexWithin, limitsFromMegabytes, loadTextContext, ParseCache, type AnnotationIndex, type TextContext } from '../core';
 import { WorkspaceReader } from './workspaceReader';
 
 export const languageId = 'annotated-text';
+/** Files a text can depend on: sidecars and bibliographies. */
+const dependencyGlob = '**/*.{yaml,yml,json,bib}';
 
 export function isAnnotatedText(document: vscode.TextDocument): boolean {
   return document.languageId === languageId || document.uri.path.endsWith('.annot.md');
@@ -31,6 +33,7 @@ export class AnnotationService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly watchedFolders = new Set<string>();
 
   /** Fires, debounced, when the index of an open text may have changed: its own edits or a dependency's. */
   readonly onDidChangeIndex = this.changed.event;
@@ -51,7 +54,10 @@ export class AnnotationService implements vscode.Disposable {
       }),
     );
     // Sidecars and bibliographies change on disk too: saves, git checkouts, Zotero exports.
-    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml,json,bib}');
+    this.watch(vscode.workspace.createFileSystemWatcher(dependencyGlob));
+  }
+
+  private watch(watcher: vscode.FileSystemWatcher): void {
     const onDisk = (uri: vscode.Uri): void => {
       const key = uri.toString();
       if (this.isDependency(key) || this.couldBeDefaultSidecar(key)) {
@@ -60,6 +66,22 @@ export class AnnotationService implements vscode.Disposable {
       }
     };
     this.disposables.push(watcher, watcher.onDidChange(onDisk), watcher.onDidCreate(onDisk), watcher.onDidDelete(onDisk));
+  }
+
+  /**
+   * A glob watcher sees workspace folders only, so a text opened from elsewhere
+   * would keep a deleted or rewritten sidecar until its next edit. Its folders
+   * get a watcher of their own, once.
+   */
+  private watchOutsideWorkspace(dependencies: Iterable<string>): void {
+    for (const dependency of dependencies) {
+      const uri = vscode.Uri.parse(dependency);
+      if (uri.scheme !== 'file' || vscode.workspace.getWorkspaceFolder(uri)) continue;
+      const folder = vscode.Uri.joinPath(uri, '..');
+      if (this.watchedFolders.has(folder.toString())) continue;
+      this.watchedFolders.add(folder.toString());
+      this.watch(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, dependencyGlob)));
+    }
   }
 
   /** The index of a document's current version. */
@@ -74,6 +96,7 @@ export class AnnotationService implements vscode.Disposable {
     fresh.promise = this.build(key, version, text).then((result) => {
       fresh.index = result.index;
       fresh.dependencies = new Set([...result.context.sidecars, ...result.context.bibliographies, ...this.defaultSidecarCandidates(key)]);
+      this.watchOutsideWorkspace(fresh.dependencies);
       return result.index;
     });
     this.entries.set(key, fresh);
@@ -105,9 +128,12 @@ export class AnnotationService implements vscode.Disposable {
   }
 
   private async build(uri: string, version: number, text: string): Promise<{ index: AnnotationIndex; context: TextContext }> {
-    const context = await loadTextContext(uri, text, this.reader, this.cache);
-    const implicitMentions = vscode.workspace.getConfiguration('marginalia', vscode.Uri.parse(uri)).get<boolean>('implicitMentions', true);
-    return { index: buildIndex({ uri, version, text }, context, { implicitMentions }), context };
+    const settings = vscode.workspace.getConfiguration('marginalia', vscode.Uri.parse(uri));
+    const limits = limitsFromMegabytes(settings.get<number>('maxFileSize'));
+    const context = await loadTextContext(uri, text, this.reader, this.cache, limits);
+    const implicitMentions = settings.get<boolean>('implicitMentions', true);
+    // Over the size limit, or binary, the text is not scanned: its index holds only a diagnostic that says so.
+    return { index: buildIndexWithin({ uri, version, text }, context, { implicitMentions }, limits), context };
   }
 
   private defaultSidecarCandidates(uri: string): string[] {

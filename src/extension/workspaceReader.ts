@@ -1,17 +1,20 @@
 import * as vscode from 'vscode';
-import type { FileReader } from '../core';
+import type { FileContent, FileReader } from '../core';
 
 /**
  * Reads files the way the user sees them: an open editor's unsaved text wins,
  * otherwise `workspace.fs`, so virtual file systems work too.
  */
 export class WorkspaceReader implements FileReader {
-  async readText(uri: string): Promise<string | undefined> {
+  async read(uri: string, maxBytes: number): Promise<FileContent | undefined> {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
-    if (open) return open.getText();
+    if (open) return { kind: 'text', text: open.getText() };
     try {
-      const bytes = await vscode.workspace.fs.readFile(vscode.Uri.parse(uri));
-      return new TextDecoder('utf-8').decode(bytes);
+      const target = vscode.Uri.parse(uri);
+      // Stat first, so a huge file in someone else's repository is never loaded into memory.
+      const { size } = await vscode.workspace.fs.stat(target);
+      if (size > maxBytes) return { kind: 'tooLarge', size };
+      return { kind: 'bytes', bytes: await vscode.workspace.fs.readFile(target) };
     } catch (error) {
       if (error instanceof vscode.FileSystemError && (error.code === 'FileNotFound' || error.code === 'EntryNotFound')) return undefined;
       throw error;

@@ -1,15 +1,18 @@
-import { buildIndex, loadTextContext, type AnnotationIndex, type FileReader } from '../../src/core';
+import { buildIndex, loadTextContext, type AnnotationIndex, type FileContent, type FileReader } from '../../src/core';
 
-/** An in-memory workspace: file URIs to texts. */
+/** An in-memory workspace: file URIs to texts (as an open editor gives them) or bytes (as stored on disk). */
 export class MemoryReader implements FileReader {
-  readonly files = new Map<string, string>();
+  readonly files = new Map<string, string | Uint8Array>();
 
-  constructor(files: Record<string, string> = {}) {
+  constructor(files: Record<string, string | Uint8Array> = {}) {
     for (const [path, text] of Object.entries(files)) this.files.set(fileUri(path), text);
   }
 
-  readText(uri: string): Promise<string | undefined> {
-    return Promise.resolve(this.files.get(uri));
+  read(uri: string, maxBytes: number): Promise<FileContent | undefined> {
+    const content = this.files.get(uri);
+    if (content === undefined) return Promise.resolve(undefined);
+    if (typeof content === 'string') return Promise.resolve({ kind: 'text', text: content });
+    return Promise.resolve(content.byteLength > maxBytes ? { kind: 'tooLarge', size: content.byteLength } : { kind: 'bytes', bytes: content });
   }
 }
 

@@ -1,0 +1,140 @@
+// Deterministic inputs for the benchmarks: nothing is downloaded, and the same
+// size always gives the same bytes, so runs on different days compare.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const exampleTextPath = path.join(root, 'examples/kropotkin-meets-lenin.annot.md');
+export const exampleSidecarPath = path.join(root, 'examples/kropotkin-meets-lenin.yaml');
+
+/** A small seeded generator (mulberry32), so every run builds the same data. */
+export function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const syllables = ['ka', 'lo', 'min', 'ter', 'vas', 'ri', 'dol', 'sen', 'mar', 'tov', 'bel', 'qui', 'nor', 'zek', 'har', 'pul', 'gri', 'fen', 'sto', 'wex', 'yan', 'dru', 'cel', 'jor', 'ob', 'ul', 'ist', 'ech'];
+const titleWords = ['history', 'revolution', 'theory', 'letters', 'memoirs', 'society', 'state', 'labour', 'freedom', 'empire', 'peasants', 'cities', 'science', 'nature', 'exile', 'war', 'peace', 'bread', 'commune', 'federation', 'prison', 'journey', 'essays', 'origins', 'studies', 'chronicle', 'archive', 'reform', 'mutual', 'aid', 'northern', 'siberian', 'geography', 'ethics', 'anarchy', 'politics', 'power', 'reason', 'faith', 'land'];
+
+function capitalize(word) {
+  return word[0].toUpperCase() + word.slice(1);
+}
+
+/** A word of two to four syllables: the n-th one, so names are distinct by construction. */
+function nthWord(n, minSyllables) {
+  const parts = [];
+  let k = n;
+  do {
+    parts.push(syllables[k % syllables.length]);
+    k = Math.floor(k / syllables.length);
+  } while (k > 0 || parts.length < minSyllables);
+  return parts.join('');
+}
+
+/**
+ * The example text repeated until it reaches `size` characters. Each copy gets
+ * fresh footnote labels, so the notes stay distinct and the density of notes,
+ * quotes, citations and mentions stays the example's.
+ */
+export function generateText(size) {
+  const example = readFileSync(exampleTextPath, 'utf8');
+  const closing = example.indexOf('\n---\n', 4);
+  const head = example.slice(0, closing + 5);
+  const body = example.slice(closing + 5);
+  const parts = [head];
+  let length = head.length;
+  for (let copy = 0; length < size; copy++) {
+    const part = (copy === 0 ? body : body.replace(/\[\^([^\]\s]+)\]/g, (_, label) => `[^${label}-${copy}]`)) + '\n';
+    parts.push(part);
+    length += part.length;
+  }
+  return parts.join('');
+}
+
+function yamlString(s) {
+  return JSON.stringify(s);
+}
+
+/** Generated people with distinct names and aliases, written as sidecar YAML entries. */
+function personYaml(n, rnd) {
+  const given = capitalize(nthWord(n % 500, 2));
+  const family = capitalize(nthWord(n + 1000, 3));
+  const born = 1700 + Math.floor(rnd() * 250);
+  return [
+    `  person${n}:`,
+    `    name: ${given} ${family}`,
+    `    aliases: [${family} ${given[0]}., ${given[0]}. ${family}]`,
+    `    born: "${born}"`,
+    `    died: "${born + 30 + Math.floor(rnd() * 50)}"`,
+    `    description: ${capitalize(titleWords[n % titleWords.length])} writer.`,
+    // One in ten has a biography and a link, as a registry grown over years has.
+    ...(n % 10 === 0 ? [`    bio: |`, `      ${given} ${family} wrote on ${titleWords[(n * 7) % titleWords.length]}.`, `    links:`, `      Wikipedia: https://example.org/wiki/${given}_${family}`] : []),
+    '',
+  ].join('\n');
+}
+
+/** The n-th generated CSL item. Families repeat across items now and then, as in a real library. */
+export function cslItem(n, rnd) {
+  const family = capitalize(nthWord(Math.floor(n * 0.7), 2));
+  const given = capitalize(nthWord((n * 13) % 400, 2));
+  const year = 1800 + Math.floor(rnd() * 220);
+  const words = [];
+  const count = 3 + Math.floor(rnd() * 5);
+  for (let w = 0; w < count; w++) words.push(titleWords[Math.floor(rnd() * titleWords.length)]);
+  const title = capitalize(words.join(' '));
+  return {
+    id: `${family.toLowerCase()}${year}-${n}`,
+    type: n % 3 === 0 ? 'article-journal' : 'book',
+    author: [{ family, given }],
+    issued: { 'date-parts': [[year]] },
+    title,
+    publisher: `${capitalize(nthWord(n % 90, 2))} Press`,
+    'publisher-place': 'London',
+  };
+}
+
+function referenceYaml(item) {
+  return [
+    `  - id: ${item.id}`,
+    `    type: ${item.type}`,
+    `    author:`,
+    `      - family: ${item.author[0].family}`,
+    `        given: ${item.author[0].given}`,
+    `    issued:`,
+    `      date-parts: [[${item.issued['date-parts'][0][0]}]]`,
+    `    title: ${yamlString(item.title)}`,
+    `    publisher: ${item.publisher}`,
+    '',
+  ].join('\n');
+}
+
+/** The example sidecar's people and references, then generated ones up to the counts asked. */
+export function generateSidecar(peopleCount, referenceCount) {
+  const example = readFileSync(exampleSidecarPath, 'utf8');
+  const referencesAt = example.indexOf('\nreferences:\n');
+  const examplePeople = example.slice(0, referencesAt + 1);
+  const exampleReferences = example.slice(referencesAt + '\nreferences:\n'.length);
+  const examplePeopleCount = (examplePeople.match(/^ {2}[\w-]+:\s*$/gm) ?? []).length;
+  const exampleReferenceCount = (exampleReferences.match(/^ {2}- id:/gm) ?? []).length;
+  const rnd = random(1);
+  const out = [examplePeople];
+  for (let n = 0; n < peopleCount - examplePeopleCount; n++) out.push(personYaml(n, rnd));
+  out.push('references:\n', exampleReferences.replace(/\n*$/, '\n\n'));
+  for (let n = 0; n < referenceCount - exampleReferenceCount; n++) out.push(referenceYaml(cslItem(n, rnd)));
+  return out.join('');
+}
+
+/** A CSL-JSON library of `count` items, as Zotero exports it, with the example's works among them. */
+export function generateCslJson(count, exampleItems) {
+  const rnd = random(2);
+  const items = [...exampleItems];
+  for (let n = 0; items.length < count; n++) items.push(cslItem(n, rnd));
+  return JSON.stringify(items, null, 2);
+}

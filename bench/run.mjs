@@ -1,0 +1,244 @@
+// `npm run bench`: the performance targets of docs/PERFORMANCE.md, measured
+// against peers run in the same process on the same inputs, so a noisy machine
+// shows in both columns and the ratios stay meaningful.
+//
+//   node --expose-gc bench/run.mjs            full size (10 MB text, 10,000 people, 50,000 references)
+//   node bench/run.mjs --smoke                tiny inputs, a few seconds: checks that the bench runs, never a threshold
+//
+// It reads the compiled core from out/ (run `npm run build` first).
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { generateCslJson, generateSidecar, generateText, random } from './generate.mjs';
+import { measure, ms, printTable, ratio, summarize } from './measure.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const smoke = process.argv.includes('--smoke');
+
+if (!global.gc && !process.execArgv.includes('--expose-gc')) {
+  // Heap figures need a collection before and after: run again with --expose-gc.
+  const { spawnSync } = await import('node:child_process');
+  const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(child.status ?? 1);
+}
+
+const corePath = path.join(root, 'out/src/core/index.js');
+if (!existsSync(corePath)) {
+  console.error('bench: out/src/core/index.js is missing; run `npm run build` first.');
+  process.exit(1);
+}
+const core = require(corePath);
+const MarkdownIt = require('markdown-it');
+const Fuse = require('fuse.js');
+const YAML = require('yaml');
+const jsYaml = require('js-yaml');
+
+const size = smoke
+  ? { text: 60_000, people: 200, references: 200, library: 1_000, runs: 2, lookups: 200 }
+  : { text: 10_000_000, people: 10_000, references: 10_000, library: 50_000, runs: 7, lookups: 20_000 };
+
+const textUri = 'file:///bench/book.annot.md';
+const sidecarUri = 'file:///bench/book.yaml';
+const libraryUri = 'file:///bench/library.json';
+
+console.log(`Marginalia bench${smoke ? ' (smoke: tiny inputs, no thresholds)' : ''}`);
+console.log(`node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${new Date().toISOString()}`);
+
+const t0 = performance.now();
+const text = generateText(size.text);
+const sidecarText = generateSidecar(size.people, size.references);
+console.log(`inputs: text ${(text.length / 1e6).toFixed(2)} M chars, sidecar ${(sidecarText.length / 1e6).toFixed(2)} MB (${size.people} people, ${size.references} references), generated in ${ms(performance.now() - t0)}`);
+
+const rows = [];
+const notes = [];
+/** One row: what, our median and p99, target, peer, and the ratio to the peer. */
+function row(what, result, target, peerName, peer) {
+  rows.push([what, ms(result.median), ms(result.p99), target, peerName ?? '', peer ? ms(peer.median) : '', peer ? ratio(result.median, peer.median) : '']);
+}
+
+// ---------------------------------------------------------------- sidecar load
+// The `yaml` package takes seconds on the full sidecar: one cold run each is all the time allows.
+const yamlPeer = measure(() => YAML.parse(sidecarText), { runs: 1, warmup: 0 });
+const jsYamlPeer = measure(() => jsYaml.load(sidecarText, { schema: jsYaml.CORE_SCHEMA }), { runs: size.runs, warmup: 1 });
+const sidecarCold = measure(() => core.parseSidecar(sidecarUri, sidecarText), { runs: 1, warmup: 0 });
+const sidecar = sidecarCold.result;
+row('sidecar load, cold (parser of record)', sidecarCold, '≤ 500 ms', '`yaml`', yamlPeer);
+rows.push(['', '', '', '', 'js-yaml (core schema)', ms(jsYamlPeer.median), ratio(sidecarCold.median, jsYamlPeer.median)]);
+if (core.quickSidecar) {
+  const quick = measure(() => core.quickSidecar(sidecarUri, sidecarText, (t) => jsYaml.load(t, { schema: jsYaml.CORE_SCHEMA })), { runs: size.runs, warmup: 1 });
+  row('sidecar load, cold (fast first load)', quick, '≤ 500 ms', 'js-yaml', jsYamlPeer);
+}
+const cache = new core.ParseCache(true);
+cache.sidecar(sidecarUri, sidecarText);
+// A fresh copy of the same text, as a re-read from disk gives: the cache must compare contents, not identities.
+const warm = measure((copy) => cache.sidecar(sidecarUri, copy), { runs: size.runs, warmup: 1, setup: () => (' ' + sidecarText).slice(1) });
+row('sidecar load, warm (unchanged)', warm, '≤ 150 ms', '`yaml`', yamlPeer);
+if (core.SnapshotStore) {
+  const store = new core.SnapshotStore();
+  const saved = store.save(sidecarText, sidecar);
+  const restored = measure(() => store.restore(sidecarText, saved), { runs: size.runs, warmup: 1 });
+  row('sidecar load, warm (after restart, content hash)', restored, '≤ 150 ms', '`yaml`', yamlPeer);
+}
+
+// A registry of exactly the sidecar's people and references, as the extension builds it.
+const lineMaps = new Map([[sidecarUri, new core.LineMap(sidecarText)]]);
+const registry = core.mergeRegistry([sidecar], lineMaps);
+const context = { registry, sidecars: [sidecarUri], bibliographies: [], diagnostics: [] };
+if (registry.people.size !== size.people) notes.push(`registry holds ${registry.people.size} people, not ${size.people}`);
+
+const library = [...sidecar.references.slice(0, 6).map((r) => r.item)];
+const libraryText = generateCslJson(size.library, library);
+const cslCold = measure(() => core.parseCslJson(libraryUri, libraryText), { runs: size.runs, warmup: 0 });
+const jsonPeer = measure(() => JSON.parse(libraryText), { runs: size.runs, warmup: 0 });
+row(`CSL-JSON load, cold (${size.library} items, ${(libraryText.length / 1e6).toFixed(1)} MB)`, cslCold, '≤ 500 ms', 'JSON.parse', jsonPeer);
+cache.bibliography(libraryUri, libraryText);
+const cslWarm = measure((copy) => cache.bibliography(libraryUri, copy), { runs: size.runs, warmup: 1, setup: () => (' ' + libraryText).slice(1) });
+row('CSL-JSON load, warm (unchanged)', cslWarm, '≤ 150 ms', 'JSON.parse', jsonPeer);
+
+// ---------------------------------------------------------------- index
+const markdownIt = new MarkdownIt();
+const mdPeer = measure(() => markdownIt.parse(text, {}), { runs: smoke ? 2 : 3, warmup: 1 });
+const pattern = /\[\^[^\]\s]+\]|\[\[[^\]]+\]\]|-?@[\w:.#$%&+?<>~/-]+|[“”«»„"‘’]|^#{1,6} |^> /gm;
+const regexPeer = measure(() => {
+  let n = 0;
+  pattern.lastIndex = 0;
+  while (pattern.exec(text)) n++;
+  return n;
+}, { runs: size.runs, warmup: 1 });
+const source = { uri: textUri, version: 1, text };
+const indexRun = measure(() => core.buildIndex(source, context), { runs: size.runs, warmup: 1 });
+const index = indexRun.result;
+row(`index ${(text.length / 1e6).toFixed(1)} M chars, ${registry.people.size} people`, indexRun, '≤ 60 ms', 'markdown-it', mdPeer);
+rows.push(['', '', '', '(≥ 5× faster; ≤ 3× regex)', 'regex pass', ms(regexPeer.median), ratio(indexRun.median, regexPeer.median)]);
+console.log(`index holds ${index.mentions.length} mentions, ${index.citations.length} citations, ${index.footnotes.length} footnotes, ${index.quotes.length} quotes, ${index.headings.length} headings`);
+
+// ---------------------------------------------------------------- incremental re-index
+if (core.updateIndex) {
+  // A one-character edit in the middle of a paragraph, typed and then deleted, alternately.
+  const middle = text.indexOf('\nIn May 1919', Math.floor(text.length / 2)) + 4;
+  let current = index;
+  const typed = measure(
+    (_, i) => {
+      const inserting = i % 2 === 0;
+      const change = inserting ? { start: middle, end: middle, text: 'x' } : { start: middle, end: middle + 1, text: '' };
+      const next = inserting ? current.text.slice(0, middle) + 'x' + current.text.slice(middle) : current.text.slice(0, middle) + current.text.slice(middle + 1);
+      current = core.updateIndex(current, change, next, { version: current.version + 1 });
+      return current;
+    },
+    { runs: size.runs * 4, warmup: 2 },
+  );
+  row('re-index after a one-character edit', typed, '≤ 5 ms', 'full index', indexRun);
+} else {
+  notes.push('re-index after an edit: no incremental updateIndex in the core yet');
+}
+
+// ---------------------------------------------------------------- hover lookup
+{
+  const rnd = random(3);
+  const offsets = Array.from({ length: size.lookups }, () => Math.floor(rnd() * text.length));
+  // Half the lookups land on something, as hovers over names and citations do.
+  index.mentions.forEach((m, i) => {
+    if (i % 2 === 0 && i / 2 < offsets.length) offsets[i / 2] = m.span.start + 1;
+  });
+  const samples = [];
+  let found = 0;
+  for (let round = 0; round < 2; round++) {
+    for (const offset of offsets) {
+      const t = performance.now();
+      const hit = core.findAt(index, offset);
+      const elapsed = performance.now() - t;
+      if (round === 1) {
+        samples.push(elapsed);
+        if (hit) found++;
+      }
+    }
+  }
+  row(`hover lookup findAt (${found} of ${offsets.length} hits)`, summarize(samples), '≤ 0.1 ms, p99 ≤ 1 ms', '', undefined);
+}
+
+// ---------------------------------------------------------------- sidebar
+if (core.footnoteOutline && core.quoteOutline && core.peopleOutline) {
+  const outline = measure(() => [core.footnoteOutline(index), core.quoteOutline(index, { minimumQuoteLength: 12 }), core.peopleOutline(index)], { runs: smoke ? 2 : 3, warmup: 1 });
+  row('sidebar tree data (footnotes, quotes, people)', outline, '≤ 100 ms', '', undefined);
+} else {
+  notes.push('sidebar: src/core/outline.ts is not there, skipped');
+}
+
+// ---------------------------------------------------------------- memory
+{
+  global.gc();
+  global.gc();
+  const before = process.memoryUsage().heapUsed;
+  const kept = core.buildIndex(source, context);
+  global.gc();
+  global.gc();
+  const growth = process.memoryUsage().heapUsed - before;
+  const budget = 3 * 2 * text.length;
+  rows.push(['index heap growth after GC', `${(growth / 1e6).toFixed(1)} MB`, '', `≤ ${(budget / 1e6).toFixed(1)} MB (3× UTF-16)`, 'text (UTF-16)', `${((2 * text.length) / 1e6).toFixed(1)} MB`, `${(growth / (2 * text.length)).toFixed(2)}× the text`]);
+  if (kept.text.length !== text.length) throw new Error('index lost its text');
+}
+
+// ---------------------------------------------------------------- citation search
+{
+  const bibliography = cslCold.result;
+  const references = bibliography.references;
+  const build = measure(() => new core.ReferenceSearch(references), { runs: smoke ? 2 : 3, warmup: 0 });
+  const search = build.result;
+  row(`citation search index build (${references.length} references)`, build, '(part of load)', '', undefined);
+
+  // The quality queries, written before any tuning: author plus year, an author with one
+  // letter wrong, title words, a key prefix; and the same kinds for a generated item.
+  const families = new Map();
+  for (const r of references) families.set(r.item.author?.[0]?.family, (families.get(r.item.author?.[0]?.family) ?? 0) + 1);
+  const generated = references.find((r, i) => i > references.length / 2 && families.get(r.item.author?.[0]?.family) === 1) ?? references[references.length - 1];
+  const family = generated.item.author[0].family;
+  const year = String(generated.item.issued['date-parts'][0][0]);
+  const typo = family.slice(0, 2) + (family[2] === 'a' ? 'e' : 'a') + family.slice(3);
+  const queries = [
+    { query: 'woodcock 1950', expect: 'woodcock1950', kind: 'author + year' },
+    { query: 'woodcok', expect: 'woodcock1950', kind: 'author, one letter wrong' },
+    { query: 'anarchist prince', expect: 'woodcock1950', kind: 'title words' },
+    { query: 'shub19', expect: 'shub1953', kind: 'key prefix' },
+    { query: `${family.toLowerCase()} ${year}`, expect: generated.id, kind: 'author + year (generated)' },
+    { query: `${typo.toLowerCase()} ${year}`, expect: generated.id, kind: 'author one letter wrong + year (generated)' },
+    { query: generated.id.slice(0, generated.id.indexOf('-')), expect: generated.id, kind: 'key prefix (generated)' },
+  ];
+  const keystrokes = [];
+  for (const { query } of queries) for (let n = 1; n <= query.length; n++) keystrokes.push(query.slice(0, n));
+  search.search(keystrokes[0]);
+  const samples = [];
+  for (const q of keystrokes) {
+    const t = performance.now();
+    search.search(q);
+    samples.push(performance.now() - t);
+  }
+  const fuse = new Fuse(
+    references.map((r) => ({ id: r.id, title: r.item.title ?? '', year: String(r.item.issued?.['date-parts']?.[0]?.[0] ?? ''), author: (r.item.author ?? []).map((a) => `${a.given ?? ''} ${a.family ?? ''}`).join(' ') })),
+    { keys: ['author', 'year', 'title', 'id'], ignoreLocation: true },
+  );
+  const peerSamples = [];
+  const peerTop = [];
+  for (const { query } of smoke ? queries : queries.slice(0, 4)) {
+    const t = performance.now();
+    const hits = fuse.search(query, { limit: 3 });
+    peerSamples.push(performance.now() - t);
+    peerTop.push(hits.map((h) => h.item.id));
+  }
+  row(`citation search per keystroke (${keystrokes.length} keystrokes)`, summarize(samples), '≤ 16 ms', 'plain fuse.js', summarize(peerSamples));
+  const quality = [];
+  for (const [i, { query, expect, kind }] of queries.entries()) {
+    const top = search.search(query, 3).map((r) => r.id);
+    quality.push([kind, `"${query}"`, expect, top.join(', '), top.includes(expect) ? 'yes' : 'NO', peerTop[i] ? (peerTop[i].includes(expect) ? 'yes' : 'no') : '(not run)']);
+  }
+  console.log('');
+  printTable(['what', 'median', 'p99', 'target', 'peer', 'peer median', 'ratio'], rows);
+  console.log('\nCitation search ranking (expected item in the top 3):');
+  printTable(['query kind', 'query', 'expected', 'our top 3', 'ours', 'plain fuse.js'], quality);
+}
+
+for (const note of notes) console.log(`note: ${note}`);
+console.log(`\nbench finished in ${ms(performance.now() - t0)}${smoke ? ' (smoke run: sizes are tiny, figures mean nothing)' : ''}`);

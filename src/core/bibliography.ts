@@ -1,0 +1,290 @@
+import { parse as parseYaml } from 'yaml';
+import { DiagnosticBuilder } from './diagnostics';
+import { LineMap } from './lineMap';
+import type { CslDate, CslItem, CslName, Reference } from './model';
+import { parseCslJson, type Bibliography } from './registry';
+import { DiagnosticCode } from './types';
+
+/**
+ * Library files as reference managers export them: CSL-JSON (`.json`),
+ * CSL-YAML (`.yaml`, `.yml`: a list, or a mapping with `references:` as
+ * Pandoc writes it) and BibTeX/BibLaTeX (`.bib`, `.bibtex`, `.biblatex`),
+ * all read into CSL items.
+ */
+export function parseBibliography(uri: string, text: string): Bibliography {
+  const extension = /\.([^./\\]+)$/.exec(uri.toLowerCase())?.[1] ?? '';
+  if (extension === 'bib' || extension === 'bibtex' || extension === 'biblatex') return parseBibtex(uri, text);
+  if (extension === 'yaml' || extension === 'yml') return parseCslYaml(uri, text);
+  return parseCslJson(uri, text);
+}
+
+export const bibliographyExtensions: readonly string[] = ['json', 'yaml', 'yml', 'bib', 'bibtex', 'biblatex'];
+
+/** Where `key` is written, searching on from `from`, so that items found in file order get their own lines. */
+function keySpan(text: string, key: string, from: number, pattern: (escaped: string) => RegExp): { start: number; end: number } {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const regex = pattern(escaped);
+  regex.lastIndex = from;
+  let match = regex.exec(text);
+  if (!match) {
+    regex.lastIndex = 0;
+    match = regex.exec(text);
+  }
+  if (!match) return { start: from, end: from };
+  const start = match.index + match[0].lastIndexOf(key);
+  return { start, end: start + key.length };
+}
+
+export function parseCslYaml(uri: string, text: string): Bibliography {
+  const lines = new LineMap(text);
+  const diagnostics = new DiagnosticBuilder(uri, lines);
+  let data: unknown;
+  try {
+    data = parseYaml(text.replace(/^\uFEFF/, ''), { maxAliasCount: 100 });
+  } catch (error) {
+    const position = (error as { pos?: [number, number] }).pos;
+    const span = position ? { start: position[0], end: Math.max(position[0] + 1, position[1]) } : { start: 0, end: Math.min(1, text.length) };
+    diagnostics.add(DiagnosticCode.YamlSyntax, `The bibliography is not valid YAML: ${(error as Error).message.split('\n')[0]}`, span);
+    return { uri, references: [], diagnostics: diagnostics.list, valid: false };
+  }
+  const items = Array.isArray(data) ? data : data !== null && typeof data === 'object' && Array.isArray((data as { references?: unknown }).references) ? (data as { references: unknown[] }).references : null;
+  if (!items) {
+    diagnostics.add(DiagnosticCode.InvalidValue, 'A CSL-YAML bibliography must be a list of items, or a mapping with a references: list.', { start: 0, end: Math.min(1, text.length) });
+    return { uri, references: [], diagnostics: diagnostics.list, valid: false };
+  }
+  const references: Reference[] = [];
+  const seen = new Set<string>();
+  let from = 0;
+  for (const raw of items) {
+    const rawId = raw !== null && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
+    const id = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId) : '';
+    const span = id ? keySpan(text, id, from, (key) => new RegExp(`\\bid:\\s*["']?${key}["']?\\s*$`, 'gm')) : { start: from, end: from };
+    if (!id) {
+      diagnostics.add(DiagnosticCode.ReferenceWithoutId, 'This bibliography item has no id, so it cannot be cited.', span);
+      continue;
+    }
+    from = span.end;
+    if (seen.has(id)) {
+      diagnostics.add(DiagnosticCode.DuplicateKey, `Reference "${id}" is defined twice; the first definition is used.`, span);
+      continue;
+    }
+    seen.add(id);
+    references.push({ id, item: { ...(raw as CslItem), id }, source: { uri, span, line: lines.lineAt(span.start) } });
+  }
+  return { uri, references, diagnostics: diagnostics.list, valid: true };
+}
+
+/** The part of @retorquere/bibtex-parser used here (its own types need a newer module resolution than this project's). */
+interface Library {
+  readonly errors: readonly unknown[];
+  readonly entries: readonly { readonly type: string; readonly key: string; readonly fields: Readonly<Record<string, unknown>> }[];
+}
+interface BibtexModule {
+  parse(input: string, options: { english?: boolean; unsupported?: 'ignore' }): Library;
+}
+let bibtexModule: BibtexModule | undefined;
+
+/** The BibTeX parser is large: it is loaded when a `.bib` file is first read, not at activation. */
+function bibtexParser(): BibtexModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy, see above
+  bibtexModule ??= require('@retorquere/bibtex-parser') as BibtexModule;
+  return bibtexModule;
+}
+
+/** BibTeX entry types to CSL types, as Pandoc and Better BibTeX map them. */
+const bibtexTypes: Record<string, string> = {
+  article: 'article-journal',
+  book: 'book',
+  mvbook: 'book',
+  booklet: 'pamphlet',
+  collection: 'book',
+  mvcollection: 'book',
+  proceedings: 'book',
+  mvproceedings: 'book',
+  reference: 'book',
+  inbook: 'chapter',
+  bookinbook: 'chapter',
+  incollection: 'chapter',
+  inreference: 'entry-encyclopedia',
+  inproceedings: 'paper-conference',
+  conference: 'paper-conference',
+  manual: 'report',
+  techreport: 'report',
+  report: 'report',
+  mastersthesis: 'thesis',
+  phdthesis: 'thesis',
+  thesis: 'thesis',
+  unpublished: 'manuscript',
+  online: 'webpage',
+  electronic: 'webpage',
+  www: 'webpage',
+  periodical: 'periodical',
+  patent: 'patent',
+  misc: 'document',
+};
+
+/**
+ * BibLaTeX names languages as babel does; CSL wants a language code, and a
+ * CSL processor title-cases only English titles (or those with no language).
+ */
+const babelLanguages: Record<string, string> = {
+  english: 'en',
+  american: 'en-US',
+  british: 'en-GB',
+  german: 'de',
+  ngerman: 'de',
+  austrian: 'de-AT',
+  french: 'fr',
+  russian: 'ru',
+  italian: 'it',
+  spanish: 'es',
+  portuguese: 'pt',
+  dutch: 'nl',
+  polish: 'pl',
+  czech: 'cs',
+  swedish: 'sv',
+  danish: 'da',
+  norwegian: 'nb',
+  finnish: 'fi',
+  greek: 'el',
+  latin: 'la',
+  hebrew: 'he',
+  ukrainian: 'uk',
+};
+
+/** Plain fields copied under their CSL name. */
+const bibtexFields: Record<string, string> = {
+  volume: 'volume',
+  edition: 'edition',
+  doi: 'DOI',
+  url: 'URL',
+  isbn: 'ISBN',
+  issn: 'ISSN',
+  note: 'note',
+  abstract: 'abstract',
+  series: 'collection-title',
+  chapter: 'chapter-number',
+  shorttitle: 'title-short',
+  volumes: 'number-of-volumes',
+  pagetotal: 'number-of-pages',
+  eventtitle: 'event-title',
+  venue: 'event-place',
+  version: 'version',
+};
+
+function cslName(creator: { name?: string; lastName?: string; firstName?: string; prefix?: string; suffix?: string }): CslName {
+  if (creator.name !== undefined) return { literal: creator.name };
+  const name: Record<string, string> = {};
+  if (creator.lastName) name.family = creator.lastName;
+  if (creator.firstName) name.given = creator.firstName;
+  if (creator.prefix) name['non-dropping-particle'] = creator.prefix;
+  if (creator.suffix) name.suffix = creator.suffix;
+  return name;
+}
+
+/** `1953`, `1953-04`, `1953-04-02` and the range `1917/1921` as CSL date-parts. */
+export function cslDate(value: string): CslDate {
+  const parts = value.split('/').map((side) => side.trim().split('-').filter(Boolean).map(Number));
+  if (parts.every((p) => p.length > 0 && p.every((n) => Number.isInteger(n)))) return { 'date-parts': parts };
+  return { literal: value };
+}
+
+const months: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
+
+function monthNumber(value: string): number | undefined {
+  const numeric = Number(value);
+  if (Number.isInteger(numeric) && numeric >= 1 && numeric <= 12) return numeric;
+  return months[value.trim().slice(0, 3).toLowerCase()];
+}
+
+type Entry = Library['entries'][number];
+
+export function bibtexEntryToCsl(entry: Entry): CslItem {
+  const fields = entry.fields;
+  const text = (name: string): string | undefined => {
+    const value = fields[name];
+    if (typeof value === 'string') return value;
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join('; ');
+    return undefined;
+  };
+  const item: Record<string, unknown> = { id: entry.key, type: bibtexTypes[entry.type.toLowerCase()] ?? 'document' };
+  const title = text('title');
+  const subtitle = text('subtitle');
+  if (title) item.title = subtitle ? `${title}: ${subtitle}` : title;
+  for (const role of ['author', 'editor', 'translator', 'director'] as const) {
+    const creators = fields[role];
+    if (Array.isArray(creators) && creators.length > 0) item[role] = (creators as { name?: string }[]).map(cslName);
+  }
+  if (Array.isArray(fields.bookauthor)) item['container-author'] = (fields.bookauthor as { name?: string }[]).map(cslName);
+  const container = text('journaltitle') ?? text('journal') ?? text('booktitle') ?? text('maintitle');
+  if (container) item['container-title'] = container;
+  const date = text('date');
+  const year = text('year');
+  if (date) item.issued = cslDate(date);
+  else if (year) {
+    const month = text('month');
+    const monthValue = month ? monthNumber(month) : undefined;
+    const issued = cslDate(year);
+    item.issued = monthValue !== undefined && 'date-parts' in issued && issued['date-parts']?.length === 1 ? { 'date-parts': [[...(issued['date-parts'][0] as number[]), monthValue]] } : issued;
+  }
+  const urldate = text('urldate');
+  if (urldate) item.accessed = cslDate(urldate);
+  const publisher = text('publisher') ?? text('school') ?? text('institution') ?? text('organization');
+  if (publisher) item.publisher = publisher;
+  const place = text('location') ?? text('address');
+  if (place) item['publisher-place'] = place;
+  const pages = text('pages');
+  if (pages) item.page = pages;
+  const number = text('number') ?? text('issue');
+  if (number) item[item.type === 'article-journal' ? 'issue' : 'number'] = number;
+  const genre = text('type');
+  if (genre) item.genre = genre;
+  else if (entry.type.toLowerCase() === 'phdthesis') item.genre = 'PhD thesis';
+  else if (entry.type.toLowerCase() === 'mastersthesis') item.genre = 'Master’s thesis';
+  const language = text('langid') ?? text('language');
+  if (language) item.language = babelLanguages[language.toLowerCase()] ?? language;
+  for (const [field, csl] of Object.entries(bibtexFields)) {
+    const value = text(field);
+    if (value !== undefined && item[csl] === undefined) item[csl] = value;
+  }
+  return composed(item) as CslItem;
+}
+
+/** The parser writes accents as combining marks (`c` + caron); composed letters match what people type and search for. */
+function composed(value: unknown): unknown {
+  if (typeof value === 'string') return value.normalize('NFC');
+  if (Array.isArray(value)) return value.map(composed);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, composed(v)]));
+  return value;
+}
+
+export function parseBibtex(uri: string, text: string): Bibliography {
+  const lines = new LineMap(text);
+  const diagnostics = new DiagnosticBuilder(uri, lines);
+  let library: Library;
+  try {
+    // Titles are kept as written: a CSL style, not the parser, decides their case.
+    library = bibtexParser().parse(text, { english: false, unsupported: 'ignore' });
+  } catch (error) {
+    diagnostics.add(DiagnosticCode.UnreadableFile, `The bibliography is not valid BibTeX: ${(error as Error).message.split('\n')[0]}`, { start: 0, end: Math.min(1, text.length) });
+    return { uri, references: [], diagnostics: diagnostics.list, valid: false };
+  }
+  for (const problem of library.errors) {
+    const message = (problem as { error?: string }).error ?? JSON.stringify(problem);
+    diagnostics.add(DiagnosticCode.UnreadableFile, `BibTeX: ${message}`, { start: 0, end: Math.min(1, text.length) });
+  }
+  const references: Reference[] = [];
+  const seen = new Set<string>();
+  let from = 0;
+  for (const entry of library.entries) {
+    const span = keySpan(text, entry.key, from, (key) => new RegExp(`@\\w+\\s*[{(]\\s*${key}\\s*,`, 'g'));
+    from = span.end;
+    if (seen.has(entry.key)) {
+      diagnostics.add(DiagnosticCode.DuplicateKey, `Reference "${entry.key}" is defined twice; the first definition is used.`, span);
+      continue;
+    }
+    seen.add(entry.key);
+    references.push({ id: entry.key, item: bibtexEntryToCsl(entry), source: { uri, span, line: lines.lineAt(span.start) } });
+  }
+  return { uri, references, diagnostics: diagnostics.list, valid: library.errors.length === 0 };
+}

@@ -1,0 +1,120 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseBibliography, cslDate } from '../../src/core';
+import { indexText } from './helpers';
+import { useBibtexParserEsmBuild } from './bibtexParserEsm';
+
+const fixtures = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'citeproc');
+const read = (name: string): string => fs.readFileSync(path.join(fixtures, name), 'utf8');
+
+describe('bibliography files', () => {
+  before(useBibtexParserEsmBuild);
+
+  describe('BibTeX and BibLaTeX', () => {
+    // Parsed inside the tests, after the hook above has pointed require at the parser.
+    const library = () => parseBibliography('file:///work/library.bib', read('library.bib'));
+    const byId = { get: (id: string) => library().references.find((r) => r.id === id) };
+
+    it('reads every entry, with the line its key is written on', () => {
+      const bib = library();
+      assert.deepStrictEqual(
+        bib.references.map((r) => [r.id, r.source.line]),
+        [
+          ['kropotkin1899bib', 3],
+          ['mueller1953', 11],
+          ['avrich1988', 22],
+        ],
+      );
+      assert.deepStrictEqual(bib.diagnostics, []);
+    });
+
+    it('decodes LaTeX accents, braces and string macros', () => {
+      const memoirs = byId.get('kropotkin1899bib')?.item;
+      assert.deepStrictEqual(memoirs?.author, [{ family: 'Kropotkin', given: 'Petr Alekseevič' }]);
+      assert.strictEqual(memoirs?.title, 'Memoirs of a Revolutionist');
+      assert.strictEqual(memoirs?.publisher, 'Houghton, Mifflin');
+      const article = byId.get('mueller1953')?.item;
+      assert.deepStrictEqual(article?.author, [
+        { family: 'Müller', given: 'Jérôme' },
+        { family: 'Fontaine', given: 'Jean', 'non-dropping-particle': 'de la' },
+      ]);
+      assert.strictEqual(article?.title, 'Über die <i>Anarchie</i>');
+      assert.strictEqual(article?.['container-title'], 'Zeitschrift für Geschichte');
+      assert.strictEqual(article?.language, 'de');
+    });
+
+    it('maps entry types and fields to CSL', () => {
+      const article = byId.get('mueller1953')?.item;
+      assert.strictEqual(article?.type, 'article-journal');
+      assert.deepStrictEqual(article?.issued, { 'date-parts': [[1953, 4]] });
+      assert.strictEqual(article?.issue, '4');
+      assert.strictEqual(article?.page, '227–234');
+      const chapter = byId.get('avrich1988')?.item;
+      assert.strictEqual(chapter?.type, 'chapter');
+      assert.strictEqual(chapter?.['container-title'], 'Anarchist Portraits');
+      assert.strictEqual(chapter?.['publisher-place'], 'Princeton');
+      assert.deepStrictEqual(chapter?.issued, { 'date-parts': [[1988]] });
+    });
+
+    it('reports a duplicate key in the same file', () => {
+      const twice = parseBibliography('file:///work/twice.bib', '@book{a, title={One}}\n@book{a, title={Two}}\n');
+      assert.strictEqual(twice.references.length, 1);
+      assert.strictEqual(twice.diagnostics[0]?.code, 'duplicate-key');
+      assert.strictEqual(twice.diagnostics[0]?.range.start.line, 1);
+    });
+  });
+
+  describe('CSL-YAML', () => {
+    it('reads a references: mapping and a bare list, with lines', () => {
+      const yaml = parseBibliography('file:///work/library.yaml', read('library.yaml'));
+      assert.deepStrictEqual(
+        yaml.references.map((r) => [r.id, r.source.line]),
+        [
+          ['berkman1925yaml', 2],
+          ['goldman1923yaml', 12],
+        ],
+      );
+      const list = parseBibliography('file:///work/list.yml', '- id: a\n  title: A\n- id: b\n  title: B\n');
+      assert.deepStrictEqual(
+        list.references.map((r) => r.id),
+        ['a', 'b'],
+      );
+    });
+
+    it('reports YAML that does not parse', () => {
+      const broken = parseBibliography('file:///work/broken.yaml', 'references:\n  - id: [unclosed\n');
+      assert.strictEqual(broken.valid, false);
+      assert.strictEqual(broken.diagnostics[0]?.code, 'yaml-syntax');
+    });
+  });
+
+  it('still reads CSL-JSON by default', () => {
+    const json = parseBibliography('file:///work/library.json', '[{"id": "x", "title": "X"}]');
+    assert.deepStrictEqual(
+      json.references.map((r) => r.id),
+      ['x'],
+    );
+  });
+
+  it('reads dates and date ranges', () => {
+    assert.deepStrictEqual(cslDate('1917/1921'), { 'date-parts': [[1917], [1921]] });
+    assert.deepStrictEqual(cslDate('1953-04-02'), { 'date-parts': [[1953, 4, 2]] });
+    assert.deepStrictEqual(cslDate('Spring 1920'), { literal: 'Spring 1920' });
+  });
+
+  it('merges library keys with the sidecar, and a conflict is a duplicate-key diagnostic on the later file', async () => {
+    const index = await indexText(read('library-essay.annot.md'), read('library-essay.yaml'), { 'library.bib': read('library.bib'), 'library.yaml': read('library.yaml') });
+    for (const key of ['kropotkin1899bib', 'mueller1953', 'avrich1988', 'berkman1925yaml', 'goldman1923yaml', 'shub1953']) assert.ok(index.registry.references.has(key), key);
+    assert.deepStrictEqual(
+      index.diagnostics.filter((d) => d.code === 'unknown-citation'),
+      [],
+    );
+    const conflict = index.diagnostics.filter((d) => d.code === 'duplicate-key');
+    assert.strictEqual(conflict.length, 1);
+    assert.ok(conflict[0].uri.endsWith('library.bib'));
+    assert.strictEqual(conflict[0].range.start.line, 22);
+    // The sidecar came first, so its definition is the one used.
+    assert.strictEqual(index.registry.references.get('avrich1988')?.item.title, 'A conflicting definition of the same key');
+  });
+});
