@@ -1,0 +1,98 @@
+// `npm run bench:vscode`: figures measured inside the real extension host. This is
+// a measurement, not a test: it asserts nothing about the figures, and writes them
+// to the report file the runner prints.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import * as vscode from 'vscode';
+
+const projectRoot = path.resolve(__dirname, '..', '..', '..');
+const textSize = Number(process.env.MARGINALIA_BENCH_TEXT_SIZE ?? 10_000_000);
+
+function reportPaths(): { output: string; summary: string } {
+  const output = process.env.MARGINALIA_TEST_REPORT ?? path.join(projectRoot, 'test-results', 'bench-vscode-output.txt');
+  return { output, summary: output.replace(/(\.txt)?$/, '.json') };
+}
+
+/** The example text repeated to `size` characters, each copy with fresh footnote labels, as `bench/generate.mjs` builds it. */
+function bookText(size: number): string {
+  const example = fs.readFileSync(path.join(projectRoot, 'examples/kropotkin-meets-lenin.annot.md'), 'utf8');
+  const closing = example.indexOf('\n---\n', 4);
+  const head = example.slice(0, closing + 5);
+  const body = example.slice(closing + 5);
+  const parts = [head];
+  let length = head.length;
+  for (let copy = 0; length < size; copy++) {
+    const part = (copy === 0 ? body : body.replace(/\[\^([^\]\s]+)\]/g, (_, label: string) => `[^${label}-${copy}]`)) + '\n';
+    parts.push(part);
+    length += part.length;
+  }
+  return parts.join('');
+}
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+async function measure(log: (line: string) => void): Promise<void> {
+  const extension = vscode.extensions.getExtension<{ activationMs: number }>('marginalia.marginalia');
+  if (!extension) throw new Error('the extension marginalia.marginalia is not installed in this host');
+  const api = await extension.activate();
+  log(`activation (start of activate to its return): ${api.activationMs.toFixed(1)} ms (target ≤ 50 ms)`);
+
+  // The same hover on the small example text: what the round trip through the host costs whatever the size.
+  const small = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(projectRoot, 'examples/kropotkin-meets-lenin.annot.md')));
+  const smallPosition = small.positionAt(small.getText().indexOf('[[kropotkin]]') + 3);
+  await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', small.uri, smallPosition);
+  const baseline: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t = performance.now();
+    await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', small.uri, smallPosition);
+    baseline.push(performance.now() - t);
+  }
+  log(`hover on the 7 K-character example text, for comparison: median ${median(baseline).toFixed(1)} ms over ${baseline.length}`);
+
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-bench-'));
+  const textPath = path.join(folder, 'book.annot.md');
+  fs.writeFileSync(textPath, bookText(textSize));
+  fs.copyFileSync(path.join(projectRoot, 'examples/kropotkin-meets-lenin.yaml'), path.join(folder, 'book.yaml'));
+  try {
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.file(textPath));
+    await vscode.window.showTextDocument(document);
+    // A mention in the middle of the text: "Kropotkin" in "[[kropotkin]] returned".
+    const offset = document.getText().indexOf('[[kropotkin]] returned', Math.floor(document.getText().length / 2)) + 3;
+    const position = document.positionAt(offset);
+    const hover = (): Thenable<vscode.Hover[]> => vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, position);
+    let t = performance.now();
+    const first = await hover();
+    log(`first hover on a ${(document.getText().length / 1e6).toFixed(1)} M-character text (includes indexing it): ${(performance.now() - t).toFixed(1)} ms, ${first.length} hover(s)`);
+    const samples: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      t = performance.now();
+      await hover();
+      samples.push(performance.now() - t);
+    }
+    log(`hover once indexed, end to end through vscode.executeHoverProvider: median ${median(samples).toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms over ${samples.length} (target ≤ 50 ms)`);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<void> {
+  const { output, summary } = reportPaths();
+  fs.mkdirSync(path.dirname(output), { recursive: true });
+  fs.writeFileSync(output, '');
+  const log = (line: string): void => fs.appendFileSync(output, `${line}\n`);
+  log(`bench:vscode, VS Code ${vscode.version}, ${os.cpus().length} cores`);
+  try {
+    await measure(log);
+    fs.writeFileSync(summary, `${JSON.stringify({ passed: 1, failed: 0, pending: 0 })}\n`);
+  } catch (error) {
+    log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    fs.writeFileSync(summary, `${JSON.stringify({ passed: 0, failed: 1, pending: 0 })}\n`);
+    throw error;
+  }
+}
