@@ -62,6 +62,7 @@ function killGroup(pid, signal) {
  * @param {Record<string, unknown>} [options.settings] user settings, over DEFAULT_SETTINGS (written only to a fresh user-data-dir)
  * @param {string} [options.logFile] where the server's stdout and stderr go (default: under the temporary folder)
  * @param {boolean} [options.keepTemp] keep the temporary folder after stop()
+ * @param {boolean} [options.workspaceTrust] keep workspace trust on, so an untrusted folder opens in Restricted Mode (default: off)
  */
 export async function startCodeServer(options) {
   const { node24, entry } = ensureCodeServer();
@@ -93,7 +94,7 @@ export async function startCodeServer(options) {
     '--extensions-dir', extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     ...(options.args ?? []),
     workspace,

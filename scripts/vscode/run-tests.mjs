@@ -3,7 +3,9 @@
 // development, and the workbench reports the suite's result via codeAutomationExit.
 //
 //   node scripts/vscode/run-tests.mjs --workspace examples --tests out/test/integration/index.js
-//     [--screenshot-dir test-results/screens] [--timeout 600] [--verbose] [--keep-temp]
+//     [--screenshot-dir test-results/screens] [--timeout 600] [--verbose] [--keep-temp] [--restricted]
+//
+// --restricted keeps workspace trust on and never trusts the folder, so the suite runs in Restricted Mode.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +33,7 @@ const { values: opts } = parseArgs({
     'keep-temp': { type: 'boolean', default: false },
     // Runs only the tests whose full title matches, with reports of their own, so suites can run side by side.
     grep: { type: 'string' },
+    restricted: { type: 'boolean', default: false },
   },
 });
 if (!opts.tests) {
@@ -120,6 +123,18 @@ async function main() {
     workspace,
     keepTemp: opts['keep-temp'],
     env: { MARGINALIA_TEST_REPORT: reportFile, ...(opts.grep ? { MARGINALIA_TEST_GREP: opts.grep } : {}) },
+    // In Restricted Mode the folder is never trusted: no prompt to answer, and a fresh user-data-dir remembers no trust.
+    ...(opts.restricted
+      ? {
+          workspaceTrust: true,
+          settings: {
+            'security.workspace.trust.enabled': true,
+            'security.workspace.trust.startupPrompt': 'never',
+            'security.workspace.trust.emptyWindow': false,
+            'security.workspace.trust.untrustedFiles': 'open',
+          },
+        }
+      : {}),
     // Without the smoke-test driver the built workbench ignores the test payload.
     args: ['--vscode-option', 'enable-smoke-test-driver'],
   });
