@@ -98,8 +98,10 @@ export function ensureCodeServer() {
   });
   // Run npm under Node 24 (the postinstall checks the major version) and build native
   // modules against its headers; the env setting overrides a nodedir in ~/.npmrc.
+  // Under `npm test` the outer npm's settings arrive as npm_* variables; its user agent
+  // (naming Node 20) would reach the postinstall's version check, so none is passed on.
   const env = {
-    ...process.env,
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
     PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH ?? ''}`,
     npm_config_nodedir: nodedir,
   };
