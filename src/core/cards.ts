@@ -19,6 +19,8 @@ export interface CardOptions {
   readonly t?: Translate;
   /** Sidecars served from their last good version; a card says so when this is not empty. */
   readonly staleSidecars?: readonly string[];
+  /** Folder URIs (the workspace's) whose files a card may show as images; nothing else is loaded. */
+  readonly imageRoots?: readonly string[];
 }
 
 /** Bios longer than this are cut: a hover is a glance, the sidecar entry has the rest. */
@@ -55,18 +57,25 @@ const autolinkOrAngle = /<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*)>|</g;
 /**
  * Markdown from a user's file made safe to show: links that do not go to
  * http(s) become their text, in all three forms (inline, reference-style and
- * autolinks); images are dropped unless they are local files; raw HTML is
- * escaped; `$(icon)` syntax is neutralised.
+ * autolinks); images are dropped unless they are files inside `imageRoots`;
+ * raw HTML is escaped; `$(icon)` syntax is neutralised.
  */
-export function sanitizeMarkdown(markdown: string): string {
+export function sanitizeMarkdown(markdown: string, imageRoots: readonly string[] = []): string {
   // Reference definitions first: an unsafe one is removed, so `[x][r]` stays literal text.
   let text = markdown.replace(referenceDefinition, (whole, _label: string, target: string) => (isWebUrl(target) ? whole : ''));
-  text = text.replace(inlineImage, (whole, alt: string, target: string) => (/^<?file:\/\//i.test(target) ? whole : escapeMarkdown(alt)));
+  text = text.replace(inlineImage, (whole, alt: string, target: string) => (isImageInside(target, imageRoots) ? whole : escapeMarkdown(alt)));
   // Reference-style images would fetch whatever their definition names: never kept.
   text = text.replace(referenceImage, (_whole, alt: string) => escapeMarkdown(alt));
   text = text.replace(inlineLink, (whole, label: string, target: string) => (isWebUrl(target) ? whole : label));
   text = text.replace(autolinkOrAngle, (whole, url: string | undefined) => (url !== undefined && isWebUrl(url) ? whole : `&lt;${whole.slice(1)}`));
   return text.replace(/\$\(/g, '\\$(');
+}
+
+/** A `file:` image under one of the roots, with no `..` to climb out of it. */
+function isImageInside(written: string, roots: readonly string[]): boolean {
+  const target = written.startsWith('<') && written.endsWith('>') ? written.slice(1, -1) : written;
+  if (!/^file:\/\//i.test(target) || /(^|\/)\.\.(\/|$)|%2e/i.test(target)) return false;
+  return roots.some((root) => target.startsWith(root.endsWith('/') ? root : `${root}/`));
 }
 
 function staleNotice(options: CardOptions, t: Translate): string[] {
@@ -91,11 +100,11 @@ export function entryLink(source: { readonly uri: string; readonly line: number 
   return `[${t('Open entry in {0}', linkText(fileName(source.uri)))}](${linkTarget(source.uri)}#L${source.line + 1})`;
 }
 
-function cutBio(bio: string, t: Translate, source: Person['source']): string {
-  if (bio.length <= maxBioLength) return sanitizeMarkdown(bio);
+function cutBio(bio: string, t: Translate, source: Person['source'], imageRoots: readonly string[] = []): string {
+  if (bio.length <= maxBioLength) return sanitizeMarkdown(bio, imageRoots);
   const cut = bio.slice(0, maxBioLength);
   const atSpace = cut.lastIndexOf(' ');
-  const shown = sanitizeMarkdown(atSpace > maxBioLength / 2 ? cut.slice(0, atSpace) : cut);
+  const shown = sanitizeMarkdown(atSpace > maxBioLength / 2 ? cut.slice(0, atSpace) : cut, imageRoots);
   return `${shown} …\n\n*${t('The biography is cut here; the full text is in the sidecar:')}* ${entryLink(source, t)}`;
 }
 
@@ -106,7 +115,7 @@ export function personCardMarkdown(person: Person, mentionCount: number, options
   const dates = lifeDates(person);
   blocks.push(`**${escapeMarkdown(person.name)}**${dates ? ` (${escapeMarkdown(dates)})` : ''}`);
   if (person.description) blocks.push(escapeMarkdown(person.description));
-  if (person.bio && person.bio.trim() !== '') blocks.push(cutBio(person.bio.trim(), t, person.source));
+  if (person.bio && person.bio.trim() !== '') blocks.push(cutBio(person.bio.trim(), t, person.source, options.imageRoots));
   const links = person.links.map((link) => (isWebUrl(link.url) ? `[${linkText(link.label)}](${linkTarget(link.url)})` : `${escapeMarkdown(link.label)}: ${escapeMarkdown(link.url)}`));
   if (links.length > 0) blocks.push(links.join(' · '));
   const count = mentionCount === 1 ? t('Mentioned once in this text.') : t('Mentioned {0} times in this text.', mentionCount);
@@ -174,6 +183,6 @@ export function footnoteCardMarkdown(footnote: Footnote, options: CardOptions = 
   blocks.push(`**${footnote.inline ? t('Inline note') : t('Note {0}', escapeMarkdown(`[^${footnote.label}]`))}**`);
   if (!footnote.inline && footnote.definition === null) blocks.push(t('This note has no definition yet.'));
   else if (footnote.text.trim() === '') blocks.push(`*${t('The note is empty.')}*`);
-  else blocks.push(sanitizeMarkdown(footnote.text));
+  else blocks.push(sanitizeMarkdown(footnote.text, options.imageRoots));
   return blocks.join('\n\n');
 }

@@ -24,7 +24,7 @@ export class AnnotationHoverProvider implements vscode.HoverProvider {
     if (token.isCancellationRequested) return undefined;
     const found = findAt(index, document.offsetAt(position));
     if (!found) return undefined;
-    const card = cardFor(index, found, { t: (message, ...args) => vscode.l10n.t(message, ...args), staleSidecars: index.registry.staleSidecars });
+    const card = cardFor(index, found, { t: (message, ...args) => vscode.l10n.t(message, ...args), staleSidecars: index.registry.staleSidecars, imageRoots: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString()) });
     if (card === undefined) return undefined;
     // The reference as the chosen CSL style writes it; the plain text stays when the engine cannot format it.
     const markdown = await withFormattedReference(card, index, found);

@@ -278,4 +278,34 @@ describe('commands', function () {
     assert.strictEqual(await vscode.commands.executeCommand('marginalia.openSidecar', editor.document.uri), false);
     assert.strictEqual(editor.document.getText(), before);
   });
+
+  describe('while the document changes', () => {
+    it('lands each insertion where the cursor is, however the edits interleave, and never corrupts the text', async () => {
+      const editor = await openEditor(path.join(copyExample(), 'kropotkin-meets-lenin.annot.md'));
+      const original = editor.document.getText();
+      const anchor = 'settled nothing';
+      placeCursor(editor, offsetOf(editor.document, anchor, anchor.length));
+      // Start the commands and an edit of the user's without waiting in between: the extension host
+      // runs them interleaved, so each command sees the text change under it.
+      const typed = new vscode.WorkspaceEdit();
+      typed.insert(editor.document.uri, new vscode.Position(0, 0), '<!-- typed first -->\n');
+      const results = await Promise.all([
+        vscode.commands.executeCommand<boolean>('marginalia.insertCitation', { keys: ['shub1953'] }),
+        vscode.workspace.applyEdit(typed),
+        vscode.commands.executeCommand<boolean>('marginalia.insertFootnote'),
+      ]);
+      const text = editor.document.getText();
+      assert.ok(text.startsWith('<!-- typed first -->\n'), 'the user’s edit is kept');
+      assert.strictEqual(results[1], true);
+      // Each command either inserted exactly once at the cursor, or refused and changed nothing.
+      const citations = text.split('[@shub1953]').length - 1 - (original.split('[@shub1953]').length - 1);
+      assert.strictEqual(citations, results[0] ? 1 : 0, text.slice(0, 2000));
+      if (results[0]) assert.ok(text.includes(`${anchor}[@shub1953]`) || text.includes(`${anchor}[^3][@shub1953]`) || text.includes(`${anchor}[@shub1953][^3]`), 'the citation follows the cursor');
+      const notes = (text.match(/\[\^3\]/g) ?? []).length;
+      assert.strictEqual(notes, results[2] ? 2 : 0, 'a footnote reference and its definition, or nothing');
+      // Removing what was inserted gives back the original text exactly.
+      const restored = text.replace('<!-- typed first -->\n', '').replace('[@shub1953]', '').replace('[^3]', '').replace(/\n*\[\^3\]: *\n?$/, '\n');
+      assert.strictEqual(restored.trimEnd(), original.trimEnd());
+    });
+  });
 });

@@ -127,13 +127,18 @@ describe('cards', () => {
       assert.ok(out.includes('&lt;script>'), out);
     });
 
-    it('drops remote images, keeping their alt text, and keeps local file images', () => {
-      const out = sanitizeMarkdown('![portrait](https://tracker.example/p.png) ![ref][img] ![local](file:///work/p.png)\n\n[img]: https://tracker.example/q.png\n');
+    it('drops remote images, keeping their alt text, and keeps images from the workspace only', () => {
+      const out = sanitizeMarkdown(
+        '![portrait](https://tracker.example/p.png) ![ref][img] ![local](file:///work/p.png) ![outside](file:///etc/p.png) ![climb](file:///work/../etc/p.png) ![sibling](file:///workshop/p.png)\n\n[img]: https://tracker.example/q.png\n',
+        ['file:///work'],
+      );
       assert.ok(!out.includes('![portrait]'), out);
       assert.ok(!out.includes('![ref]'), out);
       assert.ok(out.includes('portrait'), out);
       assert.ok(out.includes('![local](file:///work/p.png)'), out);
+      for (const dropped of ['outside', 'climb', 'sibling']) assert.ok(!out.includes(`![${dropped}]`), out);
       assert.ok(!/!\[[^\]]*\]\(https?:/.test(out), out);
+      assert.ok(!sanitizeMarkdown('![local](file:///work/p.png)').includes('!['), 'no workspace, no images');
     });
 
     it('drops images linking to data: URIs', () => {

@@ -73,7 +73,8 @@ export class InsertCitationCommand {
     const edit = new vscode.WorkspaceEdit();
     edit.replace(document.uri, range, insertion.text);
     const version = document.version;
-    if (!(await vscode.workspace.applyEdit(edit))) return false;
+    // VS Code rejects an edit made against a version the document has left: say so rather than fail silently.
+    if (!(await vscode.workspace.applyEdit(edit))) return this.changedWhileWorking();
     if (document.version === version + 1 && insertion.span.start === selection.start) {
       // A new citation: leave the cursor after it, ready to keep writing.
       const after = document.positionAt(insertion.span.start + insertion.text.length);
