@@ -118,3 +118,27 @@ describe('bibliography files', () => {
     assert.strictEqual(index.registry.references.get('avrich1988')?.item.title, 'A conflicting definition of the same key');
   });
 });
+
+describe('hostile bibliography files', () => {
+  before(() => useBibtexParserEsmBuild());
+
+  const hostile: [string, string][] = [
+    ['unbalanced braces', '@book{a, title = {Never closed, author = {X}\n@article{b, title = {Fine}}\n'],
+    ['prototype keys', '@book{__proto__, title = {P}, constructor = {C}}\n@book{ok, __proto__ = {polluted}, title = {T}}\n'],
+    ['deep braces', `@book{deep, title = {${'{'.repeat(5000)}x${'}'.repeat(5000)}}}\n`],
+    ['binary noise', '@book{x,\u0000\u0001\u0002 title = {\uFFFD\uFFFD}}\n'],
+    ['a macro loop', '@string{a = b # a}\n@string{b = a # b}\n@book{loop, title = a}\n'],
+    ['CSL-YAML with a prototype key', '---\nreferences:\n  - id: y\n    __proto__: {polluted: true}\n    title: T\n...\n'],
+  ];
+  for (const [what, text] of hostile) {
+    it(`reads ${what} without throwing or polluting`, () => {
+      const uri = what.startsWith('CSL-YAML') ? 'file:///work/library.yaml' : 'file:///work/library.bib';
+      const bibliography = parseBibliography(uri, text);
+      assert.ok(Array.isArray(bibliography.references));
+      for (const d of bibliography.diagnostics) assert.ok(d.range.start.line >= 0 && d.span.end <= text.length, JSON.stringify(d));
+      assert.strictEqual(({} as Record<string, unknown>).polluted, undefined);
+      const first = bibliography.references[0] as { item: object } | undefined;
+      assert.strictEqual(Object.getPrototypeOf(first?.item ?? {}), Object.prototype);
+    });
+  }
+});
