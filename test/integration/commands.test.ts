@@ -303,8 +303,13 @@ describe('commands', function () {
       if (results[0]) assert.ok(text.includes(`${anchor}[@shub1953]`) || text.includes(`${anchor}[^3][@shub1953]`) || text.includes(`${anchor}[@shub1953][^3]`), 'the citation follows the cursor');
       const notes = (text.match(/\[\^3\]/g) ?? []).length;
       assert.strictEqual(notes, results[2] ? 2 : 0, 'a footnote reference and its definition, or nothing');
-      // Removing what was inserted gives back the original text exactly.
-      const restored = text.replace('<!-- typed first -->\n', '').replace('[@shub1953]', '').replace('[^3]', '').replace(/\n*\[\^3\]: *\n?$/, '\n');
+      // Removing what was inserted, at the cursor and at the end, gives back the original text exactly.
+      const at = text.indexOf(anchor) + anchor.length;
+      let after = text.slice(at);
+      for (const inserted of ['[@shub1953]', '[^3]', '[@shub1953]']) {
+        if (after.startsWith(inserted) && (inserted === '[^3]' ? results[2] : results[0])) after = after.slice(inserted.length);
+      }
+      const restored = (text.slice(0, at) + after).replace('<!-- typed first -->\n', '').replace(/\n*\[\^3\]: *\n?$/, '\n');
       assert.strictEqual(restored.trimEnd(), original.trimEnd());
     });
   });
