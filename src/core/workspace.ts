@@ -118,9 +118,11 @@ function spanOfValue(text: string, frontMatter: Span, value: string): Span {
 /** Finds, reads and merges the sidecars and bibliographies of a text. */
 export async function loadTextContext(textUri: string, text: string, reader: FileReader, cache = new ParseCache(), limits: Limits = defaultLimits): Promise<TextContext> {
   const { frontMatter, error: frontMatterError } = scanFrontMatter(text);
-  const textLines = new LineMap(text);
+  // This runs on every version of the text, and most texts get no diagnostic here: map lines only when one is reported.
+  let textLines: LineMap | undefined;
   const diagnostics: Diagnostic[] = [];
   const report = (code: DiagnosticCode, message: string, span: Span): void => {
+    textLines ??= new LineMap(text);
     diagnostics.push({ severity: defaultSeverity[code], code, message, uri: textUri, span, range: textLines.rangeOf(span) });
   };
   const top: Span = { start: 0, end: 0 };

@@ -3,21 +3,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { waitFor } from '../vscodeSupport';
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
 const fixtures = path.join(projectRoot, 'test', 'fixtures', 'editor');
 const exampleText = vscode.Uri.file(path.join(projectRoot, 'examples', 'kropotkin-meets-lenin.annot.md'));
 const exampleSidecar = vscode.Uri.file(path.join(projectRoot, 'examples', 'kropotkin-meets-lenin.yaml'));
-
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function open(uri: vscode.Uri): Promise<vscode.TextDocument> {
   return vscode.workspace.openTextDocument(uri);

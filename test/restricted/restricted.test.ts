@@ -1,19 +1,10 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { waitFor } from '../vscodeSupport';
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
 const fixture = (...parts: string[]): vscode.Uri => vscode.Uri.file(path.join(projectRoot, 'test', 'fixtures', ...parts));
-
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function hoverText(document: vscode.TextDocument, needle: string): Promise<string> {
   const offset = document.getText().indexOf(needle);
