@@ -1,4 +1,4 @@
-import { scanBlocks, type BlockQuoteBlock, type NoteDefinitionBlock, type ScanControl } from './blocks';
+import { scanBlocks, type ScanControl } from './blocks';
 import { DiagnosticBuilder } from './diagnostics';
 import { scanFrontMatter } from './frontMatter';
 import { blockSource, InlineScanner, type InlineSink } from './inline';
@@ -7,7 +7,7 @@ import type { Registry } from './model';
 import { nameMatcherFor } from './names';
 import { emptyRegistry } from './registry';
 import type { TextContext } from './workspace';
-import { DiagnosticCode, type Citation, type Diagnostic, type Footnote, type FrontMatter, type Heading, type Mention, type Quote, type Span } from './types';
+import { DiagnosticCode, type Citation, type CitationItem, type Diagnostic, type Footnote, type FrontMatter, type Heading, type Mention, type Quote, type Span } from './types';
 
 export interface IndexOptions {
   /** Match people's names and aliases in running text (default true). */
@@ -57,9 +57,26 @@ function noteText(text: string, lines: readonly Span[]): string {
   return out.join('\n');
 }
 
+/** A note definition `[^label]: …`, with its text read once when it is scanned. */
+export interface NoteEntry {
+  readonly label: string;
+  readonly labelSpan: Span;
+  /** The whole definition block; footnotes share this object. */
+  readonly span: Span;
+  readonly text: string;
+}
+
+/** A note reference `[^label]`, or an inline note `^[…]` (label null, with its text). */
+export interface NoteReference {
+  readonly label: string | null;
+  readonly span: Span;
+  readonly labelSpan: Span;
+  readonly text: string;
+}
+
 /**
- * What the scanners found in a text, before it is put in order: kept with each
- * index (see `scanOf`) so that an edit re-scans only the blocks it touches.
+ * What an index keeps beyond its public lists, so that an edit re-scans only
+ * the blocks it touches (see `updateIndex`). Every list is in order of position.
  */
 export interface TextScan {
   readonly bodyStart: number;
@@ -68,12 +85,21 @@ export interface TextScan {
   readonly unclosed: Span | null;
   /** Line starts where the block scanner holds no state, in order. */
   readonly cleanPoints: number[];
-  readonly headings: Heading[];
-  readonly blockQuotes: BlockQuoteBlock[];
-  readonly notes: NoteDefinitionBlock[];
-  readonly sink: InlineSink;
+  readonly notes: NoteEntry[];
+  readonly noteRefs: NoteReference[];
+  /** Citation items whose key the registry lacks, and explicit mentions of unknown people: found once, when scanned. */
+  readonly unknownCitations: CitationItem[];
+  readonly unknownPeople: Mention[];
+  /** What pairing the footnotes found wrong, pointing at spans of `notes` and `noteRefs`. */
+  readonly footnoteProblems: FootnoteProblem[];
   readonly implicitMentions: boolean;
   readonly contextDiagnostics: readonly Diagnostic[];
+}
+
+export interface FootnoteProblem {
+  readonly code: DiagnosticCode;
+  readonly message: string;
+  readonly span: Span;
 }
 
 const scans = new WeakMap<AnnotationIndex, TextScan>();
@@ -83,8 +109,28 @@ export function scanOf(index: AnnotationIndex): TextScan | undefined {
   return scans.get(index);
 }
 
+/** Marks an index as consumed by an update: its storage now belongs to its successor. */
+export function releaseScan(index: AnnotationIndex): void {
+  scans.delete(index);
+}
+
+/** What one stretch of blocks holds, each list in order of position. */
+export interface ScannedRegion {
+  readonly headings: Heading[];
+  readonly citations: Citation[];
+  readonly mentions: Mention[];
+  /** Their `citations` index this region's `citations`. */
+  readonly quotes: Quote[];
+  readonly notes: NoteEntry[];
+  readonly noteRefs: NoteReference[];
+  readonly unknownCitations: CitationItem[];
+  readonly unknownPeople: Mention[];
+  /** Where the scan ended: the text's length, or the clean line where it was told to stop. */
+  readonly end: number;
+}
+
 /** Scans the blocks of `text` from `from` (a clean point) and reads their inline content. */
-export function scanRegion(text: string, from: number, registry: Registry, implicitMentions: boolean, control: ScanControl): { headings: Heading[]; blockQuotes: BlockQuoteBlock[]; notes: NoteDefinitionBlock[]; sink: InlineSink; end: number } {
+export function scanRegion(text: string, from: number, registry: Registry, implicitMentions: boolean, control: ScanControl): ScannedRegion {
   const scan = scanBlocks(text, from, control);
   const sink: InlineSink = { citations: [], mentions: [], quotes: [], noteRefs: [], inlineNotes: [] };
   const matcher = nameMatcherFor(registry, implicitMentions);
@@ -96,7 +142,48 @@ export function scanRegion(text: string, from: number, registry: Registry, impli
     if (block.kind === 'heading') headings.push({ level: block.level, text: blockSrc.src.trim(), span: block.span });
     scanner.scanBlock(blockSrc);
   }
-  return { headings, blockQuotes: scan.quotes, notes: scan.notes, sink, end: scan.end };
+
+  // Citations in order of position; quotes refer to them by that order.
+  const found = sink.citations;
+  const order = found.map((_, i) => i).sort((a, b) => byStart(found[a], found[b]));
+  const placeOf = new Int32Array(order.length);
+  order.forEach((old, place) => (placeOf[old] = place));
+  const citations: Citation[] = order.map((i) => found[i]);
+
+  const quotes: Quote[] = [];
+  for (const block of scan.quotes) {
+    const span = { start: block.start, end: block.end };
+    const inside: number[] = [];
+    for (let c = lowerBound(citations, span.start); c < citations.length && citations[c].span.start < span.end; c++) inside.push(c);
+    quotes.push({ kind: 'block', text: noteText(text, block.lines), span, citations: inside });
+  }
+  for (const quote of sink.quotes) {
+    quotes.push({ kind: 'inline', text: quote.text, span: quote.span, citations: quote.citations.map((c) => placeOf[c]).sort((a, b) => a - b) });
+  }
+  quotes.sort(byStart);
+
+  const mentions: Mention[] = sink.mentions
+    .map((m): Mention => {
+      if (m.explicit) {
+        const known = m.key !== null && registry.people.has(m.key);
+        return { person: known ? m.key : null, writtenKey: m.key, text: m.text, explicit: true, span: m.span, keySpan: m.keySpan };
+      }
+      const keys = m.keys ?? [];
+      return { person: keys.length === 1 ? keys[0] : null, writtenKey: null, text: m.text, explicit: false, span: m.span, keySpan: null };
+    })
+    .sort(byStart);
+
+  const notes: NoteEntry[] = scan.notes.map((n) => ({ label: n.label, labelSpan: n.labelSpan, span: { start: n.start, end: n.end }, text: noteText(text, n.lines) }));
+  const noteRefs: NoteReference[] = [
+    ...sink.noteRefs.map((r): NoteReference => ({ label: r.label, span: r.span, labelSpan: r.labelSpan, text: '' })),
+    // Every span has one owner, so an update can shift each exactly once: the label span is a copy.
+    ...sink.inlineNotes.map((n): NoteReference => ({ label: null, span: n.span, labelSpan: { start: n.span.start, end: n.span.end }, text: n.text })),
+  ].sort(byStart);
+  const unknownCitations: CitationItem[] = [];
+  for (const citation of citations) for (const item of citation.items) if (!registry.references.has(item.key)) unknownCitations.push(item);
+  unknownCitations.sort((a, b) => a.keySpan.start - b.keySpan.start);
+  const unknownPeople = mentions.filter((m) => m.explicit && m.person === null && m.keySpan !== null);
+  return { headings, citations, mentions, quotes, notes, noteRefs, unknownCitations, unknownPeople, end: scan.end };
 }
 
 /** Where edits stop being able to change what counts as front matter. */
@@ -120,60 +207,93 @@ export function buildIndex(source: TextSource, context?: TextContext, options: I
     safeFrom: unclosed ? Infinity : frontMatterSafeFrom(bodyStart, lines),
     unclosed,
     cleanPoints,
-    headings: region.headings,
-    blockQuotes: region.blockQuotes,
     notes: region.notes,
-    sink: region.sink,
+    noteRefs: region.noteRefs,
+    unknownCitations: region.unknownCitations,
+    unknownPeople: region.unknownPeople,
+    footnoteProblems: [],
     implicitMentions,
     contextDiagnostics: context?.diagnostics ?? [],
   };
-  return assembleIndex(source, lines, frontMatter, scan, registry, context?.sidecars ?? []);
+  const lists = { headings: region.headings, citations: region.citations, mentions: region.mentions, quotes: region.quotes };
+  return assembleIndex({ uri: source.uri, version: source.version ?? 0, text }, lines, frontMatter, scan, lists, registry, context?.sidecars ?? []);
 }
 
-/** Puts a scan in order: sorts, numbers the inline notes, pairs footnotes, and reports what is missing. */
-export function assembleIndex(source: TextSource, lines: LineMap, frontMatter: FrontMatter | null, scanned: TextScan, registry: Registry, sidecars: readonly string[]): AnnotationIndex {
+/** The lists an update shifts in place; footnotes and diagnostics are derived from them afresh. */
+export interface PositionedLists {
+  readonly headings: Heading[];
+  readonly citations: Citation[];
+  readonly mentions: Mention[];
+  readonly quotes: Quote[];
+}
+
+/** Footnotes with their references, as an update may carry them over unchanged. */
+export interface PairedFootnotes {
+  readonly footnotes: Footnote[];
+  readonly footnoteRefs: { span: Span; labelSpan: Span; footnote: number }[];
+}
+
+/**
+ * Completes an index from its lists: pairs footnotes with their references
+ * (unless `paired` carries them over) and reports what is missing.
+ */
+export function assembleIndex(
+  source: { uri: string; version: number; text: string },
+  lines: LineMap,
+  frontMatter: FrontMatter | null,
+  scan: TextScan,
+  lists: PositionedLists,
+  registry: Registry,
+  sidecars: readonly string[],
+  paired?: PairedFootnotes,
+): AnnotationIndex {
   const { uri, text } = source;
+  const { footnotes, footnoteRefs } = paired ?? pairFootnotes(scan);
   const diagnostics = new DiagnosticBuilder(uri, lines);
-  const { unclosed, sink, headings } = scanned;
-  const scan = { quotes: scanned.blockQuotes, notes: scanned.notes };
-  if (unclosed) {
-    diagnostics.add(DiagnosticCode.UnclosedFrontMatter, 'This front matter is never closed with --- or ..., so it is read as text, not metadata.', unclosed);
+  if (scan.unclosed) {
+    diagnostics.add(DiagnosticCode.UnclosedFrontMatter, 'This front matter is never closed with --- or ..., so it is read as text, not metadata.', scan.unclosed);
   }
-  // Citations in order of position; quotes refer to them by index.
-  const citationOrder = sink.citations.map((_, i) => i).sort((a, b) => byStart(sink.citations[a], sink.citations[b]));
-  const newIndex = new Map<number, number>();
-  citationOrder.forEach((old, i) => newIndex.set(old, i));
-  const citations: Citation[] = citationOrder.map((i) => sink.citations[i]);
-
-  const quotes: Quote[] = [];
-  for (const block of scan.quotes) {
-    const span = { start: block.start, end: block.end };
-    const inside: number[] = [];
-    for (let c = lowerBound(citations, span.start); c < citations.length && citations[c].span.start < span.end; c++) inside.push(c);
-    quotes.push({ kind: 'block', text: noteText(text, block.lines), span, citations: inside });
+  for (const problem of scan.footnoteProblems) diagnostics.add(problem.code, problem.message, problem.span);
+  for (const item of scan.unknownCitations) {
+    diagnostics.add(DiagnosticCode.UnknownCitation, `Unknown citation key "${item.key}": no reference with this id in the sidecar or bibliography.`, item.keySpan);
   }
-  for (const quote of sink.quotes) {
-    quotes.push({ kind: 'inline', text: quote.text, span: quote.span, citations: quote.citations.map((c) => newIndex.get(c) as number).sort((a, b) => a - b) });
+  for (const mention of scan.unknownPeople) {
+    diagnostics.add(DiagnosticCode.UnknownPerson, `Unknown person "${mention.writtenKey ?? ''}": no such key under people in the sidecar.`, mention.keySpan ?? mention.span);
   }
-  quotes.sort(byStart);
+  diagnostics.list.sort((a, b) => a.span.start - b.span.start);
 
-  const mentions: Mention[] = sink.mentions
-    .map((m): Mention => {
-      if (m.explicit) {
-        const known = m.key !== null && registry.people.has(m.key);
-        return { person: known ? m.key : null, writtenKey: m.key, text: m.text, explicit: true, span: m.span, keySpan: m.keySpan };
-      }
-      const keys = m.keys ?? [];
-      return { person: keys.length === 1 ? keys[0] : null, writtenKey: null, text: m.text, explicit: false, span: m.span, keySpan: null };
-    })
-    .sort(byStart);
+  const index: AnnotationIndex = {
+    uri,
+    version: source.version,
+    text,
+    lines,
+    frontMatter,
+    headings: lists.headings,
+    footnotes,
+    quotes: lists.quotes,
+    citations: lists.citations,
+    mentions: lists.mentions,
+    footnoteRefs,
+    diagnostics: [...diagnostics.list, ...scan.contextDiagnostics, ...registry.diagnostics],
+    registry,
+    sidecars,
+  };
+  scans.set(index, scan);
+  return index;
+}
 
-  // Footnotes, in order of first appearance of a reference or definition.
+/** Footnotes in order of first appearance of a reference or definition, each with its references; and what is missing. */
+export function pairFootnotes(scan: TextScan): PairedFootnotes {
+  const problems = scan.footnoteProblems;
+  problems.length = 0;
+  const report = (code: DiagnosticCode, message: string, span: Span): void => {
+    problems.push({ code, message, span });
+  };
   interface Draft {
     label: string;
     inline: boolean;
-    refs: { span: Span; labelSpan: Span }[];
-    definitions: (typeof scan.notes)[number][];
+    refs: NoteReference[];
+    definitions: NoteEntry[];
     text: string;
     first: number;
   }
@@ -187,13 +307,14 @@ export function assembleIndex(source: TextSource, lines: LineMap, frontMatter: F
     draft.first = Math.min(draft.first, first);
     return draft;
   };
-  for (const ref of sink.noteRefs) draftFor(ref.label, ref.span.start).refs.push({ span: ref.span, labelSpan: ref.labelSpan });
-  for (const def of scan.notes) draftFor(def.label, def.start).definitions.push(def);
-  const inlineNotes = [...sink.inlineNotes].sort(byStart);
-  inlineNotes.forEach((note, i) => {
-    const label = `^${i + 1}`;
-    drafts.set(label, { label, inline: true, refs: [{ span: note.span, labelSpan: note.span }], definitions: [], text: note.text, first: note.span.start });
-  });
+  for (const ref of scan.noteRefs) if (ref.label !== null) draftFor(ref.label, ref.span.start).refs.push(ref);
+  for (const def of scan.notes) draftFor(def.label, def.span.start).definitions.push(def);
+  let inlineCount = 0;
+  for (const ref of scan.noteRefs) {
+    if (ref.label !== null) continue;
+    const label = `^${++inlineCount}`;
+    drafts.set(label, { label, inline: true, refs: [ref], definitions: [], text: ref.text, first: ref.span.start });
+  }
   const footnotes: Footnote[] = [];
   const footnoteRefs: { span: Span; labelSpan: Span; footnote: number }[] = [];
   for (const draft of [...drafts.values()].sort((a, b) => a.first - b.first)) {
@@ -203,57 +324,26 @@ export function assembleIndex(source: TextSource, lines: LineMap, frontMatter: F
       label: draft.label,
       inline: draft.inline,
       refs: draft.refs.map((r) => r.span),
-      definition: definition ? { start: definition.start, end: definition.end } : null,
-      definitions: draft.definitions.map((d) => ({ start: d.start, end: d.end })),
+      definition: definition ? definition.span : null,
+      definitions: draft.definitions.map((d) => d.span),
       definitionLabel: definition ? definition.labelSpan : null,
-      text: draft.inline ? draft.text : definition ? noteText(text, definition.lines) : '',
+      text: draft.inline ? draft.text : definition ? definition.text : '',
     });
-    for (const ref of draft.refs) footnoteRefs.push({ ...ref, footnote: index });
+    for (const ref of draft.refs) footnoteRefs.push({ span: ref.span, labelSpan: ref.labelSpan, footnote: index });
     if (draft.inline) continue;
     if (!definition) {
-      for (const ref of draft.refs) diagnostics.add(DiagnosticCode.UndefinedFootnote, `Footnote [^${draft.label}] has no definition. Add a line "[^${draft.label}]: …" after a blank line.`, ref.span);
+      for (const ref of draft.refs) report(DiagnosticCode.UndefinedFootnote, `Footnote [^${draft.label}] has no definition. Add a line "[^${draft.label}]: …" after a blank line.`, ref.span);
     } else if (draft.refs.length === 0) {
-      for (const def of draft.definitions) diagnostics.add(DiagnosticCode.UnusedFootnote, `Footnote [^${draft.label}] is defined but never referenced.`, def.labelSpan);
+      for (const def of draft.definitions) report(DiagnosticCode.UnusedFootnote, `Footnote [^${draft.label}] is defined but never referenced.`, def.labelSpan);
     }
     // Pandoc keeps the last definition and warns at each one after the first.
     for (const def of draft.definitions.slice(1)) {
-      diagnostics.add(DiagnosticCode.DuplicateFootnote, `Footnote [^${draft.label}] is defined more than once; the last definition is used.`, def.labelSpan);
+      report(DiagnosticCode.DuplicateFootnote, `Footnote [^${draft.label}] is defined more than once; the last definition is used.`, def.labelSpan);
     }
   }
   footnoteRefs.sort(byStart);
 
-  for (const citation of citations) {
-    for (const item of citation.items) {
-      if (!registry.references.has(item.key)) {
-        diagnostics.add(DiagnosticCode.UnknownCitation, `Unknown citation key "${item.key}": no reference with this id in the sidecar or bibliography.`, item.keySpan);
-      }
-    }
-  }
-  for (const mention of mentions) {
-    if (mention.explicit && mention.person === null && mention.keySpan) {
-      diagnostics.add(DiagnosticCode.UnknownPerson, `Unknown person "${mention.writtenKey ?? ''}": no such key under people in the sidecar.`, mention.keySpan);
-    }
-  }
-  diagnostics.list.sort((a, b) => a.span.start - b.span.start);
-
-  const index: AnnotationIndex = {
-    uri,
-    version: source.version ?? 0,
-    text,
-    lines,
-    frontMatter,
-    headings,
-    footnotes,
-    quotes,
-    citations,
-    mentions,
-    footnoteRefs,
-    diagnostics: [...diagnostics.list, ...scanned.contextDiagnostics, ...registry.diagnostics],
-    registry,
-    sidecars,
-  };
-  scans.set(index, scanned);
-  return index;
+  return { footnotes, footnoteRefs };
 }
 
 /** The first element whose span starts at or after `offset`. */

@@ -171,7 +171,10 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
 
   let lineStart = bodyStart;
   const length = text.length;
-  let nextCr = text.indexOf('\r', lineStart);
+  // The next lone CR, searched for in windows: a search to the end of a text
+  // without one would cost an incremental re-scan of a few lines the whole text.
+  let nextCr = -1;
+  let crSearchedTo = bodyStart;
   let stoppedAt = length;
   while (lineStart < length) {
     if (control && stack.length === 0 && para === null && fence === null && indentedCodeDepth < 0 && !inComment) {
@@ -190,9 +193,18 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
       next = lineEnd + 1;
     }
     if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-    // A lone CR ends a line too; split such a line at its first CR. The next CR is
-    // remembered, so a text without any is searched once, not once per line.
-    if (nextCr >= 0 && nextCr < lineStart) nextCr = text.indexOf('\r', lineStart);
+    // A lone CR ends a line too; split such a line at its first CR.
+    if (nextCr >= 0 && nextCr < lineStart) {
+      nextCr = -1;
+      crSearchedTo = lineStart;
+    }
+    if (nextCr < 0 && crSearchedTo < lineEnd) {
+      const from = Math.max(crSearchedTo, lineStart);
+      const to = Math.min(length, Math.max(lineEnd, from + 65536));
+      const found = text.slice(from, to).indexOf('\r');
+      if (found >= 0) nextCr = from + found;
+      else crSearchedTo = to;
+    }
     const cr = nextCr;
     if (cr >= 0 && cr < lineEnd) {
       lineEnd = cr;

@@ -11,6 +11,7 @@ export class DiagnosticBuilder {
   ) {}
 
   add(code: DiagnosticCode, message: string, span: Span): void {
-    this.list.push({ severity: defaultSeverity[code], code, message, uri: this.uri, span, range: this.lines.rangeOf(span) });
+    // A copy: an index update shifts the spans of its lists in place, and a diagnostic keeps the position it was made at.
+    this.list.push({ severity: defaultSeverity[code], code, message, uri: this.uri, span: { start: span.start, end: span.end }, range: this.lines.rangeOf(span) });
   }
 }

@@ -1,8 +1,6 @@
-import { assembleIndex, buildIndex, scanOf, scanRegion, type AnnotationIndex, type TextScan } from './annotationIndex';
-import type { BlockQuoteBlock, NoteDefinitionBlock } from './blocks';
-import type { FoundCitation, FoundMention, FoundQuote, InlineSink } from './inline';
+import { assembleIndex, buildIndex, lowerBound, releaseScan, scanOf, scanRegion, type AnnotationIndex, type NoteEntry, type NoteReference, type PairedFootnotes, type PositionedLists, type ScannedRegion, type TextScan } from './annotationIndex';
 import { LineMap } from './lineMap';
-import type { Heading, Span } from './types';
+import type { Citation, CitationItem, Footnote, Heading, Mention, Quote, Span } from './types';
 import type { TextContext } from './workspace';
 
 /** One edit, as VS Code reports it: `[start, end)` of the previous text replaced by `text`. */
@@ -20,6 +18,11 @@ export interface TextChange {
  * previous scan, since from there on text and state agree. An edit that opens
  * a code fence re-scans to the end; one near the front matter parses afresh.
  * The result equals `buildIndex(newText)` with the same context.
+ *
+ * `previous` is consumed: to keep a keystroke in a whole book within a few
+ * milliseconds, its lists and the spans in them are reused and shifted in
+ * place rather than copied, so it must not be read afterwards. Updating it a
+ * second time falls back to a full parse.
  */
 export function updateIndex(previous: AnnotationIndex, change: TextChange, newText: string, options: { version?: number } = {}): AnnotationIndex {
   const version = options.version ?? previous.version + 1;
@@ -31,8 +34,9 @@ export function updateIndex(previous: AnnotationIndex, change: TextChange, newTe
 
   const oldClean = scan.cleanPoints;
   // The last clean line start at or before the edit: the text before it is unchanged, so the state there is too.
-  const restart = oldClean[upperBound(oldClean, change.start) - 1];
-  if (restart === undefined) return fullParse(previous, newText, version, scan);
+  const restartAt = upperBound(oldClean, change.start) - 1;
+  if (restartAt < 0) return fullParse(previous, newText, version, scan);
+  const restart = oldClean[restartAt];
   const editedEnd = change.start + change.text.length;
   const registry = previous.registry;
   const middleClean: number[] = [];
@@ -40,55 +44,170 @@ export function updateIndex(previous: AnnotationIndex, change: TextChange, newTe
     cleanPoints: middleClean,
     stopAt: (lineStart) => lineStart >= editedEnd && lineStart - delta > change.end && isMember(oldClean, lineStart - delta),
   });
+  // Old offsets from here on are the same text as new offsets `+ delta`.
   const resumeOld = middle.end === newText.length ? previous.text.length + 1 : middle.end - delta;
+  releaseScan(previous);
 
-  const before = <T extends { span: Span }>(list: readonly T[]): T[] => list.filter((x) => x.span.start < restart);
-  const after = <T extends { span: Span }>(list: readonly T[]): T[] => list.filter((x) => x.span.start >= resumeOld);
-  const shiftSpan = (span: Span): Span => ({ start: span.start + delta, end: span.end + delta });
-  const shiftSpans = (spans: readonly Span[]): Span[] => spans.map(shiftSpan);
+  // Each list: the stretch the scan covered is replaced, and what follows is shifted. The loops
+  // are written out rather than shared through a callback, which would make each call megamorphic.
+  // Lists that share objects with others are cut before anything is shifted, while all offsets are still old ones.
+  const unknownCitations = scan.unknownCitations;
+  splice(unknownCitations, keyBound(unknownCitations, restart), keyBound(unknownCitations, resumeOld), middle.unknownCitations);
+  const unknownPeople = scan.unknownPeople;
+  splice(unknownPeople, lowerBound(unknownPeople, restart), lowerBound(unknownPeople, resumeOld), middle.unknownPeople);
+  const footnotesKept = carryNotesOver(scan, middle, restart, resumeOld);
 
-  const old = scan.sink;
-  const citationsBefore = before(old.citations);
-  const citationsAfter = after(old.citations);
-  const oldAfterFrom = old.citations.length - citationsAfter.length;
-  const newAfterFrom = citationsBefore.length + middle.sink.citations.length;
-  const sink: InlineSink = {
-    citations: [
-      ...citationsBefore,
-      ...middle.sink.citations,
-      ...citationsAfter.map((c): FoundCitation => ({ span: shiftSpan(c.span), inText: c.inText, items: c.items.map((it) => ({ ...it, keySpan: shiftSpan(it.keySpan) })) })),
-    ],
-    mentions: [...before(old.mentions), ...middle.sink.mentions, ...after(old.mentions).map((m): FoundMention => ({ ...m, span: shiftSpan(m.span), keySpan: m.keySpan ? shiftSpan(m.keySpan) : null }))],
-    // Quotes point at citations by their place in the list, which moves with the lists before them.
-    quotes: [
-      ...before(old.quotes),
-      ...middle.sink.quotes.map((q): FoundQuote => ({ ...q, citations: q.citations.map((c) => c + citationsBefore.length) })),
-      ...after(old.quotes).map((q): FoundQuote => ({ ...q, span: shiftSpan(q.span), citations: q.citations.map((c) => c - oldAfterFrom + newAfterFrom) })),
-    ],
-    noteRefs: [...before(old.noteRefs), ...middle.sink.noteRefs, ...after(old.noteRefs).map((r) => ({ label: r.label, span: shiftSpan(r.span), labelSpan: shiftSpan(r.labelSpan) }))],
-    inlineNotes: [...before(old.inlineNotes), ...middle.sink.inlineNotes, ...after(old.inlineNotes).map((n) => ({ span: shiftSpan(n.span), text: n.text }))],
-  };
+  const citations = previous.citations as Citation[];
+  const citationsFrom = lowerBound(citations, restart);
+  const citationsTo = lowerBound(citations, resumeOld);
+  // Quotes point at citations by place: those after the edit move by as many places as citations were added.
+  const placeShift = middle.citations.length - (citationsTo - citationsFrom);
+  splice(citations, citationsFrom, citationsTo, middle.citations);
+  for (let k = citationsFrom + middle.citations.length; k < citations.length; k++) {
+    const citation = citations[k];
+    shiftSpan(citation.span, delta);
+    for (const item of citation.items) shiftSpan(item.keySpan, delta);
+  }
 
-  const quotesBefore = scan.blockQuotes.filter((q) => q.start < restart);
-  const quotesAfter = scan.blockQuotes.filter((q) => q.start >= resumeOld);
-  const quoteIndexShift = quotesBefore.length + middle.blockQuotes.length - (scan.blockQuotes.length - quotesAfter.length);
-  const blockQuotes: BlockQuoteBlock[] = [
-    ...quotesBefore,
-    ...middle.blockQuotes.map((q) => ({ ...q, parent: q.parent >= 0 ? q.parent + quotesBefore.length : -1 })),
-    ...quotesAfter.map((q) => ({ start: q.start + delta, end: q.end + delta, lines: shiftSpans(q.lines), parent: q.parent >= 0 ? q.parent + quoteIndexShift : -1 })),
-  ];
-  const notes: NoteDefinitionBlock[] = [
-    ...scan.notes.filter((n) => n.start < restart),
-    ...middle.notes,
-    ...scan.notes.filter((n) => n.start >= resumeOld).map((n) => ({ label: n.label, labelSpan: shiftSpan(n.labelSpan), start: n.start + delta, end: n.end + delta, lines: shiftSpans(n.lines) })),
-  ];
-  const headings: Heading[] = [...before(scan.headings), ...middle.headings, ...after(scan.headings).map((h) => ({ level: h.level, text: h.text, span: shiftSpan(h.span) }))];
-  const cleanPoints = [...oldClean.slice(0, upperBound(oldClean, restart - 1)), ...middleClean];
-  for (let k = lowerBoundOf(oldClean, resumeOld); k < oldClean.length; k++) cleanPoints.push(oldClean[k] + delta);
+  const quotes = previous.quotes as Quote[];
+  for (const quote of middle.quotes) shiftPlaces(quote.citations, citationsFrom);
+  const quotesFrom = lowerBound(quotes, restart);
+  splice(quotes, quotesFrom, lowerBound(quotes, resumeOld), middle.quotes);
+  for (let k = quotesFrom + middle.quotes.length; k < quotes.length; k++) {
+    const quote = quotes[k];
+    shiftSpan(quote.span, delta);
+    if (placeShift !== 0) shiftPlaces(quote.citations, placeShift);
+  }
 
-  const updated: TextScan = { ...scan, cleanPoints, headings, blockQuotes, notes, sink };
+  const mentions = previous.mentions as Mention[];
+  const mentionsFrom = lowerBound(mentions, restart);
+  splice(mentions, mentionsFrom, lowerBound(mentions, resumeOld), middle.mentions);
+  for (let k = mentionsFrom + middle.mentions.length; k < mentions.length; k++) {
+    const mention = mentions[k];
+    shiftSpan(mention.span, delta);
+    if (mention.keySpan) shiftSpan(mention.keySpan, delta);
+  }
+
+  const headings = previous.headings as Heading[];
+  const headingsFrom = lowerBound(headings, restart);
+  splice(headings, headingsFrom, lowerBound(headings, resumeOld), middle.headings);
+  for (let k = headingsFrom + middle.headings.length; k < headings.length; k++) shiftSpan(headings[k].span, delta);
+
+  const noteRefs = scan.noteRefs;
+  const noteRefsFrom = lowerBound(noteRefs, restart);
+  if (!footnotesKept) splice(noteRefs, noteRefsFrom, lowerBound(noteRefs, resumeOld), middle.noteRefs);
+  for (let k = noteRefsFrom + middle.noteRefs.length; k < noteRefs.length; k++) {
+    shiftSpan(noteRefs[k].span, delta);
+    shiftSpan(noteRefs[k].labelSpan, delta);
+  }
+
+  const notes = scan.notes;
+  const notesFrom = lowerBound(notes, restart);
+  if (!footnotesKept) splice(notes, notesFrom, lowerBound(notes, resumeOld), middle.notes);
+  for (let k = notesFrom + middle.notes.length; k < notes.length; k++) {
+    shiftSpan(notes[k].span, delta);
+    shiftSpan(notes[k].labelSpan, delta);
+  }
+
+  const cleanFrom = restartAt;
+  const cleanTo = upperBound(oldClean, resumeOld - 1);
+  splice(oldClean, cleanFrom, cleanTo, middleClean);
+  for (let k = cleanFrom + middleClean.length; k < oldClean.length; k++) oldClean[k] += delta;
+
+  const lists: PositionedLists = { headings, citations, mentions, quotes };
   const lines = LineMap.afterEdit(previous.lines, change.start, change.end, change.text.length, newText);
-  return assembleIndex({ uri: previous.uri, version, text: newText }, lines, previous.frontMatter, updated, registry, previous.sidecars);
+  const paired = footnotesKept ? { footnotes: previous.footnotes as Footnote[], footnoteRefs: previous.footnoteRefs as PairedFootnotes['footnoteRefs'] } : undefined;
+  return assembleIndex({ uri: previous.uri, version, text: newText }, lines, previous.frontMatter, scan, lists, registry, previous.sidecars, paired);
+}
+
+/**
+ * When the re-scanned stretch holds the same notes and references as before,
+ * in the same order and with the same texts (as when typing in a paragraph),
+ * the pairing of footnotes cannot change: the old entries are kept, so the
+ * footnotes that point at them stay right, and they take the new positions.
+ * Otherwise the footnotes are paired afresh. Called before anything is shifted.
+ */
+function carryNotesOver(scan: TextScan, middle: ScannedRegion, restart: number, resumeOld: number): boolean {
+  const refsFrom = lowerBound(scan.noteRefs, restart);
+  const refsTo = lowerBound(scan.noteRefs, resumeOld);
+  const notesFrom = lowerBound(scan.notes, restart);
+  const notesTo = lowerBound(scan.notes, resumeOld);
+  if (refsTo - refsFrom !== middle.noteRefs.length || notesTo - notesFrom !== middle.notes.length) return false;
+  // References and definitions must also interleave as before, since footnotes are numbered by first appearance.
+  const order = (refs: readonly NoteReference[], notes: readonly NoteEntry[]): string => {
+    const all = [...refs.map((r) => ({ at: r.span.start, key: `r${r.label ?? ''}\u0000${r.text}` })), ...notes.map((n) => ({ at: n.span.start, key: `d${n.label}\u0000${n.text}` }))];
+    return all
+      .sort((a, b) => a.at - b.at)
+      .map((x) => x.key)
+      .join('\u0001');
+  };
+  if (order(scan.noteRefs.slice(refsFrom, refsTo), scan.notes.slice(notesFrom, notesTo)) !== order(middle.noteRefs, middle.notes)) return false;
+  for (let k = 0; k < middle.noteRefs.length; k++) {
+    const kept = scan.noteRefs[refsFrom + k];
+    copySpan(kept.span, middle.noteRefs[k].span);
+    copySpan(kept.labelSpan, middle.noteRefs[k].labelSpan);
+  }
+  for (let k = 0; k < middle.notes.length; k++) {
+    const kept = scan.notes[notesFrom + k];
+    copySpan(kept.span, middle.notes[k].span);
+    copySpan(kept.labelSpan, middle.notes[k].labelSpan);
+  }
+  return true;
+}
+
+function copySpan(target: Span, source: Span): void {
+  const mutable = target as Mutable<Span>;
+  mutable.start = source.start;
+  mutable.end = source.end;
+}
+
+/** The first citation item whose key starts at or after `offset`. */
+function keyBound(list: readonly CitationItem[], offset: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].keySpan.start < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Whether `updateIndex` can take this edit without a full parse: the index
+ * keeps what it needs, and the edit leaves the front matter alone, so the
+ * sidecars and bibliographies it names stay the same.
+ */
+export function updatesInPlace(previous: AnnotationIndex, change: TextChange): boolean {
+  const scan = scanOf(previous);
+  return scan !== undefined && change.start >= scan.safeFrom;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function shiftSpan(span: Span, delta: number): void {
+  const mutable = span as Mutable<Span>;
+  mutable.start += delta;
+  mutable.end += delta;
+}
+
+function shiftPlaces(places: readonly number[], by: number): void {
+  const mutable = places as number[];
+  for (let k = 0; k < mutable.length; k++) mutable[k] += by;
+}
+
+/** `list.splice(from, to - from, ...replacement)`, without passing a long replacement as arguments, which overflows the stack. */
+function splice<T>(list: T[], from: number, to: number, replacement: readonly T[]): void {
+  if (replacement.length === to - from) {
+    for (let k = 0; k < replacement.length; k++) list[from + k] = replacement[k];
+  } else if (replacement.length < 1000) {
+    list.splice(from, to - from, ...replacement);
+  } else {
+    const tail = list.slice(to);
+    list.length = from;
+    for (const item of replacement) list.push(item);
+    for (const item of tail) list.push(item);
+  }
 }
 
 function fullParse(previous: AnnotationIndex, text: string, version: number, scan: TextScan | undefined): AnnotationIndex {
@@ -108,12 +227,9 @@ function upperBound(list: readonly number[], value: number): number {
   return lo;
 }
 
-/** The number of elements below `value` in a sorted list. */
-function lowerBoundOf(list: readonly number[], value: number): number {
-  return upperBound(list, value - 1);
-}
-
 function isMember(list: readonly number[], value: number): boolean {
-  const at = lowerBoundOf(list, value);
+  const at = upperBound(list, value - 1);
   return at < list.length && list[at] === value;
 }
+
+

@@ -21,4 +21,4 @@ export { footnoteOutline, quoteOutline, peopleOutline, openingWords, lineSnippet
 export { CitationFormatter, citeItemsOf, cslXml, defaultStyleId, defaultLocale, expandCompactCsl, styleLocale, type StyleSource, type CslDocument, type OutputFormat, type CiteItem } from './citeproc';
 export { parseBibliography, parseBibtex, parseCslYaml, bibtexEntryToCsl, cslDate, bibliographyExtensions } from './bibliography';
 export { pandocExport, emptyRefsFilter, exportFormats, pdfEngines, type ExportFormat, type ExportFiles, type PandocExport } from './pandocExport';
-export { updateIndex, type TextChange } from './incremental';
+export { updateIndex, updatesInPlace, type TextChange } from './incremental';

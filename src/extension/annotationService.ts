@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { buildIndexWithin, limitsFromMegabytes, loadTextContext, ParseCache, type AnnotationIndex, type TextContext } from '../core';
+import { buildIndexWithin, limitsFromMegabytes, loadTextContext, ParseCache, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type Limits, type TextContext } from '../core';
 import { WorkspaceReader } from './workspaceReader';
 
 export const languageId = 'annotated-text';
@@ -17,6 +17,8 @@ interface Entry {
   index?: AnnotationIndex;
   /** Sidecars and bibliographies this text was built from. */
   dependencies: Set<string>;
+  /** The size limit the index was built under. */
+  limits?: Limits;
 }
 
 /**
@@ -35,12 +37,15 @@ export class AnnotationService implements vscode.Disposable {
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly watchedFolders = new Set<string>();
 
+  /** How indexes were made: for the extension's API, which tests and `npm run bench:vscode` read. */
+  readonly stats = { fullBuilds: 0, inPlaceUpdates: 0 };
+
   /** Fires, debounced, when the index of an open text may have changed: its own edits or a dependency's. */
   readonly onDidChangeIndex = this.changed.event;
 
   constructor(private readonly debounceMs = 150) {
     this.disposables.push(
-      vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e.document)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
       vscode.workspace.onDidOpenTextDocument((d) => {
         if (isAnnotatedText(d)) this.schedule(d.uri);
       }),
@@ -95,6 +100,7 @@ export class AnnotationService implements vscode.Disposable {
     const fresh: Entry = { version, generation, dependencies: entry?.dependencies ?? new Set(), promise: Promise.resolve(undefined as never) };
     fresh.promise = this.build(key, version, text).then((result) => {
       fresh.index = result.index;
+      fresh.limits = result.limits;
       fresh.dependencies = new Set([...result.context.sidecars, ...result.context.bibliographies, ...this.defaultSidecarCandidates(key)]);
       this.watchOutsideWorkspace(fresh.dependencies);
       return result.index;
@@ -127,13 +133,14 @@ export class AnnotationService implements vscode.Disposable {
     vscode.Disposable.from(...this.disposables).dispose();
   }
 
-  private async build(uri: string, version: number, text: string): Promise<{ index: AnnotationIndex; context: TextContext }> {
+  private async build(uri: string, version: number, text: string): Promise<{ index: AnnotationIndex; context: TextContext; limits: Limits }> {
     const settings = vscode.workspace.getConfiguration('marginalia', vscode.Uri.parse(uri));
     const limits = limitsFromMegabytes(settings.get<number>('maxFileSize'));
     const context = await loadTextContext(uri, text, this.reader, this.cache, limits);
     const implicitMentions = settings.get<boolean>('implicitMentions', true);
+    this.stats.fullBuilds++;
     // Over the size limit, or binary, the text is not scanned: its index holds only a diagnostic that says so.
-    return { index: buildIndexWithin({ uri, version, text }, context, { implicitMentions }, limits), context };
+    return { index: buildIndexWithin({ uri, version, text }, context, { implicitMentions }, limits), context, limits };
   }
 
   private defaultSidecarCandidates(uri: string): string[] {
@@ -150,10 +157,37 @@ export class AnnotationService implements vscode.Disposable {
     return false;
   }
 
-  private documentChanged(document: vscode.TextDocument): void {
+  private documentChanged(e: vscode.TextDocumentChangeEvent): void {
+    const { document } = e;
     const key = document.uri.toString();
-    if (isAnnotatedText(document)) this.schedule(document.uri);
+    if (isAnnotatedText(document)) {
+      this.updateInPlace(e);
+      this.schedule(document.uri);
+    }
     if (this.isDependency(key)) this.dependencyChanged(key);
+  }
+
+  /**
+   * A keystroke in a whole book must not cost a parse of the whole book: when
+   * the index of the version just before is at hand and one edit leads from it
+   * to this one, only the blocks around the edit are scanned again. Anything
+   * else (several edits at once, a pending parse, an edit of the front matter,
+   * a changed sidecar) takes the full path on the next request.
+   */
+  private updateInPlace(e: vscode.TextDocumentChangeEvent): void {
+    const key = e.document.uri.toString();
+    const entry = this.entries.get(key);
+    if (!entry?.index || !entry.limits || e.contentChanges.length !== 1) return;
+    if (entry.version !== e.document.version - 1 || entry.generation !== this.generation) return;
+    const edit = e.contentChanges[0];
+    const change = { start: edit.rangeOffset, end: edit.rangeOffset + edit.rangeLength, text: edit.text };
+    if (!updatesInPlace(entry.index, change)) return;
+    const text = e.document.getText();
+    if (textRefusal(text, entry.limits)) return;
+    // The old index is consumed by the update: the entry is replaced before anything can read it again.
+    const index = updateIndex(entry.index, change, text, { version: e.document.version });
+    this.stats.inPlaceUpdates++;
+    this.entries.set(key, { version: e.document.version, generation: entry.generation, dependencies: entry.dependencies, limits: entry.limits, index, promise: Promise.resolve(index) });
   }
 
   private dependencyChanged(uri: string): void {

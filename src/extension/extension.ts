@@ -15,6 +15,8 @@ export interface MarginaliaApi {
   index(uri: vscode.Uri): Promise<IndexJson>;
   /** Milliseconds from the start of `activate` to its return, for `npm run bench:vscode`. */
   readonly activationMs: number;
+  /** How many indexes were parsed in full, and how many edits were applied to an index in place. */
+  indexStats(): { readonly fullBuilds: number; readonly inPlaceUpdates: number };
 }
 
 export function activate(context: vscode.ExtensionContext): MarginaliaApi {
@@ -33,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): MarginaliaApi {
   const activationMs = performance.now() - activationStart;
   return {
     activationMs,
+    indexStats: () => ({ ...service.stats }),
     async index(uri) {
       const document = await vscode.workspace.openTextDocument(uri);
       return indexToJson(await service.getIndex(document), (u) => vscode.workspace.asRelativePath(vscode.Uri.parse(u), false));

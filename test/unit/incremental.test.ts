@@ -88,10 +88,11 @@ describe('incremental re-indexing', () => {
     const text = fs.readFileSync(path.join(root, 'examples/kropotkin-meets-lenin.annot.md'), 'utf8');
     const exampleUri = fileUri('examples/kropotkin-meets-lenin.annot.md');
     const exampleContext = await loadTextContext(exampleUri, text, new MemoryReader({ 'examples/kropotkin-meets-lenin.yaml': fs.readFileSync(path.join(root, 'examples/kropotkin-meets-lenin.yaml'), 'utf8') }));
-    const base = buildIndex({ uri: exampleUri, text }, exampleContext);
     for (let start = 0; start < text.length; start += 37) {
       for (const change of [{ start, end: start, text: '`' }, { start, end: Math.min(text.length, start + 1), text: '' }, { start, end: start, text: '\n\n' }, { start, end: start, text: '```\n' }]) {
         const newText = applyChange(text, change);
+        // An update consumes the index it starts from, so each edit starts from a fresh one.
+        const base = buildIndex({ uri: exampleUri, text }, exampleContext);
         assert.deepStrictEqual(exact(updateIndex(base, change, newText)), exact(buildIndex({ uri: exampleUri, version: 1, text: newText }, exampleContext)), `edit ${JSON.stringify(change)}`);
       }
     }
