@@ -134,7 +134,7 @@ export function scanRegion(text: string, from: number, registry: Registry, impli
   const scan = scanBlocks(text, from, control);
   const sink: InlineSink = { citations: [], mentions: [], quotes: [], noteRefs: [], inlineNotes: [] };
   const matcher = nameMatcherFor(registry, implicitMentions);
-  const scanner = new InlineScanner(sink, matcher, (key) => registry.people.get(key)?.name);
+  const scanner = new InlineScanner(sink, matcher, registry.people);
   const headings: Heading[] = [];
   for (const block of scan.blocks) {
     if (block.segments.length === 0) continue;
@@ -162,16 +162,7 @@ export function scanRegion(text: string, from: number, registry: Registry, impli
   }
   quotes.sort(byStart);
 
-  const mentions: Mention[] = sink.mentions
-    .map((m): Mention => {
-      if (m.explicit) {
-        const known = m.key !== null && registry.people.has(m.key);
-        return { person: known ? m.key : null, writtenKey: m.key, text: m.text, explicit: true, span: m.span, keySpan: m.keySpan };
-      }
-      const keys = m.keys ?? [];
-      return { person: keys.length === 1 ? keys[0] : null, writtenKey: null, text: m.text, explicit: false, span: m.span, keySpan: null };
-    })
-    .sort(byStart);
+  const mentions: Mention[] = sink.mentions.sort(byStart);
 
   const notes: NoteEntry[] = scan.notes.map((n) => ({ label: n.label, labelSpan: n.labelSpan, span: { start: n.start, end: n.end }, text: noteText(text, n.lines) }));
   const noteRefs: NoteReference[] = [

@@ -12,16 +12,35 @@ export function codePointAt(text: string, i: number): number {
   return text.codePointAt(i) ?? -1;
 }
 
+/**
+ * Answers for the Basic Multilingual Plane, filled in as characters are met:
+ * 0 not yet asked, 1 yes, 2 no. The scanners ask for every non-ASCII
+ * character of a text, and a Unicode property test costs far more than a
+ * table read.
+ */
+const wordChars = new Uint8Array(65536);
+const alphaNums = new Uint8Array(65536);
+
+function memoTest(table: Uint8Array, pattern: RegExp, c: number): boolean {
+  if (c > 0xffff) return pattern.test(String.fromCodePoint(c));
+  let known = table[c];
+  if (known === 0) {
+    known = pattern.test(String.fromCharCode(c)) ? 1 : 2;
+    table[c] = known;
+  }
+  return known === 1;
+}
+
 /** Letters, combining marks, digits and `_`: what a name boundary must not touch. JS's `\b` is ASCII-only. */
 export function isWordChar(c: number): boolean {
   if (c < 128) return isAsciiAlphaNum(c) || c === 95;
-  return c >= 0 && wordCharPattern.test(String.fromCodePoint(c));
+  return c >= 0 && memoTest(wordChars, wordCharPattern, c);
 }
 
 /** Haskell's `isAlphaNum`, which Pandoc uses for citation keys. */
 export function isAlphaNum(c: number): boolean {
   if (c < 128) return isAsciiAlphaNum(c);
-  return c >= 0 && alphaNumPattern.test(String.fromCodePoint(c));
+  return c >= 0 && memoTest(alphaNums, alphaNumPattern, c);
 }
 
 /** Is the code unit at `i` the second half of a surrogate pair? */

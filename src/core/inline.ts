@@ -1,7 +1,8 @@
 import { codePointAt, codePointBefore, isAlphaNum, isAsciiPunctuation, isWordChar } from './chars';
 import { parseLocator } from './locator';
 import type { NameMatcher } from './names';
-import type { CitationItem, Span } from './types';
+import type { Person } from './model';
+import type { CitationItem, Mention, Span } from './types';
 
 /**
  * The inline reader. It works on one block's text with container markers
@@ -15,16 +16,6 @@ export interface FoundCitation {
   readonly items: CitationItem[];
 }
 
-export interface FoundMention {
-  readonly keys: readonly string[] | null;
-  /** For explicit mentions: the key written. */
-  readonly key: string | null;
-  readonly text: string;
-  readonly explicit: boolean;
-  readonly span: Span;
-  readonly keySpan: Span | null;
-}
-
 export interface FoundQuote {
   readonly span: Span;
   readonly text: string;
@@ -34,7 +25,8 @@ export interface FoundQuote {
 
 export interface InlineSink {
   readonly citations: FoundCitation[];
-  readonly mentions: FoundMention[];
+  /** Made final here, people resolved: a text holds tens of thousands, and a second object each is garbage. */
+  readonly mentions: Mention[];
   readonly quotes: FoundQuote[];
   readonly noteRefs: { label: string; span: Span; labelSpan: Span }[];
   readonly inlineNotes: { span: Span; text: string }[];
@@ -153,7 +145,7 @@ export class InlineScanner {
   constructor(
     private readonly sink: InlineSink,
     private readonly names: NameMatcher,
-    private readonly personName: (key: string) => string | undefined,
+    private readonly people: ReadonlyMap<string, Person>,
   ) {}
 
   scanBlock(source: BlockSource): void {
@@ -182,16 +174,19 @@ export class InlineScanner {
     let i = from;
     while (i < to) {
       const c = src.charCodeAt(i);
-      if (c < 128 && !specialAscii[c]) {
-        if (!wordStartAscii[c]) {
+      const kind = charKinds[c];
+      if (c < 128 && (kind & Kind.Special) === 0) {
+        if ((kind & Kind.Word) === 0) {
           i++;
-        } else if ((!namesEmpty && names.mayStartWith(c)) || c === 104 || c === 102 || c === 109 || c === 119) {
-          i = this.word(i, to);
-        } else {
-          // The rest of an ASCII word: nothing starts inside a word, so skip it whole.
-          i++;
-          while (i < to && wordStartAscii[src.charCodeAt(i)]) i++;
+          continue;
         }
+        // A word: nothing starts inside one, so its ASCII run is passed over whole, unless
+        // a name may start here or it may be a bare URL ("http:", "www.").
+        let end = i + 1;
+        while (end < to && (charKinds[src.charCodeAt(end)] & Kind.Word) !== 0) end++;
+        const after = src.charCodeAt(end);
+        if ((!namesEmpty && names.mayStartAt(src, i, c)) || ((after === Ch.Colon || after === Ch.Dot) && (kind & Kind.UrlStart) !== 0)) i = this.word(i, to);
+        else i = end;
         continue;
       }
       switch (c) {
@@ -234,7 +229,7 @@ export class InlineScanner {
           i++;
           break;
         default:
-          i = c >= 128 && !namesEmpty ? this.word(i, to) : i + 1;
+          i = c >= 128 && !namesEmpty && names.mayStartAt(src, i, c) ? this.word(i, to) : i + 1;
       }
     }
   }
@@ -259,7 +254,9 @@ export class InlineScanner {
     }
     const match = this.names.matchAt(src, i, word);
     if (!match || match.end > to) return end;
-    this.sink.mentions.push({ keys: match.keys, key: null, text: src.slice(i, match.end), explicit: false, span: this.span(i, match.end), keySpan: null });
+    // A name that more than one person claims counts for no one.
+    const person = match.keys.length === 1 ? match.keys[0] : null;
+    this.sink.mentions.push({ person, writtenKey: null, text: src.slice(i, match.end), explicit: false, span: this.span(i, match.end), keySpan: null });
     return match.end;
   }
 
@@ -450,10 +447,11 @@ export class InlineScanner {
         const key = m[1].trim();
         const keyStart = i + 2 + m[1].indexOf(key);
         const shown = m[2] !== undefined ? m[2].trim() : undefined;
+        const person = this.people.get(key);
         this.sink.mentions.push({
-          keys: null,
-          key,
-          text: shown !== undefined && shown !== '' ? shown : (this.personName(key) ?? key),
+          person: person ? key : null,
+          writtenKey: key,
+          text: shown !== undefined && shown !== '' ? shown : (person?.name ?? key),
           explicit: true,
           span: this.span(i, i + m[0].length),
           keySpan: this.span(keyStart, keyStart + key.length),
@@ -756,7 +754,18 @@ export class InlineScanner {
   }
 }
 
-/** ASCII characters that need more than plain-text handling. */
-const specialAscii: boolean[] = Array.from({ length: 128 }, (_, c) => '\\`<$!^[@"'.includes(String.fromCharCode(c)));
-const wordStartAscii: boolean[] = Array.from({ length: 128 }, (_, c) => /[A-Za-z0-9_]/.test(String.fromCharCode(c)));
-// Past the ASCII range the table reads `undefined`, which the loops above treat as false.
+/**
+ * What the inline reader needs to know of each code unit, as bits of one
+ * table over all of them: typed and full-sized, so the loop that runs once
+ * per character reads one byte and never past an array's end.
+ */
+const Kind = { Word: 1, Special: 2, UrlStart: 4 } as const;
+const charKinds = new Uint8Array(65536);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9_]/.test(ch)) charKinds[c] |= Kind.Word;
+  // ASCII characters that need more than plain-text handling.
+  if ('\\`<$!^[@"'.includes(ch)) charKinds[c] |= Kind.Special;
+  // First letters of the URL schemes and `www` that `word` recognises, in either case.
+  if ('hfmdwHFMDW'.includes(ch)) charKinds[c] |= Kind.UrlStart;
+}

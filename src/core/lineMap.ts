@@ -12,7 +12,7 @@ export class LineMap {
     private readonly text: string,
     lineStarts?: Int32Array | readonly number[],
   ) {
-    this.lineStarts = lineStarts instanceof Int32Array ? lineStarts : Int32Array.from(lineStarts ?? lineStartsOf(text));
+    this.lineStarts = lineStarts instanceof Int32Array ? lineStarts : new Int32Array(lineStarts ?? lineStartsOf(text));
   }
 
   /**

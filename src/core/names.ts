@@ -22,6 +22,14 @@ export class NameMatcher {
   private readonly byFirstWord = new Map<string, NameCandidate[]>();
   /** First code units of all names, as a table: most words of a text start with none of them, and this is asked for every word. */
   private readonly firstUnits = new Uint8Array(65536);
+  /**
+   * The first two code units of every first word, hashed into a table: with
+   * thousands of people nearly every capital letter starts some name, but
+   * few of the capitalised words of a text ("The", "In") start with the
+   * two letters of one, so most are passed over before their word is cut out
+   * and looked up. A collision only costs that lookup.
+   */
+  private readonly firstPairs = new Uint8Array(65536);
 
   constructor(names: ReadonlyMap<string, readonly string[]>, includeKey: (key: string) => boolean) {
     for (const [name, allKeys] of names) {
@@ -36,6 +44,7 @@ export class NameMatcher {
       }
       list.push({ name, keys });
       this.firstUnits[name.charCodeAt(0)] = 1;
+      this.firstPairs[pairKey(first.charCodeAt(0), first.length > 1 ? first.charCodeAt(1) : -1)] = 1;
     }
     for (const list of this.byFirstWord.values()) list.sort((a, b) => b.name.length - a.name.length);
   }
@@ -47,6 +56,18 @@ export class NameMatcher {
   /** Could a name start with this code unit? */
   mayStartWith(unit: number): boolean {
     return this.firstUnits[unit] === 1;
+  }
+
+  /**
+   * Could a name start at `start`, a word start whose first unit is `unit`?
+   * False means certainly not; true means perhaps.
+   */
+  mayStartAt(src: string, start: number, unit: number): boolean {
+    if (this.firstUnits[unit] !== 1) return false;
+    const next = src.charCodeAt(start + 1);
+    // Past a surrogate the second character is not one code unit: no shortcut.
+    if (next >= 0xd800 && next <= 0xdfff) return true;
+    return this.firstPairs[pairKey(unit, isWordChar(next) ? next : -1)] === 1;
   }
 
   /**
@@ -63,6 +84,11 @@ export class NameMatcher {
     }
     return null;
   }
+}
+
+/** A hash of a word's first two code units (`second` is -1 for a one-letter word). */
+function pairKey(first: number, second: number): number {
+  return (first * 7919 + second + 1) & 0xffff;
 }
 
 function leadingWord(name: string): string {
