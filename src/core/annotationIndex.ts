@@ -186,28 +186,96 @@ function frontMatterSafeFrom(bodyStart: number, lines: LineMap): number {
 
 /** Parses a text with the people and references of its context into one index. */
 export function buildIndex(source: TextSource, context?: TextContext, options: IndexOptions = {}): AnnotationIndex {
-  const { text } = source;
-  const registry = context?.registry ?? emptyRegistry;
-  const lines = new LineMap(text);
-  const { frontMatter, unclosed, bodyStart } = scanFrontMatter(text);
-  const implicitMentions = options.implicitMentions !== false;
-  const cleanPoints: number[] = [];
-  const region = scanRegion(text, bodyStart, registry, implicitMentions, { cleanPoints });
-  const scan: TextScan = {
-    bodyStart,
-    safeFrom: unclosed ? Infinity : frontMatterSafeFrom(bodyStart, lines),
-    unclosed,
-    cleanPoints,
-    notes: region.notes,
-    noteRefs: region.noteRefs,
-    unknownCitations: region.unknownCitations,
-    unknownPeople: region.unknownPeople,
-    footnoteProblems: [],
-    implicitMentions,
-    contextDiagnostics: context?.diagnostics ?? [],
-  };
-  const lists = { headings: region.headings, citations: region.citations, mentions: region.mentions, quotes: region.quotes };
-  return assembleIndex({ uri: source.uri, version: source.version ?? 0, text }, lines, frontMatter, scan, lists, registry, context?.sidecars ?? []);
+  const build = new IndexBuild(source, context, options);
+  build.scanTo(() => false);
+  return build.finish();
+}
+
+/** Hands control back to the caller's event loop, which calls back when it has run what was waiting. */
+export type Pause = () => Promise<void>;
+
+/**
+ * `buildIndex`, in slices of about `sliceMs` milliseconds with a `pause` between
+ * them, so that indexing a whole book never holds up an editor's other work for
+ * long. Each slice ends at a line where the block scanner holds no state, and
+ * the next starts there afresh, as an update does: the result is the same.
+ */
+export async function buildIndexInSteps(source: TextSource, context: TextContext | undefined, options: IndexOptions, pause: Pause, sliceMs = 12): Promise<AnnotationIndex> {
+  const build = new IndexBuild(source, context, options);
+  for (;;) {
+    const started = Date.now();
+    if (build.scanTo(() => Date.now() - started >= sliceMs)) break;
+    await pause();
+  }
+  return build.finish();
+}
+
+/** One index being built, region after region. */
+class IndexBuild {
+  private readonly registry: Registry;
+  private readonly lines: LineMap;
+  private readonly frontMatter: FrontMatter | null;
+  private readonly scan: TextScan;
+  private readonly lists: PositionedLists = { headings: [], citations: [], mentions: [], quotes: [] };
+  private next: number;
+
+  constructor(
+    private readonly source: TextSource,
+    private readonly context: TextContext | undefined,
+    options: IndexOptions,
+  ) {
+    const { text } = source;
+    this.registry = context?.registry ?? emptyRegistry;
+    this.lines = new LineMap(text);
+    const { frontMatter, unclosed, bodyStart } = scanFrontMatter(text);
+    this.frontMatter = frontMatter;
+    this.next = bodyStart;
+    this.scan = {
+      bodyStart,
+      safeFrom: unclosed ? Infinity : frontMatterSafeFrom(bodyStart, this.lines),
+      unclosed,
+      cleanPoints: [],
+      notes: [],
+      noteRefs: [],
+      unknownCitations: [],
+      unknownPeople: [],
+      footnoteProblems: [],
+      implicitMentions: options.implicitMentions !== false,
+      contextDiagnostics: context?.diagnostics ?? [],
+    };
+  }
+
+  /** Scans on until the text ends (true) or, at a clean line, `enough` says to stop (false). */
+  scanTo(enough: () => boolean): boolean {
+    const { text } = this.source;
+    const from = this.next;
+    if (from >= text.length) return true;
+    const region = scanRegion(text, from, this.registry, this.scan.implicitMentions, { cleanPoints: this.scan.cleanPoints, stopAt: (lineStart) => lineStart > from && enough() });
+    const { lists, scan } = this;
+    // Quotes point at citations by place, counted from the start of their region.
+    const placesBefore = lists.citations.length;
+    if (placesBefore > 0) for (const quote of region.quotes) for (let k = 0; k < quote.citations.length; k++) (quote.citations as number[])[k] += placesBefore;
+    append(lists.headings, region.headings);
+    append(lists.citations, region.citations);
+    append(lists.mentions, region.mentions);
+    append(lists.quotes, region.quotes);
+    append(scan.notes, region.notes);
+    append(scan.noteRefs, region.noteRefs);
+    append(scan.unknownCitations, region.unknownCitations);
+    append(scan.unknownPeople, region.unknownPeople);
+    this.next = region.end;
+    return region.end >= text.length;
+  }
+
+  finish(): AnnotationIndex {
+    const { source, context } = this;
+    return assembleIndex({ uri: source.uri, version: source.version ?? 0, text: source.text }, this.lines, this.frontMatter, this.scan, this.lists, this.registry, context?.sidecars ?? []);
+  }
+}
+
+/** `target.push(...items)`, without passing a long list as arguments, which overflows the stack. */
+function append<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
 }
 
 /** The lists an update shifts in place; footnotes and diagnostics are derived from them afresh. */

@@ -2,7 +2,7 @@ export * from './types';
 export * from './model';
 export { LineMap } from './lineMap';
 export { scanFrontMatter, pathList } from './frontMatter';
-export { buildIndex, type AnnotationIndex, type IndexOptions, type TextSource } from './annotationIndex';
+export { buildIndex, buildIndexInSteps, type AnnotationIndex, type IndexOptions, type TextSource } from './annotationIndex';
 export { findAt, mentionsOf, citationsOf, type Found } from './lookup';
 export { indexToJson, type IndexJson } from './json';
 export { parseSidecar } from './sidecar';

@@ -1,10 +1,15 @@
 import * as vscode from 'vscode';
-import { buildIndexWithin, limitsFromMegabytes, loadTextContext, ParseCache, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type Limits, type TextContext } from '../core';
+import { buildIndexInSteps, limitsFromMegabytes, refusedIndex, loadTextContext, ParseCache, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type Limits, type TextContext } from '../core';
 import { WorkspaceReader } from './workspaceReader';
 
 export const languageId = 'annotated-text';
 /** Files a text can depend on: sidecars and bibliographies. */
 const dependencyGlob = '**/*.{yaml,yml,json,bib}';
+
+/** Lets the extension host run whatever is waiting (other requests, other extensions) before going on. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 export function isAnnotatedText(document: vscode.TextDocument): boolean {
   return document.languageId === languageId || document.uri.path.endsWith('.annot.md');
@@ -140,7 +145,10 @@ export class AnnotationService implements vscode.Disposable {
     const implicitMentions = settings.get<boolean>('implicitMentions', true);
     this.stats.fullBuilds++;
     // Over the size limit, or binary, the text is not scanned: its index holds only a diagnostic that says so.
-    return { index: buildIndexWithin({ uri, version, text }, context, { implicitMentions }, limits), context, limits };
+    const refusal = textRefusal(text, limits);
+    // A whole book is indexed in slices, so hovers, completion and other extensions are not held up meanwhile.
+    const index = refusal ? refusedIndex({ uri, version, text }, context, refusal) : await buildIndexInSteps({ uri, version, text }, context, { implicitMentions }, yieldToEventLoop);
+    return { index, context, limits };
   }
 
   private defaultSidecarCandidates(uri: string): string[] {

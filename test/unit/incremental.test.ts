@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
-import { buildIndex, indexToJson, loadTextContext, updateIndex, type AnnotationIndex, type TextChange } from '../../src/core';
+import { buildIndex, buildIndexInSteps, indexToJson, loadTextContext, updateIndex, type AnnotationIndex, type TextChange } from '../../src/core';
 import { fileUri, MemoryReader, people } from './helpers';
 
 /** Markdown-ish pieces, weighted towards what changes block structure: fences, quotes, notes, lists, front matter. */
@@ -96,6 +96,36 @@ describe('incremental re-indexing', () => {
         assert.deepStrictEqual(exact(updateIndex(base, change, newText)), exact(buildIndex({ uri: exampleUri, version: 1, text: newText }, exampleContext)), `edit ${JSON.stringify(change)}`);
       }
     }
+  });
+
+  it('builds the same index in steps, one clean line at a time, as at once', async () => {
+    const root = path.resolve(__dirname, '..', '..', '..');
+    const example = fs.readFileSync(path.join(root, 'examples/kropotkin-meets-lenin.annot.md'), 'utf8');
+    let pauses = 0;
+    const pause = (): Promise<void> => {
+      pauses++;
+      return Promise.resolve();
+    };
+    // A slice of no milliseconds ends at every clean line: as many steps as there can be.
+    const stepped = await buildIndexInSteps({ uri, text: example }, context, {}, pause, 0);
+    assert.ok(pauses > 20, `the example was built in ${pauses + 1} steps`);
+    assert.deepStrictEqual(exact(stepped), exact(buildIndex({ uri, text: example }, context)));
+    await fc.assert(
+      fc.asyncProperty(markdownish, async (text) => {
+        assert.deepStrictEqual(exact(await buildIndexInSteps({ uri, text }, context, {}, pause, 0)), exact(buildIndex({ uri, text }, context)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('an index updated once is consumed: updating it again parses afresh, and is still right', () => {
+    const text = 'Lenin wrote.\n\nKropotkin answered.\n\nLenin again.\n';
+    const first = buildIndex({ uri, text }, context);
+    const change = { start: 0, end: 0, text: 'Then ' };
+    updateIndex(first, change, applyChange(text, change));
+    const other = { start: text.length, end: text.length, text: 'Peter Kropotkin.\n' };
+    const again = updateIndex(first, other, applyChange(text, other));
+    assert.deepStrictEqual(exact(again), exact(buildIndex({ uri, version: 1, text: applyChange(text, other) }, context)));
   });
 
   it('falls back to a full parse when the change does not describe the new text', () => {
