@@ -119,6 +119,7 @@ function listMarkerWidth(text: string, q: number, end: number): number {
   if (c === 42 || c === 43 || c === 45) {
     after = q + 1; // * + -
   } else {
+    if (!mayBeOrderedMarker(text, q, end)) return 0;
     const m = /^(?:\(@[\w-]*\)|@[\w-]*[.)]|\(?(?:\d{1,9}|#|[a-zA-Z]|[ivxlcdm]+|[IVXLCDM]+)[.)])/.exec(text.slice(q, Math.min(end, q + 24)));
     if (!m) return 0;
     const marker = m[0];
@@ -135,10 +136,34 @@ function listMarkerWidth(text: string, q: number, end: number): number {
   return at - q;
 }
 
+/**
+ * A cheap test run before the marker pattern, which would otherwise cut out and
+ * match the start of every line of every paragraph: an ordered marker begins
+ * with `(`, `@`, `#`, a digit or a letter, and its word ends in `.` or `)`.
+ */
+function mayBeOrderedMarker(text: string, q: number, end: number): boolean {
+  const c = text.charCodeAt(q);
+  if (c === 40 || c === 64) return true; // ( @
+  let i = q;
+  while (i < end && isAsciiAlphaNumOrHash(text.charCodeAt(i))) i++;
+  if (i === q) return false;
+  const after = text.charCodeAt(i);
+  return after === 46 || after === 41; // . )
+}
+
+function isAsciiAlphaNumOrHash(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 35;
+}
+
 const noteDefinitionPattern = /^\[\^([^\]\s]+)\]:/;
 
-function isThematicBreak(line: string): boolean {
-  return /^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/.test(line);
+function isThematicBreak(text: string, from: number, end: number): boolean {
+  // Most lines start with something else: say so before cutting the line out for the pattern.
+  let i = from;
+  while (i < end && i - from < 3 && text.charCodeAt(i) === SPACE) i++;
+  const first = text.charCodeAt(i);
+  if (first !== 42 && first !== 45 && first !== 95) return false; // * - _
+  return /^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/.test(text.slice(from, end));
 }
 
 export function scanBlocks(text: string, bodyStart: number, control?: ScanControl): BlockScan {
@@ -296,7 +321,7 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
         }
       }
       const width = listMarkerWidth(text, q, lineEnd);
-      if (width > 0 && !isThematicBreak(text.slice(p, lineEnd))) {
+      if (width > 0 && !isThematicBreak(text, p, lineEnd)) {
         stack.push({ kind: 'item', indent: cols + width });
         p = Math.min(lineEnd, q + width);
         contentStarts[stack.length - 1] = p;
@@ -363,7 +388,7 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
       lineStart = next;
       continue;
     }
-    if (!para && isThematicBreak(text.slice(p, lineEnd))) {
+    if (!para && isThematicBreak(text, p, lineEnd)) {
       lineStart = next;
       continue;
     }
