@@ -7,7 +7,7 @@ import type { CitationItem, Mention, Span } from './types';
 /**
  * The inline reader. It works on one block's text with container markers
  * removed (`src`), and reports what it finds in offsets of the original text
- * through `toOriginal`.
+ * through `span`.
  */
 
 export interface FoundCitation {
@@ -34,7 +34,10 @@ export interface InlineSink {
 
 export interface BlockSource {
   readonly src: string;
-  readonly toOriginal: (i: number) => number;
+  /** Where `src` starts in the text. */
+  readonly base: number;
+  /** Maps an offset of `src` to the text when its lines are not contiguous there; null when `base + i` does. */
+  readonly map: ((i: number) => number) | null;
 }
 
 /** Joins a block's line segments into one string, with a map back to the text. */
@@ -46,8 +49,8 @@ export function blockSource(text: string, segments: readonly Span[]): BlockSourc
     contiguous = segments[k].start === segments[k - 1].end + 1 && text.charCodeAt(segments[k - 1].end) === 10;
   }
   if (contiguous) {
-    const base = first.start;
-    return { src: text.slice(first.start, last.end), toOriginal: (i) => base + i };
+    // Most blocks: no closure, since a text has tens of thousands of them.
+    return { src: text.slice(first.start, last.end), base: first.start, map: null };
   }
   const srcStarts: number[] = [];
   const parts: string[] = [];
@@ -59,7 +62,8 @@ export function blockSource(text: string, segments: readonly Span[]): BlockSourc
   }
   return {
     src: parts.join('\n'),
-    toOriginal: (i) => {
+    base: first.start,
+    map: (i) => {
       let lo = 0;
       let hi = srcStarts.length - 1;
       while (lo < hi) {
@@ -129,7 +133,8 @@ const attributesPattern = /^\{\s*(?:(?:#[\w:.-]+|\.[\w-]+|[\w-]+=(?:"[^"]*"|'[^'
 
 export class InlineScanner {
   private src = '';
-  private toOriginal: (i: number) => number = (i) => i;
+  private base = 0;
+  private map: ((i: number) => number) | null = null;
   /** Matching `]` for each `[`, and the ends of code spans, computed per block on first need. */
   private bracketMatch: Map<number, number> | null = null;
   private codeSpanEnd: Map<number, number> | null = null;
@@ -139,8 +144,8 @@ export class InlineScanner {
   private blockQuotesFrom = 0;
   private blockCitationsFrom = 0;
   /** The block's citations and quotes in `src` offsets, parallel to the sink's entries from this block. */
-  private citationSrcSpans: Span[] = [];
-  private quoteSrcSpans: Span[] = [];
+  private readonly citationSrcSpans: Span[] = [];
+  private readonly quoteSrcSpans: Span[] = [];
 
   constructor(
     private readonly sink: InlineSink,
@@ -150,21 +155,24 @@ export class InlineScanner {
 
   scanBlock(source: BlockSource): void {
     this.src = source.src;
-    this.toOriginal = source.toOriginal;
+    this.base = source.base;
+    this.map = source.map;
     this.bracketMatch = null;
     this.codeSpanEnd = null;
     this.keySkips.clear();
-    this.quoteStack = [];
+    // Reused from block to block: a text has tens of thousands of blocks.
+    this.quoteStack.length = 0;
     this.blockQuotesFrom = this.sink.quotes.length;
     this.blockCitationsFrom = this.sink.citations.length;
-    this.citationSrcSpans = [];
-    this.quoteSrcSpans = [];
+    this.citationSrcSpans.length = 0;
+    this.quoteSrcSpans.length = 0;
     this.scanRange(0, this.src.length);
     this.attachFollowingCitations();
   }
 
   private span(start: number, end: number): Span {
-    return { start: this.toOriginal(start), end: this.toOriginal(end) };
+    const map = this.map;
+    return map ? { start: map(start), end: map(end) } : { start: this.base + start, end: this.base + end };
   }
 
   private scanRange(from: number, to: number): void {
