@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { generateCslJson, generateSidecar, generateText, random } from './generate.mjs';
 import { measure, ms, printTable, ratio, summarize } from './measure.mjs';
@@ -26,9 +26,10 @@ if (!global.gc && !process.execArgv.includes('--expose-gc')) {
   process.exit(child.status ?? 1);
 }
 
-const corePath = path.join(root, 'out/src/core/index.js');
+// MARGINALIA_CORE points the bench at another compiled core, e.g. a build in a separate out directory.
+const corePath = process.env.MARGINALIA_CORE ?? path.join(root, 'out/src/core/index.js');
 if (!existsSync(corePath)) {
-  console.error('bench: out/src/core/index.js is missing; run `npm run build` first.');
+  console.error(`bench: ${corePath} is missing; run \`npm run build\` first.`);
   process.exit(1);
 }
 const core = require(corePath);
@@ -69,8 +70,60 @@ const sidecar = sidecarCold.result;
 row('sidecar load, cold (parser of record)', sidecarCold, '≤ 500 ms', '`yaml`', yamlPeer);
 rows.push(['', '', '', '', 'js-yaml (core schema)', ms(jsYamlPeer.median), ratio(sidecarCold.median, jsYamlPeer.median)]);
 if (core.quickSidecar) {
-  const quick = measure(() => core.quickSidecar(sidecarUri, sidecarText, (t) => jsYaml.load(t, { schema: jsYaml.CORE_SCHEMA })), { runs: size.runs, warmup: 1 });
-  row('sidecar load, cold (fast first load)', quick, '≤ 500 ms', 'js-yaml', jsYamlPeer);
+  const quick = measure(() => core.quickSidecar(sidecarUri, sidecarText), { runs: size.runs, warmup: 1 });
+  row('sidecar quick read, at once (js-yaml events, in pieces)', quick, '≤ 500 ms', 'js-yaml', jsYamlPeer);
+}
+
+/**
+ * Runs `load(turn)` `runs` times, as the extension host runs a stepped load:
+ * between turns of the event loop. Also keeps the event loop's longest stall
+ * during each run, two ways: monitorEventLoopDelay's histogram, whose 10 ms
+ * resolution is coarse, and a setImmediate ticker of our own.
+ */
+async function watchedLoads(runs, load) {
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  const out = { histogram: [], ticker: [] };
+  for (let run = 0; run < runs; run++) {
+    // Garbage the peers left (the `yaml` documents of the whole sidecar) would be collected during the load, and counted against it.
+    global.gc();
+    const histogram = monitorEventLoopDelay({ resolution: 10 });
+    histogram.enable();
+    let longest = 0;
+    let last = performance.now();
+    let ticking = true;
+    const tick = () => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const times = await load(turn);
+    ticking = false;
+    histogram.disable();
+    for (const [key, value] of Object.entries(times)) (out[key] ??= []).push(value);
+    out.histogram.push(histogram.max / 1e6);
+    out.ticker.push(longest);
+  }
+  return out;
+}
+
+function stallRows(watched) {
+  row('  longest event-loop stall (monitorEventLoopDelay max)', summarize(watched.histogram), '≤ 50 ms', '', undefined);
+  row('  longest event-loop stall (setImmediate ticker)', summarize(watched.ticker), '≤ 50 ms', '', undefined);
+}
+
+if (core.sidecarSteps) {
+  // A fresh read each run, the file's first load: the quick read serves hovers and search, the precise read follows.
+  const watched = await watchedLoads(smoke ? 2 : 3, async (turn) => {
+    const start = performance.now();
+    let quick;
+    await core.runInSlices(core.sidecarSteps(sidecarUri, sidecarText, { quick: () => (quick = performance.now() - start) }), turn);
+    return { quick, precise: performance.now() - start };
+  });
+  row('sidecar load in steps, cold: quick read ready', summarize(watched.quick), '≤ 500 ms', 'parser of record', sidecarCold);
+  row('sidecar load in steps, cold: precise read ready', summarize(watched.precise), '(background)', 'parser of record', sidecarCold);
+  stallRows(watched);
 }
 const cache = new core.ParseCache(true);
 cache.sidecar(sidecarUri, sidecarText);
@@ -98,6 +151,15 @@ row(`CSL-JSON load, cold (${size.library} items, ${(libraryText.length / 1e6).to
 cache.bibliography(libraryUri, libraryText);
 const cslWarm = measure((copy) => cache.bibliography(libraryUri, copy), { runs: size.runs, warmup: 1, setup: () => (' ' + libraryText).slice(1) });
 row('CSL-JSON load, warm (unchanged)', cslWarm, '≤ 150 ms', 'JSON.parse', jsonPeer);
+if (core.cslJsonSteps) {
+  const watched = await watchedLoads(size.runs, async (turn) => {
+    const start = performance.now();
+    await core.runInSlices(core.cslJsonSteps(libraryUri, libraryText), turn);
+    return { ready: performance.now() - start };
+  });
+  row('CSL-JSON load in steps, cold', summarize(watched.ready), '≤ 500 ms', 'at once', cslCold);
+  stallRows(watched);
+}
 
 // ---------------------------------------------------------------- index
 const markdownIt = new MarkdownIt();
@@ -199,6 +261,12 @@ if (core.updateIndex) {
 if (core.footnoteOutline && core.quoteOutline && core.peopleOutline) {
   const outline = measure(() => [core.footnoteOutline(index), core.quoteOutline(index, { minimumQuoteLength: 12 }), core.peopleOutline(index)], { runs: smoke ? 2 : 3, warmup: 1 });
   row('sidebar tree data (footnotes, quotes, people)', outline, '≤ 100 ms', '', undefined);
+  // A person's mention rows are made when the person is expanded: the most mentioned one is the worst case.
+  const mostMentioned = outline.result[2][0];
+  if (mostMentioned && mostMentioned.childCount !== undefined) {
+    const expand = measure(() => core.peopleOutline(index)[0].children.length, { runs: smoke ? 2 : 3, warmup: 1 });
+    row(`sidebar: expanding the most mentioned person (${mostMentioned.childCount} mentions)`, expand, '', '', undefined);
+  }
 } else {
   notes.push('sidebar: src/core/outline.ts is not there, skipped');
 }
@@ -221,9 +289,33 @@ if (core.footnoteOutline && core.quoteOutline && core.peopleOutline) {
 {
   const bibliography = cslCold.result;
   const references = bibliography.references;
-  const build = measure(() => new core.ReferenceSearch(references), { runs: smoke ? 2 : 3, warmup: 0 });
+  // The search builds on first use; `prepare` builds it at once, as the first keystroke would.
+  const build = measure(() => new core.ReferenceSearch(references).prepare?.() ?? new core.ReferenceSearch(references), { runs: smoke ? 2 : 3, warmup: 0 });
   const search = build.result;
-  row(`citation search index build (${references.length} references)`, build, '(part of load)', '', undefined);
+  row(`citation search index build, at once (${references.length} references)`, build, '(part of load)', '', undefined);
+  if (core.ReferenceSearch.prototype.prepareInSlices) {
+    // The same build in slices, as it runs in the extension host while a text opens: in total, and the longest slice between turns of the event loop.
+    const totals = [];
+    const longest = [];
+    for (let run = 0; run < (smoke ? 2 : 3); run++) {
+      const slices = [];
+      const start = performance.now();
+      let sliceStart = start;
+      const turn = () => {
+        slices.push(performance.now() - sliceStart);
+        return new Promise((resolve) => setImmediate(() => {
+          sliceStart = performance.now();
+          resolve();
+        }));
+      };
+      await new core.ReferenceSearch(references).prepareInSlices(turn);
+      slices.push(performance.now() - sliceStart);
+      totals.push(performance.now() - start);
+      longest.push(Math.max(...slices));
+    }
+    row('citation search index build, in slices (total)', summarize(totals), '(part of load)', 'at once', build);
+    row('citation search index build, longest slice', summarize(longest), '≤ 50 ms', '', undefined);
+  }
 
   // The quality queries, written before any tuning: author plus year, an author with one
   // letter wrong, title words, a key prefix; and the same kinds for a generated item.

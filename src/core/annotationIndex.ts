@@ -6,6 +6,7 @@ import { LineMap } from './lineMap';
 import type { Registry } from './model';
 import { nameMatcherFor } from './names';
 import { emptyRegistry } from './registry';
+import type { Scheduler } from './steps';
 import type { TextContext } from './workspace';
 import { DiagnosticCode, type Citation, type CitationItem, type Diagnostic, type Footnote, type FrontMatter, type Heading, type Mention, type Quote, type Span } from './types';
 
@@ -191,16 +192,13 @@ export function buildIndex(source: TextSource, context?: TextContext, options: I
   return build.finish();
 }
 
-/** Hands control back to the caller's event loop, which calls back when it has run what was waiting. */
-export type Pause = () => Promise<void>;
-
 /**
  * `buildIndex`, in slices of about `sliceMs` milliseconds with a `pause` between
  * them, so that indexing a whole book never holds up an editor's other work for
  * long. Each slice ends at a line where the block scanner holds no state, and
  * the next starts there afresh, as an update does: the result is the same.
  */
-export async function buildIndexInSteps(source: TextSource, context: TextContext | undefined, options: IndexOptions, pause: Pause, sliceMs = 12): Promise<AnnotationIndex> {
+export async function buildIndexInSteps(source: TextSource, context: TextContext | undefined, options: IndexOptions, pause: Scheduler, sliceMs = 12): Promise<AnnotationIndex> {
   const build = new IndexBuild(source, context, options);
   for (;;) {
     const started = Date.now();

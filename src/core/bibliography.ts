@@ -12,10 +12,18 @@ import { DiagnosticCode } from './types';
  * all read into CSL items.
  */
 export function parseBibliography(uri: string, text: string): Bibliography {
-  const extension = /\.([^./\\]+)$/.exec(uri.toLowerCase())?.[1] ?? '';
-  if (extension === 'bib' || extension === 'bibtex' || extension === 'biblatex') return parseBibtex(uri, text);
-  if (extension === 'yaml' || extension === 'yml') return parseCslYaml(uri, text);
+  const format = bibliographyFormat(uri);
+  if (format === 'bibtex') return parseBibtex(uri, text);
+  if (format === 'csl-yaml') return parseCslYaml(uri, text);
   return parseCslJson(uri, text);
+}
+
+/** How a bibliography file is read, by its extension; anything unknown is read as CSL-JSON. */
+export function bibliographyFormat(uri: string): 'bibtex' | 'csl-yaml' | 'csl-json' {
+  const extension = /\.([^./\\]+)$/.exec(uri.toLowerCase())?.[1] ?? '';
+  if (extension === 'bib' || extension === 'bibtex' || extension === 'biblatex') return 'bibtex';
+  if (extension === 'yaml' || extension === 'yml') return 'csl-yaml';
+  return 'csl-json';
 }
 
 export const bibliographyExtensions: readonly string[] = ['json', 'yaml', 'yml', 'bib', 'bibtex', 'biblatex'];

@@ -11,6 +11,7 @@ export { loadTextContext, ParseCache, type FileReader, type TextContext } from '
 export { buildIndexWithin, refusedIndex, decodeFile, looksBinary, textRefusal, limitsFromMegabytes, defaultLimits, defaultMaxFileMegabytes, type Limits, type FileContent, type Refusal } from './limits';
 export { sidecarLimits } from './sidecar';
 export { ReferenceSearch, PeopleSearch } from './search';
+export { referenceSearchFor, peopleSearchFor } from './search';
 export { referenceText, authorYear, authorsShort, lifeDates, nameText, yearOf } from './format';
 export { parseLocator } from './locator';
 export { resolvePath, stemOf, siblingUri, basename } from './paths';
@@ -22,3 +23,8 @@ export { CitationFormatter, citeItemsOf, cslXml, defaultStyleId, defaultLocale, 
 export { parseBibliography, parseBibtex, parseCslYaml, bibtexEntryToCsl, cslDate, bibliographyExtensions } from './bibliography';
 export { pandocExport, emptyRefsFilter, exportFormats, pdfEngines, type ExportFormat, type ExportFiles, type PandocExport } from './pandocExport';
 export { updateIndex, updatesInPlace, type TextChange } from './incremental';
+export { sidecarSteps, sidecarSections, quickSidecar, parseSidecarInPieces, type SidecarStepsOptions, type SidecarSection } from './sidecarPieces';
+export { cslJsonSteps, parseCslJsonInPieces } from './cslJsonSteps';
+export { runNow, runInSlices, lineMapSteps, StepsCancelled, defaultSliceMs, type Steps, type Scheduler, type SliceOptions } from './steps';
+export { steppedLoadChars, type LoadOptions } from './workspace';
+export { bibliographyFormat } from './bibliography';

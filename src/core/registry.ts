@@ -13,7 +13,7 @@ export interface Bibliography {
 
 const unsafeKeys = new Set(['__proto__', 'constructor', 'prototype']);
 /** Levels of nesting kept in a CSL-JSON item; real items nest four or five. */
-const maxJsonDepth = 64;
+export const maxJsonDepth = 64;
 
 /**
  * A copy of parsed JSON without keys that would reach an object's prototype,
@@ -34,48 +34,79 @@ function safeJson(value: unknown, depth: number, cut: { deep: boolean }): unknow
 
 export function parseCslJson(uri: string, text: string): Bibliography {
   const lines = new LineMap(text);
-  const diagnostics = new DiagnosticBuilder(uri, lines);
   let data: unknown;
   try {
     data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    const message = (error as Error).message;
-    const at = /position (\d+)/.exec(message);
-    const offset = at ? Number(at[1]) : 0;
-    diagnostics.add(DiagnosticCode.UnreadableFile, `The bibliography is not valid CSL-JSON: ${message}`, { start: offset, end: Math.min(text.length, offset + 1) });
-    return { uri, references: [], diagnostics: diagnostics.list, valid: false };
+    return unreadableCslJson(uri, text, lines, error as Error);
   }
   const items = Array.isArray(data) ? data : data !== null && typeof data === 'object' && Array.isArray((data as { items?: unknown }).items) ? (data as { items: unknown[] }).items : null;
   if (!items) {
+    const diagnostics = new DiagnosticBuilder(uri, lines);
     diagnostics.add(DiagnosticCode.InvalidValue, 'A CSL-JSON bibliography must be a list of items.', { start: 0, end: Math.min(1, text.length) });
     return { uri, references: [], diagnostics: diagnostics.list, valid: false };
   }
-  const references: Reference[] = [];
-  const seen = new Set<string>();
-  let searchFrom = 0;
-  for (const raw of items) {
+  const reader = new CslJsonItems(uri, text, lines);
+  for (const raw of items) reader.add(raw);
+  return reader.result();
+}
+
+function unreadableCslJson(uri: string, text: string, lines: LineMap, error: Error): Bibliography {
+  const diagnostics = new DiagnosticBuilder(uri, lines);
+  const at = /position (\d+)/.exec(error.message);
+  const offset = at ? Number(at[1]) : 0;
+  diagnostics.add(DiagnosticCode.UnreadableFile, `The bibliography is not valid CSL-JSON: ${error.message}`, { start: offset, end: Math.min(text.length, offset + 1) });
+  return { uri, references: [], diagnostics: diagnostics.list, valid: false };
+}
+
+/** Turns the parsed items of a CSL-JSON file into references, in file order, each with the span of its id. */
+export class CslJsonItems {
+  private readonly references: Reference[] = [];
+  private readonly seen = new Set<string>();
+  private readonly diagnostics: DiagnosticBuilder;
+  private searchFrom = 0;
+
+  constructor(
+    private readonly uri: string,
+    private readonly text: string,
+    private readonly lines: LineMap,
+  ) {
+    this.diagnostics = new DiagnosticBuilder(uri, lines);
+  }
+
+  /**
+   * Adds one parsed item. `copied` says the caller already knows it holds no
+   * prototype key and nests shallowly, so that it need not be copied.
+   */
+  add(raw: unknown, copied = false): void {
+    const { text, diagnostics } = this;
     const id = raw !== null && typeof raw === 'object' && (typeof (raw as CslItem).id === 'string' || typeof (raw as CslItem).id === 'number') ? String((raw as CslItem).id) : '';
     // Items appear in file order, so each id is found after the previous one.
     const quoted = JSON.stringify(id);
-    let at = id ? text.indexOf(quoted, searchFrom) : -1;
+    let at = id ? text.indexOf(quoted, this.searchFrom) : -1;
     if (at < 0 && id) at = text.indexOf(quoted);
-    const span = at >= 0 ? { start: at + 1, end: at + quoted.length - 1 } : { start: searchFrom, end: searchFrom };
-    if (at >= 0) searchFrom = at + quoted.length;
+    const span = at >= 0 ? { start: at + 1, end: at + quoted.length - 1 } : { start: this.searchFrom, end: this.searchFrom };
+    if (at >= 0) this.searchFrom = at + quoted.length;
     if (!id) {
       diagnostics.add(DiagnosticCode.ReferenceWithoutId, 'This bibliography item has no id, so it cannot be cited.', span);
-      continue;
+      return;
     }
-    if (seen.has(id)) {
+    if (this.seen.has(id)) {
       diagnostics.add(DiagnosticCode.DuplicateKey, `Reference "${id}" is defined twice; the first definition is used.`, span);
-      continue;
+      return;
     }
-    seen.add(id);
+    this.seen.add(id);
     const cut = { deep: false };
-    const item = { ...(safeJson(raw, 0, cut) as CslItem), id };
+    const data = (copied ? raw : safeJson(raw, 0, cut)) as CslItem;
+    // Most ids are strings already, and the item can be kept as it is.
+    const item = data.id === id ? data : { ...data, id };
     if (cut.deep) diagnostics.add(DiagnosticCode.LimitReached, `Reference "${id}" nests more than ${maxJsonDepth} levels deep; the deeper values are left out.`, span);
-    references.push({ id, item, source: { uri, span, line: lines.lineAt(span.start) } });
+    this.references.push({ id, item, source: { uri: this.uri, span, line: this.lines.lineAt(span.start) } });
   }
-  return { uri, references, diagnostics: diagnostics.list, valid: true };
+
+  result(): Bibliography {
+    return { uri: this.uri, references: this.references, diagnostics: this.diagnostics.list, valid: true };
+  }
 }
 
 interface Source {

@@ -1,6 +1,24 @@
-import Fuse from 'fuse.js';
+import Fuse, { type FuseIndex, type IFuseOptions } from 'fuse.js';
 import { authorsShort, yearOf } from './format';
-import type { CslItem, CslName, Person, Reference } from './model';
+import type { CslItem, CslName, Person, Reference, Registry } from './model';
+import { runInSlices, type Scheduler, type SliceOptions, type Steps } from './steps';
+
+/**
+ * Fuzzy search over references and people for the pickers. Fuse.js ranks;
+ * over a large library it sees only the candidates a token prefilter picks,
+ * because it costs hundreds of milliseconds per keystroke over 50,000 items.
+ * Fuse.js scores each item on its own, so the order among candidates is the
+ * order it would give over the whole library.
+ *
+ * Both searches are built on first use, or ahead of it in slices that give
+ * the event loop turns (`prepareInSlices`), and are kept per registry
+ * (`referenceSearchFor`, `peopleSearchFor`), which is immutable.
+ */
+
+/** Above this many items, a prefilter hands fuse.js only the likeliest candidates. */
+const prefilterFrom = 2000;
+/** How many candidates the prefilter keeps for fuse.js to rank. */
+const candidateCount = 300;
 
 interface ReferenceRecord {
   readonly reference: Reference;
@@ -11,7 +29,7 @@ interface ReferenceRecord {
 }
 
 /** Fuse.js options for references, shared by the full set and the prefiltered candidates. */
-const referenceFuseOptions = {
+const referenceFuseOptions: IFuseOptions<ReferenceRecord> = {
   keys: [
     { name: 'authors', weight: 3 },
     { name: 'year', weight: 1 },
@@ -25,184 +43,779 @@ const referenceFuseOptions = {
   useExtendedSearch: false,
 };
 
-/** Above this many references, a prefilter hands fuse.js only the likeliest candidates. */
-const prefilterFrom = 2000;
-/** How many candidates the prefilter keeps for fuse.js to rank. */
-const candidateCount = 300;
+const peopleFuseOptions: IFuseOptions<Person> = {
+  keys: [
+    { name: 'name', weight: 3 },
+    { name: 'aliases', weight: 2 },
+    { name: 'key', weight: 1 },
+  ],
+  ignoreLocation: true,
+  includeScore: true,
+  threshold: 0.4,
+};
 
 /**
- * Fuzzy search over references by author, year, title and key, best first.
- * Fuse.js ranks; over a large library it sees only the candidates that share
- * the most three-letter pieces (or a prefix) with the query, because it costs
- * hundreds of milliseconds per keystroke over 50,000 items. Fuse.js scores
- * each item on its own, so the order among candidates is the order it would
- * give over the whole library.
+ * What the two searches share: fuse.js over the items, behind a token
+ * prefilter for large sets, built lazily and optionally in slices.
  */
-export class ReferenceSearch {
-  private readonly fuse: Fuse<ReferenceRecord>;
-  private readonly records: ReferenceRecord[];
-  private readonly prefilter: TokenPrefilter | null;
+abstract class FuzzySearch<Item, Doc> {
+  protected readonly items: readonly Item[];
+  private built: Built<Item, Doc> | undefined;
+  private build: SteppedBuild<Built<Item, Doc>> | undefined;
 
-  constructor(references: Iterable<Reference>) {
-    this.records = [...references].map((reference) => ({
-      reference,
-      authors: authorNames(reference.item),
-      year: yearOf(reference.item.issued),
-      title: typeof reference.item.title === 'string' ? reference.item.title : '',
-      id: reference.id,
-    }));
-    this.prefilter = this.records.length >= prefilterFrom ? new TokenPrefilter(this.records.map((r) => `${r.authors} ${r.year} ${r.title} ${r.id}`)) : null;
-    // Over a large library the full index is only needed for the empty query, so it is not built.
-    this.fuse = new Fuse(this.prefilter ? [] : this.records, referenceFuseOptions);
+  constructor(
+    items: Iterable<Item>,
+    private readonly options: IFuseOptions<Doc>,
+    /** Whether fuse.js matches each word of a query on its own, so that the words may match different fields. */
+    private readonly wordByWord: boolean,
+  ) {
+    this.items = [...items];
   }
 
-  search(query: string, limit = 50): Reference[] {
+  /** The document fuse.js reads for an item. */
+  protected abstract doc(item: Item): Doc;
+  /** Hands the prefilter the texts of an item it splits into words: those fuse.js will search. */
+  protected abstract prefilterFields(item: Item, add: (text: string) => void): void;
+
+  /** Builds everything the first search would, now; returns this. */
+  prepare(): this {
+    this.ready();
+    return this;
+  }
+
+  /**
+   * Builds the same in slices of a few milliseconds, giving the event loop a
+   * turn through `scheduler` between them. Calls share one build (and the
+   * first caller's scheduler and options), and a search meanwhile finishes it
+   * at once. A cancelled build rejects with `StepsCancelled`, keeps what it
+   * has done, and goes on from there when asked again.
+   */
+  async prepareInSlices(scheduler: Scheduler, options?: SliceOptions): Promise<this> {
+    if (!this.built) this.built = await this.stepped().inSlices(scheduler, options);
+    return this;
+  }
+
+  /** Whether a search answers without building first. */
+  get isPrepared(): boolean {
+    return this.built !== undefined;
+  }
+
+  /** The best matches first, at most `limit`; the first items, in order, for an empty query. */
+  protected find(query: string, limit: number): Item[] {
     const q = query.trim();
-    if (q === '') return this.records.slice(0, limit).map((r) => r.reference);
+    if (q === '') return this.items.slice(0, limit);
+    const built = this.ready();
     const words = q.split(/\s+/);
-    const fuse = this.prefilter ? new Fuse(this.prefilter.candidates(words, candidateCount).map((i) => this.records[i]), referenceFuseOptions) : this.fuse;
-    if (words.length === 1) return fuse.search(q, { limit }).map((r) => r.item.reference);
-    // Every word must match some field; rank by the sum of the words' scores.
-    const scores = new Map<ReferenceRecord, number>();
-    words.forEach((word, w) => {
-      const hits = fuse.search(word);
-      const seen = new Set<ReferenceRecord>();
-      for (const hit of hits) {
-        if (w > 0 && !scores.has(hit.item)) continue;
-        seen.add(hit.item);
-        scores.set(hit.item, (scores.get(hit.item) ?? 0) + (hit.score ?? 1));
+    return this.rank(built, this.wordByWord ? words : [q], built.candidates(words), limit);
+  }
+
+  /** Each word's score for the items fuse.js has scored it on, kept from one query to the next. */
+  private wordScores = new Map<string, Map<number, number>>();
+
+  /**
+   * The items fuse.js matches every word on, ranked by the sum of the words'
+   * scores, then by the first word's, then in order: for one word, the order
+   * fuse.js gives. Fuse.js scores each item on its own, so a word's scores are
+   * kept while it stays in the query: typing the second word does not score
+   * every candidate on the first again. A word is scored only on the items
+   * that match the words before it.
+   */
+  private rank(built: Built<Item, Doc>, words: readonly string[], candidates: readonly number[] | null, limit: number): Item[] {
+    const wordScores = new Map<string, Map<number, number>>();
+    let matching = candidates ?? built.items.map((_, i) => i);
+    const total = new Map<number, number>();
+    let first: ReadonlyMap<number, number> = new Map();
+    for (const [w, word] of words.entries()) {
+      const scores = wordScores.get(word) ?? this.wordScores.get(word) ?? new Map<number, number>();
+      wordScores.set(word, scores);
+      const unscored = matching.filter((i) => !scores.has(i));
+      if (unscored.length > 0) {
+        for (const i of unscored) scores.set(i, -1);
+        const fuse = built.fuseOver(unscored.length === built.items.length ? null : unscored);
+        for (const hit of fuse.search(word)) scores.set(hit.refIndex, hit.score ?? 1);
       }
-      for (const record of [...scores.keys()]) if (!seen.has(record)) scores.delete(record);
-    });
-    return [...scores.entries()].sort((a, b) => a[1] - b[1]).slice(0, limit).map(([r]) => r.reference);
+      matching = matching.filter((i) => (scores.get(i) ?? -1) >= 0);
+      for (const i of matching) total.set(i, (total.get(i) ?? 0) + (scores.get(i) ?? 0));
+      if (w === 0) first = scores;
+    }
+    this.wordScores = wordScores;
+    const order = (i: number): number => total.get(i) ?? 0;
+    return [...matching]
+      .sort((a, b) => order(a) - order(b) || (first.get(a) ?? 0) - (first.get(b) ?? 0) || a - b)
+      .slice(0, limit)
+      .map((i) => built.items[i]);
+  }
+
+  private ready(): Built<Item, Doc> {
+    this.built ??= this.stepped().now();
+    return this.built;
+  }
+
+  private stepped(): SteppedBuild<Built<Item, Doc>> {
+    this.build ??= new SteppedBuild(this.buildSteps());
+    return this.build;
+  }
+
+  private *buildSteps(): Steps<Built<Item, Doc>> {
+    const docs = new Docs(this.items.length, (i) => this.doc(this.items[i]), this.options);
+    if (this.items.length < prefilterFrom) {
+      const all: number[] = [];
+      for (let i = 0; i < this.items.length; i++) {
+        docs.recordOf(i);
+        all.push(i);
+        if (i % 64 === 63) yield;
+      }
+      return new Built(this.items, docs, this.options, null, new Fuse(docs.all, this.options, docs.indexOf(all)), this.wordByWord);
+    }
+    const prefilter = yield* buildPrefilter(this.items.length, (i, add) => this.prefilterFields(this.items[i], add));
+    return new Built(this.items, docs, this.options, prefilter, null, this.wordByWord);
+  }
+}
+
+/** What fuse.js's index holds for one document. */
+type IndexRecord = NonNullable<ReturnType<FuseIndex<unknown>['add']>>;
+
+/**
+ * Fuse.js documents and their index records, made the first time an item is
+ * a candidate: over a large library most never are.
+ */
+class Docs<Doc> {
+  /** Sparse until every item has been a candidate; fuse.js reads only the candidates' entries. */
+  readonly all: Doc[];
+  private readonly records: IndexRecord[] = [];
+  private readonly scratch: FuseIndex<Doc>;
+
+  constructor(
+    count: number,
+    private readonly docOf: (item: number) => Doc,
+    options: IFuseOptions<Doc>,
+  ) {
+    this.all = new Array<Doc>(count);
+    this.scratch = Fuse.createIndex<Doc>(options.keys ?? [], []);
+  }
+
+  recordOf(i: number): IndexRecord {
+    let record = this.records[i];
+    if (!record) {
+      this.all[i] = this.docOf(i);
+      // The scratch index turns a document into the record fuse.js searches; only the record is kept.
+      record = this.scratch.add(this.all[i], i) ?? { i, $: {} };
+      this.scratch.records.length = 0;
+      this.records[i] = record;
+    }
+    return record;
+  }
+
+  /** Fuse.js's index of just these items. */
+  indexOf(items: readonly number[]): FuseIndex<Doc> {
+    return Fuse.parseIndex<Doc>({ keys: this.scratch.keys, records: items.map((i) => this.recordOf(i)) });
+  }
+}
+
+/** The built search: the prefilter over a large set, else fuse.js over every item. */
+class Built<Item, Doc> {
+  constructor(
+    readonly items: readonly Item[],
+    private readonly docs: Docs<Doc>,
+    private readonly options: IFuseOptions<Doc>,
+    private readonly prefilter: TokenPrefilter | null,
+    private readonly fuseOfAll: Fuse<Doc> | null,
+    /** Whether a candidate must resemble every word of the query, or may resemble any. */
+    private readonly everyWord: boolean,
+  ) {}
+
+  /** The items fuse.js should rank for these words, in order; null for all. */
+  candidates(words: readonly string[]): readonly number[] | null {
+    return this.prefilter ? this.prefilter.candidates(words, candidateCount, this.everyWord) : null;
+  }
+
+  /** Fuse.js over these items (null for all), sharing their records with every other query. */
+  fuseOver(items: readonly number[] | null): Fuse<Doc> {
+    if (items === null && this.fuseOfAll) return this.fuseOfAll;
+    return new Fuse(this.docs.all, this.options, this.docs.indexOf(items ?? this.items.map((_, i) => i)));
   }
 }
 
 /**
- * The words of every item, and for each three-letter piece the words that hold
- * it, so a query word finds the items with similar words without reading them all.
+ * Fuzzy search over references by author, year, title and key, best first.
+ * Over a large library fuse.js ranks only the candidates that share the most
+ * three-letter pieces (or a prefix) with every word of the query.
+ */
+export class ReferenceSearch extends FuzzySearch<Reference, ReferenceRecord> {
+  constructor(references: Iterable<Reference>) {
+    super(references, referenceFuseOptions, true);
+  }
+
+  search(query: string, limit = 50): Reference[] {
+    return this.find(query, limit);
+  }
+
+  protected doc(reference: Reference): ReferenceRecord {
+    const item = reference.item;
+    return { reference, authors: authorNames(item), year: yearOf(item.issued), title: typeof item.title === 'string' ? item.title : '', id: reference.id };
+  }
+
+  protected prefilterFields(reference: Reference, add: (text: string) => void): void {
+    // The fields of the record fuse.js reads, without making the record: most are never a candidate.
+    const item = reference.item;
+    add(authorsShort(item));
+    if (Array.isArray(item.author)) {
+      // A library file may hold anything: only text is read.
+      for (const name of item.author as unknown[]) {
+        if (typeof name !== 'object' || name === null) continue;
+        const { given, family, literal } = name as CslName;
+        for (const part of [given, family, literal]) if (typeof part === 'string') add(part);
+      }
+    }
+    add(yearOf(item.issued));
+    if (typeof item.title === 'string') add(item.title);
+    add(reference.id);
+  }
+}
+
+/** Fuzzy search over people by name, aliases and key, best first. */
+export class PeopleSearch extends FuzzySearch<Person, Person> {
+  constructor(people: Iterable<Person>) {
+    super(people, peopleFuseOptions, false);
+  }
+
+  search(query: string, limit = 50): Person[] {
+    return this.find(query, limit);
+  }
+
+  protected doc(person: Person): Person {
+    return person;
+  }
+
+  protected prefilterFields(person: Person, add: (text: string) => void): void {
+    add(person.name);
+    for (const alias of person.aliases) add(alias);
+    add(person.key);
+  }
+}
+
+const referenceSearches = new WeakMap<Registry, ReferenceSearch>();
+const peopleSearches = new WeakMap<Registry, PeopleSearch>();
+
+/**
+ * The search over a registry's references, one per registry: a registry never
+ * changes (a changed sidecar makes a new one), so its search can be kept for as long as it lives.
+ * Built on first search, or ahead with `prepareInSlices`.
+ */
+export function referenceSearchFor(registry: Registry): ReferenceSearch {
+  let search = referenceSearches.get(registry);
+  if (!search) {
+    search = new ReferenceSearch(registry.references.values());
+    referenceSearches.set(registry, search);
+  }
+  return search;
+}
+
+/** The search over a registry's people, one per registry, as `referenceSearchFor`. */
+export function peopleSearchFor(registry: Registry): PeopleSearch {
+  let search = peopleSearches.get(registry);
+  if (!search) {
+    search = new PeopleSearch(registry.people.values());
+    peopleSearches.set(registry, search);
+  }
+  return search;
+}
+
+/**
+ * A build written as steps, that runs to the end at once or in slices, and
+ * both at the same time: a search during a stepped build finishes it at once,
+ * and the stepped run then finds it done.
+ */
+class SteppedBuild<T> {
+  private result: { readonly value: T } | undefined;
+  private failure: { readonly error: unknown } | undefined;
+  private running: Promise<T> | undefined;
+
+  constructor(private readonly steps: Steps<T>) {}
+
+  now(): T {
+    while (!this.result) this.step();
+    return this.result.value;
+  }
+
+  inSlices(scheduler: Scheduler, options?: SliceOptions): Promise<T> {
+    this.running ??= runInSlices(this.shared(), scheduler, options).catch((error: unknown) => {
+      // A cancelled run, or a scheduler that fails, leaves the build where it was: a later call resumes it.
+      this.running = undefined;
+      throw error;
+    });
+    return this.running;
+  }
+
+  /** The same steps, ending as soon as the build is done, whoever ran its last step. */
+  private *shared(): Steps<T> {
+    while (!this.result) {
+      this.step();
+      if (!this.result) yield;
+    }
+    return this.result.value;
+  }
+
+  private step(): void {
+    // A generator that threw is closed: every later step must fail the same way, not return nothing.
+    if (this.failure) throw this.failure.error;
+    try {
+      const next = this.steps.next();
+      if (next.done) this.result = { value: next.value };
+    } catch (error: unknown) {
+      this.failure = { error };
+      throw error;
+    }
+  }
+}
+
+/** A growable list of 32-bit integers: a million (token, item) pairs as plain arrays would keep the collector busy. */
+class IntList {
+  data: Int32Array;
+  length = 0;
+
+  constructor(capacity = 1024) {
+    this.data = new Int32Array(capacity);
+  }
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+}
+
+/** For each key, a list of values: those of key `k` are `values[start[k]]` up to `values[start[k + 1]]`. */
+interface Postings {
+  readonly start: Int32Array;
+  readonly values: Int32Array;
+}
+
+/** Values between yields in the loops over every (key, value) pair. */
+const pairsPerStep = 1 << 14;
+
+/** Lists the other way round: for each value of `lists`, the keys whose lists hold it, in order. */
+function* invert(lists: Postings, valueCount: number): Steps<Postings> {
+  const { start, values } = lists;
+  const inverseStart = new Int32Array(valueCount + 1);
+  for (let i = 0; i < values.length; i++) inverseStart[values[i] + 1]++;
+  for (let v = 0; v < valueCount; v++) inverseStart[v + 1] += inverseStart[v];
+  yield;
+  const next = inverseStart.slice(0, valueCount);
+  const inverse = new Int32Array(values.length);
+  for (let key = 0, done = 0; key + 1 < start.length; key++) {
+    for (let i = start[key], end = start[key + 1]; i < end; i++) inverse[next[values[i]]++] = key;
+    if (start[key + 1] - done >= pairsPerStep) {
+      done = start[key + 1];
+      yield;
+    }
+  }
+  return { start: inverseStart, values: inverse };
+}
+
+/** What a query word keeps: letters and digits of every script. */
+const notWordPattern = /[^\p{L}\p{N}]+/gu;
+const wordCharacter = /^[\p{L}\p{N}]$/u;
+
+/** For each UTF-16 unit outside the surrogates: 0 not yet known, 1 a letter or digit, 2 not. */
+const wordUnits = new Uint8Array(0x1_0000);
+const astralWordCharacters = new Map<number, boolean>();
+
+/** How many UTF-16 units of a letter or digit start at `at`: 0, 1, or 2 for one outside the Basic Multilingual Plane. */
+function wordUnitsAt(text: string, at: number): number {
+  const unit = text.charCodeAt(at);
+  let known = wordUnits[unit];
+  if (known === 0 && (unit < 0xd800 || unit > 0xdfff)) {
+    known = wordCharacter.test(String.fromCharCode(unit)) ? 1 : 2;
+    wordUnits[unit] = known;
+  }
+  if (known !== 0) return known === 1 ? 1 : 0;
+  const point = text.codePointAt(at) ?? unit;
+  if (point <= 0xffff) return 0;
+  let word = astralWordCharacters.get(point);
+  if (word === undefined) {
+    word = wordCharacter.test(String.fromCodePoint(point));
+    astralWordCharacters.set(point, word);
+  }
+  return word ? 2 : 0;
+}
+
+/**
+ * The distinct words of a library, each with an id. A library repeats its
+ * words (the bench's 50,000 references have half a million, a quarter of them
+ * distinct), so a word is found by hashing it in place, and only a new one is copied out.
+ */
+class WordTable {
+  readonly words: string[] = [];
+  /** Each word's length, read for thousands of words a keystroke without visiting the strings. */
+  readonly lengths = new IntList();
+  private readonly hashes = new IntList();
+  /** Open addressing: a word's id plus one, 0 for an empty slot. */
+  private slots = new Int32Array(1 << 12);
+
+  /** The id of `text.slice(start, end)`, whose hash is `hash`; a new id if the word is new. */
+  idOf(text: string, start: number, end: number, hash: number): number {
+    const mask = this.slots.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot];
+      if (entry === 0) break;
+      const id = entry - 1;
+      if (this.hashes.data[id] === hash && sameText(this.words[id], text, start, end)) return id;
+    }
+    const id = this.words.length;
+    this.words.push(text.slice(start, end));
+    this.lengths.push(end - start);
+    this.hashes.push(hash);
+    if (this.words.length * 2 > this.slots.length) this.grow();
+    else this.place(id, mask);
+    return id;
+  }
+
+  private place(id: number, mask: number): void {
+    let slot = this.hashes.data[id] & mask;
+    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+    this.slots[slot] = id + 1;
+  }
+
+  private grow(): void {
+    this.slots = new Int32Array(this.slots.length * 2);
+    const mask = this.slots.length - 1;
+    for (let id = 0; id < this.words.length; id++) this.place(id, mask);
+  }
+}
+
+function sameText(word: string, text: string, start: number, end: number): boolean {
+  if (word.length !== end - start) return false;
+  for (let k = 0; k < word.length; k++) if (word.charCodeAt(k) !== text.charCodeAt(start + k)) return false;
+  return true;
+}
+
+/**
+ * Ids for numbers, kept in typed arrays with open addressing: a build looks up
+ * a million pieces of words, which takes a `Map` of numbers three times as long.
+ */
+class NumberIds {
+  private keys = new Float64Array(1 << 12);
+  /** A key's id plus one; 0 for an empty slot. */
+  private ids = new Int32Array(1 << 12);
+  private shift = 32 - 12;
+  size = 0;
+
+  /** The key's id, or -1. */
+  get(key: number): number {
+    for (let slot = this.slotOf(key); ; slot = (slot + 1) & (this.ids.length - 1)) {
+      const id = this.ids[slot];
+      if (id === 0) return -1;
+      if (this.keys[slot] === key) return id - 1;
+    }
+  }
+
+  /** The key's id, a new one if the key is new. */
+  idOf(key: number): number {
+    let slot = this.slotOf(key);
+    for (; ; slot = (slot + 1) & (this.ids.length - 1)) {
+      const id = this.ids[slot];
+      if (id === 0) break;
+      if (this.keys[slot] === key) return id - 1;
+    }
+    this.keys[slot] = key;
+    this.ids[slot] = ++this.size;
+    if (this.size * 2 > this.ids.length) this.grow();
+    return this.size - 1;
+  }
+
+  private slotOf(key: number): number {
+    // Keys are whole numbers, some beyond 32 bits: mix both halves.
+    return Math.imul((key | 0) ^ Math.imul((key / 0x1_0000_0000) | 0, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
+  }
+
+  private grow(): void {
+    const keys = this.keys;
+    const ids = this.ids;
+    this.keys = new Float64Array(keys.length * 2);
+    this.ids = new Int32Array(ids.length * 2);
+    this.shift--;
+    const mask = this.ids.length - 1;
+    for (let old = 0; old < ids.length; old++) {
+      if (ids[old] === 0) continue;
+      let slot = this.slotOf(keys[old]);
+      while (this.ids[slot] !== 0) slot = (slot + 1) & mask;
+      this.keys[slot] = keys[old];
+      this.ids[slot] = ids[old];
+    }
+  }
+}
+
+/**
+ * A number for a three-letter piece of a word, and (negative) for its first
+ * one or two letters, so that one table finds the words for either.
+ */
+function trigramKey(word: string, at: number): number {
+  return word.charCodeAt(at) * 0x1_0000_0000 + word.charCodeAt(at + 1) * 0x1_0000 + word.charCodeAt(at + 2);
+}
+
+function prefixKey(word: string, length: 1 | 2): number {
+  return length === 1 ? -1 - word.charCodeAt(0) : -0x1_0001 - word.charCodeAt(0) * 0x1_0000 - word.charCodeAt(1);
+}
+
+/** Items between yields while the words are read. */
+const itemsPerStep = 64;
+
+function* buildPrefilter(itemCount: number, fieldsOf: (item: number, add: (text: string) => void) => void): Steps<TokenPrefilter> {
+  const table = new WordTable();
+  const grams = new NumberIds();
+  // Each item's words, and each word's pieces, as they come; turned round at the end.
+  // A reference has a dozen words, a few of them new: room for that spares most regrowing.
+  const itemWordsStart = new Int32Array(itemCount + 1);
+  const itemWords = new IntList(itemCount * 12);
+  const wordGramsStart = new IntList(itemCount * 4);
+  const wordGrams = new IntList(itemCount * 24);
+  wordGramsStart.push(0);
+  let item = 0;
+  const add = (field: string): void => {
+    const text = field.toLowerCase();
+    for (let at = 0; at < text.length; ) {
+      const start = at;
+      let hash = 0x811c9dc5;
+      while (at < text.length) {
+        // Most units are known letters or separators: the table answers without a call.
+        const unit = text.charCodeAt(at);
+        const known = wordUnits[unit];
+        if (known === 1) {
+          hash = Math.imul(hash ^ unit, 0x01000193);
+          at++;
+          continue;
+        }
+        const units = known === 2 ? 0 : wordUnitsAt(text, at);
+        if (units === 0) break;
+        for (let u = 0; u < units; u++) hash = Math.imul(hash ^ text.charCodeAt(at + u), 0x01000193);
+        at += units;
+      }
+      if (at === start) {
+        at++;
+        continue;
+      }
+      const wordCount = table.words.length;
+      const id = table.idOf(text, start, at, hash);
+      if (id === wordCount) {
+        const word = table.words[id];
+        wordGrams.push(grams.idOf(prefixKey(word, 1)));
+        if (word.length >= 2) wordGrams.push(grams.idOf(prefixKey(word, 2)));
+        for (let k = 0; k + 3 <= word.length; k++) wordGrams.push(grams.idOf(trigramKey(word, k)));
+        wordGramsStart.push(wordGrams.length);
+      } else {
+        // A word said twice in one item counts once.
+        let repeated = false;
+        for (let w = itemWordsStart[item]; w < itemWords.length && !repeated; w++) repeated = itemWords.data[w] === id;
+        if (repeated) continue;
+      }
+      itemWords.push(id);
+    }
+  };
+  for (; item < itemCount; item++) {
+    fieldsOf(item, add);
+    itemWordsStart[item + 1] = itemWords.length;
+    if (item % itemsPerStep === itemsPerStep - 1) yield;
+  }
+  const holders = yield* invert({ start: itemWordsStart, values: itemWords.data.subarray(0, itemWords.length) }, table.words.length);
+  const byGram = yield* invert({ start: wordGramsStart.data.subarray(0, wordGramsStart.length), values: wordGrams.data.subarray(0, wordGrams.length) }, grams.size);
+  return new TokenPrefilter(itemCount, table.words, table.lengths.data.subarray(0, table.lengths.length), holders, grams, byGram);
+}
+
+/**
+ * The words of every item, and for each three-letter piece (and each one- or
+ * two-letter start) the words that hold it, so a query word finds the items
+ * with similar words without reading them all. Integer ids and typed arrays
+ * throughout: a keystroke touches tens of thousands of items.
  */
 class TokenPrefilter {
-  private readonly tokens: string[] = [];
-  /** For each token, the items that hold it. */
-  private readonly holders: number[][] = [];
-  private readonly byTrigram = new Map<string, number[]>();
+  /** Scratch space for one search, reused so a keystroke allocates little. */
+  private readonly tokenMark: Int32Array;
+  private readonly shared: Int32Array;
+  private readonly similarity: Float64Array;
+  private readonly wordMark: Int32Array;
+  private readonly queryMark: Int32Array;
+  private readonly wordScore: Float64Array;
+  private readonly total: Float64Array;
+  /** A copy of the totals of the items in the running, reordered to find the cut. */
+  private readonly totalsToRank: Float64Array;
+  private readonly found = new IntList();
+  private readonly anyWord = new IntList();
+  private readonly touched = new IntList();
+  private readonly tied = new IntList();
+  /** One counter for every mark, so a mark is never mistaken for another search's. */
+  private marks = 0;
 
-  constructor(texts: readonly string[]) {
-    const tokenIds = new Map<string, number>();
-    texts.forEach((text, item) => {
-      for (const token of text.toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
-        if (token === '') continue;
-        let id = tokenIds.get(token);
-        if (id === undefined) {
-          id = this.tokens.length;
-          tokenIds.set(token, id);
-          this.tokens.push(token);
-          this.holders.push([]);
-          for (const gram of trigrams(token)) {
-            const list = this.byTrigram.get(gram);
-            if (list) list.push(id);
-            else this.byTrigram.set(gram, [id]);
+  constructor(
+    itemCount: number,
+    private readonly tokens: readonly string[],
+    private readonly tokenLength: Int32Array,
+    private readonly holders: Postings,
+    private readonly grams: NumberIds,
+    private readonly byGram: Postings,
+  ) {
+    this.tokenMark = new Int32Array(tokens.length);
+    this.shared = new Int32Array(tokens.length);
+    this.similarity = new Float64Array(tokens.length);
+    this.wordMark = new Int32Array(itemCount);
+    this.queryMark = new Int32Array(itemCount);
+    this.wordScore = new Float64Array(itemCount);
+    this.total = new Float64Array(itemCount);
+    this.totalsToRank = new Float64Array(itemCount);
+  }
+
+  /**
+   * The items most like the query, in their order, at most `limit`: those
+   * that resemble the words most closely (the first items among equals). An
+   * item's score for a word is its most similar token's, and its score the sum
+   * over the words. With `everyWord`, an item must resemble every word.
+   */
+  candidates(words: readonly string[], limit: number, everyWord: boolean): number[] {
+    const normalized = words.map((word) => word.toLowerCase().replace(notWordPattern, '')).filter((word) => word !== '');
+    if (normalized.length === 0) return [];
+    // Marks only grow, so no array is cleared between searches; they start again long before they overflow.
+    if (this.marks > 0x3fff_0000) {
+      this.marks = 0;
+      this.tokenMark.fill(0);
+      this.wordMark.fill(0);
+      this.queryMark.fill(0);
+    }
+    // An item in the running after word `w` has the query mark `first + w`.
+    const first = this.marks + 1;
+    this.marks += normalized.length;
+    const touched = this.touched;
+    const anyWord = this.anyWord;
+    anyWord.length = 0;
+    normalized.forEach((word, w) => {
+      const similar = this.similarTokens(word);
+      const wordMark = ++this.marks;
+      touched.length = 0;
+      for (let s = 0; s < similar.length; s++) {
+        const token = similar.data[s];
+        const similarity = this.similarity[token];
+        for (let h = this.holders.start[token], end = this.holders.start[token + 1]; h < end; h++) {
+          const item = this.holders.values[h];
+          if (this.wordMark[item] === wordMark) {
+            if (this.wordScore[item] < similarity) this.wordScore[item] = similarity;
+          } else if (w === 0 || !everyWord || this.queryMark[item] === first + w - 1) {
+            this.wordMark[item] = wordMark;
+            this.wordScore[item] = similarity;
+            touched.push(item);
           }
         }
-        const holders = this.holders[id];
-        if (holders[holders.length - 1] !== item) holders.push(item);
+      }
+      for (let t = 0; t < touched.length; t++) {
+        const item = touched.data[t];
+        const known = this.queryMark[item] >= first;
+        if (!known) {
+          this.total[item] = 0;
+          if (!everyWord) anyWord.push(item);
+        }
+        this.total[item] += this.wordScore[item];
+        this.queryMark[item] = everyWord ? first + w : first;
       }
     });
-    // Sorted now, with the library, so that the first keystroke does not pay for it.
-    this.sortedTokens();
+    // Over every word, the items of the last one are those still in the running.
+    return this.best(everyWord ? touched : anyWord, limit);
   }
 
-  private sorted: number[] | null = null;
-
-  private sortedTokens(): number[] {
-    this.sorted ??= this.tokens.map((_, id) => id).sort((a, b) => (this.tokens[a] < this.tokens[b] ? -1 : this.tokens[a] > this.tokens[b] ? 1 : 0));
-    return this.sorted;
-  }
-
-  /** The items most like the query: each must resemble every word, ranked by how closely, at most `limit`. */
-  candidates(words: readonly string[], limit: number): number[] {
-    let total: Map<number, number> | null = null;
-    for (const raw of words) {
-      const word = raw.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
-      if (word === '') continue;
-      const scores = new Map<number, number>();
-      for (const [token, similarity] of this.similarTokens(word)) {
-        for (const item of this.holders[token]) {
-          if (total && !total.has(item)) continue;
-          if ((scores.get(item) ?? 0) < similarity) scores.set(item, similarity);
-        }
+  /** The `limit` items of `matched` with the highest totals, the first among equals, in their order. */
+  private best(matched: IntList, limit: number): number[] {
+    const items = matched.data.subarray(0, matched.length);
+    if (items.length > limit) {
+      const scores = this.totalsToRank.subarray(0, items.length);
+      for (let m = 0; m < items.length; m++) scores[m] = this.total[items[m]];
+      const cut = kthLargest(scores, limit - 1);
+      const above: number[] = [];
+      const tied = this.tied;
+      tied.length = 0;
+      for (const item of items) {
+        const score = this.total[item];
+        if (score > cut) above.push(item);
+        else if (score === cut) tied.push(item);
       }
-      if (total) for (const [item, score] of scores) scores.set(item, score + (total.get(item) ?? 0));
-      total = scores;
+      const kept = Int32Array.from([...above, ...tied.data.subarray(0, tied.length).sort().subarray(0, limit - above.length)]);
+      return Array.from(kept.sort());
     }
-    if (!total) return [];
-    return [...total.entries()]
-      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-      .slice(0, limit)
-      .map(([item]) => item)
-      .sort((a, b) => a - b);
+    return Array.from(Int32Array.from(items).sort());
   }
 
-  /** Tokens like `word`, with a similarity: the share of its three-letter pieces they hold, more for a prefix. */
-  private similarTokens(word: string): Map<number, number> {
-    const found = new Map<number, number>();
+  /**
+   * Tokens like `word` (into `this.similarity`): the share of its three-letter
+   * pieces they hold, one more for a prefix, less for a different length.
+   * A word too short for pieces finds the tokens it starts, all alike.
+   */
+  private similarTokens(word: string): IntList {
+    const found = this.found;
+    found.length = 0;
+    const tokenMark = ++this.marks;
     if (word.length < 3) {
-      // Too short for pieces: the tokens that start with it, found by bisection in the sorted tokens.
-      const sorted = this.sortedTokens();
-      let lo = 0;
-      let hi = sorted.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (this.tokens[sorted[mid]] < word) lo = mid + 1;
-        else hi = mid;
+      const gram = this.grams.get(prefixKey(word, word.length === 1 ? 1 : 2));
+      if (gram < 0) return found;
+      for (let g = this.byGram.start[gram], end = this.byGram.start[gram + 1]; g < end; g++) {
+        const token = this.byGram.values[g];
+        this.similarity[token] = 1;
+        found.push(token);
       }
-      for (let k = lo; k < sorted.length && this.tokens[sorted[k]].startsWith(word); k++) found.set(sorted[k], 1);
       return found;
     }
-    const grams = [...new Set(trigrams(word))];
-    for (const gram of grams) {
-      for (const id of this.byTrigram.get(gram) ?? []) found.set(id, (found.get(id) ?? 0) + 1);
+    const pieces = new Set<string>();
+    for (let at = 0; at + 3 <= word.length; at++) pieces.add(word.slice(at, at + 3));
+    for (const piece of pieces) {
+      const gram = this.grams.get(trigramKey(piece, 0));
+      if (gram < 0) continue;
+      for (let g = this.byGram.start[gram], end = this.byGram.start[gram + 1]; g < end; g++) {
+        const token = this.byGram.values[g];
+        if (this.tokenMark[token] === tokenMark) this.shared[token]++;
+        else {
+          this.tokenMark[token] = tokenMark;
+          this.shared[token] = 1;
+          found.push(token);
+        }
+      }
     }
-    for (const [id, shared] of found) {
-      const token = this.tokens[id];
-      found.set(id, shared / grams.length + (token.startsWith(word) ? 1 : 0) - Math.abs(token.length - word.length) * 0.01);
+    for (let f = 0; f < found.length; f++) {
+      const token = found.data[f];
+      const shared = this.shared[token];
+      // A token that starts with the word holds all its pieces: most tokens are spared the comparison.
+      const prefix = shared >= pieces.size && this.tokens[token].startsWith(word);
+      this.similarity[token] = shared / pieces.size + (prefix ? 1 : 0) - Math.abs(this.tokenLength[token] - word.length) * 0.01;
     }
     return found;
   }
 }
 
-function trigrams(token: string): string[] {
-  if (token.length < 3) return [];
-  const grams: string[] = [];
-  for (let i = 0; i + 3 <= token.length; i++) grams.push(token.slice(i, i + 3));
-  return grams;
+/** The value that would be at `k` (from 0) if `values` were sorted from the largest; reorders `values`. */
+function kthLargest(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1];
+    // Three ways, so that many equal scores do not make it quadratic: larger, equal, smaller.
+    let lt = lo;
+    let gt = hi;
+    let i = lo;
+    while (i <= gt) {
+      const v = values[i];
+      if (v > pivot) {
+        values[i++] = values[lt];
+        values[lt++] = v;
+      } else if (v < pivot) {
+        values[i] = values[gt];
+        values[gt--] = v;
+      } else i++;
+    }
+    if (k < lt) hi = lt - 1;
+    else if (k > gt) lo = gt + 1;
+    else return pivot;
+  }
+  return values[lo];
 }
 
 function authorNames(item: CslItem): string {
   const names = (Array.isArray(item.author) ? item.author : []) as CslName[];
   return [authorsShort(item), ...names.map((n) => [n.given, n.family, n.literal].filter(Boolean).join(' '))].join(' ');
-}
-
-/** Fuzzy search over people by name and aliases. */
-export class PeopleSearch {
-  private readonly fuse: Fuse<Person>;
-
-  constructor(private readonly people: Iterable<Person>) {
-    this.fuse = new Fuse([...people], {
-      keys: [
-        { name: 'name', weight: 3 },
-        { name: 'aliases', weight: 2 },
-        { name: 'key', weight: 1 },
-      ],
-      ignoreLocation: true,
-      threshold: 0.4,
-    });
-  }
-
-  search(query: string, limit = 50): Person[] {
-    const q = query.trim();
-    if (q === '') return [...this.people].slice(0, limit);
-    return this.fuse.search(q, { limit }).map((r) => r.item);
-  }
 }

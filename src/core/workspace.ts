@@ -1,11 +1,14 @@
+import { bibliographyFormat, parseBibliography } from './bibliography';
+import { cslJsonSteps } from './cslJsonSteps';
 import { pathList, scanFrontMatter } from './frontMatter';
 import { decodeFile, defaultLimits, refusalDiagnostic, type FileContent, type Limits, type Refusal } from './limits';
 import { LineMap } from './lineMap';
 import type { Registry, Sidecar } from './model';
 import { resolvePath, siblingUri, stemOf } from './paths';
 import { mergeRegistry, type Bibliography } from './registry';
-import { parseBibliography } from './bibliography';
 import { parseSidecar } from './sidecar';
+import { sidecarSteps } from './sidecarPieces';
+import { runInSlices, StepsCancelled, type Scheduler, type Steps } from './steps';
 import { DiagnosticCode, defaultSeverity, type Diagnostic, type Span } from './types';
 
 /**
@@ -23,26 +26,140 @@ export interface FileReader {
 }
 
 /**
+ * Files at least this long (in UTF-16 code units) are read in steps when a
+ * scheduler is given: smaller ones parse in well under 50 ms.
+ */
+export const steppedLoadChars = 256 * 1024;
+
+/** A load in steps of one file's text, shared by everyone who asks for that text while it runs. */
+class PendingLoad<T> {
+  /** Set when a newer text or `forget` replaced this load: its result is not stored. */
+  detached = false;
+  private settled = false;
+  private resolveReady!: (value: T | Promise<T>) => void;
+  private rejectReady!: (error: unknown) => void;
+  readonly ready = new Promise<T>((resolve, reject) => {
+    this.resolveReady = resolve;
+    this.rejectReady = reject;
+  });
+
+  constructor(readonly text: string) {}
+
+  settle(value: T | Promise<T>): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolveReady(value);
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.rejectReady(error);
+  }
+
+  /** A detached load stops once nobody waits for it any more. */
+  get cancelled(): boolean {
+    return this.detached && this.settled;
+  }
+}
+
+/**
  * Parsed sidecars and bibliographies, reused while their text is unchanged.
  * With `keepLastGood`, a sidecar that turns invalid keeps serving its last
  * good people and references, and says so, so hovers survive a half-typed edit.
+ *
+ * Large files can be read in steps (`sidecarInSteps`, `bibliographyInSteps`,
+ * or `loadTextContext` with a scheduler). A large sidecar is served first from
+ * a quick read, with its people and references but no diagnostics; when the
+ * precise read replaces it, `onDidLoadPrecisely` listeners hear the file's uri,
+ * so that whoever indexed texts against the quick read can index them again.
  */
 export class ParseCache {
-  private readonly sidecars = new Map<string, { text: string; value: Sidecar }>();
+  private readonly sidecars = new Map<string, { text: string; value: Sidecar; quick: boolean }>();
   private readonly lastGood = new Map<string, Sidecar>();
   private readonly bibliographies = new Map<string, { text: string; value: Bibliography }>();
+  private readonly sidecarLoads = new Map<string, PendingLoad<Sidecar>>();
+  private readonly bibliographyLoads = new Map<string, PendingLoad<Bibliography>>();
+  private readonly preciseListeners = new Set<(uri: string) => void>();
   readonly lineMaps = new Map<string, LineMap>();
+  /** Registries merged lately, by the parsed files they came from. */
+  private readonly merged: { sources: readonly (Sidecar | Bibliography)[]; registry: Registry }[] = [];
 
   constructor(private readonly keepLastGood = false) {}
 
+  /**
+   * The registry of these parsed files, merged once while they stay the same
+   * objects: a text asks on each of its versions, and what hangs off a
+   * registry (the name matcher, the searches) is built once per registry.
+   */
+  registryOf(sources: readonly (Sidecar | Bibliography)[]): Registry {
+    const same = this.merged.find((m) => m.sources.length === sources.length && m.sources.every((s, k) => s === sources[k]));
+    if (same) return same.registry;
+    const registry = mergeRegistry(
+      sources.map((s) => ('people' in s ? s : { uri: s.uri, references: s.references, diagnostics: s.diagnostics })),
+      this.lineMaps,
+    );
+    // A few texts open at once, each with its own files.
+    this.merged.unshift({ sources: [...sources], registry });
+    this.merged.length = Math.min(this.merged.length, 8);
+    return registry;
+  }
+
   sidecar(uri: string, text: string): Sidecar {
     const hit = this.sidecars.get(uri);
-    if (hit && hit.text === text) return hit.value;
-    const lines = new LineMap(text);
-    const value = this.withLastGood(parseSidecar(uri, text), lines);
-    this.sidecars.set(uri, { text, value });
-    this.lineMaps.set(uri, lines);
+    const value = hit && hit.text === text && !hit.quick ? hit.value : this.storeSidecar(uri, text, parseSidecar(uri, text), new LineMap(text), false);
+    // Whatever a load under way would give is older than this, or no more than it.
+    this.detach(this.sidecarLoads, uri, value);
+    if (hit && hit.text === text && hit.quick) this.loadedPrecisely(uri);
     return value;
+  }
+
+  /**
+   * The sidecar of `text`, read in steps between turns of the event loop when
+   * it has at least `steppedLoadChars` characters. Resolves with the quick read
+   * as soon as it is there (or with the precise read, for a file that cannot be
+   * read in pieces); the precise read follows in the background, replaces it
+   * in the cache and is announced through `onDidLoadPrecisely`. Callers asking
+   * for the same text meanwhile share one load; a newer text supersedes it,
+   * and its callers get the newer sidecar.
+   */
+  sidecarInSteps(uri: string, text: string, scheduler: Scheduler): Promise<Sidecar> {
+    const running = this.sidecarLoads.get(uri);
+    if (running && running.text === text) return running.ready;
+    const hit = this.sidecars.get(uri);
+    if (hit && hit.text === text) {
+      // A load under way here is for another text, older or newer: this one is what the caller has now.
+      this.detach(this.sidecarLoads, uri, hit.value);
+      return Promise.resolve(hit.value);
+    }
+    if (text.length < steppedLoadChars) return Promise.resolve(this.sidecar(uri, text));
+    const load = new PendingLoad<Sidecar>(text);
+    this.detach(this.sidecarLoads, uri, load.ready);
+    this.sidecarLoads.set(uri, load);
+    const steps = sidecarSteps(uri, text, {
+      quick: (sidecar, lines) => load.settle(load.detached ? sidecar : this.storeSidecar(uri, text, sidecar, lines, true)),
+    });
+    void this.runLoad(this.sidecarLoads, uri, load, steps, scheduler, ({ sidecar, lines }, keep) => {
+      if (!keep) return sidecar;
+      const quickServed = this.sidecars.get(uri)?.quick === true;
+      const value = this.storeSidecar(uri, text, sidecar, lines, false);
+      if (quickServed) this.loadedPrecisely(uri);
+      return value;
+    });
+    return load.ready;
+  }
+
+  /**
+   * Calls `listener` with a sidecar's uri each time its precise read replaces
+   * the quick read that was served for the same text.
+   */
+  onDidLoadPrecisely(listener: (uri: string) => void): { dispose(): void } {
+    this.preciseListeners.add(listener);
+    return { dispose: () => this.preciseListeners.delete(listener) };
+  }
+
+  private loadedPrecisely(uri: string): void {
+    for (const listener of this.preciseListeners) listener(uri);
   }
 
   /** A sidecar that is not parsed at all (too large, binary): its last good version, if any, still serves. */
@@ -51,7 +168,16 @@ export class ParseCache {
     const lines = new LineMap('');
     this.lineMaps.set(uri, lines);
     const refused: Sidecar = { uri, people: [], references: [], bibliographies: [], diagnostics: [refusalDiagnostic(uri, refusal)], valid: false };
-    return this.withLastGood(refused, lines);
+    const value = this.withLastGood(refused, lines);
+    this.detach(this.sidecarLoads, uri, value);
+    return value;
+  }
+
+  private storeSidecar(uri: string, text: string, parsed: Sidecar, lines: LineMap, quick: boolean): Sidecar {
+    const value = this.withLastGood(parsed, lines);
+    this.sidecars.set(uri, { text, value, quick });
+    this.lineMaps.set(uri, lines);
+    return value;
   }
 
   private withLastGood(parsed: Sidecar, lines: LineMap): Sidecar {
@@ -77,16 +203,47 @@ export class ParseCache {
   refusedBibliography(uri: string, refusal: Refusal): Bibliography {
     this.bibliographies.delete(uri);
     this.lineMaps.set(uri, new LineMap(''));
-    return { uri, references: [], diagnostics: [refusalDiagnostic(uri, refusal)], valid: false };
+    const value: Bibliography = { uri, references: [], diagnostics: [refusalDiagnostic(uri, refusal)], valid: false };
+    this.detach(this.bibliographyLoads, uri, value);
+    return value;
   }
 
   bibliography(uri: string, text: string): Bibliography {
     const hit = this.bibliographies.get(uri);
-    if (hit && hit.text === text) return hit.value;
-    const value = parseBibliography(uri, text);
-    this.bibliographies.set(uri, { text, value });
-    this.lineMaps.set(uri, new LineMap(text));
+    let value: Bibliography;
+    if (hit && hit.text === text) {
+      value = hit.value;
+    } else {
+      value = parseBibliography(uri, text);
+      this.bibliographies.set(uri, { text, value });
+      this.lineMaps.set(uri, new LineMap(text));
+    }
+    this.detach(this.bibliographyLoads, uri, value);
     return value;
+  }
+
+  /**
+   * The bibliography of `text`, read in steps between turns of the event loop
+   * when it is CSL-JSON of at least `steppedLoadChars` characters, with the
+   * same result as `bibliography`. Callers asking for the same text meanwhile
+   * share one load; a newer text supersedes it.
+   */
+  bibliographyInSteps(uri: string, text: string, scheduler: Scheduler): Promise<Bibliography> {
+    const running = this.bibliographyLoads.get(uri);
+    if (running && running.text === text) return running.ready;
+    const hit = this.bibliographies.get(uri);
+    if ((hit && hit.text === text) || text.length < steppedLoadChars || bibliographyFormat(uri) !== 'csl-json') return Promise.resolve(this.bibliography(uri, text));
+    const load = new PendingLoad<Bibliography>(text);
+    this.detach(this.bibliographyLoads, uri, load.ready);
+    this.bibliographyLoads.set(uri, load);
+    void this.runLoad(this.bibliographyLoads, uri, load, cslJsonSteps(uri, text), scheduler, ({ bibliography, lines }, keep) => {
+      if (keep) {
+        this.bibliographies.set(uri, { text, value: bibliography });
+        this.lineMaps.set(uri, lines);
+      }
+      return bibliography;
+    });
+    return load.ready;
   }
 
   /**
@@ -97,6 +254,39 @@ export class ParseCache {
     this.sidecars.delete(uri);
     this.bibliographies.delete(uri);
     this.lineMaps.delete(uri);
+    // A load under way finishes for whoever waits for it, without storing what it read.
+    const sidecarLoad = this.sidecarLoads.get(uri);
+    if (sidecarLoad) sidecarLoad.detached = true;
+    const bibliographyLoad = this.bibliographyLoads.get(uri);
+    if (bibliographyLoad) bibliographyLoad.detached = true;
+    this.sidecarLoads.delete(uri);
+    this.bibliographyLoads.delete(uri);
+  }
+
+  /** Ends a file's load under way, if any: its callers get `successor`, what replaced it. */
+  private detach<T>(loads: Map<string, PendingLoad<T>>, uri: string, successor: T | Promise<T>): void {
+    const running = loads.get(uri);
+    if (!running) return;
+    running.detached = true;
+    running.settle(successor);
+    loads.delete(uri);
+  }
+
+  /**
+   * Runs a load's steps and settles it with what `store` makes of the result;
+   * `keep` is false when a newer text or `forget` replaced the load meanwhile,
+   * and the result must not be stored.
+   */
+  private async runLoad<T, R>(loads: Map<string, PendingLoad<T>>, uri: string, load: PendingLoad<T>, steps: Steps<R>, scheduler: Scheduler, store: (result: R, keep: boolean) => T): Promise<void> {
+    try {
+      const result = await runInSlices(steps, scheduler, { cancelled: () => load.cancelled });
+      const keep = !load.detached;
+      if (keep) loads.delete(uri);
+      load.settle(store(result, keep));
+    } catch (error) {
+      if (loads.get(uri) === load) loads.delete(uri);
+      if (!(error instanceof StepsCancelled)) load.fail(error);
+    }
   }
 }
 
@@ -115,8 +305,19 @@ function spanOfValue(text: string, frontMatter: Span, value: string): Span {
   return at >= 0 && at < frontMatter.end ? { start: at, end: at + value.length } : { start: frontMatter.start, end: frontMatter.start + 3 };
 }
 
+export interface LoadOptions {
+  /**
+   * Gives the event loop a turn. With it, sidecars and CSL-JSON files of at
+   * least `steppedLoadChars` characters are read in steps between turns (see
+   * `ParseCache.sidecarInSteps`), and the context is ready as soon as their
+   * quick reads are.
+   */
+  readonly scheduler?: Scheduler;
+}
+
 /** Finds, reads and merges the sidecars and bibliographies of a text. */
-export async function loadTextContext(textUri: string, text: string, reader: FileReader, cache = new ParseCache(), limits: Limits = defaultLimits): Promise<TextContext> {
+export async function loadTextContext(textUri: string, text: string, reader: FileReader, cache = new ParseCache(), limits: Limits = defaultLimits, options: LoadOptions = {}): Promise<TextContext> {
+  const { scheduler } = options;
   const { frontMatter, error: frontMatterError } = scanFrontMatter(text);
   // This runs on every version of the text, and most texts get no diagnostic here: map lines only when one is reported.
   let textLines: LineMap | undefined;
@@ -147,7 +348,14 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
       return null;
     }
   };
-  const sidecarOf = (uri: string, content: string | Refusal): Sidecar => (typeof content === 'string' ? cache.sidecar(uri, content) : cache.refusedSidecar(uri, content));
+  const sidecarOf = async (uri: string, content: string | Refusal): Promise<Sidecar> => {
+    if (typeof content !== 'string') return cache.refusedSidecar(uri, content);
+    return scheduler ? cache.sidecarInSteps(uri, content, scheduler) : cache.sidecar(uri, content);
+  };
+  const bibliographyOf = async (uri: string, content: string | Refusal): Promise<Bibliography> => {
+    if (typeof content !== 'string') return cache.refusedBibliography(uri, content);
+    return scheduler ? cache.bibliographyInSteps(uri, content, scheduler) : cache.bibliography(uri, content);
+  };
 
   const sidecarUris: string[] = [];
   const named = pathList(frontMatter?.data?.sidecar);
@@ -161,7 +369,7 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
         report(DiagnosticCode.MissingFile, `The sidecar "${path}" named in the front matter does not exist.`, span);
         continue;
       }
-      sources.push(sidecarOf(uri, content));
+      sources.push(await sidecarOf(uri, content));
       sidecarUris.push(uri);
     }
   } else {
@@ -170,11 +378,11 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
     const ymlUri = siblingUri(textUri, `${stem}.yml`);
     const [yamlText, ymlText] = await Promise.all([read(yamlUri, top, 'sidecar'), read(ymlUri, top, 'sidecar')]);
     if (yamlText !== undefined && yamlText !== null) {
-      sources.push(sidecarOf(yamlUri, yamlText));
+      sources.push(await sidecarOf(yamlUri, yamlText));
       sidecarUris.push(yamlUri);
       if (ymlText !== undefined && ymlText !== null) report(DiagnosticCode.AmbiguousSidecar, `Both ${stem}.yaml and ${stem}.yml exist; ${stem}.yaml is used.`, top);
     } else if (ymlText !== undefined && ymlText !== null) {
-      sources.push(sidecarOf(ymlUri, ymlText));
+      sources.push(await sidecarOf(ymlUri, ymlText));
       sidecarUris.push(ymlUri);
     } else if (yamlText === undefined && ymlText === undefined) {
       report(DiagnosticCode.NoSidecar, `No sidecar found: create ${stem}.yaml next to this text to describe its people and references.`, top);
@@ -203,9 +411,9 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
       continue;
     }
     bibliographyUris.push(uri);
-    sources.push(typeof content === 'string' ? cache.bibliography(uri, content) : cache.refusedBibliography(uri, content));
+    sources.push(await bibliographyOf(uri, content));
   }
-  const registry = mergeRegistry(sources.map((s) => ('people' in s ? s : { uri: s.uri, references: s.references, diagnostics: s.diagnostics })), cache.lineMaps);
+  const registry = cache.registryOf(sources);
   return { registry, sidecars: sidecarUris, bibliographies: bibliographyUris, diagnostics };
 }
 

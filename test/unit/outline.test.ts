@@ -1,6 +1,23 @@
 import * as assert from 'assert';
-import { footnoteOutline, lineSnippet, openingWords, peopleOutline, quoteOutline, untranslated, type Translate } from '../../src/core';
+import fc from 'fast-check';
+import { footnoteOutline, lineSnippet, openingWords, peopleOutline, quoteOutline, untranslated, type AnnotationIndex, type Span, type Translate } from '../../src/core';
 import { at, indexText, people } from './helpers';
+
+/** The index with its line map counting the questions asked of it, to see what an outline computes up front. */
+function countingLines(index: AnnotationIndex): { index: AnnotationIndex; calls: () => number } {
+  let calls = 0;
+  const lines = new Proxy(index.lines, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]): unknown => {
+        calls++;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { index: { ...index, lines }, calls: () => calls };
+}
 
 describe('outline', () => {
   describe('openingWords', () => {
@@ -19,6 +36,26 @@ describe('outline', () => {
 
     it('gives nothing for an empty text', () => {
       assert.strictEqual(openingWords('  \n '), '');
+    });
+
+    it('reads only the opening, and says what splitting the whole text would', () => {
+      const wholeText = (text: string, words: number, maxLength: number): string => {
+        const all = text.split(/\s+/).filter(Boolean);
+        let opening = all.slice(0, words).join(' ');
+        let cut = all.length > words;
+        if (opening.length > maxLength) {
+          opening = opening.slice(0, maxLength).trimEnd();
+          cut = true;
+        }
+        return cut ? `${opening}…` : opening;
+      };
+      const piece = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom(' ', '\n', '\t', '\u00a0', '\u2003', '\r\n', 'word', 'Ленин', '👍'));
+      fc.assert(
+        fc.property(fc.array(piece, { maxLength: 40 }), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 80 }), (pieces, words, maxLength) => {
+          const text = pieces.join('');
+          assert.strictEqual(openingWords(text, words, maxLength), wholeText(text, words, maxLength));
+        }),
+      );
     });
   });
 
@@ -166,12 +203,64 @@ describe('outline', () => {
       assert.strictEqual(new Set(ids).size, ids.length);
     });
 
+    it('makes a person’s mention rows, and any range, only when they are read', async () => {
+      const { index, calls } = countingLines(await indexText(`${text}Lenin again.\n`, people));
+      const rows = peopleOutline(index);
+      assert.strictEqual(calls(), 0, 'no line was looked up for the top rows');
+      const lenin = rows.find((r) => r.id === 'person:lenin');
+      assert.ok(lenin);
+      assert.strictEqual(lenin.childCount, 3);
+      assert.strictEqual(calls(), 0);
+      assert.strictEqual(lenin.children.length, 3);
+      const forLenin = calls();
+      assert.ok(forLenin > 0);
+      assert.strictEqual(lenin.children, lenin.children, 'made once');
+      assert.strictEqual(calls(), forLenin);
+      assert.deepStrictEqual(lenin.range, index.lines.rangeOf(lenin.span));
+      assert.ok(rows.every((r) => r.childCount === r.children.length));
+    });
+
     it('gives nothing without mentions', async () => {
       assert.deepStrictEqual(peopleOutline(await indexText('No one here.', people)), []);
     });
   });
 
+  it('computes no range for footnote and quote rows until one is read', async () => {
+    const { index, calls } = countingLines(await indexText('A note.[^1] And “a quotation long enough” [@shub1953].\n\n[^1]: The note.\n', people));
+    const rows = [...footnoteOutline(index), ...quoteOutline(index, { minimumQuoteLength: 0 })];
+    assert.strictEqual(rows.length, 2);
+    assert.strictEqual(calls(), 0);
+    assert.ok(rows.every((r) => r.childCount === 0 && r.children.length === 0));
+    const range = rows[1].range;
+    assert.strictEqual(calls(), 1);
+    assert.strictEqual(rows[1].range, range, 'computed once');
+    assert.deepStrictEqual(range, index.lines.rangeOf(rows[1].span));
+  });
+
   describe('lineSnippet', () => {
+    it('says what cutting the whole line would, for any line ends and lengths', async () => {
+      const wholeLine = (index: AnnotationIndex, span: Span): string => {
+        const lines = index.lines;
+        const lineStart = lines.lineStart(lines.lineAt(span.start));
+        const lastLine = lines.lineAt(Math.max(span.start, span.end - 1));
+        const lineEnd = lastLine + 1 < lines.lineCount ? lines.lineStart(lastLine + 1) : index.text.length;
+        const lineText = index.text.slice(lineStart, lineEnd).replace(/[\r\n]+$/, '');
+        const from = Math.max(0, span.start - lineStart - 30);
+        const to = Math.min(lineText.length, span.end - lineStart + 50);
+        const middle = lineText.slice(from, to).replace(/\s+/g, ' ').trim();
+        return `${from > 0 ? '…' : ''}${middle}${to < lineText.length ? '…' : ''}`;
+      };
+      const piece = fc.oneof(fc.constantFrom('Lenin', 'Vladimir\nLenin', 'Kropotkin', ' ', '  ', '\n', '\r\n', '\r', '\t', 'x'.repeat(45)), fc.string({ maxLength: 8 }));
+      await fc.assert(
+        fc.asyncProperty(fc.array(piece, { maxLength: 30 }), async (pieces) => {
+          const index = await indexText(pieces.join(''), people);
+          for (const mention of index.mentions) assert.strictEqual(lineSnippet(index, mention.span), wholeLine(index, mention.span));
+        }),
+        { numRuns: 60 },
+      );
+    });
+
+
     it('shows the line around a span, cut with ellipses on both sides', async () => {
       const line = `${'a '.repeat(40)}Lenin${' b'.repeat(40)}`;
       const index = await indexText(`first\n${line}\nlast`, people);

@@ -43,6 +43,20 @@ describe('citation search over a large library', () => {
     assert.strictEqual(top(target.id)[0], target.id);
   });
 
+  it('reads words in any script, outside the Basic Multilingual Plane too', () => {
+    const extra = (id: string, title: string, family: string): Reference => ({ id, item: { id, title, author: [{ family }], issued: { 'date-parts': [[1906]] } }, source: { uri: 'file:///library.json', span: { start: 0, end: 0 }, line: 0 } });
+    const withScripts = new ReferenceSearch([
+      ...references.slice(0, 3000),
+      extra('kropotkin1906', 'Записки революционера', 'Кропоткин'),
+      extra('yoshino1906', '𠮷野家の歴史', '𠮷田'),
+      ...references.slice(3000),
+    ]);
+    assert.strictEqual(withScripts.search('записки', 3)[0]?.id, 'kropotkin1906');
+    assert.strictEqual(withScripts.search('кропоткин 1906', 3)[0]?.id, 'kropotkin1906');
+    assert.strictEqual(withScripts.search('𠮷野家', 3)[0]?.id, 'yoshino1906');
+    assert.strictEqual(withScripts.search('𠮷田', 3)[0]?.id, 'yoshino1906');
+  });
+
   it('answers every keystroke of a query, and nothing for a query that matches nothing', () => {
     for (let n = 1; n <= 'woodcock'.length; n++) assert.ok(Array.isArray(search.search('woodcock'.slice(0, n))));
     assert.strictEqual(top('woodcock')[0], 'woodcock1950');

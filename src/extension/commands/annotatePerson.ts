@@ -6,7 +6,7 @@ import {
   mentionText,
   newPersonKeyProblem,
   normalizeSpaces,
-  PeopleSearch,
+  peopleSearchFor,
   selectionOverlapsMarkup,
   personKeyFromName,
   trimSpan,
@@ -19,6 +19,7 @@ import {
 } from '../../core';
 import type { AnnotationService } from '../annotationService';
 import type { OpenSidecarCommand } from './openSidecar';
+import { yieldToEventLoop } from '../eventLoop';
 
 /** Who the selection is about: an existing person, or a new one to add to the sidecar. */
 interface Choice {
@@ -32,6 +33,7 @@ interface PersonItem extends vscode.QuickPickItem {
 }
 
 type PersonFields = Pick<Person, 'key' | 'name' | 'aliases' | 'implicit'>;
+
 
 /**
  * `marginalia.annotatePerson`: ties the selected text to a person, wrapping it
@@ -108,7 +110,8 @@ export class AnnotatePersonCommand {
   /** The picker: a new person named by the selection first, then the people ranked by fuzzy search. */
   private async ask(index: AnnotationIndex, selected: string): Promise<Choice | undefined> {
     const name = normalizeSpaces(selected);
-    const search = new PeopleSearch(index.registry.people.values());
+    // One search per registry; built in slices so that ten thousand people do not freeze the editor.
+    const search = await peopleSearchFor(index.registry).prepareInSlices(yieldToEventLoop);
     const newItem: PersonItem = { label: `$(add) ${vscode.l10n.t('New person “{0}”…', name)}`, alwaysShow: true };
     const personItem = (person: Person): PersonItem => ({
       key: person.key,

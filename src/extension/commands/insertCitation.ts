@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { authorYear, citationInsertion, referenceContainerText, ReferenceSearch, type AnnotationIndex, type CslItem, type Reference } from '../../core';
+import { authorYear, citationInsertion, referenceContainerText, referenceSearchFor, type AnnotationIndex, type CslItem, type Reference } from '../../core';
 import { referenceDetailFormatter } from '../citationStyles';
+import { yieldToEventLoop } from '../eventLoop';
 
 interface InsertCitationArgs {
   readonly keys: readonly string[];
@@ -102,9 +103,11 @@ function referenceItem(reference: Reference, formatted: (item: CslItem) => strin
   };
 }
 
+
 /** A multi-select picker ranked by fuzzy search; resolves to the chosen references, or undefined on Escape. */
 function pickReferences(index: AnnotationIndex, formatted: (item: CslItem) => string | undefined): Promise<Reference[] | undefined> {
-  const search = new ReferenceSearch(index.registry.references.values());
+  // One search per registry, often built in the background already; a large library's first takes a few hundred milliseconds.
+  const search = referenceSearchFor(index.registry);
   const picker = vscode.window.createQuickPick<ReferenceItem>();
   picker.title = vscode.l10n.t('Insert Citation');
   picker.placeholder = vscode.l10n.t('Search by author, year, title or key; check several to cite them together');
@@ -114,6 +117,8 @@ function pickReferences(index: AnnotationIndex, formatted: (item: CslItem) => st
   const chosen = new Map<string, Reference>();
 
   const show = (query: string): void => {
+    // Until the search is built, in slices that keep the editor responsive, a query waits; the first references show meanwhile.
+    if (query.trim() !== '' && !search.isPrepared) return;
     const ranked = search.search(query).map((r) => referenceItem(r, formatted));
     // Checked references stay listed (and checked) when the query no longer finds them.
     const rankedIds = new Set(ranked.map((item) => item.reference.id));
@@ -125,6 +130,7 @@ function pickReferences(index: AnnotationIndex, formatted: (item: CslItem) => st
 
   return new Promise((resolve) => {
     let result: Reference[] | undefined;
+    let hidden = false;
     picker.onDidChangeValue(show);
     picker.onDidChangeSelection((items) => {
       // The selection event lists only the items on show; keep the hidden checked ones.
@@ -133,15 +139,33 @@ function pickReferences(index: AnnotationIndex, formatted: (item: CslItem) => st
       for (const item of items) chosen.set(item.reference.id, item.reference);
     });
     picker.onDidAccept(() => {
+      if (!search.isPrepared && picker.value.trim() !== '') {
+        // Typed and entered before the search was ready: rank now, and let the next Enter choose.
+        search.prepare();
+        show(picker.value);
+        return;
+      }
       // Enter without checking anything cites the highlighted reference.
       result = chosen.size > 0 ? [...chosen.values()] : picker.activeItems.map((item) => item.reference);
       picker.hide();
     });
     picker.onDidHide(() => {
+      hidden = true;
       picker.dispose();
       resolve(result);
     });
     show('');
     picker.show();
+    if (!search.isPrepared) {
+      picker.busy = true;
+      search.prepareInSlices(yieldToEventLoop).then(
+        () => {
+          if (hidden) return;
+          picker.busy = false;
+          show(picker.value);
+        },
+        (error: unknown) => console.error('marginalia: could not build the citation search', error),
+      );
+    }
   });
 }

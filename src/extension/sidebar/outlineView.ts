@@ -29,6 +29,7 @@ export abstract class OutlineTreeProvider implements vscode.TreeDataProvider<Out
 
   abstract getTreeItem(entry: OutlineEntry): vscode.TreeItem;
 
+  /** VS Code asks for a row's children only when it is expanded, and only then are they made. */
   getChildren(element?: OutlineEntry): OutlineEntry[] {
     if (element) return [...element.children];
     const index = this.active.index;

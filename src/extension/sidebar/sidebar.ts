@@ -60,7 +60,8 @@ export class ActiveAnnotatedText implements vscode.Disposable {
   /** What every row shares: its id, its context value for menus, and the click that reveals it in the text. */
   treeItem(entry: OutlineEntry, state: vscode.TreeItemCollapsibleState = vscode.TreeItemCollapsibleState.Expanded): vscode.TreeItem {
     const uri = this.current?.document.uri ?? vscode.Uri.parse('untitled:');
-    const item = new vscode.TreeItem(entry.label, entry.children.length === 0 ? vscode.TreeItemCollapsibleState.None : state);
+    // The count, not the children: a person's mention rows are made only when the person is expanded.
+    const item = new vscode.TreeItem(entry.label, entry.childCount === 0 ? vscode.TreeItemCollapsibleState.None : state);
     // Prefixed by the text, so switching between two texts never mistakes one's rows for the other's.
     item.id = `${uri.toString()}#${entry.id}`;
     item.contextValue = entry.kind;

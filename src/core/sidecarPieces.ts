@@ -1,0 +1,570 @@
+import { EVENT_ID, getScalarValue, parseEvents, SCALAR_STYLE, type Event } from 'js-yaml';
+import { isMap, isScalar, isSeq, parseDocument, Schema, type Document, type ScalarTag } from 'yaml';
+import type { LineMap } from './lineMap';
+import type { CslItem, Person, Sidecar } from './model';
+import { resolvePath } from './paths';
+import { FlowDepthScan, hasAnchorsOrAliases, personFields, SidecarEntries, SidecarReader, sidecarLimits, sidecarParseOptions, unsafeKeys } from './sidecar';
+import { lineMapSteps, runNow, scanChunk, type Steps } from './steps';
+import type { Span } from './types';
+
+/*
+ * A large sidecar read in pieces. The top-level keys split the file into
+ * sections; inside `people:` each entry starts a line at the entries'
+ * indentation, and inside `references:` each `- ` item does. Pieces of a few
+ * entries are parsed on their own, so no single parse holds the event loop for
+ * long, and read in file order into one result.
+ *
+ * Two reads share the pieces. The quick read parses them with js-yaml's event
+ * parser, about fifteen times faster than `yaml`'s documents, and gives the
+ * people and references that hovers and search need. The precise read parses
+ * them with `yaml`, the parser of record, and gives exactly what
+ * `parseSidecar` gives for the whole file, diagnostics included.
+ *
+ * A piece parsed alone means what it means in the whole file only when nothing
+ * crosses its edges. So the split is refused, and the file read whole, when
+ * it is not clearly safe: directives or several documents, a top-level line
+ * that is not a plain `key:`, a key repeated at top level, tabs or unusual
+ * indentation where pieces meet. A piece with a syntax error, an anchor or an
+ * alias also sends the file back to the whole read: an unclosed quote or
+ * bracket that crosses a piece's edge shows as an error in that piece.
+ */
+
+/** Characters per piece read with `yaml`: about 4 ms each on a quiet machine. */
+const defaultPieceChars = 4096;
+/** Characters of the first piece of a section; the next ones double up to the full size. */
+const firstPieceChars = 256;
+/** Characters per piece read with js-yaml's events, a few milliseconds each: this many `yaml` pieces. */
+const defaultQuickPieces = 4;
+
+/** A stretch of a sidecar under one top-level key; a people or references section is read in pieces of whole entries. */
+export interface SidecarSection {
+  kind: 'top' | 'people' | 'references';
+  readonly start: number;
+  end: number;
+  /** Where each entry of a people or references section starts. */
+  readonly entries: number[];
+  /** The section's key, for a people or references section. */
+  readonly keySpan: Span;
+}
+
+const topKeyPattern = /([\p{L}\p{N}_][\p{L}\p{N}_\-./']*) *:(?=[ \t\r\n]|$)/uy;
+/** A top-level key with nothing after it but a comment: its value is the block below. */
+const blockValuePattern = / *(?:#.*)?\r?(?=\n|$)/y;
+
+/** The sections of a sidecar that can be read in pieces, or undefined when it must be read whole. */
+export function* sidecarSections(text: string): Steps<SidecarSection[] | undefined> {
+  // A lone CR is a line break to YAML but not to the line scan below.
+  for (let cr = text.indexOf('\r'); cr >= 0; cr = text.indexOf('\r', cr + 1)) if (text.charCodeAt(cr + 1) !== 10) return undefined;
+  const scan = new SectionScan(text);
+  while (scan.lineStart < text.length) {
+    if (!scan.scan(scan.lineStart + scanChunk)) return undefined;
+    yield;
+  }
+  return scan.sections();
+}
+
+/** The line scan of `sidecarSections`, a chunk at a time. Kept out of the generator, which V8 optimizes less well. */
+class SectionScan {
+  lineStart = 0;
+  private readonly found: SidecarSection[] = [];
+  private readonly topKeys = new Set<string>();
+  private section: SidecarSection | undefined;
+  /** Indentation of the current section's entries; -1 before its first entry. */
+  private indent = -1;
+
+  constructor(private readonly text: string) {}
+
+  /** Scans the lines that start before `until`; false when the file must be read whole. */
+  scan(until: number): boolean {
+    const { text } = this;
+    for (let lineStart = this.lineStart; lineStart < text.length && lineStart < until; ) {
+      let lineEnd = text.indexOf('\n', lineStart);
+      if (lineEnd < 0) lineEnd = text.length;
+      let i = lineStart === 0 && text.charCodeAt(0) === 0xfeff ? 1 : lineStart;
+      const contentStart = i;
+      while (text.charCodeAt(i) === 0x20) i++;
+      const c = i < lineEnd ? text.charCodeAt(i) : -1;
+      // Blank lines and comments belong to whatever piece they fall in.
+      if (c !== -1 && c !== 0x0d && c !== 0x23 && !this.line(lineStart, lineEnd, i, i - contentStart, c)) return false;
+      lineStart = lineEnd + 1;
+      this.lineStart = lineStart;
+    }
+    return true;
+  }
+
+  sections(): SidecarSection[] | undefined {
+    if (this.section) this.close(this.text.length);
+    return this.found.some((s) => s.kind !== 'top') ? this.found : undefined;
+  }
+
+  /** A line with content at `i`, after `spaces` spaces. */
+  private line(lineStart: number, lineEnd: number, i: number, spaces: number, c: number): boolean {
+    const { text, section, indent } = this;
+    if (c === 0x09) {
+      // A tab in the indentation: harmless deep inside an entry, unclear anywhere else.
+      return section !== undefined && section.kind !== 'top' && spaces > indent;
+    }
+    if (spaces === 0 && !(section?.kind === 'references' && indent <= 0 && isItemStart(text, i))) {
+      topKeyPattern.lastIndex = i;
+      const key = topKeyPattern.exec(text);
+      if (!key || this.topKeys.has(key[1])) return false;
+      this.topKeys.add(key[1]);
+      if (section) this.close(lineStart);
+      blockValuePattern.lastIndex = i + key[0].length;
+      const opensBlock = (key[1] === 'people' || key[1] === 'references') && blockValuePattern.test(text) && blockValuePattern.lastIndex === lineEnd;
+      const start = this.found.length === 0 ? 0 : lineStart;
+      this.section = { kind: opensBlock ? (key[1] as 'people' | 'references') : 'top', start, end: text.length, entries: [], keySpan: { start: i, end: i + key[1].length } };
+      this.indent = -1;
+      return true;
+    }
+    if (!section) return false;
+    if (section.kind === 'top') return true;
+    if (indent < 0) {
+      // The first entry sets the indentation; a section that does not open as expected is read as one piece.
+      if (section.kind === 'people' ? isPlainKey(text, i) : isItemStart(text, i)) this.indent = spaces;
+      else section.kind = 'top';
+    }
+    if (spaces === this.indent) {
+      if (section.kind === 'people' ? isPlainKey(text, i) : isItemStart(text, i)) section.entries.push(lineStart);
+      return true;
+    }
+    return spaces > this.indent;
+  }
+
+  private close(end: number): void {
+    const section = this.section as SidecarSection;
+    section.end = end;
+    if (section.kind !== 'top' && section.entries.length === 0) section.kind = 'top';
+    this.found.push(section);
+  }
+}
+
+/** `-` followed by a space or the end of the line: a block sequence item. */
+function isItemStart(text: string, at: number): boolean {
+  if (text.charCodeAt(at) !== 0x2d) return false;
+  const next = text.charCodeAt(at + 1);
+  return next === 0x20 || next === 0x0a || next === 0x0d || Number.isNaN(next);
+}
+
+const entryKeyPattern = new RegExp(topKeyPattern.source, 'uy');
+
+function isPlainKey(text: string, at: number): boolean {
+  entryKeyPattern.lastIndex = at;
+  return entryKeyPattern.test(text);
+}
+
+/**
+ * Offsets where the pieces of a section start, then the section's end:
+ * entries grouped to about `chars` characters. The first pieces are smaller,
+ * because the parsers run slowly until the JIT has compiled them.
+ */
+function pieceBounds(starts: readonly number[], end: number, chars: number): number[] {
+  const bounds = [starts[0]];
+  let target = Math.min(chars, firstPieceChars);
+  for (let i = 1; i < starts.length; i++) {
+    if (starts[i] - bounds[bounds.length - 1] < target) continue;
+    bounds.push(starts[i]);
+    target = Math.min(chars, target * 2);
+  }
+  bounds.push(end);
+  return bounds;
+}
+
+/** A piece parsed by `yaml`, or undefined when it cannot stand for its part of the whole file. */
+function parsePiece(text: string, start: number, end: number): Document | undefined {
+  const source = text.slice(start, end);
+  const doc = parseDocument(source, sidecarParseOptions);
+  if (doc.errors.length > 0) return undefined;
+  if ((source.includes('&') || source.includes('*')) && hasAnchorsOrAliases(doc.contents)) return undefined;
+  return doc;
+}
+
+/** Pieces parsed by one read and kept for the other, by start offset. */
+type ParsedPieces = Map<number, Document>;
+
+function pieceAt(text: string, start: number, end: number, parsed: ParsedPieces): Document | undefined {
+  const kept = parsed.get(start);
+  parsed.delete(start);
+  return kept ?? parsePiece(text, start, end);
+}
+
+/**
+ * The precise read of a sidecar's sections: the same result as
+ * `parseSidecar`, or undefined when a piece shows the file must be read whole.
+ */
+function* readPrecisely(uri: string, text: string, lines: LineMap, sections: readonly SidecarSection[], parsed: ParsedPieces, pieceChars: number): Steps<Sidecar | undefined> {
+  const reader = new SidecarReader(uri, text, lines);
+  for (const section of sections) {
+    if (section.kind === 'top') {
+      const doc = pieceAt(text, section.start, section.end, parsed);
+      yield;
+      if (!doc || !isMap(doc.contents)) return undefined;
+      reader.readParseProblems(doc, section.start);
+      reader.readTopLevel(doc, doc.contents, section.start);
+      continue;
+    }
+    if (!reader.openSection(section.kind, section.keySpan)) return undefined;
+    const bounds = pieceBounds(section.entries, section.end, pieceChars);
+    for (let b = 0; b + 1 < bounds.length; b++) {
+      const doc = pieceAt(text, bounds[b], bounds[b + 1], parsed);
+      yield;
+      if (!doc) return undefined;
+      reader.readParseProblems(doc, bounds[b]);
+      if (section.kind === 'people' && isMap(doc.contents)) reader.readPeople(doc, doc.contents, bounds[b]);
+      else if (section.kind === 'references' && isSeq(doc.contents)) reader.readReferences(doc, doc.contents, bounds[b]);
+      else return undefined;
+    }
+  }
+  return reader.result();
+}
+
+// ---------------------------------------------------------------- quick read
+
+/** js-yaml's events carry scalars as text; `yaml`'s own core schema types plain ones, so both reads agree on every value. */
+const coreTags = (new Schema({ schema: 'core' }).tags as ScalarTag[]).filter((tag) => tag.default === true && tag.test !== undefined);
+const coreOptions = { intAsBigInt: false };
+const ignoreError = (): void => {};
+/** Any plain scalar a core tag matches: most are strings, which one test then settles. */
+const coreTyped = new RegExp(coreTags.map((tag) => `(?:${(tag.test as RegExp).source})`).join('|'));
+
+function resolvePlainScalar(source: string): unknown {
+  if (!coreTyped.test(source)) return source;
+  for (const tag of coreTags) {
+    if (!tag.test?.test(source)) continue;
+    const value: unknown = tag.resolve(source, ignoreError, coreOptions);
+    return isScalar(value) ? value.value : value;
+  }
+  return source;
+}
+
+/** A mapping as the quick read builds it: pairs in order, duplicates kept, as `yaml` keeps them. */
+class QuickMap {
+  readonly keys: unknown[] = [];
+  readonly values: unknown[] = [];
+  /** Index in the events of each value, for the span of a reference's id. */
+  readonly valueEvents: number[] = [];
+}
+
+/** Something the quick read does not reproduce (a tag, a key that is not a scalar, deep nesting): the piece is read with `yaml`. */
+class NotQuick extends Error {}
+/** An anchor or an alias: the whole file is read at once, by `yaml`. */
+class Anchored extends Error {}
+
+/** Deepest node the quick read builds; deeper, a CSL item reaches the depth limit, which `yaml`'s read reports. */
+const quickDepth = sidecarLimits.depth - 4;
+
+/** Builds values from js-yaml's events for one piece. */
+class EventValues {
+  private at = 0;
+
+  constructor(
+    readonly events: readonly Event[],
+    private readonly source: string,
+    private readonly base: number,
+  ) {}
+
+  /** The root of the piece's one document. */
+  root(): unknown {
+    const { events } = this;
+    if (events.length < 3 || events[0].type !== EVENT_ID.DOCUMENT || events[events.length - 1].type !== EVENT_ID.POP) throw new NotQuick();
+    this.at = 1;
+    const root = this.value(0);
+    if (this.at !== events.length - 1) throw new NotQuick();
+    return root;
+  }
+
+  /** The span `yaml` gives a scalar: quotes included. */
+  scalarSpan(index: number): Span {
+    const event = this.events[index];
+    if (event.type !== EVENT_ID.SCALAR || event.valueStart < 0) throw new NotQuick();
+    const quoted = event.style === SCALAR_STYLE.SINGLE_QUOTED || event.style === SCALAR_STYLE.DOUBLE_QUOTED;
+    if (!quoted && event.style !== SCALAR_STYLE.PLAIN) throw new NotQuick();
+    return quoted ? { start: event.valueStart - 1 + this.base, end: event.valueEnd + 1 + this.base } : { start: event.valueStart + this.base, end: event.valueEnd + this.base };
+  }
+
+  /** The node that starts at the current event, which it moves past. */
+  private value(depth: number): unknown {
+    const event = this.events[this.at++];
+    if (event.type === EVENT_ID.ALIAS) throw new Anchored();
+    if (event.type === EVENT_ID.SCALAR) {
+      checkNode(event);
+      const text = getScalarValue(this.source, event);
+      return event.style === SCALAR_STYLE.PLAIN ? resolvePlainScalar(text) : text;
+    }
+    if (event.type !== EVENT_ID.SEQUENCE && event.type !== EVENT_ID.MAPPING) throw new NotQuick();
+    checkNode(event);
+    if (depth > quickDepth) throw new NotQuick();
+    const { events } = this;
+    if (event.type === EVENT_ID.SEQUENCE) {
+      const items: unknown[] = [];
+      while (events[this.at].type !== EVENT_ID.POP) items.push(this.value(depth + 1));
+      this.at++;
+      return items;
+    }
+    const map = new QuickMap();
+    while (events[this.at].type !== EVENT_ID.POP) {
+      if (events[this.at].type !== EVENT_ID.SCALAR) throw new NotQuick();
+      map.keys.push(this.value(depth + 1));
+      map.valueEvents.push(this.at);
+      map.values.push(this.value(depth + 1));
+    }
+    this.at++;
+    return map;
+  }
+}
+
+function checkNode(event: { anchorStart: number; tagStart: number }): void {
+  if (event.anchorStart >= 0) throw new Anchored();
+  if (event.tagStart >= 0) throw new NotQuick();
+}
+
+/** `scalarText` of the precise read, for built values. */
+function textOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+}
+
+/** `plainValue` of the precise read, for built values. */
+function plainData(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainData);
+  if (!(value instanceof QuickMap)) return value;
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < value.keys.length; i++) {
+    const key = String(value.keys[i]);
+    if (!unsafeKeys.has(key)) out[key] = plainData(value.values[i]);
+  }
+  return out;
+}
+
+interface PersonEntry {
+  readonly key: unknown;
+  readonly keySpan: Span;
+  readonly value: unknown;
+}
+
+interface ReferenceEntry {
+  readonly value: unknown;
+  /** The span of the value of the item's first `id` key, when it is a scalar. */
+  readonly idSpan: Span | undefined;
+}
+
+/** The entries of a people piece, from js-yaml's events. */
+function quickPeople(source: string, base: number): PersonEntry[] {
+  const values = new EventValues(parseEvents(source, { maxDepth: sidecarLimits.depth + 8 }), source, base);
+  const root = values.root();
+  if (!(root instanceof QuickMap)) throw new NotQuick();
+  // Keys are the events right before their values.
+  return root.keys.map((key, i) => ({ key, keySpan: values.scalarSpan(root.valueEvents[i] - 1), value: root.values[i] }));
+}
+
+/** The items of a references piece, from js-yaml's events. */
+function quickReferences(source: string, base: number): ReferenceEntry[] {
+  const values = new EventValues(parseEvents(source, { maxDepth: sidecarLimits.depth + 8 }), source, base);
+  const root = values.root();
+  if (!Array.isArray(root)) throw new NotQuick();
+  return root.map((value: unknown) => {
+    if (!(value instanceof QuickMap)) return { value, idSpan: undefined };
+    const id = value.keys.findIndex((key) => textOf(key) === 'id');
+    const idValue = id >= 0 ? value.values[id] : undefined;
+    return { value, idSpan: id >= 0 && !(idValue instanceof QuickMap) && !Array.isArray(idValue) && idValue !== null ? values.scalarSpan(value.valueEvents[id]) : undefined };
+  });
+}
+
+/** Adds quick-read entries as the precise read would: the first definition of a key wins. */
+class QuickEntries {
+  constructor(
+    private readonly uri: string,
+    private readonly lines: LineMap,
+    readonly entries: SidecarEntries,
+  ) {}
+
+  addPeople(list: readonly PersonEntry[]): void {
+    const seen = this.entries.personKeys;
+    for (const { key: raw, keySpan, value } of list) {
+      const key = textOf(raw);
+      if (key === undefined || key.trim() === '' || seen.has(key)) continue;
+      seen.add(key);
+      const person = this.person(key, keySpan, value);
+      if (person) this.entries.people.push(person);
+    }
+  }
+
+  addReferences(list: readonly ReferenceEntry[]): void {
+    const seen = this.entries.referenceIds;
+    for (const { value, idSpan } of list) {
+      if (!(value instanceof QuickMap) || !idSpan) continue;
+      const id = textOf(value.values[value.keys.findIndex((key) => textOf(key) === 'id')])?.trim();
+      if (id === undefined || id === '' || seen.has(id)) continue;
+      seen.add(id);
+      const item = { ...(plainData(value) as Record<string, unknown>), id } as CslItem;
+      this.entries.references.push({ id, item, source: { uri: this.uri, span: idSpan, line: this.lines.lineAt(idSpan.start) } });
+    }
+  }
+
+  /** `readPerson` of the precise read, without its diagnostics. */
+  private person(key: string, keySpan: Span, value: unknown): Person | null {
+    if (!(value instanceof QuickMap)) return null;
+    const fields = new Map<string, unknown>();
+    for (let i = 0; i < value.keys.length; i++) {
+      const name = textOf(value.keys[i]);
+      if (name !== undefined && personFields.has(name) && !fields.has(name)) fields.set(name, value.values[i]);
+    }
+    const text = (field: string): string | undefined => {
+      const v = fields.get(field);
+      return typeof v === 'string' ? v : typeof v === 'number' && field !== 'name' ? String(v) : undefined;
+    };
+    const name = text('name');
+    if (name === undefined || name.trim() === '') return null;
+    const aliases: string[] = [];
+    const aliasList = fields.get('aliases');
+    if (Array.isArray(aliasList)) {
+      for (const item of aliasList) {
+        const alias = textOf(item);
+        if (alias !== undefined && alias.trim() !== '') aliases.push(alias.trim());
+      }
+    }
+    const links: { label: string; url: string }[] = [];
+    const linkMap = fields.get('links');
+    if (linkMap instanceof QuickMap) {
+      for (let i = 0; i < linkMap.keys.length; i++) {
+        const label = textOf(linkMap.keys[i]);
+        const url = textOf(linkMap.values[i]);
+        if (label !== undefined && url !== undefined) links.push({ label, url });
+      }
+    }
+    const implicit = fields.get('implicit');
+    const image = text('image');
+    return {
+      key,
+      name: name.trim(),
+      aliases,
+      born: text('born'),
+      died: text('died'),
+      description: text('description'),
+      bio: text('bio'),
+      links,
+      image: image !== undefined ? resolvePath(this.uri, image) : undefined,
+      implicit: typeof implicit === 'boolean' ? implicit : true,
+      source: { uri: this.uri, span: keySpan, line: this.lines.lineAt(keySpan.start) },
+    };
+  }
+}
+
+/**
+ * The quick read of a sidecar's sections: the people, references and
+ * bibliographies the precise read gives, without diagnostics; undefined when
+ * the file must be read whole. Pieces it reads with `yaml` (top-level keys,
+ * and entries with tags) are kept in `parsed` for the precise read.
+ */
+function* readQuickly(uri: string, text: string, lines: LineMap, sections: readonly SidecarSection[], parsed: ParsedPieces, pieceChars: number, quickPieces: number): Steps<Sidecar | undefined> {
+  const entries = new SidecarEntries();
+  const quick = new QuickEntries(uri, lines, entries);
+  // Reads, into the same entries, what the events do not reproduce; its diagnostics are the precise read's business.
+  const reader = new SidecarReader(uri, text, lines, entries);
+  const precisely = (start: number, end: number, kind: SidecarSection['kind']): boolean => {
+    const doc = parsePiece(text, start, end);
+    if (!doc) return false;
+    parsed.set(start, doc);
+    const root = doc.contents;
+    if (kind === 'top' && isMap(root)) reader.readTopLevel(doc, root, start);
+    else if (kind === 'people' && isMap(root)) reader.readPeople(doc, root, start);
+    else if (kind === 'references' && isSeq(root)) reader.readReferences(doc, root, start);
+    else return false;
+    return true;
+  };
+  for (const section of sections) {
+    if (section.kind === 'top') {
+      if (!precisely(section.start, section.end, 'top')) return undefined;
+      yield;
+      continue;
+    }
+    entries.topKeys.add(section.kind);
+    const bounds = pieceBounds(section.entries, section.end, pieceChars);
+    // A quick piece is a run of whole `yaml` pieces, so that the ones it cannot take are read as the precise read will read them.
+    const quickBounds = bounds.filter((_, b) => b % quickPieces === 0 || b === bounds.length - 1);
+    for (let q = 0, b = 0; q + 1 < quickBounds.length; q++) {
+      const [start, end] = [quickBounds[q], quickBounds[q + 1]];
+      try {
+        const source = text.slice(start, end);
+        if (section.kind === 'people') quick.addPeople(quickPeople(source, start));
+        else quick.addReferences(quickReferences(source, start));
+        while (bounds[b] < end) b++;
+      } catch (error) {
+        if (error instanceof Anchored) return undefined;
+        // js-yaml refused the piece, or it holds what only `yaml` reads right: read it with `yaml`, in its smaller pieces.
+        for (; bounds[b] < end; b++) {
+          if (!precisely(bounds[b], bounds[b + 1], section.kind)) return undefined;
+          yield;
+        }
+      }
+      yield;
+    }
+  }
+  const { people, references, bibliographies } = entries;
+  return { uri, people, references, bibliographies, diagnostics: [], valid: reader.valid };
+}
+
+// ---------------------------------------------------------------- loading
+
+export interface SidecarStepsOptions {
+  /** The quick read is ready; not called when the file is read only whole. */
+  quick?(sidecar: Sidecar, lines: LineMap): void;
+  /** Characters per piece read with `yaml`, at least; an entry is never split. */
+  readonly pieceChars?: number;
+  /** `yaml` pieces per piece of the quick read. */
+  readonly quickPieces?: number;
+}
+
+/**
+ * Reads a sidecar in steps of a few milliseconds each. The result equals
+ * `parseSidecar(uri, text)`; the quick read comes first, through `listener`.
+ * A file that cannot be split is read whole, in one step, as `parseSidecar`
+ * reads it.
+ */
+export function* sidecarSteps(uri: string, text: string, options: SidecarStepsOptions = {}): Steps<{ sidecar: Sidecar; lines: LineMap }> {
+  const pieceChars = options.pieceChars ?? defaultPieceChars;
+  const quickPieces = options.quickPieces ?? defaultQuickPieces;
+  const lines = yield* lineMapSteps(text);
+  const flow = new FlowDepthScan(sidecarLimits.flowDepth);
+  for (let from = 0; from < text.length; from += scanChunk) {
+    const tooDeep = flow.scan(text, from, Math.min(text.length, from + scanChunk));
+    if (tooDeep >= 0) {
+      const reader = new SidecarReader(uri, text, lines);
+      reader.flowTooDeep(tooDeep);
+      return { sidecar: reader.result(), lines };
+    }
+    yield;
+  }
+  const sections = yield* sidecarSections(text);
+  if (sections) {
+    const parsed: ParsedPieces = new Map();
+    let quick: Sidecar | undefined;
+    try {
+      quick = yield* readQuickly(uri, text, lines, sections, parsed, pieceChars, quickPieces);
+    } catch {
+      // The quick read only saves time: whatever goes wrong in it, the precise read still gives the sidecar.
+      quick = undefined;
+    }
+    if (quick) {
+      options.quick?.(quick, lines);
+      const precise = yield* readPrecisely(uri, text, lines, sections, parsed, pieceChars);
+      if (precise) return { sidecar: precise, lines };
+    }
+  }
+  const reader = new SidecarReader(uri, text, lines);
+  reader.readWhole();
+  return { sidecar: reader.result(), lines };
+}
+
+/** The quick read of a sidecar, at once; undefined when it can only be read whole. */
+export function quickSidecar(uri: string, text: string, options: Omit<SidecarStepsOptions, 'quick'> = {}): Sidecar | undefined {
+  let quick: Sidecar | undefined;
+  const steps = sidecarSteps(uri, text, { ...options, quick: (sidecar) => (quick = sidecar) });
+  // Stop once the quick read is there: the precise read is what parseSidecar gives.
+  for (let next = steps.next(); !next.done && !quick; next = steps.next());
+  return quick;
+}
+
+/** The precise read of a sidecar in pieces, at once: the same result as `parseSidecar`. */
+export function parseSidecarInPieces(uri: string, text: string, options: Omit<SidecarStepsOptions, 'quick'> = {}): Sidecar {
+  return runNow(sidecarSteps(uri, text, options)).sidecar;
+}

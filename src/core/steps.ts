@@ -1,0 +1,91 @@
+import { LineMap } from './lineMap';
+
+/**
+ * Work cut into steps: a generator that yields between units of a few
+ * milliseconds each, so that a caller can give the event loop a turn between
+ * them. The same steps run to the end at once in tests and the CLI.
+ */
+export type Steps<T> = Generator<void, T, void>;
+
+/**
+ * Gives the event loop a turn, and resolves when work may go on. In Node and
+ * the extension host: `() => new Promise((resolve) => setImmediate(resolve))`.
+ */
+export type Scheduler = () => Promise<void>;
+
+/** Longest stretch of steps run without a turn of the event loop. */
+export const defaultSliceMs = 8;
+
+/** Raised by `runInSlices` when its work is no longer wanted. */
+export class StepsCancelled extends Error {
+  constructor() {
+    super('Cancelled');
+  }
+}
+
+const clock: () => number = typeof performance !== 'undefined' && typeof performance.now === 'function' ? () => performance.now() : () => Date.now();
+
+/** Runs steps to the end without yielding. */
+export function runNow<T>(steps: Steps<T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+export interface SliceOptions {
+  /** Longest stretch of steps between turns of the event loop, in milliseconds. */
+  readonly sliceMs?: number;
+  /** Asked at each turn; when true, the work stops and the promise rejects with `StepsCancelled`. */
+  readonly cancelled?: () => boolean;
+}
+
+/**
+ * Runs steps in slices of about `sliceMs`, handing the event loop a turn
+ * through `scheduler` between slices. A slice overruns by at most one step,
+ * so steps are kept to a few milliseconds each.
+ */
+export async function runInSlices<T>(steps: Steps<T>, scheduler: Scheduler, options: SliceOptions = {}): Promise<T> {
+  const sliceMs = options.sliceMs ?? defaultSliceMs;
+  let sliceStart = clock();
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    if (clock() - sliceStart < sliceMs) continue;
+    await scheduler();
+    if (options.cancelled?.()) {
+      steps.return(undefined as never);
+      throw new StepsCancelled();
+    }
+    sliceStart = clock();
+  }
+}
+
+/** Characters of text scanned in one step where the work per character is a comparison or two. */
+export const scanChunk = 1 << 18;
+
+/**
+ * The line map of a large text, built a chunk at a time. Lines end where
+ * `LineMap` ends them: at LF, CRLF or a lone CR.
+ */
+export function* lineMapSteps(text: string): Steps<LineMap> {
+  const starts = [0];
+  const hasCr = text.includes('\r');
+  for (let from = 0; from < text.length; from += scanChunk) {
+    addLineStarts(text, from, Math.min(text.length, from + scanChunk), hasCr, starts);
+    yield;
+  }
+  return new LineMap(text, starts);
+}
+
+/** Line starts after breaks in `text[from, to)`. Kept out of the generator, which V8 optimizes less well. */
+function addLineStarts(text: string, from: number, to: number, hasCr: boolean, starts: number[]): void {
+  if (!hasCr) {
+    for (let lf = text.indexOf('\n', from); lf >= 0 && lf < to; lf = text.indexOf('\n', lf + 1)) starts.push(lf + 1);
+    return;
+  }
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+  }
+}

@@ -1,0 +1,150 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { mergeRegistry, parseSidecar, peopleSearchFor, PeopleSearch, ReferenceSearch, referenceSearchFor, StepsCancelled, type Person, type Reference } from '../../src/core';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const exampleUri = 'file:///examples/kropotkin-meets-lenin.yaml';
+const example = parseSidecar(exampleUri, fs.readFileSync(path.join(root, 'examples/kropotkin-meets-lenin.yaml'), 'utf8'));
+
+const syllables = ['ka', 'lo', 'min', 'ter', 'vas', 'ri', 'dol', 'sen', 'mar', 'tov', 'bel', 'qui'];
+const source = { uri: 'file:///library.json', span: { start: 0, end: 0 }, line: 0 };
+
+function family(n: number): string {
+  const name = syllables[n % 12] + syllables[Math.floor(n / 12) % 12] + syllables[Math.floor(n / 144) % 12];
+  return name[0].toUpperCase() + name.slice(1);
+}
+
+/** Generated references with the example's in the middle, enough for the prefilter. */
+function library(size: number): Reference[] {
+  const words = ['history', 'revolution', 'theory', 'letters', 'memoirs', 'society', 'anarchy', 'prison', 'bread', 'exile'];
+  const generated: Reference[] = [];
+  for (let n = 0; generated.length + example.references.length < size; n++) {
+    const year = 1800 + ((n * 37) % 200);
+    const id = `${family(n).toLowerCase()}${year}-${n}`;
+    generated.push({ id, item: { id, title: `${words[n % 10]} and ${words[(n * 3) % 10]}`, author: [{ family: family(n), given: 'Anna' }], issued: { 'date-parts': [[year]] } }, source });
+  }
+  const half = Math.floor(generated.length / 2);
+  return [...generated.slice(0, half), ...example.references, ...generated.slice(half)];
+}
+
+/** Generated people with the example's in the middle, enough for the prefilter. */
+function crowd(size: number): Person[] {
+  const generated: Person[] = [];
+  for (let n = 0; generated.length + example.people.length < size; n++) {
+    const name = `${family(n * 7 + 3)} ${family(n)}`;
+    generated.push({ key: `person${n}`, name, aliases: [family(n)], links: [], implicit: true, source });
+  }
+  const half = Math.floor(generated.length / 2);
+  return [...generated.slice(0, half), ...example.people, ...generated.slice(half)];
+}
+
+/** A scheduler that counts the turns it gives. */
+function countingScheduler(): { turns: number; scheduler: () => Promise<void> } {
+  const counter = {
+    turns: 0,
+    scheduler: (): Promise<void> => {
+      counter.turns++;
+      return new Promise((resolve) => setImmediate(resolve));
+    },
+  };
+  return counter;
+}
+
+const ids = (found: readonly Reference[]): string[] => found.map((r) => r.id);
+
+describe('search building', () => {
+  const references = library(6000);
+  const atOnce = new ReferenceSearch(references).prepare();
+  const queries = ['woodcock 1950', 'woodcok', 'anarchist prince', 'shub19', 'memoirs exile', 'k', 'ka', 'zzzzqqq'];
+
+  it('builds in slices, giving the event loop turns, and ranks as a search built at once', async () => {
+    const counter = countingScheduler();
+    const search = new ReferenceSearch(references);
+    assert.strictEqual(search.isPrepared, false);
+    assert.strictEqual(await search.prepareInSlices(counter.scheduler, { sliceMs: 0 }), search);
+    assert.ok(search.isPrepared);
+    assert.ok(counter.turns > 20, `only ${counter.turns} turns`);
+    for (const query of queries) assert.deepStrictEqual(ids(search.search(query)), ids(atOnce.search(query)), query);
+  });
+
+  it('finishes a stepped build at once when searched meanwhile, and the stepped build then ends', async () => {
+    const counter = countingScheduler();
+    const search = new ReferenceSearch(references);
+    const stepped = search.prepareInSlices(counter.scheduler, { sliceMs: 0 });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(counter.turns >= 1 && !search.isPrepared, 'the stepped build is under way');
+    assert.deepStrictEqual(ids(search.search('woodcock 1950')), ids(atOnce.search('woodcock 1950')));
+    assert.ok(search.isPrepared);
+    const turns = counter.turns;
+    assert.strictEqual(await stepped, search);
+    assert.ok(counter.turns <= turns + 1, `${counter.turns - turns} more turns after the build was done`);
+  });
+
+  it('shares one build between callers', async () => {
+    const first = countingScheduler();
+    const second = countingScheduler();
+    const search = new ReferenceSearch(references);
+    const [a, b] = await Promise.all([search.prepareInSlices(first.scheduler, { sliceMs: 0 }), search.prepareInSlices(second.scheduler, { sliceMs: 0 })]);
+    assert.strictEqual(a, search);
+    assert.strictEqual(b, search);
+    assert.ok(first.turns > 0);
+    assert.strictEqual(second.turns, 0);
+  });
+
+  it('goes on from where a cancelled or failed build stopped', async () => {
+    const search = new ReferenceSearch(references);
+    let turns = 0;
+    await assert.rejects(search.prepareInSlices(() => Promise.resolve(), { sliceMs: 0, cancelled: () => ++turns > 3 }), StepsCancelled);
+    assert.strictEqual(search.isPrepared, false);
+    await assert.rejects(
+      search.prepareInSlices(() => Promise.reject(new Error('no more turns')), { sliceMs: 0 }),
+      /no more turns/,
+    );
+    const counter = countingScheduler();
+    await search.prepareInSlices(counter.scheduler);
+    assert.ok(search.isPrepared);
+    for (const query of queries) assert.deepStrictEqual(ids(search.search(query)), ids(atOnce.search(query)), query);
+  });
+
+  it('ranks a query typed a key at a time as a fresh search ranks it', () => {
+    // Each word's scores are kept from one keystroke to the next: they must not leak into another query's ranking.
+    const typing = new ReferenceSearch(references).prepare();
+    for (const query of ['anarchist prince', 'memoirs exile 1850', 'kropotkin memoirs']) {
+      for (let n = 1; n <= query.length; n++) {
+        const typed = query.slice(0, n);
+        assert.deepStrictEqual(ids(typing.search(typed)), ids(new ReferenceSearch(references).search(typed)), typed);
+      }
+    }
+  });
+
+  it('keeps one search per registry, and a new one for a new registry', () => {
+    const registry = mergeRegistry([example], new Map());
+    assert.strictEqual(referenceSearchFor(registry), referenceSearchFor(registry));
+    assert.strictEqual(peopleSearchFor(registry), peopleSearchFor(registry));
+    const changed = mergeRegistry([example], new Map());
+    assert.notStrictEqual(referenceSearchFor(changed), referenceSearchFor(registry));
+    assert.notStrictEqual(peopleSearchFor(changed), peopleSearchFor(registry));
+    assert.strictEqual(referenceSearchFor(registry).search('woodcok')[0]?.id, 'woodcock1950');
+    assert.strictEqual(peopleSearchFor(registry).search('kropotkin')[0]?.key, 'kropotkin');
+  });
+});
+
+describe('people search among thousands', () => {
+  const people = crowd(5000);
+  const search = new PeopleSearch(people);
+  const top = (query: string): string[] => search.search(query, 3).map((p) => p.key);
+
+  it('finds a person by name, a misspelling, an alias in another script and the whole name', () => {
+    assert.strictEqual(top('kropotkin')[0], 'kropotkin');
+    assert.strictEqual(top('kropotkn')[0], 'kropotkin');
+    assert.strictEqual(top('Ленин')[0], 'lenin');
+    assert.strictEqual(top('peter kropotkin')[0], 'kropotkin');
+  });
+
+  it('finds a generated person by name and by key', () => {
+    const target = people[3210];
+    assert.ok(top(target.name).includes(target.key), `${target.name}: ${top(target.name).join()}`);
+    assert.ok(top(target.key).includes(target.key), `${target.key}: ${top(target.key).join()}`);
+  });
+});

@@ -1,0 +1,465 @@
+import * as assert from 'assert';
+import fc from 'fast-check';
+import * as fs from 'fs';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import {
+  loadTextContext,
+  parseCslJson,
+  parseCslJsonInPieces,
+  parseSidecar,
+  parseSidecarInPieces,
+  ParseCache,
+  quickSidecar,
+  runInSlices,
+  runNow,
+  sidecarSections,
+  sidecarSteps,
+  steppedLoadChars,
+  type Scheduler,
+  type Sidecar,
+} from '../../src/core';
+import { fileUri, MemoryReader } from './helpers';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+
+/** Every YAML file under the fixtures, and the example sidecar. */
+function sidecarFixtures(): { name: string; text: string }[] {
+  const found: string[] = [path.join(root, 'examples', 'kropotkin-meets-lenin.yaml')];
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.ya?ml$/.test(entry.name)) found.push(full);
+    }
+  };
+  walk(path.join(root, 'test', 'fixtures'));
+  return found.map((file) => ({ name: path.relative(root, file), text: fs.readFileSync(file, 'utf8') }));
+}
+
+const words = ['mutual', 'aid', 'bread', 'exile', 'commune', 'letters', 'field', 'factory', 'prison', 'memoirs'];
+
+/**
+ * A sidecar of `people` people and `references` references, written the ways
+ * people write them: comments between entries, flow and block lists, block
+ * scalars, quoted and plain values, a quoted key, numbers, an id that is not
+ * the first field. `indent` is the indentation of the entries.
+ */
+function generatedSidecar(people: number, references: number, options: { indent?: number; referencesIndent?: number; crlf?: boolean; bibliographyFirst?: boolean } = {}): string {
+  const { indent = 2, referencesIndent = indent, crlf = false, bibliographyFirst = false } = options;
+  const pad = ' '.repeat(indent);
+  const lines: string[] = ['# Generated for the tests.', ''];
+  if (bibliographyFirst) lines.push('bibliography: [library.json]', '');
+  lines.push('people:', `${pad}# the first comes after a comment`);
+  for (let n = 0; n < people; n++) {
+    const word = words[n % words.length];
+    const key = n % 17 === 5 ? `"o'key${n}"` : n % 23 === 7 ? `${1000 + n}` : `person${n}`;
+    lines.push(`${pad}${key}:`, `${pad}  name: ${word[0].toUpperCase()}${word.slice(1)} Person${n}`);
+    if (n % 2 === 0) lines.push(`${pad}  aliases: [P${n}, "Person ${n}"]`);
+    else lines.push(`${pad}  aliases:`, `${pad}    - P${n}`, `${pad}    - 'Person ''${n}'''`);
+    lines.push(n % 3 === 0 ? `${pad}  born: ${1800 + n}` : `${pad}  born: "${1800 + n}-01-02"`);
+    if (n % 4 === 0) lines.push(`${pad}  bio: |`, `${pad}    Wrote on *${word}*.`, '', `${pad}    # not a comment`);
+    if (n % 5 === 0) lines.push(`${pad}  description: >-`, `${pad}    A ${word}`, `${pad}    writer.`);
+    if (n % 6 === 0) lines.push(`${pad}  links:`, `${pad}    Wikipedia: https://example.org/wiki/P${n}  # a comment`);
+    if (n % 7 === 0) lines.push(`${pad}  implicit: false`, `${pad}  image: img/p${n}.jpg`);
+    if (n % 11 === 0) lines.push('', `# a comment at the margin`, '');
+  }
+  lines.push('references:');
+  const referencesPad = ' '.repeat(referencesIndent);
+  for (let n = 0; n < references; n++) {
+    const pad = referencesPad;
+    const word = words[(n * 3) % words.length];
+    const item = n % 9 === 4 ? [`type: book`, `id: ${word}${1900 + n}`] : [n % 13 === 3 ? `id: ${2000 + n}` : `id: "${word}${1900 + n}"`, `type: article-journal`];
+    lines.push(`${pad}- ${item[0]}`, `${pad}  ${item[1]}`);
+    lines.push(`${pad}  author:`, `${pad}    - family: ${word}`, `${pad}      given: A.`);
+    lines.push(`${pad}  issued: {date-parts: [[${1900 + n}, ${(n % 12) + 1}]]}`);
+    if (n % 2 === 0) lines.push(`${pad}  title: "On ${word}: \\"essays\\",`, `${pad}    and other things"`);
+    else lines.push(`${pad}  title: On ${word}`, `${pad}    and other things`);
+    if (n % 5 === 0) lines.push(`${pad}  volume: ${n}`, `${pad}  note: ~`, `${pad}  page: 0x1F`);
+    lines.push('');
+  }
+  if (!bibliographyFirst) lines.push('bibliography: library.json');
+  const text = lines.join('\n') + '\n';
+  return crlf ? text.replace(/\n/g, '\r\n') : text;
+}
+
+const uri = fileUri('essay.yaml');
+/** Pieces of one entry each, so that every entry boundary is a piece boundary. */
+const tiny = { pieceChars: 1, quickPieces: 3 };
+
+function entriesOf(sidecar: Sidecar): unknown {
+  return { people: sidecar.people, references: sidecar.references, bibliographies: sidecar.bibliographies };
+}
+
+function hasSyntaxError(sidecar: Sidecar): boolean {
+  return sidecar.diagnostics.some((d) => d.code === 'yaml-syntax' && d.severity === 'error');
+}
+
+const generated = [
+  { name: 'generated', text: generatedSidecar(60, 60) },
+  { name: 'generated, indented 4, bibliography first', text: generatedSidecar(30, 30, { indent: 4, bibliographyFirst: true }) },
+  { name: 'generated, references at the margin', text: generatedSidecar(30, 30, { referencesIndent: 0 }) },
+  { name: 'generated, CRLF', text: generatedSidecar(30, 30, { crlf: true }) },
+];
+
+describe('sidecars read in pieces', () => {
+  it('splits the example and generated sidecars into pieces', () => {
+    for (const { name, text } of [sidecarFixtures()[0], ...generated]) {
+      const sections = runNow(sidecarSections(text));
+      assert.ok(sections, `${name} is read whole`);
+      assert.ok(sections.some((s) => s.kind === 'people' && s.entries.length > 1), name);
+      assert.ok(sections.some((s) => s.kind === 'references' && s.entries.length > 1), name);
+    }
+  });
+
+  it('reads every fixture, the example and generated sidecars exactly as parseSidecar does', () => {
+    for (const { name, text } of [...sidecarFixtures(), ...generated]) {
+      const whole = parseSidecar(uri, text);
+      assert.deepStrictEqual(parseSidecarInPieces(uri, text), whole, name);
+      assert.deepStrictEqual(parseSidecarInPieces(uri, text, tiny), whole, `${name}, one entry per piece`);
+    }
+  });
+
+  it('gives the same people, references and bibliographies in the quick read as in the precise read', () => {
+    let quickReads = 0;
+    for (const { name, text } of [...sidecarFixtures(), ...generated]) {
+      const whole = parseSidecar(uri, text);
+      for (const options of [{}, tiny]) {
+        const quick = quickSidecar(uri, text, options);
+        if (!quick) continue;
+        quickReads++;
+        assert.deepStrictEqual(entriesOf(quick), entriesOf(whole), name);
+        assert.deepStrictEqual(quick.diagnostics, []);
+      }
+    }
+    // The example, generated sidecars and most fixtures have one; only the hostile ones and the broken ones may not.
+    assert.ok(quickReads >= 40, `only ${quickReads} quick reads`);
+  });
+
+  it('keeps a sidecar read quickly when its entries hold tags, reading those pieces with yaml', () => {
+    const text = generatedSidecar(10, 10).replace('name: Mutual Person0', 'name: !!str Mutual Person0').replace('type: book', 'type: !custom book');
+    const quick = quickSidecar(uri, text, tiny);
+    assert.ok(quick);
+    assert.deepStrictEqual(entriesOf(quick), entriesOf(parseSidecar(uri, text)));
+  });
+
+  it('reads a file whole when pieces cannot stand alone: anchors, directives, repeated keys, syntax errors', () => {
+    const base = generatedSidecar(8, 8);
+    const cases = {
+      anchor: base.replace('name: Aid Person1', 'name: &n Aid Person1').replace('name: Bread Person2', 'name: *n'),
+      directive: `%YAML 1.2\n---\n${base}`,
+      'repeated key': `${base}people:\n  late:\n    name: Late\n`,
+      'syntax error': base.replace('aliases: [P2, "Person 2"]', 'aliases: [P2, "Person 2"'),
+      'tab in indentation': base.replace('  person3:', '\tperson3:'),
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      assert.strictEqual(quickSidecar(uri, text, tiny), undefined, name);
+      assert.deepStrictEqual(parseSidecarInPieces(uri, text, tiny), parseSidecar(uri, text), name);
+    }
+  });
+
+  it('reads random edits of sidecars in pieces exactly as whole, and quickly with the same entries', () => {
+    const bases = [generatedSidecar(12, 12), generatedSidecar(8, 8, { referencesIndent: 0 }), fs.readFileSync(path.join(root, 'examples', 'kropotkin-meets-lenin.yaml'), 'utf8')];
+    const snippets = ['\n', ' ', '  ', ':', ': ', '- ', '#', ' #', '"', "'", '[', ']', '{', '}', ',', '&a ', '*a', '!!str ', '!x ', '|', '>', '\t', '---\n', '...\n', 'x', '1', 'true', '~', '\r\n', '\r', 'id: ', 'name: ', '\n  k:\n    name: K\n', '\n- id: z\n', '\npeople:\n', '\\', '%'];
+    const edit = fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), remove: fc.integer({ min: 0, max: 4 }), insert: fc.constantFrom(...snippets) });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: bases.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 3 }), (which, edits) => {
+        let text = bases[which];
+        for (const { at, remove, insert } of edits) {
+          const offset = Math.floor(at * text.length);
+          text = text.slice(0, offset) + insert + text.slice(offset + remove);
+        }
+        const whole = parseSidecar(uri, text);
+        assert.deepStrictEqual(parseSidecarInPieces(uri, text, tiny), whole);
+        const quick = quickSidecar(uri, text, tiny);
+        // js-yaml and yaml may disagree on what is an error; on a file yaml reads cleanly, the quick read must agree.
+        if (quick && !hasSyntaxError(whole)) assert.deepStrictEqual(entriesOf(quick), entriesOf(whole));
+      }),
+      { numRuns: 300, seed: 20240611 },
+    );
+  });
+
+  it('reads random sidecars as yaml.stringify writes them: in pieces as whole, quickly with the same entries', () => {
+    // Scalars that look like other types, or like YAML syntax, beside random text.
+    const tricky = fc.constantFrom('1842', '1e3', '0x1F', '0o17', '.inf', '-.5', '+1', 'true', 'False', 'null', '~', '', ' ', '- x', 'a: b', 'a #b', '#c', "it's", '"q"', '[x]', '{y}', '*z', '&w', '!t', '|', '>', '%', '@', '`', '\\', 'x\ny', ' x ', 'é\u00a0è');
+    const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 12 }), tricky);
+    const scalar = fc.oneof(text, text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
+    const person = fc.record(
+      {
+        name: fc.oneof(text, scalar),
+        aliases: fc.oneof(fc.array(scalar, { maxLength: 3 }), scalar),
+        born: scalar,
+        died: scalar,
+        description: text,
+        bio: fc.array(text, { maxLength: 3 }).map((lines) => lines.join('\n')),
+        links: fc.oneof(fc.dictionary(text, scalar, { maxKeys: 2 }), scalar),
+        image: text,
+        implicit: scalar,
+        extra: scalar,
+      },
+      { requiredKeys: [] },
+    );
+    const { value: cslValue } = fc.letrec<{ value: unknown }>((tie) => ({ value: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(text, tie('value'), { maxKeys: 3 })) }));
+    const reference = fc.record(
+      { id: fc.oneof(text, text, scalar), type: text, title: text, author: fc.array(fc.record({ family: text, given: text }, { requiredKeys: [] }), { maxLength: 2 }), issued: fc.record({ 'date-parts': fc.array(fc.array(fc.integer(), { maxLength: 3 }), { maxLength: 2 }) }), note: cslValue },
+      { requiredKeys: ['id'] },
+    );
+    // Mostly keys as people write them; now and then anything.
+    const key = fc.oneof(fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/), fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/), fc.constantFrom('123', 'true', "o'brien", 'a b'), text);
+    const sidecar = fc.record({ people: fc.dictionary(key, person, { minKeys: 1, maxKeys: 6 }), references: fc.array(reference, { minLength: 1, maxLength: 6 }), bibliography: fc.option(text) }, { requiredKeys: ['people', 'references'] });
+    const options = fc.record({
+      indent: fc.constantFrom(2, 4),
+      indentSeq: fc.boolean(),
+      lineWidth: fc.constantFrom(0, 24),
+      defaultStringType: fc.constantFrom('PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE', 'BLOCK_LITERAL', 'BLOCK_FOLDED'),
+      doubleQuotedAsJSON: fc.boolean(),
+      defaultKeyType: fc.constant('PLAIN'),
+    } as const);
+    let compared = 0;
+    fc.assert(
+      fc.property(sidecar, options, (value, format) => {
+        const yaml = stringify(value, format);
+        const whole = parseSidecar(uri, yaml);
+        assert.deepStrictEqual(parseSidecarInPieces(uri, yaml, tiny), whole);
+        const quick = quickSidecar(uri, yaml, tiny);
+        if (!quick) return;
+        compared++;
+        assert.deepStrictEqual(entriesOf(quick), entriesOf(whole));
+      }),
+      { numRuns: 400, seed: 20240611 },
+    );
+    assert.ok(compared > 200, `only ${compared} quick reads compared`);
+  });
+
+  it('reads random values in place of a sidecar\'s values quickly with the entries yaml gives', () => {
+    const base = generatedSidecar(12, 12);
+    const lines = base.split('\n');
+    const valueLines = lines.map((line, i) => [line, i] as const).filter(([line]) => /^ +[\w-]+: \S/.test(line) || /^ +- \S/.test(line)).map(([, i]) => i);
+    const values = fc.oneof(
+      fc.constantFrom('1842', '01842', '1_000', '1e3', '1.', '.5', '0x1F', '0X1F', '0o17', '0b1', '.inf', '-.Inf', '.NaN', '+1', '-0', 'true', 'True', 'TRUE', 'yes', 'on', 'null', 'Null', 'NULL', '~', '2001-12-14', '12:30', '"a\\tb"', '"\\u00e9"', '"\\x41"', '"\\N"', "'a''b'", 'a \\ b', 'x # c', 'x#c', '"q" ', "'q' "),
+      fc.string({ unit: 'grapheme-ascii', maxLength: 6 }),
+    );
+    let compared = 0;
+    fc.assert(
+      fc.property(fc.array(fc.record({ line: fc.constantFrom(...valueLines), value: values }), { minLength: 1, maxLength: 4 }), (edits) => {
+        const edited = [...lines];
+        for (const { line, value } of edits) edited[line] = edited[line].replace(/^( +(?:- )?(?:[\w-]+: )?).*$/, `$1${value}`);
+        const text = edited.join('\n');
+        const whole = parseSidecar(uri, text);
+        assert.deepStrictEqual(parseSidecarInPieces(uri, text, tiny), whole);
+        const quick = quickSidecar(uri, text, tiny);
+        if (!quick || hasSyntaxError(whole)) return;
+        compared++;
+        assert.deepStrictEqual(entriesOf(quick), entriesOf(whole));
+      }),
+      { numRuns: 400, seed: 20240611 },
+    );
+    assert.ok(compared > 200, `only ${compared} quick reads compared`);
+  });
+
+  it('reads a large sidecar in many short steps, the quick read first', () => {
+    const text = generatedSidecar(1500, 1500);
+    assert.ok(text.length > steppedLoadChars);
+    const order: string[] = [];
+    const steps = sidecarSteps(uri, text, { quick: () => order.push('quick') });
+    let count = 0;
+    let next = steps.next();
+    for (; !next.done; next = steps.next()) count++;
+    order.push('precise');
+    assert.deepStrictEqual(order, ['quick', 'precise']);
+    // At least one step per piece of each read.
+    assert.ok(count > text.length / 4096, `${count} steps`);
+    assert.deepStrictEqual(next.value.sidecar, parseSidecar(uri, text));
+  });
+
+  it('counts values copied through aliases against the budget, not values written out', () => {
+    const text = 'references:\n' + Array.from({ length: 10_000 }, (_, i) => `  - {id: r${i}, author: [{family: F, given: G}], issued: {date-parts: [[1900]]}}\n`).join('');
+    const sidecar = parseSidecar(uri, text);
+    assert.strictEqual(sidecar.valid, true);
+    assert.deepStrictEqual(sidecar.references[9999].item, { id: 'r9999', author: [{ family: 'F', given: 'G' }], issued: { 'date-parts': [[1900]] } });
+  });
+});
+
+describe('CSL-JSON read in steps', () => {
+  const items = Array.from({ length: 40 }, (_, n) => ({ id: `item${n}`, type: 'book', title: `Title "${n}" [x] {y}`, author: [{ family: `F${n}`, given: 'G\\' }], issued: { 'date-parts': [[1900 + n]] } }));
+  const texts: Record<string, string> = {
+    'pretty array': JSON.stringify(items, null, 2),
+    'compact array': JSON.stringify(items),
+    'items object': JSON.stringify({ comment: ['a', { b: 1 }], items }),
+    'items object, items twice': `{"items": [{"id": "first"}], "x": 1, "items": ${JSON.stringify(items)}}`,
+    'items not a list': '{"items": {"id": "a"}}',
+    BOM: `\uFEFF${JSON.stringify(items)}`,
+    empty: '[]',
+    'empty with spaces': ' [ \n ] \n',
+    'no id, a number id, duplicates, scalars': '[{"title": "x"}, {"id": 7}, {"id": "7"}, 3, null, "s", [1]]',
+    'prototype keys and escapes': '[{"id": "a", "__proto__": {"polluted": 1}}, {"id": "b", "t\\u0069tle": "x", "constructor": 1}]',
+    'trailing comma': '[{"id": "a"},]',
+    'empty element': '[{"id": "a"},,{"id": "b"}]',
+    truncated: JSON.stringify(items).slice(0, 500),
+    'garbage after': `${JSON.stringify(items)} x`,
+    'two values': '[{"id": "a"}] [{"id": "b"}]',
+    'mismatched brackets': '[{"id": "a"]}',
+    'not JSON': 'id: a',
+  };
+  const hostile = fs.readFileSync(path.join(root, 'test', 'fixtures', 'hostile', 'hostile-bibliography.json'), 'utf8');
+  const library = fs.readFileSync(path.join(root, 'test', 'fixtures', 'navigation', 'shared-sidecar', 'library.json'), 'utf8');
+
+  it('gives what parseCslJson gives, diagnostics and id spans included', () => {
+    const jsonUri = fileUri('library.json');
+    for (const [name, text] of Object.entries({ ...texts, hostile, library })) {
+      assert.deepStrictEqual(parseCslJsonInPieces(jsonUri, text), parseCslJson(jsonUri, text), name);
+    }
+    assert.strictEqual(parseCslJsonInPieces(jsonUri, texts['pretty array']).references.length, 40);
+  });
+
+  it('gives what parseCslJson gives on random edits', () => {
+    const jsonUri = fileUri('library.json');
+    const base = JSON.stringify(items.slice(0, 8), null, 1);
+    const snippets = ['"', '\\', '\\"', '[', ']', '{', '}', ',', ':', ' ', '\n', '1', 'null', '"id": "x", ', '\\u0041', 'x'];
+    fc.assert(
+      fc.property(fc.array(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), remove: fc.integer({ min: 0, max: 3 }), insert: fc.constantFrom(...snippets) }), { minLength: 1, maxLength: 3 }), (edits) => {
+        let text = base;
+        for (const { at, remove, insert } of edits) {
+          const offset = Math.floor(at * text.length);
+          text = text.slice(0, offset) + insert + text.slice(offset + remove);
+        }
+        assert.deepStrictEqual(parseCslJsonInPieces(jsonUri, text), parseCslJson(jsonUri, text));
+      }),
+      { numRuns: 400, seed: 20240611 },
+    );
+  });
+});
+
+/** A scheduler that counts its turns and runs them on the macrotask queue, as setImmediate does. */
+function countingScheduler(): { scheduler: Scheduler; turns: () => number } {
+  let turns = 0;
+  return {
+    scheduler: () => {
+      turns++;
+      return new Promise((resolve) => setImmediate(resolve));
+    },
+    turns: () => turns,
+  };
+}
+
+describe('large files loaded in steps', () => {
+  const bigSidecar = generatedSidecar(1500, 1500);
+  const otherSidecar = bigSidecar.replace('name: Mutual Person0', 'name: Mutual Person Zero');
+  const sidecarUri = fileUri('essay.yaml');
+
+  it('runs steps in slices between turns of the event loop', async () => {
+    const { scheduler, turns } = countingScheduler();
+    const result = await runInSlices(sidecarSteps(sidecarUri, bigSidecar), scheduler, { sliceMs: 1 });
+    assert.ok(turns() > 10, `${turns()} turns`);
+    assert.deepStrictEqual(result.sidecar, parseSidecar(sidecarUri, bigSidecar));
+  });
+
+  it('serves the quick read first, then swaps in the precise read and says so', async () => {
+    const cache = new ParseCache(true);
+    const announced: string[] = [];
+    cache.onDidLoadPrecisely((loaded) => announced.push(loaded));
+    const { scheduler } = countingScheduler();
+    const first = await cache.sidecarInSteps(sidecarUri, bigSidecar, scheduler);
+    assert.deepStrictEqual(announced, []);
+    assert.deepStrictEqual(first.diagnostics, []);
+    const whole = parseSidecar(sidecarUri, bigSidecar);
+    assert.deepStrictEqual(entriesOf(first), entriesOf(whole));
+    while (announced.length === 0) await scheduler();
+    assert.deepStrictEqual(announced, [sidecarUri]);
+    // Unchanged text: the precise read, at once, without another load.
+    const warm = cache.sidecarInSteps(sidecarUri, bigSidecar, () => Promise.reject(new Error('no steps for a warm load')));
+    assert.deepStrictEqual(await warm, whole);
+    assert.strictEqual(cache.sidecar(sidecarUri, (' ' + bigSidecar).slice(1)), await warm);
+  });
+
+  it('shares one load between callers asking for the same text', async () => {
+    const cache = new ParseCache();
+    const { scheduler } = countingScheduler();
+    const a = cache.sidecarInSteps(sidecarUri, bigSidecar, scheduler);
+    const b = cache.sidecarInSteps(sidecarUri, (' ' + bigSidecar).slice(1), scheduler);
+    assert.strictEqual(a, b);
+    assert.strictEqual(await a, await b);
+  });
+
+  it('never lets a superseded load overwrite a newer text, and gives its callers the newer sidecar', async () => {
+    const cache = new ParseCache();
+    const announced: string[] = [];
+    cache.onDidLoadPrecisely((loaded) => announced.push(loaded));
+    const { scheduler } = countingScheduler();
+    const old = cache.sidecarInSteps(sidecarUri, bigSidecar, scheduler);
+    const newer = cache.sidecarInSteps(sidecarUri, otherSidecar, scheduler);
+    assert.strictEqual((await old).people[0].name, 'Mutual Person Zero');
+    assert.strictEqual((await newer).people[0].name, 'Mutual Person Zero');
+    while (announced.length === 0) await scheduler();
+    for (let i = 0; i < 50; i++) await scheduler();
+    assert.deepStrictEqual(announced, [sidecarUri]);
+    assert.deepStrictEqual(cache.sidecar(sidecarUri, otherSidecar), parseSidecar(sidecarUri, otherSidecar));
+    // A small text read at once also supersedes a load under way.
+    const big = cache.sidecarInSteps(sidecarUri, bigSidecar, scheduler);
+    const small = cache.sidecar(sidecarUri, 'people:\n  a:\n    name: A\n');
+    assert.strictEqual(await big, small);
+    for (let i = 0; i < 200; i++) await scheduler();
+    assert.strictEqual(cache.sidecar(sidecarUri, 'people:\n  a:\n    name: A\n'), small);
+  });
+
+  it('finishes a load for its callers after forget, without keeping it', async () => {
+    const cache = new ParseCache();
+    const { scheduler } = countingScheduler();
+    const load = cache.sidecarInSteps(sidecarUri, bigSidecar, scheduler);
+    cache.forget(sidecarUri);
+    assert.deepStrictEqual(entriesOf(await load), entriesOf(parseSidecar(sidecarUri, bigSidecar)));
+    for (let i = 0; i < 50; i++) await scheduler();
+    assert.strictEqual(cache.lineMaps.has(sidecarUri), false);
+  });
+
+  it('keeps serving the last good sidecar when a large one breaks', async () => {
+    const cache = new ParseCache(true);
+    const { scheduler } = countingScheduler();
+    await cache.sidecarInSteps(sidecarUri, bigSidecar, scheduler);
+    const broken = bigSidecar.replace('aliases: [P2, "Person 2"]', 'aliases: [P2, "Person 2"');
+    const served = await cache.sidecarInSteps(sidecarUri, broken, scheduler);
+    assert.strictEqual(served.stale, true);
+    assert.strictEqual(served.people.length, parseSidecar(sidecarUri, bigSidecar).people.length);
+    assert.deepStrictEqual(served.diagnostics.map((d) => d.code).slice(-1), ['stale-sidecar']);
+  });
+
+  it('loads a text context with a scheduler: quick people at once, precise diagnostics after', async () => {
+    const withProblem = bigSidecar.replace('  person1:\n', '  person1:\n    colour: red\n');
+    const items = Array.from({ length: 3000 }, (_, n) => ({ id: `lib${n}`, type: 'book', title: `Library item ${n} on ${words[n % words.length]}`, author: [{ family: `Family${n}` }] }));
+    const libraryText = JSON.stringify(items, null, 2);
+    assert.ok(libraryText.length > steppedLoadChars);
+    const reader = new MemoryReader({ 'essay.yaml': withProblem, 'library.json': libraryText });
+    const cache = new ParseCache(true);
+    const announced: string[] = [];
+    cache.onDidLoadPrecisely((loaded) => announced.push(loaded));
+    const { scheduler, turns } = countingScheduler();
+    const textUri = fileUri('essay.annot.md');
+    const quick = await loadTextContext(textUri, 'Mutual Person0 met Aid Person1.', reader, cache, undefined, { scheduler });
+    assert.ok(turns() > 0);
+    assert.strictEqual(quick.registry.people.size, 1500);
+    assert.strictEqual(quick.registry.references.size, 1500 + 3000);
+    assert.deepStrictEqual(quick.registry.diagnostics, []);
+    while (announced.length === 0) await scheduler();
+    const precise = await loadTextContext(textUri, 'Mutual Person0 met Aid Person1.', reader, cache, undefined, { scheduler });
+    assert.deepStrictEqual(
+      precise.registry.diagnostics.map((d) => [d.code, d.range.start.line]),
+      parseSidecar(sidecarUri, withProblem).diagnostics.map((d) => [d.code, d.range.start.line]),
+    );
+    assert.ok(precise.registry.diagnostics.some((d) => d.code === 'unknown-field'));
+    assert.deepStrictEqual([...precise.registry.references.values()].slice(1500).map((r) => r.source), parseCslJson(fileUri('library.json'), libraryText).references.map((r) => r.source));
+  });
+
+  it('loads a large CSL-JSON bibliography in steps, shared between callers', async () => {
+    const cache = new ParseCache();
+    const { scheduler, turns } = countingScheduler();
+    const items = Array.from({ length: 3000 }, (_, n) => ({ id: `lib${n}`, title: `Item ${n}`, author: [{ family: `Family${n}`, given: 'Given' }] }));
+    const text = JSON.stringify(items, null, 2);
+    assert.ok(text.length > steppedLoadChars);
+    const jsonUri = fileUri('library.json');
+    const a = cache.bibliographyInSteps(jsonUri, text, scheduler);
+    assert.strictEqual(cache.bibliographyInSteps(jsonUri, text, scheduler), a);
+    assert.deepStrictEqual(await a, parseCslJson(jsonUri, text));
+    assert.ok(turns() > 0);
+    assert.strictEqual(cache.bibliography(jsonUri, text), await a);
+  });
+});
