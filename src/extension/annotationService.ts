@@ -1,15 +1,11 @@
 import * as vscode from 'vscode';
-import { buildIndexInSteps, limitsFromMegabytes, refusedIndex, loadTextContext, ParseCache, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type Limits, type TextContext } from '../core';
+import { buildIndexInSteps, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type Limits, type Registry, type TextContext } from '../core';
+import { yieldToEventLoop } from './eventLoop';
 import { WorkspaceReader } from './workspaceReader';
 
 export const languageId = 'annotated-text';
 /** Files a text can depend on: sidecars and bibliographies. */
 const dependencyGlob = '**/*.{yaml,yml,json,bib}';
-
-/** Lets the extension host run whatever is waiting (other requests, other extensions) before going on. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 export function isAnnotatedText(document: vscode.TextDocument): boolean {
   return document.languageId === languageId || document.uri.path.endsWith('.annot.md');
@@ -63,6 +59,8 @@ export class AnnotationService implements vscode.Disposable {
         if (e.affectsConfiguration('marginalia')) this.invalidateAll();
       }),
     );
+    // A large sidecar or library is served first from a quick read; its exact positions come later.
+    this.disposables.push(this.cache.onDidLoadPrecisely((uri) => this.dependencyChanged(uri)));
     // Sidecars and bibliographies change on disk too: saves, git checkouts, Zotero exports.
     this.watch(vscode.workspace.createFileSystemWatcher(dependencyGlob));
   }
@@ -106,12 +104,38 @@ export class AnnotationService implements vscode.Disposable {
     fresh.promise = this.build(key, version, text).then((result) => {
       fresh.index = result.index;
       fresh.limits = result.limits;
+      this.prepareSearches(result.index.registry);
       fresh.dependencies = new Set([...result.context.sidecars, ...result.context.bibliographies, ...this.defaultSidecarCandidates(key)]);
       this.watchOutsideWorkspace(fresh.dependencies);
       return result.index;
     });
     this.entries.set(key, fresh);
     return fresh.promise;
+  }
+
+  /**
+   * Whether an index is still the one this service holds for its text. An
+   * index applied in place to a later edit is not: its lists now describe the
+   * later version, so whoever kept it must ask again.
+   */
+  isCurrent(index: AnnotationIndex): boolean {
+    return this.entries.get(index.uri)?.index === index;
+  }
+
+  /**
+   * Builds the citation and people searches of a registry in the background,
+   * in slices, so the pickers open ready. A registry replaced meanwhile (a
+   * sidecar changed) is not worth finishing.
+   */
+  private prepareSearches(registry: Registry): void {
+    const cancelled = (): boolean => ![...this.entries.values()].some((e) => e.index?.registry === registry);
+    const prepare = async (): Promise<void> => {
+      await referenceSearchFor(registry).prepareInSlices(yieldToEventLoop, { cancelled });
+      await peopleSearchFor(registry).prepareInSlices(yieldToEventLoop, { cancelled });
+    };
+    prepare().catch((error: unknown) => {
+      if (!(error instanceof StepsCancelled)) console.error('Marginalia: building the searches failed', error);
+    });
   }
 
   /** The last index built for a document, whatever its version, without waiting. */
@@ -141,7 +165,7 @@ export class AnnotationService implements vscode.Disposable {
   private async build(uri: string, version: number, text: string): Promise<{ index: AnnotationIndex; context: TextContext; limits: Limits }> {
     const settings = vscode.workspace.getConfiguration('marginalia', vscode.Uri.parse(uri));
     const limits = limitsFromMegabytes(settings.get<number>('maxFileSize'));
-    const context = await loadTextContext(uri, text, this.reader, this.cache, limits);
+    const context = await loadTextContext(uri, text, this.reader, this.cache, limits, { scheduler: yieldToEventLoop });
     const implicitMentions = settings.get<boolean>('implicitMentions', true);
     this.stats.fullBuilds++;
     // Over the size limit, or binary, the text is not scanned: its index holds only a diagnostic that says so.

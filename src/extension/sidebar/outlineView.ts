@@ -31,7 +31,15 @@ export abstract class OutlineTreeProvider implements vscode.TreeDataProvider<Out
 
   /** VS Code asks for a row's children only when it is expanded, and only then are they made. */
   getChildren(element?: OutlineEntry): OutlineEntry[] {
-    if (element) return [...element.children];
+    if (element) {
+      // Rows hold the index they were made from. After a keystroke updated that index in place,
+      // its lists belong to the new version: make no rows from it, and let the refresh make them.
+      if (!this.active.isCurrent()) {
+        void this.active.update();
+        return [];
+      }
+      return [...element.children];
+    }
     const index = this.active.index;
     if (!index) return [];
     const key = this.settingsKey();

@@ -46,6 +46,11 @@ export class ActiveAnnotatedText implements vscode.Disposable {
     return this.current?.index;
   }
 
+  /** False once the index the rows come from was updated in place for a newer version of the text. */
+  isCurrent(): boolean {
+    return this.current === undefined || this.service.isCurrent(this.current.index);
+  }
+
   /** Rebuilds from the active editor; resolves once the views have been told. */
   async update(): Promise<void> {
     const request = ++this.request;
