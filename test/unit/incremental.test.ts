@@ -106,7 +106,7 @@ describe('incremental re-indexing', () => {
       pauses++;
       return Promise.resolve();
     };
-    // A slice of no milliseconds ends at every clean line: as many steps as there can be.
+    // A slice of no characters ends at every clean line: as many steps as there can be.
     const stepped = await buildIndexInSteps({ uri, text: example }, context, {}, pause, 0);
     assert.ok(pauses > 20, `the example was built in ${pauses + 1} steps`);
     assert.deepStrictEqual(exact(stepped), exact(buildIndex({ uri, text: example }, context)));
