@@ -10,45 +10,70 @@ export class AnnotationSymbolProvider implements vscode.DocumentSymbolProvider {
   async provideDocumentSymbols(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.DocumentSymbol[] | undefined> {
     const index = await this.service.getIndex(document);
     if (token.isCancellationRequested) return undefined;
-    return documentSymbols(document, index);
+    return documentSymbols(index);
   }
 }
 
-function documentSymbols(document: vscode.TextDocument, index: AnnotationIndex): vscode.DocumentSymbol[] {
+/**
+ * In one pass over the headings and one over the note definitions: VS Code
+ * asks again after every edit (for breadcrumbs and sticky scroll), and a book
+ * has thousands of headings.
+ */
+function documentSymbols(index: AnnotationIndex): vscode.DocumentSymbol[] {
   const roots: vscode.DocumentSymbol[] = [];
-  const end = document.positionAt(index.text.length);
-  // Open sections, outermost first; a heading closes every open section of its level or deeper.
-  const open: { level: number; symbol: vscode.DocumentSymbol }[] = [];
+  const position = (offset: number): vscode.Position => {
+    const { line, character } = index.lines.positionAt(offset);
+    return new vscode.Position(line, character);
+  };
   const headings = index.headings;
+  // A section runs to the next heading of the same or a higher level, or to the end of the text.
+  const sectionEnds = new Array<number>(headings.length).fill(index.text.length);
+  // Open sections, outermost first; a heading closes every open section of its level or deeper.
+  const open: { level: number; at: number }[] = [];
+  const sections: { symbol: vscode.DocumentSymbol; parent: number; start: number }[] = [];
+  const parentOf: number[] = [];
   headings.forEach((heading, i) => {
-    while (open.length > 0 && open[open.length - 1].level >= heading.level) open.pop();
-    // A section runs to the next heading of the same or a higher level.
-    const next = headings.slice(i + 1).find((h) => h.level <= heading.level);
-    const sectionEnd = next ? document.positionAt(next.span.start) : end;
-    const start = document.positionAt(heading.span.start);
-    const selection = new vscode.Range(start, document.positionAt(heading.span.end));
+    while (open.length > 0 && open[open.length - 1].level >= heading.level) sectionEnds[(open.pop() as { at: number }).at] = heading.span.start;
+    parentOf.push(open.length > 0 ? open[open.length - 1].at : -1);
+    open.push({ level: heading.level, at: i });
+  });
+  headings.forEach((heading, i) => {
+    const start = position(heading.span.start);
+    const selection = new vscode.Range(start, position(heading.span.end));
+    const sectionEnd = position(sectionEnds[i]);
     const range = new vscode.Range(start, sectionEnd.isBefore(selection.end) ? selection.end : sectionEnd);
     // VS Code rejects symbols with empty names, and `#` alone is a valid empty heading.
     const symbol = new vscode.DocumentSymbol(heading.text || '#'.repeat(heading.level), '', vscode.SymbolKind.String, range, selection);
-    (open.length > 0 ? open[open.length - 1].symbol.children : roots).push(symbol);
-    open.push({ level: heading.level, symbol });
+    const parent = parentOf[i];
+    (parent >= 0 ? sections[parent].symbol.children : roots).push(symbol);
+    sections.push({ symbol, parent, start: heading.span.start });
   });
 
-  for (const note of index.footnotes) {
-    if (note.definition === null || note.definitionLabel === null) continue;
-    const range = new vscode.Range(document.positionAt(note.definition.start), document.positionAt(note.definition.end));
-    const selection = new vscode.Range(document.positionAt(note.definitionLabel.start), document.positionAt(note.definitionLabel.end));
+  // Each definition goes in the innermost section that holds it: the last heading before it, or one of its ancestors.
+  const definitions = index.footnotes.filter((note) => note.definition !== null && note.definitionLabel !== null).sort((a, b) => (a.definition?.start ?? 0) - (b.definition?.start ?? 0));
+  for (const note of definitions) {
+    const definition = note.definition as { start: number; end: number };
+    const label = note.definitionLabel as { start: number; end: number };
+    const range = new vscode.Range(position(definition.start), position(definition.end));
+    const selection = new vscode.Range(position(label.start), position(label.end));
     const symbol = new vscode.DocumentSymbol(`[^${note.label}]`, firstWords(note.text, 8), vscode.SymbolKind.Field, range, selection);
-    const parent = innermostContaining(roots, range);
-    (parent ? parent.children : roots).push(symbol);
+    let holder = lastStartingBefore(sections, definition.start);
+    while (holder >= 0 && !sections[holder].symbol.range.contains(range)) holder = sections[holder].parent;
+    (holder >= 0 ? sections[holder].symbol.children : roots).push(symbol);
   }
   return roots;
 }
 
-function innermostContaining(symbols: readonly vscode.DocumentSymbol[], range: vscode.Range): vscode.DocumentSymbol | undefined {
-  const parent = symbols.find((s) => s.kind !== vscode.SymbolKind.Field && s.range.contains(range));
-  if (!parent) return undefined;
-  return innermostContaining(parent.children, range) ?? parent;
+/** The last section whose heading starts at or before `offset`, or -1. */
+function lastStartingBefore(sections: readonly { start: number }[], offset: number): number {
+  let lo = 0;
+  let hi = sections.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sections[mid].start <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }
 
 export function register(context: vscode.ExtensionContext, service: AnnotationService): void {

@@ -76,6 +76,16 @@ async function measure(log: (line: string) => void): Promise<void> {
     }
     log(`hover once indexed, end to end through vscode.executeHoverProvider: median ${median(samples).toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms over ${samples.length} (target ≤ 50 ms)`);
 
+    // VS Code asks for the document symbols after every edit, for breadcrumbs, sticky scroll and the outline.
+    const symbols: number[] = [];
+    let symbolCount = 0;
+    for (let i = 0; i < 5; i++) {
+      t = performance.now();
+      symbolCount = (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', document.uri)).length;
+      symbols.push(performance.now() - t);
+    }
+    log(`document symbols of that text, end to end through vscode.executeDocumentSymbolProvider: median ${median(symbols).toFixed(1)} ms over ${symbols.length} (${symbolCount} top-level symbols)`);
+
     // Typing: one character at a time a few paragraphs before the mention, each followed by the
     // hover, which needs the index of the new version. The edit is applied to the index in place.
     const editor = await vscode.window.showTextDocument(document);
