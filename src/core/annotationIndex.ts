@@ -407,11 +407,20 @@ export function pairFootnotes(scan: TextScan): PairedFootnotes {
 
 /** The first element whose span starts at or after `offset`. */
 export function lowerBound(list: readonly { span: Span }[], offset: number): number {
+  return firstStartingFrom(list, offset, spanStart);
+}
+
+function spanStart(item: { span: Span }): number {
+  return item.span.start;
+}
+
+/** The first element of a list in order of `startOf` that starts at or after `offset`. */
+export function firstStartingFrom<T>(list: readonly T[], offset: number, startOf: (item: T) => number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (list[mid].span.start < offset) lo = mid + 1;
+    if (startOf(list[mid]) < offset) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -1,4 +1,4 @@
-import { assembleIndex, buildIndex, lowerBound, releaseScan, scanOf, scanRegion, type AnnotationIndex, type NoteEntry, type NoteReference, type PairedFootnotes, type PositionedLists, type ScannedRegion, type TextScan } from './annotationIndex';
+import { assembleIndex, buildIndex, firstStartingFrom, lowerBound, releaseScan, scanOf, scanRegion, type AnnotationIndex, type NoteEntry, type NoteReference, type PairedFootnotes, type PositionedLists, type ScannedRegion, type TextScan } from './annotationIndex';
 import { LineMap } from './lineMap';
 import type { Citation, CitationItem, Footnote, Heading, Mention, Quote, Span } from './types';
 import type { TextContext } from './workspace';
@@ -163,14 +163,7 @@ function copySpan(target: Span, source: Span): void {
 
 /** The first citation item whose key starts at or after `offset`. */
 function keyBound(list: readonly CitationItem[], offset: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid].keySpan.start < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstStartingFrom(list, offset, (item) => item.keySpan.start);
 }
 
 /**

@@ -134,7 +134,7 @@ export class AnnotationService implements vscode.Disposable {
       await peopleSearchFor(registry).prepareInSlices(yieldToEventLoop, { cancelled });
     };
     prepare().catch((error: unknown) => {
-      if (!(error instanceof StepsCancelled)) console.error('Marginalia: building the searches failed', error);
+      if (!(error instanceof StepsCancelled)) console.error('marginalia: could not build the searches', error);
     });
   }
 
@@ -214,8 +214,8 @@ export class AnnotationService implements vscode.Disposable {
     const edit = e.contentChanges[0];
     const change = { start: edit.rangeOffset, end: edit.rangeOffset + edit.rangeLength, text: edit.text };
     if (!updatesInPlace(entry.index, change)) return;
-    // The change applied to the previous text, as the extension host applies it to its own copy:
-    // joining the lines of a whole book anew costs more than the update itself.
+    // The change applied to the previous text, as the extension host applies it to its own copy of
+    // the document: the same text, without asking the document to join its lines again.
     const previous = entry.index.text;
     const text = previous.slice(0, change.start) + change.text + previous.slice(change.end);
     if (textRefusal(text, entry.limits)) return;
