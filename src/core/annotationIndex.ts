@@ -342,7 +342,7 @@ export function assembleIndex(
 }
 
 /** Footnotes in order of first appearance of a reference or definition, each with its references; and what is missing. */
-export function pairFootnotes(scan: TextScan): PairedFootnotes {
+function pairFootnotes(scan: TextScan): PairedFootnotes {
   const problems = scan.footnoteProblems;
   problems.length = 0;
   const report = (code: DiagnosticCode, message: string, span: Span): void => {

@@ -1,3 +1,4 @@
+import { isAsciiAlphaNum } from './chars';
 import type { Span } from './types';
 
 /**
@@ -145,14 +146,10 @@ function mayBeOrderedMarker(text: string, q: number, end: number): boolean {
   const c = text.charCodeAt(q);
   if (c === 40 || c === 64) return true; // ( @
   let i = q;
-  while (i < end && isAsciiAlphaNumOrHash(text.charCodeAt(i))) i++;
+  while (i < end && (isAsciiAlphaNum(text.charCodeAt(i)) || text.charCodeAt(i) === 35)) i++; // #
   if (i === q) return false;
   const after = text.charCodeAt(i);
   return after === 46 || after === 41; // . )
-}
-
-function isAsciiAlphaNumOrHash(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 35;
 }
 
 const noteDefinitionPattern = /^\[\^([^\]\s]+)\]:/;

@@ -3,7 +3,7 @@
 const wordCharPattern = /[\p{L}\p{M}\p{N}_]/u;
 const alphaNumPattern = /[\p{L}\p{N}]/u;
 
-function isAsciiAlphaNum(c: number): boolean {
+export function isAsciiAlphaNum(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 

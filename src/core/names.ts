@@ -53,11 +53,6 @@ export class NameMatcher {
     return this.byFirstWord.size === 0;
   }
 
-  /** Could a name start with this code unit? */
-  mayStartWith(unit: number): boolean {
-    return this.firstUnits[unit] === 1;
-  }
-
   /**
    * Could a name start at `start`, a word start whose first unit is `unit`?
    * False means certainly not; true means perhaps.

@@ -238,8 +238,7 @@ export class SidecarReader {
       const keySpan = this.span(pair.key as Node, this.whole);
       if (key === undefined) continue;
       if (!this.openSection(key, keySpan)) continue;
-      if (key === 'people') this.readPeopleValue(pair);
-      else if (key === 'references') this.readReferencesValue(pair);
+      if (key === 'people' || key === 'references') this.readSectionValue(key, pair);
       else this.readBibliography(pair);
     }
   }
@@ -389,24 +388,14 @@ export class SidecarReader {
     return undefined;
   }
 
-  private readPeopleValue(pair: Pair): void {
+  /** The value of `people:` (a mapping of people) or `references:` (a list of CSL items); an empty value holds none. */
+  private readSectionValue(key: 'people' | 'references', pair: Pair): void {
     const value = this.deref(pair.value) as Node | null;
     if (value === null || (isScalar(value) && value.value === null)) return;
-    if (!isMap(value)) {
-      this.add(this.findings, DiagnosticCode.InvalidValue, '"people" must map each key to a person.', this.span(value, this.whole));
-      return;
-    }
-    this.readPeople(this.doc as Document, value, this.base);
-  }
-
-  private readReferencesValue(pair: Pair): void {
-    const value = this.deref(pair.value) as Node | null;
-    if (value === null || (isScalar(value) && value.value === null)) return;
-    if (!isSeq(value)) {
-      this.add(this.findings, DiagnosticCode.InvalidValue, '"references" must be a list of CSL items.', this.span(value, this.whole));
-      return;
-    }
-    this.readReferences(this.doc as Document, value, this.base);
+    const doc = this.doc as Document;
+    if (key === 'people' && isMap(value)) this.readPeople(doc, value, this.base);
+    else if (key === 'references' && isSeq(value)) this.readReferences(doc, value, this.base);
+    else this.add(this.findings, DiagnosticCode.InvalidValue, key === 'people' ? '"people" must map each key to a person.' : '"references" must be a list of CSL items.', this.span(value, this.whole));
   }
 
   private readPerson(key: string, keySpan: Span, node: Node | null): Person | null {
