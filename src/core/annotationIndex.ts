@@ -47,10 +47,11 @@ function byStart(a: { span: Span }, b: { span: Span }): number {
   return a.span.start - b.span.start || b.span.end - a.span.end;
 }
 
-function noteText(text: string, lines: readonly Span[]): string {
+/** The text of a container's lines (start and end offsets, pair after pair), without blank lines at either end or doubled inside. */
+function noteText(text: string, lines: readonly number[]): string {
   const out: string[] = [];
-  for (const line of lines) {
-    const content = text.slice(line.start, line.end).trimEnd();
+  for (let k = 0; k < lines.length; k += 2) {
+    const content = text.slice(lines[k], lines[k + 1]).trimEnd();
     if (content.trim() === '' && (out.length === 0 || out[out.length - 1] === '')) continue;
     out.push(content.trim() === '' ? '' : content);
   }
@@ -132,17 +133,21 @@ export interface ScannedRegion {
 
 /** Scans the blocks of `text` from `from` (a clean point) and reads their inline content. */
 export function scanRegion(text: string, from: number, registry: Registry, implicitMentions: boolean, control: ScanControl): ScannedRegion {
-  const scan = scanBlocks(text, from, control);
   const sink: InlineSink = { citations: [], mentions: [], quotes: [], noteRefs: [], inlineNotes: [] };
   const matcher = nameMatcherFor(registry, implicitMentions);
   const scanner = new InlineScanner(sink, matcher, registry.people);
   const headings: Heading[] = [];
-  for (const block of scan.blocks) {
-    if (block.segments.length === 0) continue;
-    const blockSrc = blockSource(text, block.segments);
-    if (block.kind === 'heading') headings.push({ level: block.level, text: blockSrc.src.trim(), span: block.span });
-    scanner.scanBlock(blockSrc);
-  }
+  const scan = scanBlocks(
+    text,
+    from,
+    (block) => {
+      if (block.segments.length === 0) return;
+      const blockSrc = blockSource(text, block.segments);
+      if (block.kind === 'heading') headings.push({ level: block.level, text: blockSrc.src.trim(), span: block.span });
+      scanner.scanBlock(blockSrc);
+    },
+    control,
+  );
 
   // Citations in order of position; quotes refer to them by that order.
   const found = sink.citations;

@@ -7,26 +7,21 @@ import type { Span } from './types';
  * paragraphs and headings carry inline text; code and raw HTML carry none.
  */
 
-/** A paragraph or heading, as the content spans of its lines with container markers removed. */
+/** A paragraph or heading, as the content spans of its lines with container markers removed: start and end offsets, pair after pair, so a line costs no object. */
 export interface InlineBlock {
   readonly kind: 'paragraph' | 'heading';
   level: number;
-  readonly segments: Span[];
-  /** For headings: the whole heading, markers and underline included. */
+  readonly segments: number[];
+  /** For headings: the whole heading, markers and underline included. Paragraphs leave it empty. */
   span: Span;
-  /** The innermost block quote that holds it, or -1. */
-  readonly quote: number;
-  /** The note definition that holds it, or -1. */
-  readonly note: number;
 }
 
 export interface BlockQuoteBlock {
   /** From the first `>` to the end of its last line. */
   readonly start: number;
   end: number;
-  /** Each line's content after this quote's marker. */
-  readonly lines: Span[];
-  readonly parent: number;
+  /** Each line's content after this quote's marker: start and end offsets, pair after pair. */
+  readonly lines: number[];
 }
 
 export interface NoteDefinitionBlock {
@@ -35,12 +30,11 @@ export interface NoteDefinitionBlock {
   readonly labelSpan: Span;
   readonly start: number;
   end: number;
-  /** Each line's content, continuation indentation removed; the first starts after `]:`. */
-  readonly lines: Span[];
+  /** Each line's content, continuation indentation removed, as start and end offsets pair after pair; the first starts after `]:`. */
+  readonly lines: number[];
 }
 
 export interface BlockScan {
-  readonly blocks: InlineBlock[];
   readonly quotes: BlockQuoteBlock[];
   readonly notes: NoteDefinitionBlock[];
   /** Where the scan ended: the text's length, or the line where `stopAt` said to stop. */
@@ -74,11 +68,16 @@ interface OpenFence {
   readonly depth: number;
 }
 
+const noSpan: Span = { start: 0, end: 0 };
+
 const TAB = 9;
 const SPACE = 32;
 
-/** Columns of indentation at `p`, with tab stops of 4, and the offset where it ends. */
-function measureIndent(text: string, p: number, end: number): { cols: number; at: number } {
+/** Where the indentation measured last ended: a second result of `measureIndent`, which runs several times a line and should not allocate. */
+let indentEnd = 0;
+
+/** Columns of indentation at `p`, with tab stops of 4; the offset where it ends is left in `indentEnd`. */
+function measureIndent(text: string, p: number, end: number): number {
   let cols = 0;
   let i = p;
   while (i < end) {
@@ -88,7 +87,8 @@ function measureIndent(text: string, p: number, end: number): { cols: number; at
     else break;
     i++;
   }
-  return { cols, at: i };
+  indentEnd = i;
+  return cols;
 }
 
 /** Advances past `cols` columns of indentation (a tab that overshoots is consumed whole). */
@@ -131,7 +131,8 @@ function listMarkerWidth(text: string, q: number, end: number): number {
   }
   if (after < end && text.charCodeAt(after) !== SPACE && text.charCodeAt(after) !== TAB) return 0;
   if (after >= end) return after - q + 1;
-  const { cols, at } = measureIndent(text, after, end);
+  const cols = measureIndent(text, after, end);
+  const at = indentEnd;
   // Five or more spaces make an indented code block inside the item: its content starts one space in.
   if (cols >= 5 || at >= end) return after - q + 1;
   return at - q;
@@ -163,8 +164,13 @@ function isThematicBreak(text: string, from: number, end: number): boolean {
   return /^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/.test(text.slice(from, end));
 }
 
-export function scanBlocks(text: string, bodyStart: number, control?: ScanControl): BlockScan {
-  const blocks: InlineBlock[] = [];
+export function scanBlocks(text: string, bodyStart: number, onBlock: (block: InlineBlock) => void, control?: ScanControl): BlockScan {
+  // Each paragraph or heading goes to `onBlock` once the next begins or the scan ends, so none outlives its reading.
+  let pending: InlineBlock | null = null;
+  const emit = (block: InlineBlock): void => {
+    if (pending) onBlock(pending);
+    pending = block;
+  };
   const quotes: BlockQuoteBlock[] = [];
   const notes: NoteDefinitionBlock[] = [];
   const stack: Container[] = [];
@@ -174,13 +180,6 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
   let indentedCodeDepth = -1;
   let inComment = false;
 
-  const innermost = (kind: 'quote' | 'note'): number => {
-    for (let k = stack.length - 1; k >= 0; k--) {
-      const c = stack[k];
-      if (c.kind === kind) return c.index;
-    }
-    return -1;
-  };
   const closeParagraph = (): void => {
     para = null;
   };
@@ -238,7 +237,8 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
     for (; matched < stack.length; matched++) {
       const c = stack[matched];
       if (c.kind === 'quote') {
-        const { cols, at } = measureIndent(text, p, lineEnd);
+        const cols = measureIndent(text, p, lineEnd);
+        const at = indentEnd;
         if (cols > 3 || text.charCodeAt(at) !== 62) break;
         p = at + 1;
         if (text.charCodeAt(p) === SPACE || text.charCodeAt(p) === TAB) p++;
@@ -247,7 +247,7 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
           contentStarts[matched] = lineEnd;
           continue;
         }
-        const { cols } = measureIndent(text, p, lineEnd);
+        const cols = measureIndent(text, p, lineEnd);
         if (cols < c.indent) break;
         p = skipCols(text, p, lineEnd, c.indent);
       }
@@ -264,7 +264,8 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
 
     if (fence) {
       if (matched >= fence.depth) {
-        const { cols, at } = measureIndent(text, p, lineEnd);
+        const cols = measureIndent(text, p, lineEnd);
+        const at = indentEnd;
         let run = 0;
         while (text.charCodeAt(at + run) === fence.char) run++;
         if (cols <= 3 && run >= fence.length && isBlank(text, at + run, lineEnd)) fence = null;
@@ -278,8 +279,9 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
     if (matched < stack.length) {
       // A lazy continuation line: Pandoc keeps it in the open paragraph of the quote or item.
       if (!blank && para && !startsNewBlock(text, p, lineEnd)) {
-        const { at } = measureIndent(text, p, lineEnd);
-        para.block.segments.push({ start: at, end: lineEnd });
+        measureIndent(text, p, lineEnd);
+        const at = indentEnd;
+        para.block.segments.push(at, lineEnd);
         for (let k = 0; k < stack.length; k++) {
           if (k >= matched) contentStarts[k] = at;
         }
@@ -292,12 +294,13 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
 
     // New containers.
     while (!blank) {
-      const { cols, at: q } = measureIndent(text, p, lineEnd);
+      const cols = measureIndent(text, p, lineEnd);
+      const q = indentEnd;
       if (cols > 3) break;
       const c = text.charCodeAt(q);
       if (para) break; // Pandoc needs a blank line before a quote, a list or a note definition.
       if (c === 62) {
-        quotes.push({ start: q, end: lineEnd, lines: [], parent: innermost('quote') });
+        quotes.push({ start: q, end: lineEnd, lines: [] });
         stack.push({ kind: 'quote', index: quotes.length - 1 });
         p = q + 1;
         if (text.charCodeAt(p) === SPACE || text.charCodeAt(p) === TAB) p++;
@@ -311,7 +314,8 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
           const labelEnd = q + m[0].length - 1;
           notes.push({ label: m[1], labelSpan: { start: q, end: labelEnd }, start: q, end: lineEnd, lines: [] });
           stack.push({ kind: 'note', index: notes.length - 1, indent: 4 });
-          p = measureIndent(text, labelEnd + 1, lineEnd).at;
+          measureIndent(text, labelEnd + 1, lineEnd);
+          p = indentEnd;
           contentStarts[stack.length - 1] = p;
           indentedCodeDepth = -1;
           continue;
@@ -337,7 +341,8 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
       continue;
     }
 
-    const { cols, at: q } = measureIndent(text, p, lineEnd);
+    const cols = measureIndent(text, p, lineEnd);
+    const q = indentEnd;
     if (indentedCodeDepth === depth && cols >= 4) {
       lineStart = next;
       continue;
@@ -363,18 +368,18 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
     if (!para && c === 35 && q === p) {
       const heading = atxHeading(text, q, lineEnd);
       if (heading) {
-        blocks.push({ kind: 'heading', level: heading.level, segments: [heading.content], span: { start: q, end: lineEnd }, quote: innermost('quote'), note: innermost('note') });
+        emit({ kind: 'heading', level: heading.level, segments: [heading.content.start, heading.content.end], span: { start: q, end: lineEnd } });
         lineStart = next;
         continue;
       }
     }
-    if (para && para.block.kind === 'paragraph' && para.block.segments.length === 1 && cols <= 3 && (c === 61 || c === 45)) {
+    if (para && para.block.kind === 'paragraph' && para.block.segments.length === 2 && cols <= 3 && (c === 61 || c === 45)) {
       const line = text.slice(q, lineEnd).trimEnd();
       if (/^(?:=+|-+)$/.test(line)) {
         const block = para.block;
         block.level = c === 61 ? 1 : 2;
         (block as { kind: string }).kind = 'heading';
-        block.span = { start: block.segments[0].start, end: lineEnd };
+        block.span = { start: block.segments[0], end: lineEnd };
         closeParagraph();
         lineStart = next;
         continue;
@@ -395,20 +400,16 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
       continue;
     }
     if (!para) {
-      const block: InlineBlock = { kind: 'paragraph', level: 0, segments: [], span: { start: q, end: lineEnd }, quote: innermost('quote'), note: innermost('note') };
-      blocks.push(block);
+      const block: InlineBlock = { kind: 'paragraph', level: 0, segments: [], span: noSpan };
+      emit(block);
       para = { block, depth };
     }
-    para.block.segments.push({ start: q, end: lineEnd });
+    para.block.segments.push(q, lineEnd);
     lineStart = next;
   }
 
-  for (const block of blocks) {
-    if (block.kind === 'paragraph' && block.segments.length > 0) {
-      block.span = { start: block.segments[0].start, end: block.segments[block.segments.length - 1].end };
-    }
-  }
-  return { blocks, quotes, notes, end: stoppedAt };
+  if (pending) onBlock(pending);
+  return { quotes, notes, end: stoppedAt };
 
   function recordContainerLines(depth: number, lineEnd: number): void {
     for (let k = 0; k < depth && k < stack.length; k++) {
@@ -416,7 +417,7 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
       if (c.kind === 'item') continue;
       const target = c.kind === 'quote' ? quotes[c.index] : notes[c.index];
       const from = Math.min(contentStarts[k] ?? lineEnd, lineEnd);
-      target.lines.push({ start: from, end: lineEnd });
+      target.lines.push(from, lineEnd);
       target.end = lineEnd;
     }
   }
@@ -424,7 +425,8 @@ export function scanBlocks(text: string, bodyStart: number, control?: ScanContro
 
 /** Would this line open a block of its own rather than continue a paragraph lazily? */
 function startsNewBlock(text: string, p: number, lineEnd: number): boolean {
-  const { cols, at } = measureIndent(text, p, lineEnd);
+  const cols = measureIndent(text, p, lineEnd);
+  const at = indentEnd;
   if (cols > 3) return false;
   const c = text.charCodeAt(at);
   if (c === 96 || c === 126) return text.startsWith(c === 96 ? '```' : '~~~', at);
@@ -437,7 +439,8 @@ function atxHeading(text: string, q: number, lineEnd: number): { level: number; 
   if (level > 6) return null;
   const after = q + level;
   if (after < lineEnd && text.charCodeAt(after) !== SPACE && text.charCodeAt(after) !== TAB) return null;
-  let start = measureIndent(text, after, lineEnd).at;
+  measureIndent(text, after, lineEnd);
+  let start = indentEnd;
   let end = lineEnd;
   while (end > start && (text.charCodeAt(end - 1) === SPACE || text.charCodeAt(end - 1) === TAB)) end--;
   // Pandoc's heading attributes `{#id .class}` are not part of the text.

@@ -1,4 +1,4 @@
-import { codePointAt, codePointBefore, isAlphaNum, isAsciiPunctuation, isWordChar } from './chars';
+import { codePointAt, codePointBefore, isAlphaNum, isAsciiAlphaNum, isAsciiPunctuation, isWordChar } from './chars';
 import { parseLocator } from './locator';
 import type { NameMatcher } from './names';
 import type { Person } from './model';
@@ -40,29 +40,29 @@ export interface BlockSource {
   readonly map: ((i: number) => number) | null;
 }
 
-/** Joins a block's line segments into one string, with a map back to the text. */
-export function blockSource(text: string, segments: readonly Span[]): BlockSource {
+/** Joins a block's line segments (start and end offsets, pair after pair) into one string, with a map back to the text. */
+export function blockSource(text: string, segments: readonly number[]): BlockSource {
   const first = segments[0];
   const last = segments[segments.length - 1];
   let contiguous = true;
-  for (let k = 1; k < segments.length && contiguous; k++) {
-    contiguous = segments[k].start === segments[k - 1].end + 1 && text.charCodeAt(segments[k - 1].end) === 10;
+  for (let k = 2; k < segments.length && contiguous; k += 2) {
+    contiguous = segments[k] === segments[k - 1] + 1 && text.charCodeAt(segments[k - 1]) === 10;
   }
   if (contiguous) {
     // Most blocks: no closure, since a text has tens of thousands of them.
-    return { src: text.slice(first.start, last.end), base: first.start, map: null };
+    return { src: text.slice(first, last), base: first, map: null };
   }
   const srcStarts: number[] = [];
   const parts: string[] = [];
   let length = 0;
-  for (const seg of segments) {
+  for (let k = 0; k < segments.length; k += 2) {
     srcStarts.push(length);
-    parts.push(text.slice(seg.start, seg.end));
-    length += seg.end - seg.start + 1;
+    parts.push(text.slice(segments[k], segments[k + 1]));
+    length += segments[k + 1] - segments[k] + 1;
   }
   return {
     src: parts.join('\n'),
-    base: first.start,
+    base: first,
     map: (i) => {
       let lo = 0;
       let hi = srcStarts.length - 1;
@@ -71,8 +71,7 @@ export function blockSource(text: string, segments: readonly Span[]): BlockSourc
         if (srcStarts[mid] <= i) lo = mid;
         else hi = mid - 1;
       }
-      const seg = segments[lo];
-      return Math.min(seg.start + (i - srcStarts[lo]), seg.end);
+      return Math.min(segments[2 * lo] + (i - srcStarts[lo]), segments[2 * lo + 1]);
     },
   };
 }
@@ -147,11 +146,17 @@ export class InlineScanner {
   private readonly citationSrcSpans: Span[] = [];
   private readonly quoteSrcSpans: Span[] = [];
 
+  private readonly stops: Uint8Array;
+  /** Where the plain text now being read began: a bare URL that starts there or later has not been skipped yet. */
+  private plainFrom = 0;
+
   constructor(
     private readonly sink: InlineSink,
     private readonly names: NameMatcher,
     private readonly people: ReadonlyMap<string, Person>,
-  ) {}
+  ) {
+    this.stops = stopsFor(names);
+  }
 
   scanBlock(source: BlockSource): void {
     this.src = source.src;
@@ -177,69 +182,110 @@ export class InlineScanner {
 
   private scanRange(from: number, to: number): void {
     const src = this.src;
-    const names = this.names;
-    const namesEmpty = names.isEmpty;
+    const stops = this.stops;
+    this.plainFrom = from;
     let i = from;
     while (i < to) {
-      const c = src.charCodeAt(i);
-      const kind = charKinds[c];
-      if (c < 128 && (kind & Kind.Special) === 0) {
-        if ((kind & Kind.Word) === 0) {
-          i++;
-          continue;
-        }
-        // A word: nothing starts inside one, so its ASCII run is passed over whole, unless
-        // a name may start here or it may be a bare URL ("http:", "www.").
-        let end = i + 1;
-        while (end < to && (charKinds[src.charCodeAt(end)] & Kind.Word) !== 0) end++;
-        const after = src.charCodeAt(end);
-        if ((!namesEmpty && names.mayStartAt(src, i, c)) || ((after === Ch.Colon || after === Ch.Dot) && (kind & Kind.UrlStart) !== 0)) i = this.word(i, to);
-        else i = end;
+      // Most characters are plain text: this loop runs once for each of them.
+      let at = i;
+      let c = src.charCodeAt(at);
+      let stop = stops[c];
+      while (stop === 0) {
+        if (++at >= to) return;
+        c = src.charCodeAt(at);
+        stop = stops[c];
+      }
+      if (stop === Stop.NameStart) {
+        i = this.names.mayStartAt(src, at, c) ? this.word(at, to) : at + 1;
+        continue;
+      }
+      const urlEnd = this.bareUrlEnd(at, to);
+      if (urlEnd >= 0) {
+        i = urlEnd;
+        this.plainFrom = i;
         continue;
       }
       switch (c) {
         case Ch.Backslash:
-          i += isAsciiPunctuation(src.charCodeAt(i + 1)) ? 2 : 1;
+          i = at + (isAsciiPunctuation(src.charCodeAt(at + 1)) ? 2 : 1);
           break;
         case Ch.Backtick:
-          i = this.codeSpan(i);
+          i = this.codeSpan(at);
           break;
         case Ch.Lt:
-          i = this.angle(i);
+          i = this.angle(at);
           break;
         case Ch.Dollar:
-          i = this.math(i);
+          i = this.math(at);
           break;
         case 33: // !
-          if (src.charCodeAt(i + 1) === Ch.LBracket) {
-            const next = this.link(i + 1, to);
-            i = next > 0 ? next : i + 1;
-          } else i++;
+          if (src.charCodeAt(at + 1) === Ch.LBracket) {
+            const next = this.link(at + 1, to);
+            i = next > 0 ? next : at + 1;
+          } else i = at + 1;
           break;
         case Ch.Caret:
-          i = src.charCodeAt(i + 1) === Ch.LBracket ? this.inlineNote(i, to) : i + 1;
+          i = src.charCodeAt(at + 1) === Ch.LBracket ? this.inlineNote(at, to) : at + 1;
           break;
         case Ch.LBracket:
-          i = this.bracket(i, to);
+          i = this.bracket(at, to);
           break;
         case Ch.At:
-          i = this.inTextCitation(i, to);
-          break;
-        case Ch.Quote:
-        case Ch.LeftDouble:
-        case Ch.RightDouble:
-        case Ch.LowDouble:
-        case Ch.LeftSingle:
-        case Ch.RightSingle:
-        case Ch.LeftGuillemet:
-        case Ch.RightGuillemet:
-          this.quoteMark(i, c);
-          i++;
+          i = this.inTextCitation(at, to);
           break;
         default:
-          i = c >= 128 && !namesEmpty && names.mayStartAt(src, i, c) ? this.word(i, to) : i + 1;
+          // The quotation marks.
+          this.quoteMark(at, c);
+          i = at + 1;
       }
+      // A nested range moved `plainFrom`: what follows the construct is plain text anew.
+      this.plainFrom = i;
     }
+  }
+
+  /**
+   * If `at` lies inside a bare URL (`http:…`, `www.…`) that begins in the plain
+   * text before it, the URL's end; otherwise -1. Nothing inside a URL is read,
+   * so this is asked only where something would be: at syntax and at names.
+   * A URL runs to the first space or `>`, so only the stretch back to one can
+   * hold its start.
+   */
+  private bareUrlEnd(at: number, to: number): number {
+    const src = this.src;
+    const from = this.plainFrom;
+    let p = at;
+    while (p > from) {
+      const c = src.charCodeAt(p - 1);
+      if (isSpace(c) || c === Ch.Gt) break;
+      p--;
+    }
+    for (let k = p + 1; k < at; k++) {
+      const c = src.charCodeAt(k);
+      if ((c === Ch.Colon || c === Ch.Dot) && this.schemeEndsAt(k, p)) return this.skipUrl(k, to);
+    }
+    return -1;
+  }
+
+  /** Does a bare URL's scheme (`http`, `mailto`, …) before a `:`, or `www` before a `.`, end at `k`, starting at a word start at or after `from`? */
+  private schemeEndsAt(k: number, from: number): boolean {
+    const src = this.src;
+    const isColon = src.charCodeAt(k) === Ch.Colon;
+    // Rule most out by the letter before.
+    const last = src.charCodeAt(k - 1) | 0x20;
+    if (isColon ? !(last === 112 || last === 115 || last === 101 || last === 111 || last === 105) : last !== 119) return false; // p s e o i; w
+    let start = k;
+    while (start > from && k - start < 7 && isAsciiAlphaNum(src.charCodeAt(start - 1))) start--;
+    if (start === k || isWordChar(codePointBefore(src, start))) return false;
+    const word = src.slice(start, k);
+    return isColon ? urlSchemes.test(word) : word === 'www';
+  }
+
+  /** From inside a bare URL to its end: the first space or `>`. */
+  private skipUrl(from: number, to: number): number {
+    const src = this.src;
+    let j = from;
+    while (j < to && !isSpace(src.charCodeAt(j)) && src.charCodeAt(j) !== Ch.Gt) j++;
+    return j;
   }
 
   /** A word: a name from the registry, a bare URL (skipped), or plain text. */
@@ -250,23 +296,43 @@ export class InlineScanner {
     if (!isWordChar(cp) || isWordChar(codePointBefore(src, i))) return i + width;
     let end = i + width;
     while (end < to) {
+      const unit = src.charCodeAt(end);
+      if (unit < 128) {
+        // Most words are ASCII: no code point to make.
+        if (!isAsciiAlphaNum(unit) && unit !== Ch.Underscore) break;
+        end++;
+        continue;
+      }
       const next = codePointAt(src, end);
       if (!isWordChar(next)) break;
       end += next > 0xffff ? 2 : 1;
     }
-    const word = src.slice(i, end);
-    if ((src.charCodeAt(end) === Ch.Colon && /^(?:https?|ftp|mailto|file|doi)$/i.test(word)) || (word === 'www' && src.charCodeAt(end) === Ch.Dot)) {
-      let j = end;
-      while (j < to && !isSpace(src.charCodeAt(j)) && src.charCodeAt(j) !== Ch.Gt) j++;
-      return j;
+    const after = src.charCodeAt(end);
+    if ((after === Ch.Colon || after === Ch.Dot) && end - i <= 6) {
+      const word = src.slice(i, end);
+      if (after === Ch.Colon ? urlSchemes.test(word) : word === 'www') {
+        this.plainFrom = this.skipUrl(end, to);
+        return this.plainFrom;
+      }
     }
-    const match = this.names.matchAt(src, i, word);
+    const match = this.names.matchAt(src, i, end);
     if (!match || match.end > to) return end;
+    const urlEnd = this.bareUrlEnd(i, to);
+    if (urlEnd >= 0) {
+      this.plainFrom = urlEnd;
+      return urlEnd;
+    }
+    this.plainFrom = match.end;
+    const name = match.candidate.name;
     // A name that more than one person claims counts for no one.
-    const person = match.keys.length === 1 ? match.keys[0] : null;
-    this.sink.mentions.push({ person, writtenKey: null, text: src.slice(i, match.end), explicit: false, span: this.span(i, match.end), keySpan: null });
+    const keys = match.candidate.keys;
+    const person = keys.length === 1 ? keys[0] : null;
+    // Written as in the registry, the name itself serves as the text: a text holds tens of thousands of mentions.
+    const text = match.end - i === name.length && spacesAsWritten(src, i, name) ? name : src.slice(i, match.end);
+    this.sink.mentions.push({ person, writtenKey: null, text, explicit: false, span: this.span(i, match.end), keySpan: null });
     return match.end;
   }
+
 
   private computeCodeSpans(): Map<number, number> {
     if (this.codeSpanEnd) return this.codeSpanEnd;
@@ -310,29 +376,51 @@ export class InlineScanner {
     return j;
   }
 
-  /** Pairs brackets once per block, skipping escapes and code spans, so each lookup is constant time. */
+  /**
+   * The `]` that closes the `[` at `open`, skipping escapes and code spans, or
+   * -1. Most brackets close within a few words, so it reads forward from
+   * `open`; past `pairedScanLimit` characters it pairs the block's brackets
+   * once instead, so that many unclosed brackets cost linear time, not
+   * quadratic.
+   */
   private matchingBracket(open: number): number {
-    if (!this.bracketMatch) {
-      const src = this.src;
-      const codeEnds = this.computeCodeSpans();
-      const match = new Map<number, number>();
-      const stack: number[] = [];
-      for (let i = 0; i < src.length; i++) {
-        const c = src.charCodeAt(i);
-        if (c === Ch.Backslash) {
-          i++;
-        } else if (c === Ch.Backtick) {
-          const end = codeEnds.get(i);
-          if (end !== undefined) i = end - 1;
-        } else if (c === Ch.LBracket) {
-          stack.push(i);
-        } else if (c === Ch.RBracket && stack.length > 0) {
-          match.set(stack.pop() as number, i);
-        }
+    if (this.bracketMatch) return this.bracketMatch.get(open) ?? -1;
+    const src = this.src;
+    if (src.charCodeAt(open) !== Ch.LBracket) return -1;
+    const limit = Math.min(src.length, open + pairedScanLimit);
+    let depth = 0;
+    for (let i = open; i < limit; i++) {
+      const c = src.charCodeAt(i);
+      if (c === Ch.Backslash) {
+        i++;
+      } else if (c === Ch.Backtick) {
+        const end = this.computeCodeSpans().get(i);
+        if (end !== undefined) i = end - 1;
+      } else if (c === Ch.LBracket) {
+        depth++;
+      } else if (c === Ch.RBracket && --depth === 0) {
+        return i;
       }
-      this.bracketMatch = match;
     }
-    return this.bracketMatch.get(open) ?? -1;
+    if (limit === src.length) return -1;
+    const codeEnds = this.computeCodeSpans();
+    const match = new Map<number, number>();
+    const stack: number[] = [];
+    for (let i = 0; i < src.length; i++) {
+      const c = src.charCodeAt(i);
+      if (c === Ch.Backslash) {
+        i++;
+      } else if (c === Ch.Backtick) {
+        const end = codeEnds.get(i);
+        if (end !== undefined) i = end - 1;
+      } else if (c === Ch.LBracket) {
+        stack.push(i);
+      } else if (c === Ch.RBracket && stack.length > 0) {
+        match.set(stack.pop() as number, i);
+      }
+    }
+    this.bracketMatch = match;
+    return match.get(open) ?? -1;
   }
 
   /** `<…>`: an HTML comment, an autolink or a raw tag, none of which holds text to read. */
@@ -450,8 +538,9 @@ export class InlineScanner {
     const src = this.src;
     const next = src.charCodeAt(i + 1);
     if (next === Ch.LBracket) {
-      const m = /^\[\[([^[\]|\n]+)(?:\|([^[\]\n]*))?\]\]/.exec(src.slice(i, i + 512));
-      if (m) {
+      explicitMention.lastIndex = i;
+      const m = explicitMention.exec(src);
+      if (m && m[0].length <= 512) {
         const key = m[1].trim();
         const keyStart = i + 2 + m[1].indexOf(key);
         const shown = m[2] !== undefined ? m[2].trim() : undefined;
@@ -468,8 +557,9 @@ export class InlineScanner {
       }
     }
     if (next === Ch.Caret) {
-      const m = /^\[\^([^\]\s]+)\]/.exec(src.slice(i, i + 256));
-      if (m) {
+      noteReference.lastIndex = i;
+      const m = noteReference.exec(src);
+      if (m && m[0].length <= 256) {
         this.sink.noteRefs.push({ label: m[1], span: this.span(i, i + m[0].length), labelSpan: this.span(i + 2, i + 2 + m[1].length) });
         return i + m[0].length;
       }
@@ -543,7 +633,8 @@ export class InlineScanner {
   /** A list of citations `prefix @key suffix; …` filling `[from, to)` exactly, or null. */
   private citeList(from: number, to: number): CitationItem[] | null {
     const src = this.src;
-    const parts: [number, number][] = [];
+    const items: CitationItem[] = [];
+    const skips: number[] = [];
     let partStart = from;
     for (let j = from; j < to; j++) {
       const c = src.charCodeAt(j);
@@ -555,23 +646,21 @@ export class InlineScanner {
         const close = this.matchingBracket(j);
         if (close > 0 && close < to) j = close;
       } else if (c === Ch.Semicolon) {
-        parts.push([partStart, j]);
+        const item = this.citeItem(partStart, j, skips);
+        if (!item) return null;
+        items.push(item);
         partStart = j + 1;
       }
     }
-    parts.push([partStart, to]);
-    const items: CitationItem[] = [];
-    const skips: [number, number][] = [];
-    for (const [start, end] of parts) {
-      const item = this.citeItem(start, end, skips);
-      if (!item) return null;
-      items.push(item);
-    }
-    for (const [at, end] of skips) this.keySkips.set(at, end);
+    const last = this.citeItem(partStart, to, skips);
+    if (!last) return null;
+    items.push(last);
+    for (let k = 0; k < skips.length; k += 2) this.keySkips.set(skips[k], skips[k + 1]);
     return items;
   }
 
-  private citeItem(start: number, end: number, skips: [number, number][]): CitationItem | null {
+  /** One item of a citation list; the `@` and the end of its key go to `skips`. */
+  private citeItem(start: number, end: number, skips: number[]): CitationItem | null {
     const src = this.src;
     for (let j = start; j < end; j++) {
       const c = src.charCodeAt(j);
@@ -590,7 +679,7 @@ export class InlineScanner {
       if (!this.mayStartCitation(markerStart)) continue;
       const key = this.citeKey(j + 1);
       if (!key || key.end > end) continue;
-      skips.push([j, key.end]);
+      skips.push(j, key.end);
       const parsed = parseLocator(src.slice(key.end, end));
       return {
         key: key.key,
@@ -677,28 +766,30 @@ export class InlineScanner {
     return { locator: { locator: parsed.locator, label: parsed.label, suffix: parsed.suffix }, rest };
   }
 
+  /** Closes the innermost open quotation that `opener` began, at the mark at `i`; none open, nothing happens. */
+  private closeQuote(opener: number, i: number): void {
+    const stack = this.quoteStack;
+    for (let k = stack.length - 1; k >= 0; k--) {
+      if (stack[k].mark === opener) {
+        const open = stack[k].at;
+        stack.length = k;
+        this.sink.quotes.push({ span: this.span(open, i + 1), text: this.src.slice(open + 1, i), citations: [] });
+        this.quoteSrcSpans.push({ start: open, end: i + 1 });
+        return;
+      }
+    }
+  }
+
   private quoteMark(i: number, mark: number): void {
     const src = this.src;
     const prev = codePointBefore(src, i);
     const next = codePointAt(src, i + 1);
     const stack = this.quoteStack;
-    const closeTo = (opener: number): boolean => {
-      for (let k = stack.length - 1; k >= 0; k--) {
-        if (stack[k].mark === opener) {
-          const open = stack[k].at;
-          stack.length = k;
-          this.sink.quotes.push({ span: this.span(open, i + 1), text: src.slice(open + 1, i), citations: [] });
-          this.quoteSrcSpans.push({ start: open, end: i + 1 });
-          return true;
-        }
-      }
-      return false;
-    };
     const canOpen = next >= 0 && !isSpace(next);
     switch (mark) {
       case Ch.LeftDouble:
         // In German quoting „…“ the left double mark closes.
-        if (stack.length > 0 && stack[stack.length - 1].mark === Ch.LowDouble && !isSpace(prev)) closeTo(Ch.LowDouble);
+        if (stack.length > 0 && stack[stack.length - 1].mark === Ch.LowDouble && !isSpace(prev)) this.closeQuote(Ch.LowDouble, i);
         else if (canOpen) stack.push({ mark, at: i });
         break;
       case Ch.LowDouble:
@@ -706,10 +797,10 @@ export class InlineScanner {
         if (canOpen) stack.push({ mark, at: i });
         break;
       case Ch.RightDouble:
-        closeTo(Ch.LeftDouble);
+        this.closeQuote(Ch.LeftDouble, i);
         break;
       case Ch.RightGuillemet:
-        closeTo(Ch.LeftGuillemet);
+        this.closeQuote(Ch.LeftGuillemet, i);
         break;
       case Ch.LeftSingle:
         if (canOpen && !isWordChar(prev)) stack.push({ mark, at: i });
@@ -717,11 +808,11 @@ export class InlineScanner {
       case Ch.RightSingle:
         // Between two letters it is an apostrophe (Lenin’s), not a closing mark.
         if (isWordChar(prev) && isWordChar(next)) break;
-        if (!isSpace(prev)) closeTo(Ch.LeftSingle);
+        if (!isSpace(prev)) this.closeQuote(Ch.LeftSingle, i);
         break;
       case Ch.Quote: {
         const openIndex = stack.findIndex((q) => q.mark === Ch.Quote);
-        if (openIndex >= 0 && prev >= 0 && !isSpace(prev) && !isWordChar(next)) closeTo(Ch.Quote);
+        if (openIndex >= 0 && prev >= 0 && !isSpace(prev) && !isWordChar(next)) this.closeQuote(Ch.Quote, i);
         else if (openIndex < 0 && canOpen && !isWordChar(prev)) stack.push({ mark, at: i });
         break;
       }
@@ -763,17 +854,42 @@ export class InlineScanner {
 }
 
 /**
- * What the inline reader needs to know of each code unit, as bits of one
- * table over all of them: typed and full-sized, so the loop that runs once
- * per character reads one byte and never past an array's end.
+ * Is the text at `start`, which matched `name` and is as long, written as
+ * `name` is? A space of the name may have matched a tab or a line break.
  */
-const Kind = { Word: 1, Special: 2, UrlStart: 4 } as const;
-const charKinds = new Uint8Array(65536);
-for (let c = 0; c < 128; c++) {
-  const ch = String.fromCharCode(c);
-  if (/[A-Za-z0-9_]/.test(ch)) charKinds[c] |= Kind.Word;
-  // ASCII characters that need more than plain-text handling.
-  if ('\\`<$!^[@"'.includes(ch)) charKinds[c] |= Kind.Special;
-  // First letters of the URL schemes and `www` that `word` recognises, in either case.
-  if ('hfmdwHFMDW'.includes(ch)) charKinds[c] |= Kind.UrlStart;
+function spacesAsWritten(src: string, start: number, name: string): boolean {
+  for (let k = name.indexOf(' '); k >= 0; k = name.indexOf(' ', k + 1)) if (src.charCodeAt(start + k) !== Ch.Space) return false;
+  return true;
+}
+
+/** How far `matchingBracket` reads forward before it pairs a whole block's brackets instead. */
+const pairedScanLimit = 4096;
+
+/** `[[key]]` or `[[key|shown]]`, read where it starts (sticky), so the block is not cut to match it. */
+const explicitMention = /\[\[([^[\]|\n]+)(?:\|([^[\]\n]*))?\]\]/y;
+/** `[^label]`, sticky as well. */
+const noteReference = /\[\^([^\]\s]+)\]/y;
+
+/** The bare URL schemes that `http:` and the like start. */
+const urlSchemes = /^(?:https?|ftp|mailto|file|doi)$/i;
+
+/**
+ * Where the inline reader must stop and look, for each code unit: at the
+ * characters that start syntax, and at the first letters of names.
+ */
+const Stop = { Syntax: 1, NameStart: 2 } as const;
+const syntaxStops = new Uint8Array(65536);
+for (const ch of '\\`<$!^[@"\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb') syntaxStops[ch.charCodeAt(0)] = Stop.Syntax;
+
+const stopTables = new WeakMap<NameMatcher, Uint8Array>();
+
+/** The stops for a registry's names, made once per matcher. */
+function stopsFor(names: NameMatcher): Uint8Array {
+  let stops = stopTables.get(names);
+  if (!stops) {
+    stops = syntaxStops.slice();
+    for (const unit of names.secondUnits.keys()) if (stops[unit] === 0) stops[unit] = Stop.NameStart;
+    stopTables.set(names, stops);
+  }
+  return stops;
 }

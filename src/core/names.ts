@@ -1,26 +1,28 @@
 import { isWordChar, codePointAt, codePointBefore } from './chars';
 import type { Registry } from './model';
 
-interface NameCandidate {
+export interface NameCandidate {
   readonly name: string;
   /** Person keys that claim this name; more than one means ambiguous. */
   readonly keys: readonly string[];
+  readonly firstWordLength: number;
 }
 
 export interface NameMatch {
   readonly end: number;
-  readonly name: string;
-  readonly keys: readonly string[];
+  readonly candidate: NameCandidate;
 }
 
 /**
  * Finds the names and aliases of a registry in running text. Candidates are
- * grouped by their first word, so each word of the text costs one map lookup
- * however many people the registry holds.
+ * grouped by a hash of their first word, so each word of the text costs one
+ * map lookup however many people the registry holds, and the word is never
+ * cut out of the text to be looked up.
  */
 export class NameMatcher {
-  private readonly byFirstWord = new Map<string, NameCandidate[]>();
-  /** First code units of all names, as a table: most words of a text start with none of them, and this is asked for every word. */
+  /** Candidates by the hash of their first word, longest first; words that share a hash share a list. */
+  private readonly byFirstWord = new Map<number, NameCandidate[]>();
+  /** First code units of all names, as a table (1 for yes): most words of a text start with none of them. */
   private readonly firstUnits = new Uint8Array(65536);
   /**
    * The first two code units of every first word, hashed into a table: with
@@ -30,6 +32,8 @@ export class NameMatcher {
    * and looked up. A collision only costs that lookup.
    */
   private readonly firstPairs = new Uint8Array(65536);
+  /** For each first code unit of a name, the second code units of its first words; -1 for a first word one unit long. */
+  readonly secondUnits = new Map<number, Set<number>>();
 
   constructor(names: ReadonlyMap<string, readonly string[]>, includeKey: (key: string) => boolean) {
     for (const [name, allKeys] of names) {
@@ -37,14 +41,22 @@ export class NameMatcher {
       if (keys.length === 0 || name.length === 0) continue;
       const first = leadingWord(name);
       if (first === '') continue;
-      let list = this.byFirstWord.get(first);
+      const hash = wordHash(first, 0, first.length);
+      let list = this.byFirstWord.get(hash);
       if (!list) {
         list = [];
-        this.byFirstWord.set(first, list);
+        this.byFirstWord.set(hash, list);
       }
-      list.push({ name, keys });
+      list.push({ name, keys, firstWordLength: first.length });
       this.firstUnits[name.charCodeAt(0)] = 1;
-      this.firstPairs[pairKey(first.charCodeAt(0), first.length > 1 ? first.charCodeAt(1) : -1)] = 1;
+      const second = first.length > 1 ? first.charCodeAt(1) : -1;
+      this.firstPairs[pairKey(first.charCodeAt(0), second)] = 1;
+      let seconds = this.secondUnits.get(first.charCodeAt(0));
+      if (!seconds) {
+        seconds = new Set();
+        this.secondUnits.set(first.charCodeAt(0), seconds);
+      }
+      seconds.add(second);
     }
     for (const list of this.byFirstWord.values()) list.sort((a, b) => b.name.length - a.name.length);
   }
@@ -66,19 +78,29 @@ export class NameMatcher {
   }
 
   /**
-   * The longest name that starts at `start`, whose first word is `word`, and
-   * that ends at a word boundary. Spaces in a name match any run of spaces,
-   * across at most one line break.
+   * The longest name that starts at `start`, whose first word ends at
+   * `wordEnd`, and that ends at a word boundary. Spaces in a name match any
+   * run of spaces, across at most one line break.
    */
-  matchAt(src: string, start: number, word: string): NameMatch | null {
-    const list = this.byFirstWord.get(word);
+  matchAt(src: string, start: number, wordEnd: number): NameMatch | null {
+    const list = this.byFirstWord.get(wordHash(src, start, wordEnd));
     if (!list) return null;
+    const wordLength = wordEnd - start;
     for (const candidate of list) {
+      // A candidate of another first word that shares the hash fails here or in `matchName`.
+      if (candidate.firstWordLength !== wordLength) continue;
       const end = matchName(src, start, candidate.name);
-      if (end >= 0) return { end, name: candidate.name, keys: candidate.keys };
+      if (end >= 0) return { end, candidate };
     }
     return null;
   }
+}
+
+/** A hash of the code units of `text` in `[start, end)`, kept to 30 bits so that it is a small integer: a map looks those up fastest. */
+function wordHash(text: string, start: number, end: number): number {
+  let hash = 0;
+  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) & 0x3fffffff;
+  return hash;
 }
 
 /** A hash of a word's first two code units (`second` is -1 for a one-letter word). */
