@@ -151,10 +151,15 @@ export function scanRegion(text: string, from: number, registry: Registry, impli
 
   // Citations in order of position; quotes refer to them by that order.
   const found = sink.citations;
-  const order = found.map((_, i) => i).sort((a, b) => byStart(found[a], found[b]));
-  const placeOf = new Int32Array(order.length);
-  order.forEach((old, place) => (placeOf[old] = place));
-  const citations: Citation[] = order.map((i) => found[i]);
+  // They are found in order but for rare nestings: most regions need no sort.
+  let citations: Citation[] = found;
+  let placeOf: Int32Array | null = null;
+  if (!inOrder(found)) {
+    const order = found.map((_, i) => i).sort((a, b) => byStart(found[a], found[b]));
+    placeOf = new Int32Array(order.length);
+    order.forEach((old, place) => ((placeOf as Int32Array)[old] = place));
+    citations = order.map((i) => found[i]);
+  }
 
   const quotes: Quote[] = [];
   for (const block of scan.quotes) {
@@ -164,11 +169,13 @@ export function scanRegion(text: string, from: number, registry: Registry, impli
     quotes.push({ kind: 'block', text: noteText(text, block.lines), span, citations: inside });
   }
   for (const quote of sink.quotes) {
-    quotes.push({ kind: 'inline', text: quote.text, span: quote.span, citations: quote.citations.map((c) => placeOf[c]).sort((a, b) => a - b) });
+    const places = placeOf;
+    quotes.push({ kind: 'inline', text: quote.text, span: quote.span, citations: places ? quote.citations.map((c) => places[c]).sort((a, b) => a - b) : quote.citations });
   }
-  quotes.sort(byStart);
+  if (!inOrder(quotes)) quotes.sort(byStart);
 
-  const mentions: Mention[] = sink.mentions.sort(byStart);
+  const mentions: Mention[] = sink.mentions;
+  if (!inOrder(mentions)) mentions.sort(byStart);
 
   const notes: NoteEntry[] = scan.notes.map((n) => ({ label: n.label, labelSpan: n.labelSpan, span: { start: n.start, end: n.end }, text: noteText(text, n.lines) }));
   const noteRefs: NoteReference[] = [
@@ -178,9 +185,15 @@ export function scanRegion(text: string, from: number, registry: Registry, impli
   ].sort(byStart);
   const unknownCitations: CitationItem[] = [];
   for (const citation of citations) for (const item of citation.items) if (!registry.references.has(item.key)) unknownCitations.push(item);
-  unknownCitations.sort((a, b) => a.keySpan.start - b.keySpan.start);
+  if (!unknownCitations.every((item, k) => k === 0 || unknownCitations[k - 1].keySpan.start <= item.keySpan.start)) unknownCitations.sort((a, b) => a.keySpan.start - b.keySpan.start);
   const unknownPeople = mentions.filter((m) => m.explicit && m.person === null && m.keySpan !== null);
   return { headings, citations, mentions, quotes, notes, noteRefs, unknownCitations, unknownPeople, end: scan.end };
+}
+
+/** Is the list in `byStart` order already? A sort would leave it as it is, at far greater cost. */
+function inOrder(list: readonly { span: Span }[]): boolean {
+  for (let k = 1; k < list.length; k++) if (byStart(list[k - 1], list[k]) > 0) return false;
+  return true;
 }
 
 /** Where edits stop being able to change what counts as front matter. */

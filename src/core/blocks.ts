@@ -187,7 +187,7 @@ export function scanBlocks(text: string, bodyStart: number, onBlock: (block: Inl
     if (para && para.depth > depth) closeParagraph();
     if (fence && fence.depth > depth) fence = null;
     if (indentedCodeDepth > depth) indentedCodeDepth = -1;
-    stack.length = Math.min(stack.length, depth);
+    if (stack.length > depth) stack.length = depth;
   };
 
   let lineStart = bodyStart;

@@ -1,6 +1,6 @@
 import { codePointAt, codePointBefore, isAlphaNum, isAsciiAlphaNum, isAsciiPunctuation, isWordChar } from './chars';
 import { parseLocator } from './locator';
-import type { NameMatcher } from './names';
+import { nextWordHash, type NameMatcher } from './names';
 import type { Person } from './model';
 import type { CitationItem, Mention, Span } from './types';
 
@@ -164,13 +164,14 @@ export class InlineScanner {
     this.map = source.map;
     this.bracketMatch = null;
     this.codeSpanEnd = null;
-    this.keySkips.clear();
-    // Reused from block to block: a text has tens of thousands of blocks.
-    this.quoteStack.length = 0;
+    // Reused from block to block: a text has tens of thousands of blocks, most with none of these, and setting
+    // a length is a slow path even when it changes nothing.
+    if (this.keySkips.size > 0) this.keySkips.clear();
+    if (this.quoteStack.length > 0) this.quoteStack.length = 0;
     this.blockQuotesFrom = this.sink.quotes.length;
     this.blockCitationsFrom = this.sink.citations.length;
-    this.citationSrcSpans.length = 0;
-    this.quoteSrcSpans.length = 0;
+    if (this.citationSrcSpans.length > 0) this.citationSrcSpans.length = 0;
+    if (this.quoteSrcSpans.length > 0) this.quoteSrcSpans.length = 0;
     this.scanRange(0, this.src.length);
     this.attachFollowingCitations();
   }
@@ -291,21 +292,35 @@ export class InlineScanner {
   /** A word: a name from the registry, a bare URL (skipped), or plain text. */
   private word(i: number, to: number): number {
     const src = this.src;
-    const cp = codePointAt(src, i);
-    const width = cp > 0xffff ? 2 : 1;
-    if (!isWordChar(cp) || isWordChar(codePointBefore(src, i))) return i + width;
-    let end = i + width;
+    // ASCII first, as most text is: no code points to make.
+    const first = src.charCodeAt(i);
+    let end: number;
+    if (first < 128) {
+      if (asciiWordUnits[first] === 0) return i + 1;
+      end = i + 1;
+    } else {
+      const cp = codePointAt(src, i);
+      end = i + (cp > 0xffff ? 2 : 1);
+      if (!isWordChar(cp)) return end;
+    }
+    const before = src.charCodeAt(i - 1);
+    if (before < 128 ? asciiWordUnits[before] === 1 : isWordChar(codePointBefore(src, i))) return end;
+    // The word's end, and the hash by which the names are looked up, in one pass.
+    let hash = 0;
+    for (let k = i; k < end; k++) hash = nextWordHash(hash, src.charCodeAt(k));
     while (end < to) {
       const unit = src.charCodeAt(end);
       if (unit < 128) {
-        // Most words are ASCII: no code point to make.
-        if (!isAsciiAlphaNum(unit) && unit !== Ch.Underscore) break;
+        if (asciiWordUnits[unit] === 0) break;
+        hash = nextWordHash(hash, unit);
         end++;
         continue;
       }
       const next = codePointAt(src, end);
       if (!isWordChar(next)) break;
-      end += next > 0xffff ? 2 : 1;
+      hash = nextWordHash(hash, unit);
+      if (next > 0xffff) hash = nextWordHash(hash, src.charCodeAt(++end));
+      end++;
     }
     const after = src.charCodeAt(end);
     if ((after === Ch.Colon || after === Ch.Dot) && end - i <= 6) {
@@ -315,7 +330,7 @@ export class InlineScanner {
         return this.plainFrom;
       }
     }
-    const match = this.names.matchAt(src, i, end);
+    const match = this.names.matchAt(src, i, end, hash);
     if (!match || match.end > to) return end;
     const urlEnd = this.bareUrlEnd(i, to);
     if (urlEnd >= 0) {
@@ -861,6 +876,10 @@ function spacesAsWritten(src: string, start: number, name: string): boolean {
   for (let k = name.indexOf(' '); k >= 0; k = name.indexOf(' ', k + 1)) if (src.charCodeAt(start + k) !== Ch.Space) return false;
   return true;
 }
+
+/** ASCII letters, digits and `_`: 1 for a word's code unit. */
+const asciiWordUnits = new Uint8Array(128);
+for (let c = 0; c < 128; c++) if (isAsciiAlphaNum(c) || c === Ch.Underscore) asciiWordUnits[c] = 1;
 
 /** How far `matchingBracket` reads forward before it pairs a whole block's brackets instead. */
 const pairedScanLimit = 4096;

@@ -79,11 +79,12 @@ export class NameMatcher {
 
   /**
    * The longest name that starts at `start`, whose first word ends at
-   * `wordEnd`, and that ends at a word boundary. Spaces in a name match any
-   * run of spaces, across at most one line break.
+   * `wordEnd` (and hashes to `hash`, if the caller made it along the way),
+   * and that ends at a word boundary. Spaces in a name match any run of
+   * spaces, across at most one line break.
    */
-  matchAt(src: string, start: number, wordEnd: number): NameMatch | null {
-    const list = this.byFirstWord.get(wordHash(src, start, wordEnd));
+  matchAt(src: string, start: number, wordEnd: number, hash = wordHash(src, start, wordEnd)): NameMatch | null {
+    const list = this.byFirstWord.get(hash);
     if (!list) return null;
     const wordLength = wordEnd - start;
     for (const candidate of list) {
@@ -94,13 +95,19 @@ export class NameMatcher {
     }
     return null;
   }
+
 }
 
 /** A hash of the code units of `text` in `[start, end)`, kept to 30 bits so that it is a small integer: a map looks those up fastest. */
 function wordHash(text: string, start: number, end: number): number {
   let hash = 0;
-  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) & 0x3fffffff;
+  for (let i = start; i < end; i++) hash = nextWordHash(hash, text.charCodeAt(i));
   return hash;
+}
+
+/** The hash of a word one code unit longer. */
+export function nextWordHash(hash: number, unit: number): number {
+  return (Math.imul(hash, 31) + unit) & 0x3fffffff;
 }
 
 /** A hash of a word's first two code units (`second` is -1 for a one-letter word). */
