@@ -233,8 +233,11 @@ class IndexBuild {
   private readonly registry: Registry;
   private readonly lines: LineMap;
   private readonly frontMatter: FrontMatter | null;
-  private readonly scan: TextScan;
-  private readonly lists: PositionedLists = { headings: [], citations: [], mentions: [], quotes: [] };
+  private readonly bodyStart: number;
+  private readonly unclosed: Span | null;
+  private readonly implicitMentions: boolean;
+  private readonly cleanPoints: number[] = [];
+  private readonly regions: ScannedRegion[] = [];
   private next: number;
 
   constructor(
@@ -247,20 +250,10 @@ class IndexBuild {
     this.lines = new LineMap(text);
     const { frontMatter, unclosed, bodyStart } = scanFrontMatter(text);
     this.frontMatter = frontMatter;
+    this.unclosed = unclosed;
+    this.bodyStart = bodyStart;
     this.next = bodyStart;
-    this.scan = {
-      bodyStart,
-      safeFrom: unclosed ? Infinity : frontMatterSafeFrom(bodyStart, this.lines),
-      unclosed,
-      cleanPoints: [],
-      notes: [],
-      noteRefs: [],
-      unknownCitations: [],
-      unknownPeople: [],
-      footnoteProblems: [],
-      implicitMentions: options.implicitMentions !== false,
-      contextDiagnostics: context?.diagnostics ?? [],
-    };
+    this.implicitMentions = options.implicitMentions !== false;
   }
 
   /** Scans on until the text ends (true), or to the first clean line `chars` characters on (false). */
@@ -268,32 +261,50 @@ class IndexBuild {
     const { text } = this.source;
     const from = this.next;
     if (from >= text.length) return true;
-    const region = scanRegion(text, from, this.registry, this.scan.implicitMentions, { cleanPoints: this.scan.cleanPoints, stopAt: (lineStart) => lineStart > from && lineStart - from >= chars });
-    const { lists, scan } = this;
-    // Quotes point at citations by place, counted from the start of their region.
-    const placesBefore = lists.citations.length;
-    if (placesBefore > 0) for (const quote of region.quotes) for (let k = 0; k < quote.citations.length; k++) (quote.citations as number[])[k] += placesBefore;
-    append(lists.headings, region.headings);
-    append(lists.citations, region.citations);
-    append(lists.mentions, region.mentions);
-    append(lists.quotes, region.quotes);
-    append(scan.notes, region.notes);
-    append(scan.noteRefs, region.noteRefs);
-    append(scan.unknownCitations, region.unknownCitations);
-    append(scan.unknownPeople, region.unknownPeople);
+    const region = scanRegion(text, from, this.registry, this.implicitMentions, { cleanPoints: this.cleanPoints, stopAt: (lineStart) => lineStart > from && lineStart - from >= chars });
+    this.regions.push(region);
     this.next = region.end;
     return region.end >= text.length;
   }
 
   finish(): AnnotationIndex {
-    const { source, context } = this;
-    return assembleIndex({ uri: source.uri, version: source.version ?? 0, text: source.text }, this.lines, this.frontMatter, this.scan, this.lists, this.registry, context?.sidecars ?? []);
+    const { source, context, regions } = this;
+    // Quotes point at citations by place, counted from the start of their region.
+    let placesBefore = 0;
+    for (const region of regions) {
+      if (placesBefore > 0) for (const quote of region.quotes) for (let k = 0; k < quote.citations.length; k++) (quote.citations as number[])[k] += placesBefore;
+      placesBefore += region.citations.length;
+    }
+    const lists: PositionedLists = {
+      headings: joined(regions, (r) => r.headings),
+      citations: joined(regions, (r) => r.citations),
+      mentions: joined(regions, (r) => r.mentions),
+      quotes: joined(regions, (r) => r.quotes),
+    };
+    const scan: TextScan = {
+      bodyStart: this.bodyStart,
+      safeFrom: this.unclosed ? Infinity : frontMatterSafeFrom(this.bodyStart, this.lines),
+      unclosed: this.unclosed,
+      cleanPoints: this.cleanPoints,
+      notes: joined(regions, (r) => r.notes),
+      noteRefs: joined(regions, (r) => r.noteRefs),
+      unknownCitations: joined(regions, (r) => r.unknownCitations),
+      unknownPeople: joined(regions, (r) => r.unknownPeople),
+      footnoteProblems: [],
+      implicitMentions: this.implicitMentions,
+      contextDiagnostics: context?.diagnostics ?? [],
+    };
+    return assembleIndex({ uri: source.uri, version: source.version ?? 0, text: source.text }, this.lines, this.frontMatter, scan, lists, this.registry, context?.sidecars ?? []);
   }
 }
 
-/** `target.push(...items)`, without passing a long list as arguments, which overflows the stack. */
-function append<T>(target: T[], items: readonly T[]): void {
-  for (const item of items) target.push(item);
+/** One list out of the regions' lists, in order: a text read in one region keeps its own, with nothing copied. */
+function joined<T>(regions: readonly ScannedRegion[], pick: (region: ScannedRegion) => T[]): T[] {
+  if (regions.length === 1) return pick(regions[0]);
+  const all: T[] = [];
+  // Pushed one by one: spreading a long list as arguments overflows the stack.
+  for (const region of regions) for (const item of pick(region)) all.push(item);
+  return all;
 }
 
 /** The lists an update shifts in place; footnotes and diagnostics are derived from them afresh. */
