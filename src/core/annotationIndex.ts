@@ -2,7 +2,7 @@ import { scanBlocks, type ScanControl } from './blocks';
 import { DiagnosticBuilder } from './diagnostics';
 import { scanFrontMatter } from './frontMatter';
 import { blockSource, InlineScanner, type InlineSink } from './inline';
-import { LineMap } from './lineMap';
+import { LineMap, LineStartList, lineStartsOf } from './lineMap';
 import type { Registry } from './model';
 import { nameMatcherFor } from './names';
 import { emptyRegistry } from './registry';
@@ -231,7 +231,8 @@ const defaultSliceChars = 1 << 17;
 /** One index being built, region after region. */
 class IndexBuild {
   private readonly registry: Registry;
-  private readonly lines: LineMap;
+  /** The front matter's line starts, then those the block scan finds. */
+  private readonly lineStarts = new LineStartList();
   private readonly frontMatter: FrontMatter | null;
   private readonly bodyStart: number;
   private readonly unclosed: Span | null;
@@ -247,8 +248,8 @@ class IndexBuild {
   ) {
     const { text } = source;
     this.registry = context?.registry ?? emptyRegistry;
-    this.lines = new LineMap(text);
     const { frontMatter, unclosed, bodyStart } = scanFrontMatter(text);
+    for (const start of lineStartsOf(text.slice(0, bodyStart))) if (start < bodyStart) this.lineStarts.push(start);
     this.frontMatter = frontMatter;
     this.unclosed = unclosed;
     this.bodyStart = bodyStart;
@@ -261,7 +262,7 @@ class IndexBuild {
     const { text } = this.source;
     const from = this.next;
     if (from >= text.length) return true;
-    const region = scanRegion(text, from, this.registry, this.implicitMentions, { cleanPoints: this.cleanPoints, stopAt: (lineStart) => lineStart > from && lineStart - from >= chars });
+    const region = scanRegion(text, from, this.registry, this.implicitMentions, { cleanPoints: this.cleanPoints, stopAt: (lineStart) => lineStart > from && lineStart - from >= chars, lineStarts: this.lineStarts });
     this.regions.push(region);
     this.next = region.end;
     return region.end >= text.length;
@@ -269,6 +270,11 @@ class IndexBuild {
 
   finish(): AnnotationIndex {
     const { source, context, regions } = this;
+    const { text } = source;
+    // The scan reads no line past the text's end: the empty line after a final line break starts there.
+    const lastUnit = text.charCodeAt(text.length - 1);
+    if (this.lineStarts.last < text.length && (text.length === 0 || lastUnit === 10 || lastUnit === 13)) this.lineStarts.push(text.length);
+    const lines = new LineMap(text, this.lineStarts.toArray());
     // Quotes point at citations by place, counted from the start of their region.
     let placesBefore = 0;
     for (const region of regions) {
@@ -283,7 +289,7 @@ class IndexBuild {
     };
     const scan: TextScan = {
       bodyStart: this.bodyStart,
-      safeFrom: this.unclosed ? Infinity : frontMatterSafeFrom(this.bodyStart, this.lines),
+      safeFrom: this.unclosed ? Infinity : frontMatterSafeFrom(this.bodyStart, lines),
       unclosed: this.unclosed,
       cleanPoints: this.cleanPoints,
       notes: joined(regions, (r) => r.notes),
@@ -294,7 +300,7 @@ class IndexBuild {
       implicitMentions: this.implicitMentions,
       contextDiagnostics: context?.diagnostics ?? [],
     };
-    return assembleIndex({ uri: source.uri, version: source.version ?? 0, text: source.text }, this.lines, this.frontMatter, scan, lists, this.registry, context?.sidecars ?? []);
+    return assembleIndex({ uri: source.uri, version: source.version ?? 0, text }, lines, this.frontMatter, scan, lists, this.registry, context?.sidecars ?? []);
   }
 }
 

@@ -1,4 +1,5 @@
 import { isAsciiAlphaNum } from './chars';
+import type { LineStartList } from './lineMap';
 import type { Span } from './types';
 
 /**
@@ -50,6 +51,8 @@ export interface BlockScan {
 export interface ScanControl {
   readonly cleanPoints: number[];
   readonly stopAt?: (lineStart: number) => boolean;
+  /** Every line start the scan reads, for a line map: the scan finds them anyway, and a second search of a whole book costs as much again. */
+  readonly lineStarts?: LineStartList;
 }
 
 type Container =
@@ -192,6 +195,7 @@ export function scanBlocks(text: string, bodyStart: number, onBlock: (block: Inl
 
   let lineStart = bodyStart;
   const length = text.length;
+  const lineStarts = control?.lineStarts;
   // The next lone CR, searched for in windows: a search to the end of a text
   // without one would cost an incremental re-scan of a few lines the whole text.
   let nextCr = -1;
@@ -205,6 +209,7 @@ export function scanBlocks(text: string, bodyStart: number, onBlock: (block: Inl
       }
       control.cleanPoints.push(lineStart);
     }
+    lineStarts?.push(lineStart);
     let lineEnd = text.indexOf('\n', lineStart);
     let next: number;
     if (lineEnd < 0) {

@@ -99,6 +99,29 @@ export function lineStartsOf(text: string, from = 0): number[] {
   return starts;
 }
 
+/** Line starts collected in order as a scan finds them, in a typed array that grows as needed. */
+export class LineStartList {
+  private starts = new Int32Array(1024);
+  private count = 0;
+
+  push(offset: number): void {
+    if (this.count === this.starts.length) {
+      const grown = new Int32Array(this.starts.length * 2);
+      grown.set(this.starts);
+      this.starts = grown;
+    }
+    this.starts[this.count++] = offset;
+  }
+
+  get last(): number {
+    return this.count > 0 ? this.starts[this.count - 1] : -1;
+  }
+
+  toArray(): Int32Array {
+    return this.starts.slice(0, this.count);
+  }
+}
+
 /** The first place in a sorted list holding a value at or above `value`. */
 function firstAtOrAfter(list: Int32Array, value: number): number {
   let lo = 0;
