@@ -12,7 +12,7 @@ export class LineMap {
     private readonly text: string,
     lineStarts?: Int32Array | readonly number[],
   ) {
-    this.lineStarts = lineStarts instanceof Int32Array ? lineStarts : new Int32Array(lineStarts ?? lineStartsOf(text));
+    this.lineStarts = lineStarts instanceof Int32Array ? lineStarts : lineStarts ? new Int32Array(lineStarts) : lineStartsOf(text);
   }
 
   /**
@@ -81,8 +81,9 @@ export class LineMap {
 }
 
 /** Offsets where lines start. `indexOf` finds the breaks far faster than a loop over every character. */
-export function lineStartsOf(text: string, from = 0): number[] {
-  const starts = from === 0 ? [0] : [];
+export function lineStartsOf(text: string, from = 0): Int32Array {
+  const starts = new LineStartList();
+  if (from === 0) starts.push(0);
   let lf = text.indexOf('\n', from);
   let cr = text.indexOf('\r', from);
   while (lf >= 0 || cr >= 0) {
@@ -96,7 +97,7 @@ export function lineStartsOf(text: string, from = 0): number[] {
       cr = text.indexOf('\r', end);
     }
   }
-  return starts;
+  return starts.toArray();
 }
 
 /** Line starts collected in order as a scan finds them, in a typed array that grows as needed. */

@@ -1,4 +1,4 @@
-import { LineMap } from './lineMap';
+import { LineMap, LineStartList } from './lineMap';
 
 /**
  * Work cut into steps: a generator that yields between units of a few
@@ -69,17 +69,18 @@ export const scanChunk = 1 << 18;
  * `LineMap` ends them: at LF, CRLF or a lone CR.
  */
 export function* lineMapSteps(text: string): Steps<LineMap> {
-  const starts = [0];
+  const starts = new LineStartList();
+  starts.push(0);
   const hasCr = text.includes('\r');
   for (let from = 0; from < text.length; from += scanChunk) {
     addLineStarts(text, from, Math.min(text.length, from + scanChunk), hasCr, starts);
     yield;
   }
-  return new LineMap(text, starts);
+  return new LineMap(text, starts.toArray());
 }
 
 /** Line starts after breaks in `text[from, to)`. Kept out of the generator, which V8 optimizes less well. */
-function addLineStarts(text: string, from: number, to: number, hasCr: boolean, starts: number[]): void {
+function addLineStarts(text: string, from: number, to: number, hasCr: boolean, starts: LineStartList): void {
   if (!hasCr) {
     for (let lf = text.indexOf('\n', from); lf >= 0 && lf < to; lf = text.indexOf('\n', lf + 1)) starts.push(lf + 1);
     return;
