@@ -238,7 +238,8 @@ class IndexBuild {
   private readonly unclosed: Span | null;
   private readonly implicitMentions: boolean;
   private readonly cleanPoints: number[] = [];
-  private readonly regions: ScannedRegion[] = [];
+  /** The lists of the regions read so far: the first region's own, with each later one's appended as it is read. */
+  private lists: ScannedRegion | null = null;
   private next: number;
 
   constructor(
@@ -263,39 +264,49 @@ class IndexBuild {
     const from = this.next;
     if (from >= text.length) return true;
     const region = scanRegion(text, from, this.registry, this.implicitMentions, { cleanPoints: this.cleanPoints, stopAt: (lineStart) => lineStart > from && lineStart - from >= chars, lineStarts: this.lineStarts });
-    this.regions.push(region);
+    this.add(region);
     this.next = region.end;
     return region.end >= text.length;
   }
 
+  /** Adds a region's lists to those read before; a text read in one region keeps its own, with nothing copied. */
+  private add(region: ScannedRegion): void {
+    const lists = this.lists;
+    if (!lists) {
+      this.lists = region;
+      return;
+    }
+    // Quotes point at citations by place, counted from the start of their region.
+    const placesBefore = lists.citations.length;
+    for (const quote of region.quotes) for (let k = 0; k < quote.citations.length; k++) (quote.citations as number[])[k] += placesBefore;
+    append(lists.headings, region.headings);
+    append(lists.citations, region.citations);
+    append(lists.mentions, region.mentions);
+    append(lists.quotes, region.quotes);
+    append(lists.notes, region.notes);
+    append(lists.noteRefs, region.noteRefs);
+    append(lists.unknownCitations, region.unknownCitations);
+    append(lists.unknownPeople, region.unknownPeople);
+  }
+
   finish(): AnnotationIndex {
-    const { source, context, regions } = this;
+    const { source, context } = this;
     const { text } = source;
     // The scan reads no line past the text's end: the empty line after a final line break starts there.
     const lastUnit = text.charCodeAt(text.length - 1);
     if (this.lineStarts.last < text.length && (text.length === 0 || lastUnit === 10 || lastUnit === 13)) this.lineStarts.push(text.length);
     const lines = new LineMap(text, this.lineStarts.toArray());
-    // Quotes point at citations by place, counted from the start of their region.
-    let placesBefore = 0;
-    for (const region of regions) {
-      if (placesBefore > 0) for (const quote of region.quotes) for (let k = 0; k < quote.citations.length; k++) (quote.citations as number[])[k] += placesBefore;
-      placesBefore += region.citations.length;
-    }
-    const lists: PositionedLists = {
-      headings: joined(regions, (r) => r.headings),
-      citations: joined(regions, (r) => r.citations),
-      mentions: joined(regions, (r) => r.mentions),
-      quotes: joined(regions, (r) => r.quotes),
-    };
+    const read = this.lists ?? { headings: [], citations: [], mentions: [], quotes: [], notes: [], noteRefs: [], unknownCitations: [], unknownPeople: [] };
+    const lists: PositionedLists = { headings: read.headings, citations: read.citations, mentions: read.mentions, quotes: read.quotes };
     const scan: TextScan = {
       bodyStart: this.bodyStart,
       safeFrom: this.unclosed ? Infinity : frontMatterSafeFrom(this.bodyStart, lines),
       unclosed: this.unclosed,
       cleanPoints: this.cleanPoints,
-      notes: joined(regions, (r) => r.notes),
-      noteRefs: joined(regions, (r) => r.noteRefs),
-      unknownCitations: joined(regions, (r) => r.unknownCitations),
-      unknownPeople: joined(regions, (r) => r.unknownPeople),
+      notes: read.notes,
+      noteRefs: read.noteRefs,
+      unknownCitations: read.unknownCitations,
+      unknownPeople: read.unknownPeople,
       footnoteProblems: [],
       implicitMentions: this.implicitMentions,
       contextDiagnostics: context?.diagnostics ?? [],
@@ -304,13 +315,9 @@ class IndexBuild {
   }
 }
 
-/** One list out of the regions' lists, in order: a text read in one region keeps its own, with nothing copied. */
-function joined<T>(regions: readonly ScannedRegion[], pick: (region: ScannedRegion) => T[]): T[] {
-  if (regions.length === 1) return pick(regions[0]);
-  const all: T[] = [];
-  // Pushed one by one: spreading a long list as arguments overflows the stack.
-  for (const region of regions) for (const item of pick(region)) all.push(item);
-  return all;
+/** `target.push(...items)`, without passing a long list as arguments, which overflows the stack. */
+function append<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
 }
 
 /** The lists an update shifts in place; footnotes and diagnostics are derived from them afresh. */
