@@ -141,8 +141,8 @@ export function scanRegion(text: string, from: number, registry: Registry, impli
     text,
     from,
     (block) => {
-      if (block.segments.length === 0) return;
-      const blockSrc = blockSource(text, block.segments);
+      if (block.lineCount === 0) return;
+      const blockSrc = blockSource(text, block);
       if (block.kind === 'heading') headings.push({ level: block.level, text: blockSrc.src.trim(), span: block.span });
       scanner.scanBlock(blockSrc);
     },

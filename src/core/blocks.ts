@@ -8,13 +8,39 @@ import type { Span } from './types';
  * paragraphs and headings carry inline text; code and raw HTML carry none.
  */
 
-/** A paragraph or heading, as the content spans of its lines with container markers removed: start and end offsets, pair after pair, so a line costs no object. */
+/**
+ * A paragraph or heading: the content of its lines with container markers
+ * removed. Most blocks are one stretch of the text, `[start, end)`; a block
+ * whose lines are not contiguous there (inside a block quote, say) also
+ * lists them, start and end offsets pair after pair, in `segments`.
+ */
 export interface InlineBlock {
   readonly kind: 'paragraph' | 'heading';
   level: number;
-  readonly segments: number[];
+  start: number;
+  end: number;
+  lineCount: number;
+  segments: number[] | null;
   /** For headings: the whole heading, markers and underline included. Paragraphs leave it empty. */
   span: Span;
+}
+
+/** Adds a line's content to a block, keeping it one stretch while its lines follow each other in the text. */
+function addLine(text: string, block: InlineBlock, start: number, end: number): void {
+  if (block.lineCount++ === 0) {
+    block.start = start;
+    block.end = end;
+    return;
+  }
+  if (block.segments === null) {
+    if (start === block.end + 1 && text.charCodeAt(block.end) === 10) {
+      block.end = end;
+      return;
+    }
+    block.segments = [block.start, block.end];
+  }
+  block.segments.push(start, end);
+  block.end = end;
 }
 
 export interface BlockQuoteBlock {
@@ -286,7 +312,7 @@ export function scanBlocks(text: string, bodyStart: number, onBlock: (block: Inl
       if (!blank && para && !startsNewBlock(text, p, lineEnd)) {
         measureIndent(text, p, lineEnd);
         const at = indentEnd;
-        para.block.segments.push(at, lineEnd);
+        addLine(text, para.block, at, lineEnd);
         for (let k = 0; k < stack.length; k++) {
           if (k >= matched) contentStarts[k] = at;
         }
@@ -373,18 +399,18 @@ export function scanBlocks(text: string, bodyStart: number, onBlock: (block: Inl
     if (!para && c === 35 && q === p) {
       const heading = atxHeading(text, q, lineEnd);
       if (heading) {
-        emit({ kind: 'heading', level: heading.level, segments: [heading.content.start, heading.content.end], span: { start: q, end: lineEnd } });
+        emit({ kind: 'heading', level: heading.level, start: heading.content.start, end: heading.content.end, lineCount: 1, segments: null, span: { start: q, end: lineEnd } });
         lineStart = next;
         continue;
       }
     }
-    if (para && para.block.kind === 'paragraph' && para.block.segments.length === 2 && cols <= 3 && (c === 61 || c === 45)) {
+    if (para && para.block.kind === 'paragraph' && para.block.lineCount === 1 && cols <= 3 && (c === 61 || c === 45)) {
       const line = text.slice(q, lineEnd).trimEnd();
       if (/^(?:=+|-+)$/.test(line)) {
         const block = para.block;
         block.level = c === 61 ? 1 : 2;
         (block as { kind: string }).kind = 'heading';
-        block.span = { start: block.segments[0], end: lineEnd };
+        block.span = { start: block.start, end: lineEnd };
         closeParagraph();
         lineStart = next;
         continue;
@@ -405,11 +431,11 @@ export function scanBlocks(text: string, bodyStart: number, onBlock: (block: Inl
       continue;
     }
     if (!para) {
-      const block: InlineBlock = { kind: 'paragraph', level: 0, segments: [], span: noSpan };
+      const block: InlineBlock = { kind: 'paragraph', level: 0, start: q, end: q, lineCount: 0, segments: null, span: noSpan };
       emit(block);
       para = { block, depth };
     }
-    para.block.segments.push(q, lineEnd);
+    addLine(text, para.block, q, lineEnd);
     lineStart = next;
   }
 

@@ -1,4 +1,5 @@
 import { codePointAt, codePointBefore, isAlphaNum, isAsciiAlphaNum, isAsciiPunctuation, isWordChar } from './chars';
+import type { InlineBlock } from './blocks';
 import { parseLocator } from './locator';
 import { nextWordHash, type NameMatcher } from './names';
 import type { Person } from './model';
@@ -40,17 +41,12 @@ export interface BlockSource {
   readonly map: ((i: number) => number) | null;
 }
 
-/** Joins a block's line segments (start and end offsets, pair after pair) into one string, with a map back to the text. */
-export function blockSource(text: string, segments: readonly number[]): BlockSource {
-  const first = segments[0];
-  const last = segments[segments.length - 1];
-  let contiguous = true;
-  for (let k = 2; k < segments.length && contiguous; k += 2) {
-    contiguous = segments[k] === segments[k - 1] + 1 && text.charCodeAt(segments[k - 1]) === 10;
-  }
-  if (contiguous) {
+/** A block's text: one stretch of the text, or its lines joined with a map back to the text. */
+export function blockSource(text: string, block: InlineBlock): BlockSource {
+  const segments = block.segments;
+  if (segments === null) {
     // Most blocks: no closure, since a text has tens of thousands of them.
-    return { src: text.slice(first, last), base: first, map: null };
+    return { src: text.slice(block.start, block.end), base: block.start, map: null };
   }
   const srcStarts: number[] = [];
   const parts: string[] = [];
@@ -62,7 +58,7 @@ export function blockSource(text: string, segments: readonly number[]): BlockSou
   }
   return {
     src: parts.join('\n'),
-    base: first,
+    base: segments[0],
     map: (i) => {
       let lo = 0;
       let hi = srcStarts.length - 1;
