@@ -133,6 +133,8 @@ export class InlineScanner {
   /** Matching `]` for each `[`, and the ends of code spans, computed per block on first need. */
   private bracketMatch: Map<number, number> | null = null;
   private codeSpanEnd: Map<number, number> | null = null;
+  /** The same code spans as start and end offsets, pair after pair, in order. */
+  private codeSpanList: number[] = [];
   /** Citation keys inside bracketed citations: `@` position to key end, so they are not read again in text. */
   private readonly keySkips = new Map<number, number>();
   private quoteStack: OpenQuote[] = [];
@@ -360,17 +362,35 @@ export class InlineScanner {
       i += length;
     }
     const ends = new Map<number, number>();
+    const spans: number[] = [];
     for (let r = 0; r < runs.length; r++) {
       for (let s = r + 1; s < runs.length; s++) {
         if (runs[s].length === runs[r].length) {
           ends.set(runs[r].at, runs[s].at + runs[s].length);
+          spans.push(runs[r].at, runs[s].at + runs[s].length);
           r = s;
           break;
         }
       }
     }
     this.codeSpanEnd = ends;
+    this.codeSpanList = spans;
     return ends;
+  }
+
+  /** Is `i` inside one of the block's code spans? */
+  private insideCodeSpan(i: number): boolean {
+    this.computeCodeSpans();
+    const spans = this.codeSpanList;
+    // The last span that starts before `i`: spans do not overlap, so only it can hold `i`.
+    let lo = 0;
+    let hi = spans.length >> 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (spans[2 * mid] < i) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && i < spans[2 * lo - 1];
   }
 
   private isEscaped(i: number): boolean {
@@ -397,7 +417,9 @@ export class InlineScanner {
   private matchingBracket(open: number): number {
     if (this.bracketMatch) return this.bracketMatch.get(open) ?? -1;
     const src = this.src;
-    if (src.charCodeAt(open) !== Ch.LBracket) return -1;
+    // Pairing the whole block would pass over an escaped bracket or one in a code span; so must this.
+    // (A construct read before, such as `[[…]]`, can hide a backtick that opens a code span.)
+    if (src.charCodeAt(open) !== Ch.LBracket || this.isEscaped(open) || this.insideCodeSpan(open)) return -1;
     const limit = Math.min(src.length, open + pairedScanLimit);
     let depth = 0;
     for (let i = open; i < limit; i++) {
@@ -838,29 +860,49 @@ export class InlineScanner {
     const quotes = this.sink.quotes;
     const citations = this.citationSrcSpans;
     if (quotes.length === this.blockQuotesFrom || citations.length === 0) return;
+    // Citations are found in order of position but for rare nestings. In order, each quote
+    // needs only those from its own start to the first that cannot be in its sentence, so
+    // a block of many quotes and citations costs linear time, not their product.
+    let inOrder = true;
+    for (let c = 1; c < citations.length && inOrder; c++) inOrder = citations[c - 1].start <= citations[c].start;
     for (let q = 0; q < this.quoteSrcSpans.length; q++) {
       const quote = this.quoteSrcSpans[q];
       const found = quotes[this.blockQuotesFrom + q].citations;
       let boundary = quote.end;
-      for (let c = 0; c < citations.length; c++) {
+      let quoteEndsSentence: boolean | undefined;
+      for (let c = inOrder ? firstStartingFrom(citations, quote.start) : 0; c < citations.length; c++) {
         const cite = citations[c];
         if (cite.start >= quote.start && cite.end <= quote.end) {
           found.push(this.blockCitationsFrom + c);
-        } else if (cite.start >= boundary && this.sameSentence(boundary, cite.start, boundary === quote.end && /[.!?]$/.test(this.src.slice(quote.start, quote.end - 1)))) {
+          continue;
+        }
+        if (cite.start < boundary) continue;
+        quoteEndsSentence ??= /[.!?]$/.test(this.src.slice(quote.start, quote.end - 1));
+        const link = this.sentenceLink(boundary, cite.start, boundary === quote.end && quoteEndsSentence);
+        if (link === SentenceLink.Same) {
           found.push(this.blockCitationsFrom + c);
           boundary = cite.end;
+        } else if (link === SentenceLink.Never && inOrder) {
+          break;
         }
       }
     }
   }
 
-  /** No sentence end and no new quotation between two offsets of the block. */
-  private sameSentence(from: number, to: number, quoteEndedSentence: boolean): boolean {
+  /**
+   * Is the stretch between two offsets of the block within one sentence, with
+   * no new quotation in it? `Never` when no longer stretch from `from` can be.
+   */
+  private sentenceLink(from: number, to: number, quoteEndedSentence: boolean): SentenceLink {
+    if (to - from > 200) return SentenceLink.Never;
     const between = this.src.slice(from, to);
     // “Words.” Then [@key]: the quotation closed its own sentence, so only punctuation may come between.
-    if (quoteEndedSentence && /\p{L}/u.test(between)) return false;
+    if (quoteEndedSentence && /\p{L}/u.test(between)) return SentenceLink.Never;
     // Another quotation mark in between means the citation belongs to that quotation, not this one.
-    return between.length <= 200 && !/[.!?](?:\s|$)|[“”«»„"‘]/u.test(between);
+    if (/[.!?]\s|[“”«»„"‘]/u.test(between)) return SentenceLink.Never;
+    // A period just before the citation may yet be inside a locator ("p. 5"): only this one is out.
+    if (/[.!?]$/u.test(between)) return SentenceLink.NotHere;
+    return SentenceLink.Same;
   }
 }
 
@@ -876,6 +918,22 @@ function spacesAsWritten(src: string, start: number, name: string): boolean {
 /** ASCII letters, digits and `_`: 1 for a word's code unit. */
 const asciiWordUnits = new Uint8Array(128);
 for (let c = 0; c < 128; c++) if (isAsciiAlphaNum(c) || c === Ch.Underscore) asciiWordUnits[c] = 1;
+
+/** How a citation stands to the sentence of the quotation before it. */
+const SentenceLink = { Same: 0, NotHere: 1, Never: 2 } as const;
+type SentenceLink = (typeof SentenceLink)[keyof typeof SentenceLink];
+
+/** The first of spans in order of start that starts at or after `offset`. */
+function firstStartingFrom(spans: readonly Span[], offset: number): number {
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (spans[mid].start < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** How far `matchingBracket` reads forward before it pairs a whole block's brackets instead. */
 const pairedScanLimit = 4096;
