@@ -133,11 +133,22 @@ export class InlineScanner {
   /** Matching `]` for each `[`, and the ends of code spans, computed per block on first need. */
   private bracketMatch: Map<number, number> | null = null;
   private codeSpanEnd: Map<number, number> | null = null;
+  /** Matching `}` for each `{` of a braced citation key, computed per block on first need. */
+  private braceMatch: Map<number, number> | null = null;
   /** The same code spans as start and end offsets, pair after pair, in order. */
   private codeSpanList: number[] = [];
+  /** Characters the block's citation items have read, and, once they have read far more than the block, its citation marks. */
+  private citeItemReads = 0;
+  private citationMarkers: number[] | null = null;
   /** Citation keys inside bracketed citations: `@` position to key end, so they are not read again in text. */
   private readonly keySkips = new Map<number, number>();
   private quoteStack: OpenQuote[] = [];
+  /** Ranges `scanRange` has yet to finish, innermost last, and the one a handler asked it to read next (`to` -1 for none). */
+  private readonly frames: { readonly to: number; readonly resume: number; readonly quotes: OpenQuote[] | null }[] = [];
+  private readonly inner = { from: 0, to: -1, ownQuotes: false };
+  /** Where a search for `-->` found none, and the stretch a search for a closing `$` read in vain: later searches there would too. */
+  private noCommentEndFrom = Infinity;
+  private readonly unclosedMath = { from: -1, to: -1 };
   private blockQuotesFrom = 0;
   private blockCitationsFrom = 0;
   /** The block's citations and quotes in `src` offsets, parallel to the sink's entries from this block. */
@@ -162,6 +173,11 @@ export class InlineScanner {
     this.map = source.map;
     this.bracketMatch = null;
     this.codeSpanEnd = null;
+    this.braceMatch = null;
+    this.citeItemReads = 0;
+    this.citationMarkers = null;
+    this.noCommentEndFrom = Infinity;
+    this.unclosedMath.from = this.unclosedMath.to = -1;
     // Reused from block to block: a text has tens of thousands of blocks, most with none of these, and setting
     // a length is a slow path even when it changes nothing.
     if (this.keySkips.size > 0) this.keySkips.clear();
@@ -179,20 +195,39 @@ export class InlineScanner {
     return map ? { start: map(start), end: map(end) } : { start: this.base + start, end: this.base + end };
   }
 
+  /**
+   * Reads `[from, to)`. The text of a link, a span or an inline note is read
+   * where it stands, as a range of its own, before what follows the construct;
+   * the ranges still to finish are kept in `frames` rather than on the call
+   * stack, so that links nested thousands deep cannot overflow it.
+   */
   private scanRange(from: number, to: number): void {
     const src = this.src;
     const stops = this.stops;
+    const frames = this.frames;
     this.plainFrom = from;
     let i = from;
-    while (i < to) {
+    for (;;) {
+      if (i >= to) {
+        const frame = frames.pop();
+        if (!frame) return;
+        to = frame.to;
+        i = frame.resume;
+        if (frame.quotes) this.quoteStack = frame.quotes;
+        this.plainFrom = i;
+        continue;
+      }
       // Most characters are plain text: this loop runs once for each of them.
       let at = i;
       let c = src.charCodeAt(at);
       let stop = stops[c];
-      while (stop === 0) {
-        if (++at >= to) return;
+      while (stop === 0 && ++at < to) {
         c = src.charCodeAt(at);
         stop = stops[c];
+      }
+      if (stop === 0) {
+        i = to;
+        continue;
       }
       if (stop === Stop.NameStart) {
         i = this.names.mayStartAt(src, at, c) ? this.word(at, to) : at + 1;
@@ -237,9 +272,24 @@ export class InlineScanner {
           this.quoteMark(at, c);
           i = at + 1;
       }
-      // A nested range moved `plainFrom`: what follows the construct is plain text anew.
+      if (this.inner.to >= 0) {
+        // The construct's text first; then on from `i`, past the construct.
+        const { inner } = this;
+        frames.push({ to, resume: i, quotes: inner.ownQuotes ? this.quoteStack : null });
+        if (inner.ownQuotes) this.quoteStack = [];
+        i = inner.from;
+        to = inner.to;
+        inner.to = -1;
+      }
       this.plainFrom = i;
     }
+  }
+
+  /** Asks `scanRange` to read `[from, to)` next, as the text of the construct just handled; an inline note has quotations of its own. */
+  private readInside(from: number, to: number, ownQuotes: boolean): void {
+    this.inner.from = from;
+    this.inner.to = to;
+    this.inner.ownQuotes = ownQuotes;
   }
 
   /**
@@ -456,11 +506,38 @@ export class InlineScanner {
     return match.get(open) ?? -1;
   }
 
+  /**
+   * The `}` that closes the `{` at `open` before any space, or -1. The block's
+   * braces are paired once, on first need, so that many unclosed `@{` cost
+   * linear time.
+   */
+  private matchingBrace(open: number): number {
+    if (!this.braceMatch) {
+      const src = this.src;
+      const match = new Map<number, number>();
+      const stack: number[] = [];
+      for (let j = 0; j < src.length; j++) {
+        const c = src.charCodeAt(j);
+        if (isSpace(c)) {
+          if (stack.length > 0) stack.length = 0;
+        } else if (c === Ch.LBrace) {
+          stack.push(j);
+        } else if (c === Ch.RBrace && stack.length > 0) {
+          match.set(stack.pop() as number, j);
+        }
+      }
+      this.braceMatch = match;
+    }
+    return this.braceMatch.get(open) ?? -1;
+  }
+
   /** `<…>`: an HTML comment, an autolink or a raw tag, none of which holds text to read. */
   private angle(i: number): number {
     const src = this.src;
     if (src.startsWith('<!--', i)) {
-      const end = src.indexOf('-->', i + 4);
+      // Once a search finds no `-->`, none after it can: each would read to the block's end again.
+      const end = i + 4 >= this.noCommentEndFrom ? -1 : src.indexOf('-->', i + 4);
+      if (end < 0) this.noCommentEndFrom = Math.min(this.noCommentEndFrom, i + 4);
       return end >= 0 ? end + 3 : i + 4;
     }
     const rest = src.slice(i, i + 2048);
@@ -476,7 +553,11 @@ export class InlineScanner {
       return end >= 0 ? end + 2 : i + 2;
     }
     if (isSpace(src.charCodeAt(i + 1)) || i + 1 >= src.length) return i + 1;
-    for (let j = i + 1; j < src.length; j++) {
+    // A `$` the last search read past without finding a closing one finds none either: whether a
+    // `$` closes depends on its neighbours alone. Without this, a block of unclosed `$` is quadratic.
+    if (i > this.unclosedMath.from && i < this.unclosedMath.to) return i + 1;
+    let j = i + 1;
+    for (; j < src.length; j++) {
       const c = src.charCodeAt(j);
       if (c === Ch.Backslash) {
         j++;
@@ -489,6 +570,8 @@ export class InlineScanner {
       }
       if (c === Ch.Newline && src.charCodeAt(j + 1) === Ch.Newline) break;
     }
+    this.unclosedMath.from = i;
+    this.unclosedMath.to = j;
     return i + 1;
   }
 
@@ -498,7 +581,7 @@ export class InlineScanner {
     if (close < 0 || close >= to) return 0;
     const after = this.linkTail(close + 1);
     if (after === 0) return 0;
-    this.scanRange(open + 1, close);
+    this.readInside(open + 1, close, false);
     return after;
   }
 
@@ -560,10 +643,7 @@ export class InlineScanner {
     const close = this.matchingBracket(i + 1);
     if (close < 0 || close >= to) return i + 1;
     this.sink.inlineNotes.push({ span: this.span(i, close + 1), text: this.src.slice(i + 2, close).trim() });
-    const outerQuotes = this.quoteStack;
-    this.quoteStack = [];
-    this.scanRange(i + 2, close);
-    this.quoteStack = outerQuotes;
+    this.readInside(i + 2, close, true);
     return close + 1;
   }
 
@@ -604,7 +684,7 @@ export class InlineScanner {
     if (tail === Ch.LParen || tail === Ch.LBracket || tail === Ch.LBrace) {
       const after = this.linkTail(close + 1);
       if (after > 0) {
-        this.scanRange(i + 1, close);
+        this.readInside(i + 1, close, false);
         return after;
       }
       return i + 1;
@@ -626,17 +706,9 @@ export class InlineScanner {
     const src = this.src;
     const c = src.charCodeAt(at);
     if (c === Ch.LBrace) {
-      let depth = 0;
-      for (let j = at; j < src.length; j++) {
-        const d = src.charCodeAt(j);
-        if (isSpace(d)) return null;
-        if (d === Ch.LBrace) depth++;
-        else if (d === Ch.RBrace && --depth === 0) {
-          if (j === at + 1) return null;
-          return { key: src.slice(at + 1, j), start: at + 1, end: j + 1 };
-        }
-      }
-      return null;
+      const close = this.matchingBrace(at);
+      if (close < 0 || close === at + 1) return null;
+      return { key: src.slice(at + 1, close), start: at + 1, end: close + 1 };
     }
     const first = codePointAt(src, at);
     if (!(isKeyChar(first) || first === Ch.Star)) return null;
@@ -695,7 +767,48 @@ export class InlineScanner {
   /** One item of a citation list; the `@` and the end of its key go to `skips`. */
   private citeItem(start: number, end: number, skips: number[]): CitationItem | null {
     const src = this.src;
-    for (let j = start; j < end; j++) {
+    const j = this.citationMarkerIn(start, end);
+    if (j < 0) return null;
+    const suppress = j > start && src.charCodeAt(j - 1) === Ch.Minus;
+    const markerStart = suppress ? j - 1 : j;
+    const key = this.citeKey(j + 1) as { key: string; start: number; end: number };
+    skips.push(j, key.end);
+    const parsed = parseLocator(src.slice(key.end, end));
+    return {
+      key: key.key,
+      keySpan: this.span(key.start, key.start + key.key.length),
+      prefix: src.slice(start, markerStart).trim(),
+      locator: parsed.locator,
+      label: parsed.label,
+      suffix: parsed.suffix,
+      suppressAuthor: suppress,
+    };
+  }
+
+  /**
+   * The first `@` in `[start, end)` that starts a citation whose key ends by
+   * `end`, or -1. `start` follows a `[` or `;`, so a `-` before the `@` is
+   * always the author-suppressing one. Each item reads its own stretch; when
+   * nested brackets make a block's items read far more than the block, its
+   * citation marks are found once instead, so the cost stays linear.
+   */
+  private citationMarkerIn(start: number, end: number): number {
+    const markers = this.citationMarkers;
+    if (markers) {
+      let lo = 0;
+      let hi = markers.length >> 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (markers[2 * mid] < start) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let k = lo; k < markers.length >> 1 && markers[2 * k] < end; k++) if (markers[2 * k + 1] <= end) return markers[2 * k];
+      return -1;
+    }
+    const src = this.src;
+    let found = -1;
+    let j = start;
+    for (; j < end; j++) {
       const c = src.charCodeAt(j);
       if (c === Ch.Backslash) {
         j++;
@@ -706,25 +819,43 @@ export class InlineScanner {
         if (codeEnd !== undefined) j = codeEnd - 1;
         continue;
       }
-      if (c !== Ch.At) continue;
-      const suppress = j > start && src.charCodeAt(j - 1) === Ch.Minus;
-      const markerStart = suppress ? j - 1 : j;
-      if (!this.mayStartCitation(markerStart)) continue;
-      const key = this.citeKey(j + 1);
-      if (!key || key.end > end) continue;
-      skips.push(j, key.end);
-      const parsed = parseLocator(src.slice(key.end, end));
-      return {
-        key: key.key,
-        keySpan: this.span(key.start, key.start + key.key.length),
-        prefix: src.slice(start, markerStart).trim(),
-        locator: parsed.locator,
-        label: parsed.label,
-        suffix: parsed.suffix,
-        suppressAuthor: suppress,
-      };
+      if (c === Ch.At && this.startsCitation(j, end)) {
+        found = j;
+        break;
+      }
     }
-    return null;
+    this.citeItemReads += j - start;
+    if (this.citeItemReads > 2 * src.length + pairedScanLimit) this.citationMarkers = this.allCitationMarkers();
+    return found;
+  }
+
+  /** Does the `@` at `j` start a citation whose key ends by `end`? */
+  private startsCitation(j: number, end: number): boolean {
+    const markerStart = this.src.charCodeAt(j - 1) === Ch.Minus ? j - 1 : j;
+    if (!this.mayStartCitation(markerStart)) return false;
+    const key = this.citeKey(j + 1);
+    return key !== null && key.end <= end;
+  }
+
+  /** Every `@` of the block that starts a citation, with the end of its key, pair after pair: what `citationMarkerIn` would find, in one pass. */
+  private allCitationMarkers(): number[] {
+    const src = this.src;
+    const codeEnds = this.computeCodeSpans();
+    const markers: number[] = [];
+    for (let j = 0; j < src.length; j++) {
+      const c = src.charCodeAt(j);
+      if (c === Ch.Backslash) {
+        j++;
+      } else if (c === Ch.Backtick) {
+        const codeEnd = codeEnds.get(j);
+        if (codeEnd !== undefined) j = codeEnd - 1;
+      } else if (c === Ch.At) {
+        const markerStart = src.charCodeAt(j - 1) === Ch.Minus ? j - 1 : j;
+        const key = this.mayStartCitation(markerStart) ? this.citeKey(j + 1) : null;
+        if (key) markers.push(j, key.end);
+      }
+    }
+    return markers;
   }
 
   private inTextCitation(at: number, to: number): number {

@@ -384,6 +384,28 @@ references:
       assert.ok(index.mentions.some((m) => m.explicit && m.person === 'lenin'));
     });
 
+    it('reads constructs nested 20,000 deep, and many unclosed marks in one paragraph, without a stack overflow and in linear time', () => {
+      const uri = fileUri('nesting.annot.md');
+      const index = (text: string): AnnotationIndex => timed(5000, text.slice(0, 12), () => buildIndexWithin({ uri, text }, undefined));
+      const deep = 20000;
+      // Link text inside link text, and inline notes inside inline notes: each level is read, none on the call stack.
+      assert.strictEqual(index('['.repeat(deep) + '](x)'.repeat(deep) + ' [@a]').citations.length, 1);
+      assert.strictEqual(index('^['.repeat(deep) + ']'.repeat(deep)).footnotes.length, deep);
+      // Every level is a citation of the one key at the centre.
+      const nested = index('['.repeat(deep) + '@a' + ']'.repeat(deep));
+      assert.strictEqual(nested.citations.length, deep - 2);
+      assert.ok(nested.citations.every((c) => c.items.length === 1 && c.items[0].key === 'a'));
+      // Quotations each followed by a citation: each quotation takes its own and no other.
+      const quoted = index('"a" [@b] '.repeat(deep));
+      assert.strictEqual(quoted.quotes.length, deep);
+      assert.deepStrictEqual(quoted.quotes[deep - 1].citations, [deep - 1]);
+      // A `$`, a comment opener or a braced key that never closes, again and again; what follows is still read.
+      for (const open of ['a $b ', 'a <!-- ', '@{']) {
+        const text = open.repeat(50000) + ' [@z]';
+        assert.deepStrictEqual(index(text).citations.map((c) => c.items[0].key), ['z'], open);
+      }
+    });
+
     it('indexes 10,000 footnotes', async () => {
       const refs = Array.from({ length: 10000 }, (_, i) => `Text[^n${i}] by Lenin.`).join('\n\n');
       const defs = Array.from({ length: 10000 }, (_, i) => `[^n${i}]: Note ${i}.`).join('\n\n');
