@@ -132,11 +132,11 @@ export class InlineScanner {
   private map: ((i: number) => number) | null = null;
   /** Matching `]` for each `[`, and the ends of code spans, computed per block on first need. */
   private bracketMatch: Map<number, number> | null = null;
-  private codeSpanEnd: Map<number, number> | null = null;
+  private codeSpanEnd: ReadonlyMap<number, number> | null = null;
   /** Matching `}` for each `{` of a braced citation key, computed per block on first need. */
   private braceMatch: Map<number, number> | null = null;
   /** The same code spans as start and end offsets, pair after pair, in order. */
-  private codeSpanList: number[] = [];
+  private codeSpanList: readonly number[] = [];
   /** Characters the block's citation items have read, and, once they have read far more than the block, its citation marks. */
   private citeItemReads = 0;
   private citationMarkers: number[] | null = null;
@@ -396,10 +396,15 @@ export class InlineScanner {
     return match.end;
   }
 
-
-  private computeCodeSpans(): Map<number, number> {
+  private computeCodeSpans(): ReadonlyMap<number, number> {
     if (this.codeSpanEnd) return this.codeSpanEnd;
     const src = this.src;
+    // Most blocks have no code: nothing to pair, and nothing to make.
+    if (src.indexOf('`') < 0) {
+      this.codeSpanEnd = noCodeSpans;
+      this.codeSpanList = noCodeSpanList;
+      return noCodeSpans;
+    }
     const runs: { at: number; length: number }[] = [];
     for (let i = src.indexOf('`'); i >= 0 && i < src.length; i = src.indexOf('`', i)) {
       if (i > 0 && src.charCodeAt(i - 1) === Ch.Backslash && !this.isEscaped(i - 1)) {
@@ -1050,6 +1055,10 @@ function spacesAsWritten(src: string, start: number, name: string): boolean {
 const asciiWordUnits = new Uint8Array(128);
 for (let c = 0; c < 128; c++) if (isAsciiAlphaNum(c) || c === Ch.Underscore) asciiWordUnits[c] = 1;
 
+/** The code spans of a block without any, shared and never changed. */
+const noCodeSpans: ReadonlyMap<number, number> = new Map();
+const noCodeSpanList: readonly number[] = [];
+
 /** How a citation stands to the sentence of the quotation before it. */
 const SentenceLink = { Same: 0, NotHere: 1, Never: 2 } as const;
 type SentenceLink = (typeof SentenceLink)[keyof typeof SentenceLink];
@@ -1092,7 +1101,7 @@ function stopsFor(names: NameMatcher): Uint8Array {
   let stops = stopTables.get(names);
   if (!stops) {
     stops = syntaxStops.slice();
-    for (const unit of names.secondUnits.keys()) if (stops[unit] === 0) stops[unit] = Stop.NameStart;
+    for (let unit = 0; unit < stops.length; unit++) if (names.firstUnits[unit] === 1 && stops[unit] === 0) stops[unit] = Stop.NameStart;
     stopTables.set(names, stops);
   }
   return stops;

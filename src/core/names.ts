@@ -23,7 +23,7 @@ export class NameMatcher {
   /** Candidates by the hash of their first word, longest first; words that share a hash share a list. */
   private readonly byFirstWord = new Map<number, NameCandidate[]>();
   /** First code units of all names, as a table (1 for yes): most words of a text start with none of them. */
-  private readonly firstUnits = new Uint8Array(65536);
+  readonly firstUnits = new Uint8Array(65536);
   /**
    * The first two code units of every first word, hashed into a table: with
    * thousands of people nearly every capital letter starts some name, but
@@ -32,8 +32,6 @@ export class NameMatcher {
    * and looked up. A collision only costs that lookup.
    */
   private readonly firstPairs = new Uint8Array(65536);
-  /** For each first code unit of a name, the second code units of its first words; -1 for a first word one unit long. */
-  readonly secondUnits = new Map<number, Set<number>>();
 
   constructor(names: ReadonlyMap<string, readonly string[]>, includeKey: (key: string) => boolean) {
     for (const [name, allKeys] of names) {
@@ -49,14 +47,7 @@ export class NameMatcher {
       }
       list.push({ name, keys, firstWordLength: first.length });
       this.firstUnits[name.charCodeAt(0)] = 1;
-      const second = first.length > 1 ? first.charCodeAt(1) : -1;
-      this.firstPairs[pairKey(first.charCodeAt(0), second)] = 1;
-      let seconds = this.secondUnits.get(first.charCodeAt(0));
-      if (!seconds) {
-        seconds = new Set();
-        this.secondUnits.set(first.charCodeAt(0), seconds);
-      }
-      seconds.add(second);
+      this.firstPairs[pairKey(first.charCodeAt(0), first.length > 1 ? first.charCodeAt(1) : -1)] = 1;
     }
     for (const list of this.byFirstWord.values()) list.sort((a, b) => b.name.length - a.name.length);
   }
@@ -95,7 +86,6 @@ export class NameMatcher {
     }
     return null;
   }
-
 }
 
 /** A hash of the code units of `text` in `[start, end)`, kept to 30 bits so that it is a small integer: a map looks those up fastest. */
