@@ -133,7 +133,8 @@ export class InlineScanner {
   /** Matching `]` for each `[`, and the ends of code spans, computed per block on first need. */
   private bracketMatch: Map<number, number> | null = null;
   private codeSpanEnd: ReadonlyMap<number, number> | null = null;
-  /** Matching `}` for each `{` of a braced citation key, computed per block on first need. */
+  /** Characters read looking for the ends of braced citation keys, and once they are far more than the block, its braces paired. */
+  private braceReads = 0;
   private braceMatch: Map<number, number> | null = null;
   /** The same code spans as start and end offsets, pair after pair, in order. */
   private codeSpanList: readonly number[] = [];
@@ -174,6 +175,7 @@ export class InlineScanner {
     this.bracketMatch = null;
     this.codeSpanEnd = null;
     this.braceMatch = null;
+    this.braceReads = 0;
     this.citeItemReads = 0;
     this.citationMarkers = null;
     this.noCommentEndFrom = Infinity;
@@ -221,7 +223,8 @@ export class InlineScanner {
       let at = i;
       let c = src.charCodeAt(at);
       let stop = stops[c];
-      while (stop === 0 && ++at < to) {
+      while (stop === 0) {
+        if (++at >= to) break;
         c = src.charCodeAt(at);
         stop = stops[c];
       }
@@ -512,13 +515,26 @@ export class InlineScanner {
   }
 
   /**
-   * The `}` that closes the `{` at `open` before any space, or -1. The block's
-   * braces are paired once, on first need, so that many unclosed `@{` cost
-   * linear time.
+   * The `}` that closes the `{` at `open` before any space, or -1. It reads
+   * forward from `open`; once such reads in a block add up to far more than
+   * the block, its braces are paired all at once, so that many unclosed `@{`
+   * cost linear time.
    */
   private matchingBrace(open: number): number {
+    const src = this.src;
+    if (!this.braceMatch && this.braceReads <= 2 * src.length + pairedScanLimit) {
+      let depth = 0;
+      let j = open;
+      for (; j < src.length; j++) {
+        const d = src.charCodeAt(j);
+        if (isSpace(d)) break;
+        if (d === Ch.LBrace) depth++;
+        else if (d === Ch.RBrace && --depth === 0) break;
+      }
+      this.braceReads += j - open;
+      return j < src.length && src.charCodeAt(j) === Ch.RBrace ? j : -1;
+    }
     if (!this.braceMatch) {
-      const src = this.src;
       const match = new Map<number, number>();
       const stack: number[] = [];
       for (let j = 0; j < src.length; j++) {
