@@ -2,7 +2,8 @@ import { scanBlocks, type ScanControl } from './blocks';
 import { DiagnosticBuilder } from './diagnostics';
 import { scanFrontMatter } from './frontMatter';
 import { blockSource, InlineScanner, type InlineSink } from './inline';
-import { LineMap, LineStartList, lineStartsOf } from './lineMap';
+import { IntList } from './intList';
+import { LineMap, lineStartsOf } from './lineMap';
 import type { Registry } from './model';
 import { nameMatcherFor } from './names';
 import { emptyRegistry } from './registry';
@@ -232,7 +233,7 @@ const defaultSliceChars = 1 << 17;
 class IndexBuild {
   private readonly registry: Registry;
   /** The front matter's line starts, then those the block scan finds. */
-  private readonly lineStarts = new LineStartList();
+  private readonly lineStarts = new IntList();
   private readonly frontMatter: FrontMatter | null;
   private readonly bodyStart: number;
   private readonly unclosed: Span | null;

@@ -1,5 +1,5 @@
 import { isAsciiAlphaNum } from './chars';
-import type { LineStartList } from './lineMap';
+import type { IntList } from './intList';
 import type { Span } from './types';
 
 /**
@@ -78,7 +78,7 @@ export interface ScanControl {
   readonly cleanPoints: number[];
   readonly stopAt?: (lineStart: number) => boolean;
   /** Every line start the scan reads, for a line map: the scan finds them anyway, and a second search of a whole book costs as much again. */
-  readonly lineStarts?: LineStartList;
+  readonly lineStarts?: IntList;
 }
 
 type Container =

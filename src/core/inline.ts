@@ -494,9 +494,25 @@ export class InlineScanner {
       }
     }
     if (limit === src.length) return -1;
-    const codeEnds = this.computeCodeSpans();
     const match = new Map<number, number>();
     const stack: number[] = [];
+    this.forEachLive((i, c) => {
+      if (c === Ch.LBracket) stack.push(i);
+      else if (c === Ch.RBracket && stack.length > 0) match.set(stack.pop() as number, i);
+    });
+    this.bracketMatch = match;
+    return match.get(open) ?? -1;
+  }
+
+  /**
+   * Visits the block's characters that are not escaped and not in a code
+   * span, in order: what the readers of brackets and citation items see.
+   * For the whole-block passes, which are rare; the readers themselves walk
+   * the same way inline.
+   */
+  private forEachLive(visit: (i: number, c: number) => void): void {
+    const src = this.src;
+    const codeEnds = this.computeCodeSpans();
     for (let i = 0; i < src.length; i++) {
       const c = src.charCodeAt(i);
       if (c === Ch.Backslash) {
@@ -504,14 +520,10 @@ export class InlineScanner {
       } else if (c === Ch.Backtick) {
         const end = codeEnds.get(i);
         if (end !== undefined) i = end - 1;
-      } else if (c === Ch.LBracket) {
-        stack.push(i);
-      } else if (c === Ch.RBracket && stack.length > 0) {
-        match.set(stack.pop() as number, i);
+      } else {
+        visit(i, c);
       }
     }
-    this.bracketMatch = match;
-    return match.get(open) ?? -1;
   }
 
   /**
@@ -861,23 +873,16 @@ export class InlineScanner {
   /** Every `@` of the block that starts a citation, with the end of its key, pair after pair: what `citationMarkerIn` would find, in one pass. */
   private allCitationMarkers(): number[] {
     const src = this.src;
-    const codeEnds = this.computeCodeSpans();
     const markers: number[] = [];
-    for (let j = 0; j < src.length; j++) {
-      const c = src.charCodeAt(j);
-      if (c === Ch.Backslash) {
-        j++;
-      } else if (c === Ch.Backtick) {
-        const codeEnd = codeEnds.get(j);
-        if (codeEnd !== undefined) j = codeEnd - 1;
-      } else if (c === Ch.At) {
-        const markerStart = src.charCodeAt(j - 1) === Ch.Minus ? j - 1 : j;
-        const key = this.mayStartCitation(markerStart) ? this.citeKey(j + 1) : null;
-        if (key) markers.push(j, key.end);
-      }
-    }
+    this.forEachLive((j, c) => {
+      if (c !== Ch.At) return;
+      const markerStart = src.charCodeAt(j - 1) === Ch.Minus ? j - 1 : j;
+      const key = this.mayStartCitation(markerStart) ? this.citeKey(j + 1) : null;
+      if (key) markers.push(j, key.end);
+    });
     return markers;
   }
+
 
   private inTextCitation(at: number, to: number): number {
     const skipTo = this.keySkips.get(at);

@@ -1,3 +1,4 @@
+import { IntList } from './intList';
 import type { Position, Range, Span } from './types';
 
 /**
@@ -82,7 +83,7 @@ export class LineMap {
 
 /** Offsets where lines start. `indexOf` finds the breaks far faster than a loop over every character. */
 export function lineStartsOf(text: string, from = 0): Int32Array {
-  const starts = new LineStartList();
+  const starts = new IntList();
   if (from === 0) starts.push(0);
   let lf = text.indexOf('\n', from);
   let cr = text.indexOf('\r', from);
@@ -98,29 +99,6 @@ export function lineStartsOf(text: string, from = 0): Int32Array {
     }
   }
   return starts.toArray();
-}
-
-/** Line starts collected in order as a scan finds them, in a typed array that grows as needed. */
-export class LineStartList {
-  private starts = new Int32Array(1024);
-  private count = 0;
-
-  push(offset: number): void {
-    if (this.count === this.starts.length) {
-      const grown = new Int32Array(this.starts.length * 2);
-      grown.set(this.starts);
-      this.starts = grown;
-    }
-    this.starts[this.count++] = offset;
-  }
-
-  get last(): number {
-    return this.count > 0 ? this.starts[this.count - 1] : -1;
-  }
-
-  toArray(): Int32Array {
-    return this.starts.slice(0, this.count);
-  }
 }
 
 /** The first place in a sorted list holding a value at or above `value`. */

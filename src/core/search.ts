@@ -1,5 +1,6 @@
 import Fuse, { type FuseIndex, type IFuseOptions } from 'fuse.js';
 import { authorsShort, yearOf } from './format';
+import { IntList } from './intList';
 import type { CslItem, CslName, Person, Reference, Registry } from './model';
 import { runInSlices, type Scheduler, type SliceOptions, type Steps } from './steps';
 
@@ -366,25 +367,6 @@ class SteppedBuild<T> {
       this.failure = { error };
       throw error;
     }
-  }
-}
-
-/** A growable list of 32-bit integers: a million (token, item) pairs as plain arrays would keep the collector busy. */
-class IntList {
-  data: Int32Array;
-  length = 0;
-
-  constructor(capacity = 1024) {
-    this.data = new Int32Array(capacity);
-  }
-
-  push(value: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Int32Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = value;
   }
 }
 

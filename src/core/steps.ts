@@ -1,4 +1,5 @@
-import { LineMap, LineStartList } from './lineMap';
+import { IntList } from './intList';
+import { LineMap } from './lineMap';
 
 /**
  * Work cut into steps: a generator that yields between units of a few
@@ -69,7 +70,7 @@ export const scanChunk = 1 << 18;
  * `LineMap` ends them: at LF, CRLF or a lone CR.
  */
 export function* lineMapSteps(text: string): Steps<LineMap> {
-  const starts = new LineStartList();
+  const starts = new IntList();
   starts.push(0);
   const hasCr = text.includes('\r');
   for (let from = 0; from < text.length; from += scanChunk) {
@@ -80,7 +81,7 @@ export function* lineMapSteps(text: string): Steps<LineMap> {
 }
 
 /** Line starts after breaks in `text[from, to)`. Kept out of the generator, which V8 optimizes less well. */
-function addLineStarts(text: string, from: number, to: number, hasCr: boolean, starts: LineStartList): void {
+function addLineStarts(text: string, from: number, to: number, hasCr: boolean, starts: IntList): void {
   if (!hasCr) {
     for (let lf = text.indexOf('\n', from); lf >= 0 && lf < to; lf = text.indexOf('\n', lf + 1)) starts.push(lf + 1);
     return;
