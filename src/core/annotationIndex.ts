@@ -1,4 +1,5 @@
 import { scanBlocks, type ScanControl } from './blocks';
+import { firstStartingFrom } from './bounds';
 import { DiagnosticBuilder } from './diagnostics';
 import { scanFrontMatter } from './frontMatter';
 import { blockSource, InlineScanner, type InlineSink } from './inline';
@@ -457,14 +458,3 @@ function spanStart(item: { span: Span }): number {
   return item.span.start;
 }
 
-/** The first element of a list in order of `startOf` that starts at or after `offset`. */
-export function firstStartingFrom<T>(list: readonly T[], offset: number, startOf: (item: T) => number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (startOf(list[mid]) < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}

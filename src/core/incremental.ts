@@ -1,4 +1,5 @@
-import { assembleIndex, buildIndex, firstStartingFrom, lowerBound, releaseScan, scanOf, scanRegion, type AnnotationIndex, type NoteEntry, type NoteReference, type PairedFootnotes, type PositionedLists, type ScannedRegion, type TextScan } from './annotationIndex';
+import { assembleIndex, buildIndex, lowerBound, releaseScan, scanOf, scanRegion, type AnnotationIndex, type NoteEntry, type NoteReference, type PairedFootnotes, type PositionedLists, type ScannedRegion, type TextScan } from './annotationIndex';
+import { firstStartingFrom } from './bounds';
 import { LineMap } from './lineMap';
 import type { Citation, CitationItem, Footnote, Heading, Mention, Quote, Span } from './types';
 import type { TextContext } from './workspace';

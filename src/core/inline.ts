@@ -1,5 +1,6 @@
 import { codePointAt, codePointBefore, isAlphaNum, isAsciiAlphaNum, isAsciiPunctuation, isWordChar } from './chars';
 import type { InlineBlock } from './blocks';
+import { firstPairStartingFrom, firstStartingFrom } from './bounds';
 import { parseLocator } from './locator';
 import { nextWordHash, type NameMatcher } from './names';
 import type { Person } from './model';
@@ -440,15 +441,9 @@ export class InlineScanner {
   private insideCodeSpan(i: number): boolean {
     this.computeCodeSpans();
     const spans = this.codeSpanList;
-    // The last span that starts before `i`: spans do not overlap, so only it can hold `i`.
-    let lo = 0;
-    let hi = spans.length >> 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (spans[2 * mid] < i) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo > 0 && i < spans[2 * lo - 1];
+    // Only the last span that starts before `i` can hold it: spans do not overlap.
+    const next = firstPairStartingFrom(spans, i);
+    return next > 0 && i < spans[2 * next - 1];
   }
 
   private isEscaped(i: number): boolean {
@@ -828,14 +823,7 @@ export class InlineScanner {
   private citationMarkerIn(start: number, end: number): number {
     const markers = this.citationMarkers;
     if (markers) {
-      let lo = 0;
-      let hi = markers.length >> 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (markers[2 * mid] < start) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let k = lo; k < markers.length >> 1 && markers[2 * k] < end; k++) if (markers[2 * k + 1] <= end) return markers[2 * k];
+      for (let k = firstPairStartingFrom(markers, start); k < markers.length >> 1 && markers[2 * k] < end; k++) if (markers[2 * k + 1] <= end) return markers[2 * k];
       return -1;
     }
     const src = this.src;
@@ -1027,7 +1015,7 @@ export class InlineScanner {
       const found = quotes[this.blockQuotesFrom + q].citations;
       let boundary = quote.end;
       let quoteEndsSentence: boolean | undefined;
-      for (let c = inOrder ? firstStartingFrom(citations, quote.start) : 0; c < citations.length; c++) {
+      for (let c = inOrder ? firstStartingFrom(citations, quote.start, spanStart) : 0; c < citations.length; c++) {
         const cite = citations[c];
         if (cite.start >= quote.start && cite.end <= quote.end) {
           found.push(this.blockCitationsFrom + c);
@@ -1084,16 +1072,8 @@ const noCodeSpanList: readonly number[] = [];
 const SentenceLink = { Same: 0, NotHere: 1, Never: 2 } as const;
 type SentenceLink = (typeof SentenceLink)[keyof typeof SentenceLink];
 
-/** The first of spans in order of start that starts at or after `offset`. */
-function firstStartingFrom(spans: readonly Span[], offset: number): number {
-  let lo = 0;
-  let hi = spans.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (spans[mid].start < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+function spanStart(span: Span): number {
+  return span.start;
 }
 
 /** How far `matchingBracket` reads forward before it pairs a whole block's brackets instead. */
