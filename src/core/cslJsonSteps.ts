@@ -107,6 +107,52 @@ function* elementsOf(text: string, open: number): Steps<{ elements: Element[]; e
   return undefined;
 }
 
+/** Brackets counted before an item is taken to nest too deeply to keep uncopied. */
+const bracketBudget = maxJsonDepth - 4;
+
+/**
+ * The items of a top-level array laid out one block of lines per item, as
+ * `JSON.stringify` with indentation and reference managers write them, found
+ * without reading every character: a raw line break is never inside a JSON
+ * string, so each item ends where a line holds its closing `}` at the
+ * indentation of its opening `{`. Undefined when the layout is not that.
+ *
+ * The guess needs no proof of its own: it leaves only commas and whitespace
+ * between items, and once each item parses whole, JSON's grammar allows no
+ * other reading of the array. A guessed item that does not parse sends the
+ * read back to `itemsArray`.
+ */
+function guessedItems(text: string): Element[] | undefined {
+  const open = skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
+  if (text.charCodeAt(open) !== 0x5b) return undefined;
+  let start = skipSpace(text, open + 1);
+  const lineStart = text.lastIndexOf('\n', start) + 1;
+  if (text.charCodeAt(start) !== 0x7b || lineStart <= open || skipSpace(text, lineStart) !== start) return undefined;
+  const closing = `\n${text.slice(lineStart, start)}}`;
+  const elements: Element[] = [];
+  for (;;) {
+    const close = text.indexOf(closing, start);
+    if (close < 0) return undefined;
+    const end = close + closing.length;
+    elements.push({ start, end, depth: bracketCount(text, start, end) });
+    const after = skipSpace(text, end);
+    const c = text.charCodeAt(after);
+    if (c === 0x5d) return skipSpace(text, after + 1) === text.length ? elements : undefined;
+    if (c !== 0x2c) return undefined;
+    start = skipSpace(text, after + 1);
+    if (text.charCodeAt(start) !== 0x7b) return undefined;
+  }
+}
+
+/** Opening brackets in `text[start, end)`, strings included, up to the budget: a bound on how deep the item nests. */
+function bracketCount(text: string, start: number, end: number): number {
+  let count = 0;
+  for (const bracket of ['{', '[']) {
+    for (let at = text.indexOf(bracket, start); at >= 0 && at < end && count < bracketBudget; at = text.indexOf(bracket, at + 1)) count++;
+  }
+  return count;
+}
+
 /** Where the items array of a CSL-JSON file is, or undefined when only `parseCslJson` can tell. */
 function* itemsArray(text: string): Steps<Element[] | undefined> {
   const first = skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
@@ -176,8 +222,18 @@ class UnsafeText {
  */
 export function* cslJsonSteps(uri: string, text: string): Steps<{ bibliography: Bibliography; lines: LineMap }> {
   const lines = yield* lineMapSteps(text);
+  const guessed = guessedItems(text);
+  if (guessed) {
+    const bibliography = yield* itemsOf(uri, text, lines, guessed);
+    if (bibliography) return { bibliography, lines };
+  }
   const elements = yield* itemsArray(text);
-  if (!elements) return { bibliography: parseCslJson(uri, text), lines };
+  const bibliography = elements && (yield* itemsOf(uri, text, lines, elements));
+  return { bibliography: bibliography ?? parseCslJson(uri, text), lines };
+}
+
+/** The bibliography of these items, each parsed on its own; undefined if one is not JSON. */
+function* itemsOf(uri: string, text: string, lines: LineMap, elements: readonly Element[]): Steps<Bibliography | undefined> {
   const items = new CslJsonItems(uri, text, lines);
   const unsafe = new UnsafeText(text);
   for (let i = 0; i < elements.length; i++) {
@@ -187,13 +243,13 @@ export function* cslJsonSteps(uri: string, text: string): Steps<{ bibliography: 
     try {
       raw = JSON.parse(source);
     } catch {
-      return { bibliography: parseCslJson(uri, text), lines };
+      return undefined;
     }
     // Most items need no safe copy: the copy is a third of the time of the read.
-    items.add(raw, depth < maxJsonDepth - 4 && !unsafe.within(start, end));
+    items.add(raw, depth < bracketBudget && !unsafe.within(start, end));
     if (i % itemsPerStep === itemsPerStep - 1) yield;
   }
-  return { bibliography: items.result(), lines };
+  return items.result();
 }
 
 /** The stepped read of a CSL-JSON bibliography, at once: the same result as `parseCslJson`. */

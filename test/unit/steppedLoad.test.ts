@@ -285,6 +285,13 @@ describe('CSL-JSON read in steps', () => {
   const texts: Record<string, string> = {
     'pretty array': JSON.stringify(items, null, 2),
     'compact array': JSON.stringify(items),
+    // Laid out one block of lines per item, but in ways the layout's guess must notice and give up on.
+    'tabs and CRLF': JSON.stringify(items, null, '\t').replace(/\n/g, '\r\n'),
+    'nested objects at the margin with the items': '[\n{\n"id": "a",\n"issued": {\n"date-parts": [[1900]]\n},\n"title": "x"\n},\n{\n"id": "b"\n}\n]',
+    'items one to a line': '[\n  {"id": "a"},\n  {"id": "b"}\n]',
+    'a scalar after laid-out items': '[\n  {\n    "id": "a"\n  },\n  3\n]',
+    'laid-out items, then garbage': '[\n  {\n    "id": "a"\n  }\n] x',
+    'a deep item among laid-out ones': `[\n  {\n    "id": "deep",\n    "note": ${'['.repeat(70)}${']'.repeat(70)}\n  },\n  {\n    "id": "b"\n  }\n]`,
     'items object': JSON.stringify({ comment: ['a', { b: 1 }], items }),
     'items object, items twice': `{"items": [{"id": "first"}], "x": 1, "items": ${JSON.stringify(items)}}`,
     'items not a list': '{"items": {"id": "a"}}',
