@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { indexToJson, type IndexJson } from '../core';
-import { AnnotationService } from './annotationService';
+import { AnnotationService, type IndexStats } from './annotationService';
 import { register as registerHover } from './hover';
 import { register as registerDiagnostics } from './diagnostics';
 import { register as registerCompletion } from './completion';
@@ -15,8 +15,8 @@ export interface MarginaliaApi {
   index(uri: vscode.Uri): Promise<IndexJson>;
   /** Milliseconds from the start of `activate` to its return, for `npm run bench:vscode`. */
   readonly activationMs: number;
-  /** How many indexes were parsed in full, how many edits were applied to an index in place, and the milliseconds those took in all. */
-  indexStats(): { readonly fullBuilds: number; readonly inPlaceUpdates: number; readonly inPlaceMs: number };
+  /** How many indexes were parsed in full, how many edits were applied to an index in place and the milliseconds those took in all, and the timing of the last full build. */
+  indexStats(): Readonly<IndexStats>;
 }
 
 export function activate(context: vscode.ExtensionContext): MarginaliaApi {
