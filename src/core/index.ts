@@ -27,4 +27,5 @@ export { sidecarSteps, sidecarSections, quickSidecar, parseSidecarInPieces, type
 export { cslJsonSteps, parseCslJsonInPieces } from './cslJsonSteps';
 export { runNow, runInSlices, lineMapSteps, StepsCancelled, defaultSliceMs, type Steps, type Scheduler, type SliceOptions } from './steps';
 export { steppedLoadChars, type LoadOptions } from './workspace';
+export { sidecarRecord, recordedSidecar, type ParsedStore } from './parsedStore';
 export { bibliographyFormat } from './bibliography';

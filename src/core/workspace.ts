@@ -7,6 +7,7 @@ import type { Registry, Sidecar } from './model';
 import { resolvePath, siblingUri, stemOf } from './paths';
 import { mergeRegistry, type Bibliography } from './registry';
 import { parseSidecar } from './sidecar';
+import { recordedSidecar, sidecarRecord, type ParsedStore } from './parsedStore';
 import { sidecarSteps } from './sidecarPieces';
 import { runInSlices, StepsCancelled, type Scheduler, type Steps } from './steps';
 import { DiagnosticCode, defaultSeverity, type Diagnostic, type Span } from './types';
@@ -85,7 +86,11 @@ export class ParseCache {
   /** Registries merged lately, by the parsed files they came from. */
   private readonly merged: { sources: readonly (Sidecar | Bibliography)[]; registry: Registry }[] = [];
 
-  constructor(private readonly keepLastGood = false) {}
+  constructor(
+    private readonly keepLastGood = false,
+    /** Keeps the precise reads of large sidecars for later sessions, and serves them while their text is unchanged. */
+    private readonly store?: ParsedStore,
+  ) {}
 
   /**
    * The registry of these parsed files, merged once while they stay the same
@@ -136,17 +141,63 @@ export class ParseCache {
     const load = new PendingLoad<Sidecar>(text);
     this.detach(this.sidecarLoads, uri, load.ready);
     this.sidecarLoads.set(uri, load);
+    void this.loadSidecar(uri, text, load, scheduler);
+    return load.ready;
+  }
+
+  /** A load in steps: from the store's record of this very text if it has one, otherwise a quick read, then the precise one. */
+  private async loadSidecar(uri: string, text: string, load: PendingLoad<Sidecar>, scheduler: Scheduler): Promise<void> {
+    const digest = this.digestOf(text);
+    const recorded = digest === undefined ? undefined : await this.recall(uri, text, digest, scheduler);
+    if (recorded) {
+      if (load.detached) {
+        load.settle(recorded.sidecar);
+        return;
+      }
+      this.sidecarLoads.delete(uri);
+      load.settle(this.storeSidecar(uri, text, recorded.sidecar, recorded.lines, false));
+      return;
+    }
     const steps = sidecarSteps(uri, text, {
       quick: (sidecar, lines) => load.settle(load.detached ? sidecar : this.storeSidecar(uri, text, sidecar, lines, true)),
     });
-    void this.runLoad(this.sidecarLoads, uri, load, steps, scheduler, ({ sidecar, lines }, keep) => {
+    await this.runLoad(this.sidecarLoads, uri, load, steps, scheduler, ({ sidecar, lines }, keep) => {
       if (!keep) return sidecar;
       const quickServed = this.sidecars.get(uri)?.quick === true;
       const value = this.storeSidecar(uri, text, sidecar, lines, false);
       if (quickServed) this.loadedPrecisely(uri);
+      if (digest !== undefined) void this.remember(sidecar, text.length, digest, scheduler);
       return value;
     });
-    return load.ready;
+  }
+
+  /** The store's digest of a text; undefined without a store, or when it fails. */
+  private digestOf(text: string): string | undefined {
+    try {
+      return this.store?.digest(text);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The store's record of this text, read back; undefined for none. A store that fails costs only the time it took. */
+  private async recall(uri: string, text: string, digest: string, scheduler: Scheduler): Promise<{ sidecar: Sidecar; lines: LineMap } | undefined> {
+    try {
+      const record = await this.store?.read(uri);
+      return record === undefined ? undefined : await runInSlices(recordedSidecar(record, uri, digest, text), scheduler);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Hands the store the record of a precise read, in the background; a record only saves time, so a failure is let go. */
+  private async remember(sidecar: Sidecar, length: number, digest: string, scheduler: Scheduler): Promise<void> {
+    try {
+      const record = await runInSlices(sidecarRecord(sidecar, digest, length), scheduler);
+      if (record !== undefined) await this.store?.write(sidecar.uri, record);
+    } catch {
+      // Nothing to do: the next session reads the file again.
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { buildIndexInSteps, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type Limits, type Registry, type TextContext } from '../core';
+import { buildIndexInSteps, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
 import { yieldToEventLoop } from './eventLoop';
 import { WorkspaceReader } from './workspaceReader';
 
@@ -43,7 +43,7 @@ export interface IndexStats {
  */
 export class AnnotationService implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
-  private readonly cache = new ParseCache(true);
+  private readonly cache: ParseCache;
   private readonly reader = new WorkspaceReader();
   /** Bumped when any dependency changes, so cached indexes are rebuilt. */
   private generation = 0;
@@ -57,7 +57,12 @@ export class AnnotationService implements vscode.Disposable {
   /** Fires, debounced, when the index of an open text may have changed: its own edits or a dependency's. */
   readonly onDidChangeIndex = this.changed.event;
 
-  constructor(private readonly debounceMs = 150) {
+  constructor(
+    /** Keeps the precise reads of large sidecars for the next session. */
+    store?: ParsedStore,
+    private readonly debounceMs = 150,
+  ) {
+    this.cache = new ParseCache(true, store);
     this.disposables.push(
       vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
       vscode.workspace.onDidOpenTextDocument((d) => {

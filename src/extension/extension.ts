@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { indexToJson, type IndexJson } from '../core';
 import { AnnotationService, type IndexStats } from './annotationService';
+import { GlobalStorageParsedStore } from './parsedStore';
 import { register as registerHover } from './hover';
 import { register as registerDiagnostics } from './diagnostics';
 import { register as registerCompletion } from './completion';
@@ -21,7 +22,7 @@ export interface MarginaliaApi {
 
 export function activate(context: vscode.ExtensionContext): MarginaliaApi {
   const activationStart = performance.now();
-  const service = new AnnotationService();
+  const service = new AnnotationService(new GlobalStorageParsedStore(vscode.Uri.joinPath(context.globalStorageUri, 'parsed'), String((context.extension.packageJSON as { version?: unknown }).version)));
   context.subscriptions.push(service);
   registerHover(context, service);
   registerDiagnostics(context, service);

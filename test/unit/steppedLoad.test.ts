@@ -16,6 +16,10 @@ import {
   sidecarSections,
   sidecarSteps,
   steppedLoadChars,
+  LineMap,
+  recordedSidecar,
+  sidecarRecord,
+  type ParsedStore,
   type Scheduler,
   type Sidecar,
 } from '../../src/core';
@@ -348,6 +352,120 @@ function countingScheduler(): { scheduler: Scheduler; turns: () => number } {
     turns: () => turns,
   };
 }
+
+/** Parsed sidecars kept in memory as a store keeps them on disk, counting what it is asked. */
+class MemoryStore implements ParsedStore {
+  readonly records = new Map<string, string>();
+  reads = 0;
+  writes = 0;
+
+  digest(text: string): string {
+    let hash = 0;
+    for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+    return `${text.length}:${hash}`;
+  }
+
+  read(uri: string): Promise<string | undefined> {
+    this.reads++;
+    return Promise.resolve(this.records.get(uri));
+  }
+
+  write(uri: string, record: string): Promise<void> {
+    this.writes++;
+    this.records.set(uri, record);
+    return Promise.resolve();
+  }
+}
+
+describe('sidecar records kept from one session to the next', () => {
+  const sidecarUri = fileUri('essay.yaml');
+  const record = (text: string, digest = 'd'): string | undefined => runNow(sidecarRecord(parseSidecar(sidecarUri, text), digest, text.length));
+
+  it('give back exactly the precise read, for every fixture', () => {
+    for (const { name, text } of [...sidecarFixtures(), { name: 'generated', text: generatedSidecar(200, 200) }]) {
+      const parsed = parseSidecar(sidecarUri, text);
+      const kept = record(text);
+      if (parsed.diagnostics.some((d) => d.code === 'limit-reached')) {
+        // Values cut for nesting too deep are not what JSON gives back: such a sidecar is read again each session.
+        assert.strictEqual(kept, undefined, name);
+        continue;
+      }
+      assert.ok(kept !== undefined, name);
+      const back = runNow(recordedSidecar(kept, sidecarUri, 'd', text));
+      assert.deepStrictEqual(back?.sidecar, parsed, name);
+      assert.strictEqual(back.lines.lineCount, new LineMap(text).lineCount, name);
+    }
+  });
+
+  it('are misses for another text, another file, another layout, or a record cut short or garbled', () => {
+    const text = generatedSidecar(20, 20);
+    const kept = record(text) as string;
+    const lines = kept.split('\n');
+    const misses: Record<string, [string, string, string, string]> = {
+      'another digest': [kept, sidecarUri, 'e', text],
+      'another length': [kept, sidecarUri, 'd', `${text} `],
+      'another file': [kept, fileUri('other.yaml'), 'd', text],
+      'another layout': [kept.replace('"format":1', '"format":0'), sidecarUri, 'd', text],
+      'cut short': [lines.slice(0, -1).join('\n'), sidecarUri, 'd', text],
+      'a line too many': [`${kept}\n{}`, sidecarUri, 'd', text],
+      'a garbled line': [[...lines.slice(0, 3), lines[3].slice(1), ...lines.slice(4)].join('\n'), sidecarUri, 'd', text],
+      'a person without a name': [kept.replace(/"name":"[^"]*",/, ''), sidecarUri, 'd', text],
+      'not a record': ['{}', sidecarUri, 'd', text],
+      empty: ['', sidecarUri, 'd', text],
+    };
+    assert.ok(runNow(recordedSidecar(kept, sidecarUri, 'd', text)));
+    for (const [name, args] of Object.entries(misses)) assert.strictEqual(runNow(recordedSidecar(...args)), undefined, name);
+  });
+
+  it('are written after a precise read, and serve the next session at once, without a quick read', async () => {
+    const bigSidecar = generatedSidecar(1500, 1500);
+    const store = new MemoryStore();
+    const { scheduler } = countingScheduler();
+    const first = new ParseCache(true, store);
+    const announced: string[] = [];
+    first.onDidLoadPrecisely((loaded) => announced.push(loaded));
+    await first.sidecarInSteps(sidecarUri, bigSidecar, scheduler);
+    while (store.writes === 0) await scheduler();
+    assert.deepStrictEqual(announced, [sidecarUri]);
+
+    const next = new ParseCache(true, store);
+    const nextAnnounced: string[] = [];
+    next.onDidLoadPrecisely((loaded) => nextAnnounced.push(loaded));
+    const served = await next.sidecarInSteps(sidecarUri, bigSidecar, scheduler);
+    // The precise read itself, diagnostics and all, with nothing to swap in later.
+    assert.deepStrictEqual(served, parseSidecar(sidecarUri, bigSidecar));
+    for (let i = 0; i < 20; i++) await scheduler();
+    assert.deepStrictEqual(nextAnnounced, []);
+    assert.strictEqual(store.writes, 1);
+    assert.ok(next.lineMaps.has(sidecarUri));
+
+    // Another text of the same file is read again, and its record replaces the old one.
+    const changed = bigSidecar.replace('name: Mutual Person0', 'name: Mutual Person Zero');
+    const third = new ParseCache(true, store);
+    assert.strictEqual((await third.sidecarInSteps(sidecarUri, changed, scheduler)).people[0].name, 'Mutual Person Zero');
+    while (store.writes === 1) await scheduler();
+    const fourth = new ParseCache(true, store);
+    assert.deepStrictEqual(await fourth.sidecarInSteps(sidecarUri, changed, scheduler), parseSidecar(sidecarUri, changed));
+  });
+
+  it('are let go when the store fails, and the file is read as if there were none', async () => {
+    const bigSidecar = generatedSidecar(300, 1500);
+    const { scheduler } = countingScheduler();
+    const failing: ParsedStore = {
+      digest: () => 'd',
+      read: () => Promise.reject(new Error('disk gone')),
+      write: () => Promise.reject(new Error('disk full')),
+    };
+    const cache = new ParseCache(true, failing);
+    const announced: string[] = [];
+    cache.onDidLoadPrecisely((loaded) => announced.push(loaded));
+    assert.ok((await cache.sidecarInSteps(sidecarUri, bigSidecar, scheduler)).people.length > 0);
+    while (announced.length === 0) await scheduler();
+    assert.deepStrictEqual(cache.sidecar(sidecarUri, bigSidecar), parseSidecar(sidecarUri, bigSidecar));
+    const throwing = new ParseCache(true, { ...failing, digest: () => { throw new Error('no digest'); } });
+    assert.deepStrictEqual(entriesOf(await throwing.sidecarInSteps(sidecarUri, bigSidecar, scheduler)), entriesOf(parseSidecar(sidecarUri, bigSidecar)));
+  });
+});
 
 describe('large files loaded in steps', () => {
   const bigSidecar = generatedSidecar(1500, 1500);

@@ -1,0 +1,152 @@
+import { LineMap } from './lineMap';
+import type { Person, Reference, Sidecar } from './model';
+import { lineMapSteps, type Steps } from './steps';
+import { DiagnosticCode, type Diagnostic } from './types';
+
+/**
+ * Where parsed sidecars are kept from one session to the next. The precise
+ * read of a large sidecar takes seconds; when its text is the one read last
+ * time, even in an earlier session, the record of that read serves at once,
+ * exact positions and diagnostics included. The extension keeps the records
+ * in its global storage; the core says what a record holds and checks it on
+ * the way back, so a record that is stale, truncated or garbled is a miss.
+ */
+export interface ParsedStore {
+  /** A digest of a file's text, the same from one session to the next, that changes whenever what the parser makes of the text may. */
+  digest(text: string): string;
+  /** The record last written for the file, if any. */
+  read(uri: string): Promise<string | undefined>;
+  write(uri: string, record: string): Promise<void>;
+}
+
+/** Bumped whenever the layout of a record changes: older records are then misses. */
+const recordFormat = 1;
+
+/** Entries made or read between two steps. */
+const entriesPerStep = 256;
+
+interface RecordHeader {
+  readonly format: number;
+  readonly uri: string;
+  readonly digest: string;
+  readonly length: number;
+  readonly people: number;
+  readonly references: number;
+  readonly bibliographies: Sidecar['bibliographies'];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly valid: boolean;
+}
+
+/**
+ * The record of a sidecar read from a text of `length` characters with this
+ * digest: a header line, then a line for each person and each reference, so
+ * that reading it back can pause between entries. Undefined for a sidecar
+ * that must not be kept: one served from its last good version, or one with
+ * values left out for nesting too deep, which JSON would not give back as they are.
+ */
+export function* sidecarRecord(sidecar: Sidecar, digest: string, length: number): Steps<string | undefined> {
+  if (sidecar.stale === true || sidecar.diagnostics.some((d) => d.code === DiagnosticCode.LimitReached)) return undefined;
+  const header: RecordHeader = {
+    format: recordFormat,
+    uri: sidecar.uri,
+    digest,
+    length,
+    people: sidecar.people.length,
+    references: sidecar.references.length,
+    bibliographies: sidecar.bibliographies,
+    diagnostics: sidecar.diagnostics,
+    valid: sidecar.valid,
+  };
+  const lines = [JSON.stringify(header)];
+  const entries: readonly (Person | Reference)[][] = [sidecar.people as Person[], sidecar.references as Reference[]];
+  for (const list of entries) {
+    for (let i = 0; i < list.length; i++) {
+      lines.push(JSON.stringify(list[i]));
+      if (i % entriesPerStep === entriesPerStep - 1) yield;
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The sidecar a record holds, with the line map of `text`, if the record is
+ * of this file and of this very text (by digest and length); undefined for
+ * any other record, or one that does not read back whole.
+ */
+export function* recordedSidecar(record: string, uri: string, digest: string, text: string): Steps<{ sidecar: Sidecar; lines: LineMap } | undefined> {
+  const lineReader = new RecordLines(record);
+  const header = lineReader.next() as Partial<RecordHeader> | undefined;
+  if (!header || header.format !== recordFormat || header.uri !== uri || header.digest !== digest || header.length !== text.length) return undefined;
+  const { people: peopleCount, references: referenceCount, bibliographies, diagnostics, valid } = header;
+  if (typeof peopleCount !== 'number' || typeof referenceCount !== 'number' || !Array.isArray(bibliographies) || !Array.isArray(diagnostics) || typeof valid !== 'boolean') return undefined;
+  const people: Person[] = [];
+  for (let i = 0; i < peopleCount; i++) {
+    const person = personOf(lineReader.next());
+    if (!person) return undefined;
+    people.push(person);
+    if (i % entriesPerStep === entriesPerStep - 1) yield;
+  }
+  const references: Reference[] = [];
+  for (let i = 0; i < referenceCount; i++) {
+    const reference = referenceOf(lineReader.next());
+    if (!reference) return undefined;
+    references.push(reference);
+    if (i % entriesPerStep === entriesPerStep - 1) yield;
+  }
+  if (!lineReader.done) return undefined;
+  const lines = yield* lineMapSteps(text);
+  return { sidecar: { uri, people, references, bibliographies, diagnostics, valid }, lines };
+}
+
+/** The lines of a record, each parsed as JSON; undefined past the end or for a line that is not JSON. */
+class RecordLines {
+  private at = 0;
+
+  constructor(private readonly record: string) {}
+
+  get done(): boolean {
+    return this.at >= this.record.length;
+  }
+
+  next(): unknown {
+    if (this.done) return undefined;
+    const end = this.record.indexOf('\n', this.at);
+    const line = this.record.slice(this.at, end < 0 ? this.record.length : end);
+    this.at = end < 0 ? this.record.length : end + 1;
+    try {
+      return JSON.parse(line) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isSource(value: unknown): value is Person['source'] {
+  return isObject(value) && typeof value.uri === 'string' && typeof value.line === 'number' && isObject(value.span) && typeof value.span.start === 'number' && typeof value.span.end === 'number';
+}
+
+function optionalText(value: unknown): value is string | undefined {
+  return value === undefined || typeof value === 'string';
+}
+
+/** A person as the parser makes one, optional fields present even when undefined, which JSON leaves out. */
+function personOf(raw: unknown): Person | undefined {
+  if (!isObject(raw)) return undefined;
+  const { key, name, aliases, born, died, description, bio, links, image, implicit, source } = raw;
+  if (typeof key !== 'string' || typeof name !== 'string' || typeof implicit !== 'boolean' || !isSource(source)) return undefined;
+  if (!Array.isArray(aliases) || !aliases.every((alias) => typeof alias === 'string')) return undefined;
+  if (!Array.isArray(links) || !links.every((link) => isObject(link) && typeof link.label === 'string' && typeof link.url === 'string')) return undefined;
+  if (!optionalText(born) || !optionalText(died) || !optionalText(description) || !optionalText(bio) || !optionalText(image)) return undefined;
+  return { key, name, aliases, born, died, description, bio, links: links as Person['links'], image, implicit, source };
+}
+
+function referenceOf(raw: unknown): Reference | undefined {
+  if (!isObject(raw)) return undefined;
+  const { id, item, source } = raw;
+  if (typeof id !== 'string' || !isObject(item) || !isSource(source)) return undefined;
+  return { id, item: item as unknown as Reference['item'], source };
+}
