@@ -122,7 +122,7 @@ const bracketBudget = maxJsonDepth - 4;
  * other reading of the array. A guessed item that does not parse sends the
  * read back to `itemsArray`.
  */
-function guessedItems(text: string): Element[] | undefined {
+function* guessedItems(text: string): Steps<Element[] | undefined> {
   const open = skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
   if (text.charCodeAt(open) !== 0x5b) return undefined;
   let start = skipSpace(text, open + 1);
@@ -141,8 +141,12 @@ function guessedItems(text: string): Element[] | undefined {
     if (c !== 0x2c) return undefined;
     start = skipSpace(text, after + 1);
     if (text.charCodeAt(start) !== 0x7b) return undefined;
+    if (elements.length % guessesPerStep === 0) yield;
   }
 }
+
+/** Items found from the layout between two steps: each costs a search through one item's text. */
+const guessesPerStep = 2048;
 
 /** Opening brackets in `text[start, end)`, strings included, up to the budget: a bound on how deep the item nests. */
 function bracketCount(text: string, start: number, end: number): number {
@@ -222,7 +226,7 @@ class UnsafeText {
  */
 export function* cslJsonSteps(uri: string, text: string): Steps<{ bibliography: Bibliography; lines: LineMap }> {
   const lines = yield* lineMapSteps(text);
-  const guessed = guessedItems(text);
+  const guessed = yield* guessedItems(text);
   if (guessed) {
     const bibliography = yield* itemsOf(uri, text, lines, guessed);
     if (bibliography) return { bibliography, lines };

@@ -1,5 +1,5 @@
 import { LineMap } from './lineMap';
-import type { Person, Reference, Sidecar } from './model';
+import type { Person, Reference, Sidecar, SourceLocation } from './model';
 import { lineMapSteps, type Steps } from './steps';
 import { DiagnosticCode, type Diagnostic } from './types';
 
@@ -21,6 +21,9 @@ export interface ParsedStore {
 
 /** Bumped whenever the layout of a record changes: older records are then misses. */
 const recordFormat = 1;
+
+/** A key that would reach an object's prototype once the record's objects are copied. */
+const unsafeKey = /"(?:__proto__|constructor|prototype)"\s*:/;
 
 /** Entries made or read between two steps. */
 const entriesPerStep = 256;
@@ -61,7 +64,10 @@ export function* sidecarRecord(sidecar: Sidecar, digest: string, length: number)
   const entries: readonly (Person | Reference)[][] = [sidecar.people as Person[], sidecar.references as Reference[]];
   for (const list of entries) {
     for (let i = 0; i < list.length; i++) {
-      lines.push(JSON.stringify(list[i]));
+      // Where the entry is defined, as three numbers after it: the file is the sidecar's, and written out in full the places were a third of the record.
+      const { source, ...entry } = list[i];
+      if (source.uri !== sidecar.uri) return undefined;
+      lines.push(JSON.stringify([entry, source.span.start, source.span.end, source.line]));
       if (i % entriesPerStep === entriesPerStep - 1) yield;
     }
   }
@@ -74,6 +80,8 @@ export function* sidecarRecord(sidecar: Sidecar, digest: string, length: number)
  * any other record, or one that does not read back whole.
  */
 export function* recordedSidecar(record: string, uri: string, digest: string, text: string): Steps<{ sidecar: Sidecar; lines: LineMap } | undefined> {
+  // Records are written from sanitized reads and never hold such keys; one that does was not written here.
+  if (unsafeKey.test(record)) return undefined;
   const lineReader = new RecordLines(record);
   const header = lineReader.next() as Partial<RecordHeader> | undefined;
   if (!header || header.format !== recordFormat || header.uri !== uri || header.digest !== digest || header.length !== text.length) return undefined;
@@ -81,14 +89,14 @@ export function* recordedSidecar(record: string, uri: string, digest: string, te
   if (typeof peopleCount !== 'number' || typeof referenceCount !== 'number' || !Array.isArray(bibliographies) || !Array.isArray(diagnostics) || typeof valid !== 'boolean') return undefined;
   const people: Person[] = [];
   for (let i = 0; i < peopleCount; i++) {
-    const person = personOf(lineReader.next());
+    const person = personOf(entryOf(lineReader.next(), uri));
     if (!person) return undefined;
     people.push(person);
     if (i % entriesPerStep === entriesPerStep - 1) yield;
   }
   const references: Reference[] = [];
   for (let i = 0; i < referenceCount; i++) {
-    const reference = referenceOf(lineReader.next());
+    const reference = referenceOf(entryOf(lineReader.next(), uri));
     if (!reference) return undefined;
     references.push(reference);
     if (i % entriesPerStep === entriesPerStep - 1) yield;
@@ -125,8 +133,17 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isSource(value: unknown): value is Person['source'] {
-  return isObject(value) && typeof value.uri === 'string' && typeof value.line === 'number' && isObject(value.span) && typeof value.span.start === 'number' && typeof value.span.end === 'number';
+/** A record line's entry, `[fields, start, end, line]`, with its source put back; undefined for anything else. */
+function entryOf(raw: unknown, uri: string): RecordEntry | undefined {
+  if (!Array.isArray(raw) || raw.length !== 4 || !isObject(raw[0])) return undefined;
+  const [fields, start, end, line] = raw as [Record<string, unknown>, unknown, unknown, unknown];
+  if (typeof start !== 'number' || typeof end !== 'number' || typeof line !== 'number') return undefined;
+  return { fields, source: { uri, span: { start, end }, line } };
+}
+
+interface RecordEntry {
+  readonly fields: Record<string, unknown>;
+  readonly source: SourceLocation;
 }
 
 function optionalText(value: unknown): value is string | undefined {
@@ -134,19 +151,20 @@ function optionalText(value: unknown): value is string | undefined {
 }
 
 /** A person as the parser makes one, optional fields present even when undefined, which JSON leaves out. */
-function personOf(raw: unknown): Person | undefined {
-  if (!isObject(raw)) return undefined;
-  const { key, name, aliases, born, died, description, bio, links, image, implicit, source } = raw;
-  if (typeof key !== 'string' || typeof name !== 'string' || typeof implicit !== 'boolean' || !isSource(source)) return undefined;
+function personOf(entry: RecordEntry | undefined): Person | undefined {
+  if (!entry) return undefined;
+  const { source } = entry;
+  const { key, name, aliases, born, died, description, bio, links, image, implicit } = entry.fields;
+  if (typeof key !== 'string' || typeof name !== 'string' || typeof implicit !== 'boolean') return undefined;
   if (!Array.isArray(aliases) || !aliases.every((alias) => typeof alias === 'string')) return undefined;
   if (!Array.isArray(links) || !links.every((link) => isObject(link) && typeof link.label === 'string' && typeof link.url === 'string')) return undefined;
   if (!optionalText(born) || !optionalText(died) || !optionalText(description) || !optionalText(bio) || !optionalText(image)) return undefined;
   return { key, name, aliases, born, died, description, bio, links: links as Person['links'], image, implicit, source };
 }
 
-function referenceOf(raw: unknown): Reference | undefined {
-  if (!isObject(raw)) return undefined;
-  const { id, item, source } = raw;
-  if (typeof id !== 'string' || !isObject(item) || !isSource(source)) return undefined;
-  return { id, item: item as unknown as Reference['item'], source };
+function referenceOf(entry: RecordEntry | undefined): Reference | undefined {
+  if (!entry) return undefined;
+  const { id, item } = entry.fields;
+  if (typeof id !== 'string' || !isObject(item)) return undefined;
+  return { id, item: item as unknown as Reference['item'], source: entry.source };
 }

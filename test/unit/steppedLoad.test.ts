@@ -410,6 +410,8 @@ describe('sidecar records kept from one session to the next', () => {
       'a line too many': [`${kept}\n{}`, sidecarUri, 'd', text],
       'a garbled line': [[...lines.slice(0, 3), lines[3].slice(1), ...lines.slice(4)].join('\n'), sidecarUri, 'd', text],
       'a person without a name': [kept.replace(/"name":"[^"]*",/, ''), sidecarUri, 'd', text],
+      'a place that is not a number': [[lines[0], lines[1].replace(/,(\d+)\]$/, ',"$1"]'), ...lines.slice(2)].join('\n'), sidecarUri, 'd', text],
+      'a prototype key': [kept.replace('"implicit":', '"__proto__":{"polluted":1},"implicit":'), sidecarUri, 'd', text],
       'not a record': ['{}', sidecarUri, 'd', text],
       empty: ['', sidecarUri, 'd', text],
     };
