@@ -150,9 +150,11 @@ const guessesPerStep = 2048;
 
 /** Opening brackets in `text[start, end)`, strings included, up to the budget: a bound on how deep the item nests. */
 function bracketCount(text: string, start: number, end: number): number {
+  // Searched in the item alone: a search of the text would run on to the next bracket, for every item to the end of a file without one.
+  const item = text.slice(start, end);
   let count = 0;
   for (const bracket of ['{', '[']) {
-    for (let at = text.indexOf(bracket, start); at >= 0 && at < end && count < bracketBudget; at = text.indexOf(bracket, at + 1)) count++;
+    for (let at = item.indexOf(bracket); at >= 0 && count < bracketBudget; at = item.indexOf(bracket, at + 1)) count++;
   }
   return count;
 }

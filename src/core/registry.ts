@@ -65,6 +65,9 @@ export class CslJsonItems {
   private readonly seen = new Set<string>();
   private readonly diagnostics: DiagnosticBuilder;
   private searchFrom = 0;
+  private misses = 0;
+  /** Characters the searches of the whole text may still read. */
+  private wideBudget: number;
 
   constructor(
     private readonly uri: string,
@@ -72,6 +75,7 @@ export class CslJsonItems {
     private readonly lines: LineMap,
   ) {
     this.diagnostics = new DiagnosticBuilder(uri, lines);
+    this.wideBudget = 8 * text.length;
   }
 
   /**
@@ -79,12 +83,11 @@ export class CslJsonItems {
    * prototype key and nests shallowly, so that it need not be copied.
    */
   add(raw: unknown, copied = false): void {
-    const { text, diagnostics } = this;
+    const { diagnostics } = this;
     const id = raw !== null && typeof raw === 'object' && (typeof (raw as CslItem).id === 'string' || typeof (raw as CslItem).id === 'number') ? String((raw as CslItem).id) : '';
     // Items appear in file order, so each id is found after the previous one.
     const quoted = JSON.stringify(id);
-    let at = id ? text.indexOf(quoted, this.searchFrom) : -1;
-    if (at < 0 && id) at = text.indexOf(quoted);
+    const at = id ? this.findId(quoted) : -1;
     const span = at >= 0 ? { start: at + 1, end: at + quoted.length - 1 } : { start: this.searchFrom, end: this.searchFrom };
     if (at >= 0) this.searchFrom = at + quoted.length;
     if (!id) {
@@ -107,7 +110,36 @@ export class CslJsonItems {
   result(): Bibliography {
     return { uri: this.uri, references: this.references, diagnostics: this.diagnostics.list, valid: true };
   }
+
+  /**
+   * Where an id, quoted, is written: first in the stretch after the previous
+   * id, where it nearly always is; then anywhere after that, and anywhere
+   * before it. An id spelt with escapes is in none of them, and a search of
+   * the whole text for each item of a file of such ids would read it once
+   * per item: the whole text is searched only within a budget of a few
+   * readings, and once many ids were missing, the stretch shrinks too, so
+   * that such a file still reads in linear time.
+   */
+  private findId(quoted: string): number {
+    const { text, searchFrom } = this;
+    const stretch = this.misses < manyMisses ? idStretch : shortIdStretch;
+    const near = text.slice(searchFrom, Math.min(text.length, searchFrom + stretch + quoted.length)).indexOf(quoted);
+    if (near >= 0) return searchFrom + near;
+    this.misses++;
+    if (this.wideBudget <= 0) return -1;
+    const later = text.indexOf(quoted, searchFrom);
+    this.wideBudget -= (later >= 0 ? later : text.length) - searchFrom;
+    if (later >= 0) return later;
+    this.wideBudget -= text.length;
+    return text.indexOf(quoted);
+  }
 }
+
+/** Characters after the previous item's id in which an item's id is looked for first: far more than an item holds. */
+const idStretch = 1 << 14;
+/** The same, once `manyMisses` ids were not found there: a file of escaped ids. */
+const shortIdStretch = 1 << 10;
+const manyMisses = 256;
 
 interface Source {
   readonly uri: string;

@@ -11,6 +11,7 @@ import {
   loadTextContext,
   looksBinary,
   parseCslJson,
+  parseCslJsonInPieces,
   parseSidecar,
   ParseCache,
   refusedIndex,
@@ -291,6 +292,22 @@ references:
       assert.ok(index.registry.references.has('__proto__'));
       const bibliography = parseCslJson(fileUri('b.json'), '{"__proto__": {"polluted": 1}, "items": [{"id": "a", "__proto__": {"polluted": 1}}]}');
       assert.deepStrictEqual(bibliography.references.map((r) => r.id), ['a']);
+    });
+
+    it('reads CSL-JSON libraries of 50,000 escaped ids, or laid out without a bracket, in linear time', () => {
+      const uri = fileUri('b.json');
+      // JSON.stringify spells none of these ids as the file does, so none is found where an id is looked for.
+      const escaped = `[\n${Array.from({ length: 50000 }, (_, n) => `{"id": "\\u0061b${n}", "title": "T${n}"}`).join(',\n')}\n]`;
+      for (const read of [parseCslJson, parseCslJsonInPieces]) {
+        const bibliography = timed(3000, `${read.name} on escaped ids`, () => read(uri, escaped));
+        assert.strictEqual(bibliography.references.length, 50000);
+        assert.strictEqual(bibliography.references[7].id, 'ab7');
+      }
+      // One block of lines per item, and no item with a bracket in it.
+      const bare = `[\n${Array.from({ length: 50000 }, (_, n) => `  {\n    "id": "x${n}",\n    "title": "T${n}"\n  }`).join(',\n')}\n]`;
+      const bibliography = timed(3000, 'a library without brackets', () => parseCslJsonInPieces(uri, bare));
+      assert.strictEqual(bibliography.references.length, 50000);
+      assert.strictEqual(bare.slice(bibliography.references[49999].source.span.start, bibliography.references[49999].source.span.end), 'x49999');
     });
 
     it('reports a remote bibliography named in a sidecar as unreadable, on the sidecar line that names it', async () => {
