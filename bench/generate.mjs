@@ -138,3 +138,26 @@ export function generateCslJson(count, exampleItems) {
   for (let n = 0; items.length < count; n++) items.push(cslItem(n, rnd));
   return JSON.stringify(items, null, 2);
 }
+
+/** A BibTeX library of `count` generated entries, as a reference manager exports one. */
+export function generateBibtex(count) {
+  const rnd = random(3);
+  const entries = [];
+  for (let n = 0; n < count; n++) {
+    const item = cslItem(n, rnd);
+    const [{ family, given }] = item.author;
+    entries.push(
+      [
+        `@${item.type === 'book' ? 'book' : 'article'}{${item.id},`,
+        `  author = {${family}, ${given}},`,
+        `  title = {${item.title}},`,
+        `  year = {${item.issued['date-parts'][0][0]}},`,
+        `  publisher = {${item.publisher}},`,
+        `  address = {London},`,
+        '}',
+        '',
+      ].join('\n'),
+    );
+  }
+  return entries.join('\n');
+}

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { generateCslJson, generateSidecar, generateText, random } from './generate.mjs';
+import { generateBibtex, generateCslJson, generateSidecar, generateText, random } from './generate.mjs';
 import { measure, ms, printTable, ratio, summarize } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,8 +39,8 @@ const YAML = require('yaml');
 const jsYaml = require('js-yaml');
 
 const size = smoke
-  ? { text: 60_000, people: 200, references: 200, library: 1_000, runs: 2, lookups: 200 }
-  : { text: 10_000_000, people: 10_000, references: 10_000, library: 50_000, runs: 7, lookups: 20_000 };
+  ? { text: 60_000, people: 200, references: 200, library: 1_000, bibtex: 100, runs: 2, lookups: 200 }
+  : { text: 10_000_000, people: 10_000, references: 10_000, library: 50_000, bibtex: 17_500, runs: 7, lookups: 20_000 };
 
 const textUri = 'file:///bench/book.annot.md';
 const sidecarUri = 'file:///bench/book.yaml';
@@ -181,6 +181,26 @@ if (core.cslJsonSteps) {
   row('CSL-JSON load in steps, cold', summarize(watched.ready), '≤ 500 ms', 'at once', cslCold);
   row('  then citation search built in slices: search ready', summarize(watched.searchReady), '≤ 500 ms', 'load in steps', summarize(watched.ready));
   stallRows(watched);
+}
+
+// A BibTeX library of the size at which LaTeX Workshop is reported to take 10 s. One run of each: the parser takes seconds.
+{
+  // The parser's CommonJS build is in a package marked as ES modules, which plain Node cannot load; the bundle is unaffected.
+  require(path.join(root, 'out', 'test', 'unit', 'bibtexParserEsm.js')).useBibtexParserEsmBuild();
+  const bibtexUri = 'file:///bench/library.bib';
+  const bibtexText = generateBibtex(size.bibtex);
+  const atOnce = measure(() => core.parseBibliography(bibtexUri, bibtexText), { runs: 1, warmup: 0 });
+  row(`BibTeX load, at once (${size.bibtex} entries, ${(bibtexText.length / 1e6).toFixed(1)} MB)`, atOnce, '', '', undefined);
+  if (core.bibtexSteps) {
+    const watched = await watchedLoads(1, async (turn) => {
+      const start = performance.now();
+      const { bibliography } = await core.runInSlices(core.bibtexSteps(bibtexUri, bibtexText), turn);
+      if (bibliography.references.length !== atOnce.result.references.length) notes.push('the BibTeX read in steps lost entries');
+      return { ready: performance.now() - start };
+    });
+    row('BibTeX load in steps', summarize(watched.ready), '', 'at once', atOnce);
+    stallRows(watched);
+  }
 }
 
 // ---------------------------------------------------------------- index

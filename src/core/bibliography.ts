@@ -3,6 +3,7 @@ import { DiagnosticBuilder } from './diagnostics';
 import { LineMap } from './lineMap';
 import type { CslDate, CslItem, CslName, Reference } from './model';
 import { parseCslJson, type Bibliography } from './registry';
+import { lineMapSteps, runNow, type Steps } from './steps';
 import { DiagnosticCode } from './types';
 
 /**
@@ -86,9 +87,11 @@ export function parseCslYaml(uri: string, text: string): Bibliography {
 interface Library {
   readonly errors: readonly unknown[];
   readonly entries: readonly { readonly type: string; readonly key: string; readonly fields: Readonly<Record<string, unknown>> }[];
+  /** The `@string` macros defined, by name. */
+  readonly strings: Readonly<Record<string, string>>;
 }
 interface BibtexModule {
-  parse(input: string, options: { english?: boolean; unsupported?: 'ignore' }): Library;
+  parse(input: string, options: { english?: boolean; unsupported?: 'ignore'; strings?: Readonly<Record<string, string>> }): Library;
 }
 let bibtexModule: BibtexModule | undefined;
 
@@ -267,12 +270,57 @@ function composed(value: unknown): unknown {
 }
 
 export function parseBibtex(uri: string, text: string): Bibliography {
-  const lines = new LineMap(text);
+  return runNow(bibtexOf(uri, text, new LineMap(text), undefined));
+}
+
+/** Entries read between two steps: the parser takes about half a millisecond for each. */
+const bibtexEntriesPerStep = 8;
+
+/**
+ * Reads a BibTeX library in steps of a few milliseconds each, with the same
+ * result as `parseBibtex`, and the file's line map. The parser takes about
+ * half a millisecond an entry, so a library of thousands read at once would
+ * hold the event loop for seconds. The text is cut where entries start, at
+ * the start of a line, and read a few entries at a time, each piece with the
+ * `@string` macros of those before it. A file whose entries inherit from
+ * others (`crossref`, `xdata`), and one in which any piece has an error,
+ * is read whole, so that the result never depends on where it was cut.
+ */
+export function* bibtexSteps(uri: string, text: string): Steps<{ bibliography: Bibliography; lines: LineMap }> {
+  const lines = yield* lineMapSteps(text);
+  const pieces = inheritancePattern.test(text) ? undefined : yield* bibtexPieces(text);
+  return { bibliography: yield* bibtexOf(uri, text, lines, pieces), lines };
+}
+
+/** Fields through which an entry inherits from another, wherever that one is in the file. */
+const inheritancePattern = /\b(?:crossref|xdata)\s*=/i;
+
+/** The library read piece by piece, or undefined when a piece has an error. */
+function* bibtexPieces(text: string): Steps<Library | undefined> {
+  const starts: number[] = [];
+  for (const match of text.matchAll(/^[ \t]*@/gm)) starts.push(match.index);
+  const entries: Library['entries'][number][] = [];
+  let strings: Record<string, string> = {};
+  for (let k = 0; k < starts.length || k === 0; k += bibtexEntriesPerStep) {
+    // The first piece takes whatever comes before the first entry at a line start.
+    const from = k === 0 ? 0 : starts[k];
+    const to = k + bibtexEntriesPerStep < starts.length ? starts[k + bibtexEntriesPerStep] : text.length;
+    const piece = bibtexParser().parse(text.slice(from, to), { english: false, unsupported: 'ignore', strings });
+    if (piece.errors.length > 0) return undefined;
+    for (const entry of piece.entries) entries.push(entry);
+    strings = { ...strings, ...piece.strings };
+    yield;
+  }
+  return { errors: [], entries, strings };
+}
+
+/** The bibliography of a library: read from `pieces` when given, otherwise by the parser over the whole text. */
+function* bibtexOf(uri: string, text: string, lines: LineMap, pieces: Library | undefined): Steps<Bibliography> {
   const diagnostics = new DiagnosticBuilder(uri, lines);
   let library: Library;
   try {
     // Titles are kept as written: a CSL style, not the parser, decides their case.
-    library = bibtexParser().parse(text, { english: false, unsupported: 'ignore' });
+    library = pieces ?? bibtexParser().parse(text, { english: false, unsupported: 'ignore' });
   } catch (error) {
     diagnostics.add(DiagnosticCode.UnreadableFile, `The bibliography is not valid BibTeX: ${(error as Error).message.split('\n')[0]}`, { start: 0, end: Math.min(1, text.length) });
     return { uri, references: [], diagnostics: diagnostics.list, valid: false };
@@ -284,7 +332,8 @@ export function parseBibtex(uri: string, text: string): Bibliography {
   const references: Reference[] = [];
   const seen = new Set<string>();
   let from = 0;
-  for (const entry of library.entries) {
+  for (let k = 0; k < library.entries.length; k++) {
+    const entry = library.entries[k];
     const span = keySpan(text, entry.key, from, (key) => new RegExp(`@\\w+\\s*[{(]\\s*${key}\\s*,`, 'g'));
     from = span.end;
     if (seen.has(entry.key)) {
@@ -293,6 +342,7 @@ export function parseBibtex(uri: string, text: string): Bibliography {
     }
     seen.add(entry.key);
     references.push({ id: entry.key, item: bibtexEntryToCsl(entry), source: { uri, span, line: lines.lineAt(span.start) } });
+    if (k % 256 === 255) yield;
   }
   return { uri, references, diagnostics: diagnostics.list, valid: library.errors.length === 0 };
 }

@@ -1,4 +1,4 @@
-import { bibliographyFormat, parseBibliography } from './bibliography';
+import { bibliographyFormat, bibtexSteps, parseBibliography } from './bibliography';
 import { cslJsonSteps } from './cslJsonSteps';
 import { pathList, scanFrontMatter } from './frontMatter';
 import { decodeFile, defaultLimits, refusalDiagnostic, type FileContent, type Limits, type Refusal } from './limits';
@@ -124,7 +124,9 @@ export class ParseCache {
    * it has at least `steppedLoadChars` characters. Resolves with the quick read
    * as soon as it is there (or with the precise read, for a file that cannot be
    * read in pieces); the precise read follows in the background, replaces it
-   * in the cache and is announced through `onDidLoadPrecisely`. Callers asking
+   * in the cache and is announced through `onDidLoadPrecisely`. With a store
+   * that holds the record of this very text, the precise read comes from the
+   * record, at once, and nothing follows. Callers asking
    * for the same text meanwhile share one load; a newer text supersedes it,
    * and its callers get the newer sidecar.
    */
@@ -275,19 +277,21 @@ export class ParseCache {
 
   /**
    * The bibliography of `text`, read in steps between turns of the event loop
-   * when it is CSL-JSON of at least `steppedLoadChars` characters, with the
-   * same result as `bibliography`. Callers asking for the same text meanwhile
-   * share one load; a newer text supersedes it.
+   * when it is CSL-JSON or BibTeX of at least `steppedLoadChars` characters,
+   * with the same result as `bibliography`. Callers asking for the same text
+   * meanwhile share one load; a newer text supersedes it.
    */
   bibliographyInSteps(uri: string, text: string, scheduler: Scheduler): Promise<Bibliography> {
     const running = this.bibliographyLoads.get(uri);
     if (running && running.text === text) return running.ready;
     const hit = this.bibliographies.get(uri);
-    if ((hit && hit.text === text) || text.length < steppedLoadChars || bibliographyFormat(uri) !== 'csl-json') return Promise.resolve(this.bibliography(uri, text));
+    const format = bibliographyFormat(uri);
+    if ((hit && hit.text === text) || text.length < steppedLoadChars || format === 'csl-yaml') return Promise.resolve(this.bibliography(uri, text));
     const load = new PendingLoad<Bibliography>(text);
     this.detach(this.bibliographyLoads, uri, load.ready);
     this.bibliographyLoads.set(uri, load);
-    void this.runLoad(this.bibliographyLoads, uri, load, cslJsonSteps(uri, text), scheduler, ({ bibliography, lines }, keep) => {
+    const steps = format === 'bibtex' ? bibtexSteps(uri, text) : cslJsonSteps(uri, text);
+    void this.runLoad(this.bibliographyLoads, uri, load, steps, scheduler, ({ bibliography, lines }, keep) => {
       if (keep) {
         this.bibliographies.set(uri, { text, value: bibliography });
         this.lineMaps.set(uri, lines);
@@ -358,7 +362,7 @@ function spanOfValue(text: string, frontMatter: Span, value: string): Span {
 
 export interface LoadOptions {
   /**
-   * Gives the event loop a turn. With it, sidecars and CSL-JSON files of at
+   * Gives the event loop a turn. With it, sidecars, CSL-JSON and BibTeX files of at
    * least `steppedLoadChars` characters are read in steps between turns (see
    * `ParseCache.sidecarInSteps`), and the context is ready as soon as their
    * quick reads are.

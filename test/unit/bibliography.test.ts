@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseBibliography, cslDate } from '../../src/core';
+import { bibtexSteps, cslDate, parseBibliography, ParseCache, runInSlices, runNow, steppedLoadChars } from '../../src/core';
 import { indexText } from './helpers';
 import { useBibtexParserEsmBuild } from './bibtexParserEsm';
 
@@ -86,6 +86,56 @@ describe('bibliography files', () => {
       const broken = parseBibliography('file:///work/broken.yaml', 'references:\n  - id: [unclosed\n');
       assert.strictEqual(broken.valid, false);
       assert.strictEqual(broken.diagnostics[0]?.code, 'yaml-syntax');
+    });
+  });
+
+  describe('BibTeX read in steps', () => {
+    const uri = 'file:///work/library.bib';
+    /** `count` entries, a few to a macro defined along the way, with accents, comments and one entry not at a line start. */
+    const generated = (count: number): string => {
+      const parts = ['% A library written for the tests.', '@string{ jot = "Journal of {T}hings" }', 'Text before the first entry is a comment. @misc{inline0, title = {Inline}}'];
+      for (let n = 0; n < count; n++) {
+        if (n % 37 === 20) parts.push(`@string{ place${n} = {K{\\"o}ln} }`);
+        const macro = n > 20 ? `place${20 + Math.floor((n - 20) / 37) * 37}` : '"Paris"';
+        parts.push(
+          `@article{key${n},\n  author = {M{\\"u}ller, Hans and Other, Person${n}},\n  title = {On {Mutual} Aid, part ${n}},\n  journal = jot,\n  address = ${macro},\n  year = {${1900 + (n % 120)}},\n}`,
+          n % 50 === 7 ? '% a comment between entries' : '',
+        );
+      }
+      parts.push('@book{key3,\n  title = {A duplicate key},\n}');
+      return parts.join('\n');
+    };
+
+    it('gives what the whole read gives', () => {
+      const texts: Record<string, string> = {
+        fixture: read('library.bib'),
+        generated: generated(300),
+        'with a crossref, read whole': `${generated(40)}\n@incollection{child, crossref = {key3}, title = {Child}}`,
+        'with an error in one piece, read whole': generated(60).replace('title = {On {Mutual} Aid, part 45}', 'title = {On {Mutual} Aid, part 45'),
+        empty: '',
+        'only comments': '% nothing here\n',
+      };
+      for (const [name, text] of Object.entries(texts)) assert.deepStrictEqual(runNow(bibtexSteps(uri, text)).bibliography, parseBibliography(uri, text), name);
+      const read300 = runNow(bibtexSteps(uri, texts.generated)).bibliography;
+      assert.strictEqual(read300.references.length, 301);
+      assert.strictEqual(read300.references.find((r) => r.id === 'key200')?.item['publisher-place'], 'Köln');
+      assert.deepStrictEqual(read300.diagnostics.map((d) => d.code), ['duplicate-key']);
+    });
+
+    it('gives the event loop turns, and serves a large library through the cache', async () => {
+      const text = generated(800);
+      assert.ok(text.length >= steppedLoadChars / 2);
+      let turns = 0;
+      const scheduler = (): Promise<void> => {
+        turns++;
+        return new Promise((resolve) => setImmediate(resolve));
+      };
+      const whole = parseBibliography(uri, text);
+      assert.deepStrictEqual((await runInSlices(bibtexSteps(uri, text), scheduler, { sliceMs: 1 })).bibliography, whole);
+      assert.ok(turns > 10, `${turns} turns`);
+      const large = `${text}\n${generated(800).replace(/key(\d+)/g, 'more$1').replace(/inline0/, 'inline1')}`;
+      assert.ok(large.length >= steppedLoadChars);
+      assert.deepStrictEqual(await new ParseCache().bibliographyInSteps(uri, large, scheduler), parseBibliography(uri, large));
     });
   });
 
