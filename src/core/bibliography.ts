@@ -29,21 +29,6 @@ export function bibliographyFormat(uri: string): 'bibtex' | 'csl-yaml' | 'csl-js
 
 export const bibliographyExtensions: readonly string[] = ['json', 'yaml', 'yml', 'bib', 'bibtex', 'biblatex'];
 
-/** Where `key` is written, searching on from `from`, so that items found in file order get their own lines. */
-function keySpan(text: string, key: string, from: number, pattern: (escaped: string) => RegExp): { start: number; end: number } {
-  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const regex = pattern(escaped);
-  regex.lastIndex = from;
-  let match = regex.exec(text);
-  if (!match) {
-    regex.lastIndex = 0;
-    match = regex.exec(text);
-  }
-  if (!match) return { start: from, end: from };
-  const start = match.index + match[0].lastIndexOf(key);
-  return { start, end: start + key.length };
-}
-
 export function parseCslYaml(uri: string, text: string): Bibliography {
   const lines = new LineMap(text);
   const diagnostics = new DiagnosticBuilder(uri, lines);
@@ -63,11 +48,12 @@ export function parseCslYaml(uri: string, text: string): Bibliography {
   }
   const references: Reference[] = [];
   const seen = new Set<string>();
+  const ids = new KeyPlaces(text, /\bid:\s*["']?(.*?)["']?\s*$/gm);
   let from = 0;
   for (const raw of items) {
     const rawId = raw !== null && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
     const id = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId) : '';
-    const span = id ? keySpan(text, id, from, (key) => new RegExp(`\\bid:\\s*["']?${key}["']?\\s*$`, 'gm')) : { start: from, end: from };
+    const span = id ? ids.keySpan(id, from) : { start: from, end: from };
     if (!id) {
       diagnostics.add(DiagnosticCode.ReferenceWithoutId, 'This bibliography item has no id, so it cannot be cited.', span);
       continue;
@@ -273,6 +259,44 @@ export function parseBibtex(uri: string, text: string): Bibliography {
   return runNow(bibtexOf(uri, text, new LineMap(text), undefined));
 }
 
+/**
+ * Where the keys of a library's entries are written, found in one pass of
+ * `pattern`, whose first group is a key: the entry headers (`@type{key,`) of
+ * BibTeX, the `id:` lines of CSL-YAML. A pattern for each key, run over the
+ * whole text, would be compiled thousands of times for a large library, and
+ * past that V8 runs every pattern compiled afterwards, in the whole
+ * extension host, many times slower.
+ */
+class KeyPlaces {
+  /** For each key, where it is written, in order. */
+  private readonly byKey = new Map<string, number[]>();
+
+  constructor(text: string, pattern: RegExp) {
+    for (const match of text.matchAll(pattern)) {
+      const key = match[1];
+      const at = match.index + match[0].lastIndexOf(key);
+      const places = this.byKey.get(key);
+      if (places) places.push(at);
+      else this.byKey.set(key, [at]);
+    }
+  }
+
+  /** The first place `key` is written at or after `from`, or else the first anywhere; `from` itself when nowhere. */
+  keySpan(key: string, from: number): { start: number; end: number } {
+    const places = this.byKey.get(key);
+    if (!places) return { start: from, end: from };
+    let lo = 0;
+    let hi = places.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (places[mid] < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const start = places[lo < places.length ? lo : 0];
+    return { start, end: start + key.length };
+  }
+}
+
 /** Entries read between two steps: the parser takes about half a millisecond for each. */
 const bibtexEntriesPerStep = 8;
 
@@ -331,10 +355,11 @@ function* bibtexOf(uri: string, text: string, lines: LineMap, pieces: Library | 
   }
   const references: Reference[] = [];
   const seen = new Set<string>();
+  const headers = new KeyPlaces(text, /@\w+\s*[{(]\s*([^\s,]+)\s*,/g);
   let from = 0;
   for (let k = 0; k < library.entries.length; k++) {
     const entry = library.entries[k];
-    const span = keySpan(text, entry.key, from, (key) => new RegExp(`@\\w+\\s*[{(]\\s*${key}\\s*,`, 'g'));
+    const span = headers.keySpan(entry.key, from);
     from = span.end;
     if (seen.has(entry.key)) {
       diagnostics.add(DiagnosticCode.DuplicateKey, `Reference "${entry.key}" is defined twice; the first definition is used.`, span);
