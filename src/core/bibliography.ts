@@ -297,13 +297,13 @@ class KeyPlaces {
   }
 }
 
-/** Entries read between two steps: the parser takes about half a millisecond for each. */
+/** Entries read between two steps: the parser takes about a third of a millisecond for each. */
 const bibtexEntriesPerStep = 8;
 
 /**
  * Reads a BibTeX library in steps of a few milliseconds each, with the same
  * result as `parseBibtex`, and the file's line map. The parser takes about
- * half a millisecond an entry, so a library of thousands read at once would
+ * a third of a millisecond an entry, so a library of thousands read at once would
  * hold the event loop for seconds. The text is cut where entries start, at
  * the start of a line, and read a few entries at a time, each piece with the
  * `@string` macros of those before it. A file whose entries inherit from
@@ -319,7 +319,7 @@ export function* bibtexSteps(uri: string, text: string): Steps<{ bibliography: B
 /** Fields through which an entry inherits from another, wherever that one is in the file. */
 const inheritancePattern = /\b(?:crossref|xdata)\s*=/i;
 
-/** The library read piece by piece, or undefined when a piece has an error. */
+/** The library read piece by piece, or undefined when a piece has an error: the whole read then says what it is. */
 function* bibtexPieces(text: string): Steps<Library | undefined> {
   const starts: number[] = [];
   for (const match of text.matchAll(/^[ \t]*@/gm)) starts.push(match.index);
@@ -329,7 +329,12 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
     // The first piece takes whatever comes before the first entry at a line start.
     const from = k === 0 ? 0 : starts[k];
     const to = k + bibtexEntriesPerStep < starts.length ? starts[k + bibtexEntriesPerStep] : text.length;
-    const piece = bibtexParser().parse(text.slice(from, to), { english: false, unsupported: 'ignore', strings });
+    let piece: Library;
+    try {
+      piece = bibtexParser().parse(text.slice(from, to), { english: false, unsupported: 'ignore', strings });
+    } catch {
+      return undefined;
+    }
     if (piece.errors.length > 0) return undefined;
     for (const entry of piece.entries) entries.push(entry);
     strings = { ...strings, ...piece.strings };
