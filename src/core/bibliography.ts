@@ -1,4 +1,5 @@
 import { parse as parseYaml } from 'yaml';
+import { firstStartingFrom } from './bounds';
 import { DiagnosticBuilder } from './diagnostics';
 import { LineMap } from './lineMap';
 import type { CslDate, CslItem, CslName, Reference } from './model';
@@ -285,14 +286,8 @@ class KeyPlaces {
   keySpan(key: string, from: number): { start: number; end: number } {
     const places = this.byKey.get(key);
     if (!places) return { start: from, end: from };
-    let lo = 0;
-    let hi = places.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (places[mid] < from) lo = mid + 1;
-      else hi = mid;
-    }
-    const start = places[lo < places.length ? lo : 0];
+    const next = firstStartingFrom(places, from, (place) => place);
+    const start = places[next < places.length ? next : 0];
     return { start, end: start + key.length };
   }
 }

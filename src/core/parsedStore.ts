@@ -87,23 +87,23 @@ export function* recordedSidecar(record: string, uri: string, digest: string, te
   if (!header || header.format !== recordFormat || header.uri !== uri || header.digest !== digest || header.length !== text.length) return undefined;
   const { people: peopleCount, references: referenceCount, bibliographies, diagnostics, valid } = header;
   if (typeof peopleCount !== 'number' || typeof referenceCount !== 'number' || !Array.isArray(bibliographies) || !Array.isArray(diagnostics) || typeof valid !== 'boolean') return undefined;
-  const people: Person[] = [];
-  for (let i = 0; i < peopleCount; i++) {
-    const person = personOf(entryOf(lineReader.next(), uri));
-    if (!person) return undefined;
-    people.push(person);
-    if (i % entriesPerStep === entriesPerStep - 1) yield;
-  }
-  const references: Reference[] = [];
-  for (let i = 0; i < referenceCount; i++) {
-    const reference = referenceOf(entryOf(lineReader.next(), uri));
-    if (!reference) return undefined;
-    references.push(reference);
-    if (i % entriesPerStep === entriesPerStep - 1) yield;
-  }
-  if (!lineReader.done) return undefined;
+  const people = yield* entriesOf(lineReader, peopleCount, uri, personOf);
+  const references = people && (yield* entriesOf(lineReader, referenceCount, uri, referenceOf));
+  if (!people || !references || !lineReader.done) return undefined;
   const lines = yield* lineMapSteps(text);
   return { sidecar: { uri, people, references, bibliographies, diagnostics, valid }, lines };
+}
+
+/** The next `count` entries of a record, each made by `make`; undefined as soon as one cannot be. */
+function* entriesOf<T>(lineReader: RecordLines, count: number, uri: string, make: (entry: RecordEntry | undefined) => T | undefined): Steps<T[] | undefined> {
+  const made: T[] = [];
+  for (let i = 0; i < count; i++) {
+    const entry = make(entryOf(lineReader.next(), uri));
+    if (entry === undefined) return undefined;
+    made.push(entry);
+    if (i % entriesPerStep === entriesPerStep - 1) yield;
+  }
+  return made;
 }
 
 /** The lines of a record, each parsed as JSON; undefined past the end or for a line that is not JSON. */

@@ -191,13 +191,14 @@ export class AnnotationService implements vscode.Disposable {
     // Over the size limit, or binary, the text is not scanned: its index holds only a diagnostic that says so.
     const refusal = textRefusal(text, limits);
     // A whole book is indexed in slices, so hovers, completion and other extensions are not held up meanwhile.
+    // The time the index's slices run, without the turns others get between them.
     let busyMs = 0;
+    let sliceStart = performance.now();
     const timedYield = async (): Promise<void> => {
       busyMs += performance.now() - sliceStart;
       await yieldToEventLoop();
       sliceStart = performance.now();
     };
-    let sliceStart = performance.now();
     const index = refusal ? refusedIndex({ uri, version, text }, context, refusal) : await buildIndexInSteps({ uri, version, text }, context, { implicitMentions }, timedYield);
     busyMs += performance.now() - sliceStart;
     this.stats.lastBuild = { uri, startedAt, contextMs: contextAt - startedAt, indexMs: performance.now() - contextAt, indexBusyMs: busyMs };
