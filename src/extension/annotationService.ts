@@ -119,6 +119,9 @@ export class AnnotationService implements vscode.Disposable {
     const text = document.getText();
     const generation = this.generation;
     const fresh: Entry = { version, generation, dependencies: entry?.dependencies ?? new Set(), promise: Promise.resolve(undefined as never) };
+    // The text's own folder, where its sidecar and libraries usually are, is watched before the first build ends:
+    // a watcher takes a moment to start, and a file saved meanwhile would not be seen to change.
+    this.watchOutsideWorkspace(this.defaultSidecarCandidates(key));
     fresh.promise = this.build(key, version, text).then((result) => {
       fresh.index = result.index;
       fresh.limits = result.limits;
