@@ -139,6 +139,26 @@ export function generateCslJson(count, exampleItems) {
   return JSON.stringify(items, null, 2);
 }
 
+/** A CSL-YAML library of `count` generated items, laid out as Pandoc writes one: `references:` between `---` and `...`. */
+export function generateCslYaml(count) {
+  const rnd = random(4);
+  const lines = ['---', 'references:'];
+  for (let n = 0; n < count; n++) {
+    const item = cslItem(n, rnd);
+    lines.push(`- id: ${item.id}`, `  type: ${item.type}`, '  author:');
+    for (const { family, given } of item.author) lines.push(`  - family: ${JSON.stringify(family)}`, `    given: ${JSON.stringify(given)}`);
+    lines.push(
+      '  issued:',
+      `    date-parts: [[${item.issued['date-parts'][0][0]}]]`,
+      `  title: ${JSON.stringify(item.title)}`,
+      `  publisher: ${JSON.stringify(item.publisher)}`,
+      `  publisher-place: ${JSON.stringify(item['publisher-place'])}`,
+    );
+  }
+  lines.push('...', '');
+  return lines.join('\n');
+}
+
 /** A BibTeX library of `count` generated entries, as a reference manager exports one. */
 export function generateBibtex(count) {
   const rnd = random(3);

@@ -31,18 +31,25 @@ export function bibliographyFormat(uri: string): 'bibtex' | 'csl-yaml' | 'csl-js
 export const bibliographyExtensions: readonly string[] = ['json', 'yaml', 'yml', 'bib', 'bibtex', 'biblatex'];
 
 export function parseCslYaml(uri: string, text: string): Bibliography {
-  const lines = new LineMap(text);
+  return runNow(cslYamlOf(uri, text, new LineMap(text), undefined));
+}
+
+/** The bibliography of a CSL-YAML library: from `pieces`, its items read in steps, when given; otherwise from a parse of the whole text. */
+export function* cslYamlOf(uri: string, text: string, lines: LineMap, pieces: readonly unknown[] | undefined): Steps<Bibliography> {
   const diagnostics = new DiagnosticBuilder(uri, lines);
-  let data: unknown;
-  try {
-    data = parseYaml(text.replace(/^\uFEFF/, ''), { maxAliasCount: 100 });
-  } catch (error) {
-    const position = (error as { pos?: [number, number] }).pos;
-    const span = position ? { start: position[0], end: Math.max(position[0] + 1, position[1]) } : { start: 0, end: Math.min(1, text.length) };
-    diagnostics.add(DiagnosticCode.YamlSyntax, `The bibliography is not valid YAML: ${(error as Error).message.split('\n')[0]}`, span);
-    return { uri, references: [], diagnostics: diagnostics.list, valid: false };
+  let items: readonly unknown[] | null = pieces ?? null;
+  if (!items) {
+    let data: unknown;
+    try {
+      data = parseYaml(text.replace(/^\uFEFF/, ''), { maxAliasCount: 100 });
+    } catch (error) {
+      const position = (error as { pos?: [number, number] }).pos;
+      const span = position ? { start: position[0], end: Math.max(position[0] + 1, position[1]) } : { start: 0, end: Math.min(1, text.length) };
+      diagnostics.add(DiagnosticCode.YamlSyntax, `The bibliography is not valid YAML: ${(error as Error).message.split('\n')[0]}`, span);
+      return { uri, references: [], diagnostics: diagnostics.list, valid: false };
+    }
+    items = Array.isArray(data) ? data : data !== null && typeof data === 'object' && Array.isArray((data as { references?: unknown }).references) ? (data as { references: unknown[] }).references : null;
   }
-  const items = Array.isArray(data) ? data : data !== null && typeof data === 'object' && Array.isArray((data as { references?: unknown }).references) ? (data as { references: unknown[] }).references : null;
   if (!items) {
     diagnostics.add(DiagnosticCode.InvalidValue, 'A CSL-YAML bibliography must be a list of items, or a mapping with a references: list.', { start: 0, end: Math.min(1, text.length) });
     return { uri, references: [], diagnostics: diagnostics.list, valid: false };
@@ -51,7 +58,9 @@ export function parseCslYaml(uri: string, text: string): Bibliography {
   const seen = new Set<string>();
   const ids = new KeyPlaces(text, /\bid:\s*["']?(.*?)["']?\s*$/gm);
   let from = 0;
-  for (const raw of items) {
+  for (let k = 0; k < items.length; k++) {
+    if (k % 256 === 255) yield;
+    const raw = items[k];
     const rawId = raw !== null && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
     const id = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId) : '';
     const span = id ? ids.keySpan(id, from) : { start: from, end: from };

@@ -26,6 +26,7 @@ export { updateIndex, updatesInPlace, type TextChange } from './incremental';
 export { sidecarSteps, sidecarSections, quickSidecar, parseSidecarInPieces, type SidecarStepsOptions, type SidecarSection } from './sidecarPieces';
 export { cslJsonSteps, parseCslJsonInPieces } from './cslJsonSteps';
 export { bibtexSteps } from './bibliography';
+export { cslYamlSteps, parseCslYamlInPieces } from './cslYamlSteps';
 export { runNow, runInSlices, lineMapSteps, StepsCancelled, defaultSliceMs, type Steps, type Scheduler, type SliceOptions } from './steps';
 export { steppedLoadChars, type LoadOptions } from './workspace';
 export { sidecarRecord, recordedSidecar, type ParsedStore } from './parsedStore';

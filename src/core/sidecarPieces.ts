@@ -30,7 +30,7 @@ import type { Span } from './types';
  */
 
 /** Characters per piece read with `yaml`: about 4 ms each on a quiet machine. */
-const defaultPieceChars = 4096;
+export const defaultPieceChars = 4096;
 /** Characters of the first piece of a section; the next ones double up to the full size. */
 const firstPieceChars = 256;
 /** Characters per piece read with js-yaml's events, a few milliseconds each: this many `yaml` pieces. */
@@ -140,7 +140,7 @@ class SectionScan {
 }
 
 /** `-` followed by a space or the end of the line: a block sequence item. */
-function isItemStart(text: string, at: number): boolean {
+export function isItemStart(text: string, at: number): boolean {
   if (text.charCodeAt(at) !== 0x2d) return false;
   const next = text.charCodeAt(at + 1);
   return next === 0x20 || next === 0x0a || next === 0x0d || Number.isNaN(next);
@@ -158,7 +158,7 @@ function isPlainKey(text: string, at: number): boolean {
  * entries grouped to about `chars` characters. The first pieces are smaller,
  * because the parsers run slowly until the JIT has compiled them.
  */
-function pieceBounds(starts: readonly number[], end: number, chars: number): number[] {
+export function pieceBounds(starts: readonly number[], end: number, chars: number): number[] {
   const bounds = [starts[0]];
   let target = Math.min(chars, firstPieceChars);
   for (let i = 1; i < starts.length; i++) {

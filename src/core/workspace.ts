@@ -1,5 +1,6 @@
 import { bibliographyFormat, bibtexSteps, parseBibliography } from './bibliography';
 import { cslJsonSteps } from './cslJsonSteps';
+import { cslYamlSteps } from './cslYamlSteps';
 import { pathList, scanFrontMatter } from './frontMatter';
 import { decodeFile, defaultLimits, refusalDiagnostic, type FileContent, type Limits, type Refusal } from './limits';
 import { LineMap } from './lineMap';
@@ -286,11 +287,11 @@ export class ParseCache {
     if (running && running.text === text) return running.ready;
     const hit = this.bibliographies.get(uri);
     const format = bibliographyFormat(uri);
-    if ((hit && hit.text === text) || text.length < steppedLoadChars || format === 'csl-yaml') return Promise.resolve(this.bibliography(uri, text));
+    if ((hit && hit.text === text) || text.length < steppedLoadChars) return Promise.resolve(this.bibliography(uri, text));
     const load = new PendingLoad<Bibliography>(text);
     this.detach(this.bibliographyLoads, uri, load.ready);
     this.bibliographyLoads.set(uri, load);
-    const steps = format === 'bibtex' ? bibtexSteps(uri, text) : cslJsonSteps(uri, text);
+    const steps = format === 'bibtex' ? bibtexSteps(uri, text) : format === 'csl-yaml' ? cslYamlSteps(uri, text) : cslJsonSteps(uri, text);
     void this.runLoad(this.bibliographyLoads, uri, load, steps, scheduler, ({ bibliography, lines }, keep) => {
       if (keep) {
         this.bibliographies.set(uri, { text, value: bibliography });

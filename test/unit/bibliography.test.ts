@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { bibtexSteps, cslDate, parseBibliography, ParseCache, runInSlices, runNow, steppedLoadChars } from '../../src/core';
+import { bibtexSteps, cslDate, cslYamlSteps, parseBibliography, ParseCache, runInSlices, runNow, steppedLoadChars } from '../../src/core';
 import { indexText } from './helpers';
 import { useBibtexParserEsmBuild } from './bibtexParserEsm';
 
@@ -127,6 +127,9 @@ describe('bibliography files', () => {
       // extension host, many times slower: the keys' places must be found without one pattern each.
       const bibtex = generated(300);
       const yaml = Array.from({ length: 300 }, (_, n) => `- id: item${n}\n  title: Item ${n}\n`).join('');
+      // The parsers compile their own patterns on first use: those are not counted.
+      parseBibliography(uri, generated(1));
+      parseBibliography('file:///work/library.yaml', '- id: warm\n');
       const native = RegExp;
       let compiled = 0;
       globalThis.RegExp = new Proxy(native, {
@@ -158,6 +161,93 @@ describe('bibliography files', () => {
       const large = `${text}\n${generated(800).replace(/key(\d+)/g, 'more$1').replace(/inline0/, 'inline1')}`;
       assert.ok(large.length >= steppedLoadChars);
       assert.deepStrictEqual(await new ParseCache().bibliographyInSteps(uri, large, scheduler), parseBibliography(uri, large));
+    });
+  });
+
+  describe('CSL-YAML read in steps', () => {
+    const uri = 'file:///work/library.yaml';
+    /** `count` items as Pandoc writes them under `references:`, items at `indent`, with accents, comments and a block scalar. */
+    const generated = (count: number, indent = ''): string => {
+      const lines = ['# A library written for the tests.', 'references:'];
+      for (let n = 0; n < count; n++) {
+        lines.push(
+          `${indent}- id: key${n}`,
+          `${indent}  type: ${n % 3 === 0 ? 'book' : 'article-journal'}`,
+          `${indent}  author:`,
+          `${indent}    - family: Müller`,
+          `${indent}      given: Hans ${n}`,
+          `${indent}  issued:`,
+          `${indent}    date-parts: [[${1900 + (n % 120)}]]`,
+          `${indent}  title: "On Mutual Aid: part ${n}"`,
+        );
+        if (n % 40 === 9) lines.push(`${indent}  abstract: |`, `${indent}    A note that runs`, '', `${indent}    over lines.`, '# a comment between items');
+      }
+      return `${lines.join('\n')}\n`;
+    };
+    /** How many steps a read takes: a library cut into pieces takes one or more for each piece. */
+    const stepsOf = (text: string): number => {
+      const steps = cslYamlSteps(uri, text);
+      let count = 0;
+      while (!steps.next().done) count++;
+      return count;
+    };
+    const list = (count: number): string => generated(count).replace('references:\n', '');
+
+    it('gives what the whole read gives, cut into pieces where the layout is clear', () => {
+      const cut: Record<string, string> = {
+        fixture: read('library.yaml'),
+        'items under references:': generated(300),
+        'indented items': generated(300, '  '),
+        'a top-level list': list(300),
+        'between --- and ...': `---\n${generated(300)}...\n`,
+        'with a byte order mark and CRLF line ends': `\uFEFF${generated(300).replace(/\n/g, '\r\n')}`,
+        'a duplicate id and an item without one': `${generated(300)}- id: key7\n  title: Again\n- title: No id\n`,
+      };
+      for (const [name, text] of Object.entries(cut)) {
+        assert.deepStrictEqual(runNow(cslYamlSteps(uri, text)).bibliography, parseBibliography(uri, text), name);
+        if (name !== 'fixture') assert.ok(stepsOf(text) > 10, `${name}: ${stepsOf(text)} steps`);
+      }
+      const read300 = runNow(cslYamlSteps(uri, cut['between --- and ...'])).bibliography;
+      assert.strictEqual(read300.references.length, 300);
+      assert.strictEqual(read300.references[299].source.line, text300Line(cut['between --- and ...'], 'key299'));
+      assert.strictEqual(read300.references[9].item.abstract, 'A note that runs\n\nover lines.\n');
+    });
+
+    /** The line `- id: <key>` is written on. */
+    const text300Line = (text: string, key: string): number => text.slice(0, text.indexOf(`- id: ${key}\n`)).split('\n').length - 1;
+
+    it('reads whole, with the same result, whatever it cannot cut safely', () => {
+      const items = generated(60);
+      const whole: Record<string, string> = {
+        'an alias to an item of another piece': items.replace('given: Hans 2\n', 'given: &hans Hans 2\n').replace('given: Hans 50\n', 'given: *hans\n'),
+        'an anchor and alias in one item': items.replace('given: Hans 50\n', 'given: &h Hans 50\n      family: *h\n'),
+        'a quoted title across an item start': items.replace('title: "On Mutual Aid: part 30"', 'title: "On Mutual Aid:\n- part 30"'),
+        'an unclosed flow list': items.replace('date-parts: [[1930]]', 'date-parts: [[1930]'),
+        'another top-level key after the list': `${items}nocite: ["@*"]\n`,
+        'a directive': `%YAML 1.2\n---\n${items}`,
+        'a second document': `${items}---\nreferences: []\n`,
+        'a tab before an item': items.replace('- id: key40', '\t- id: key40'),
+        'a lone carriage return': items.replace('title: "On Mutual Aid: part 12"', 'title: "On\rMutual Aid: part 12"'),
+        'a mapping without references': 'title: Not a library\n',
+        'broken YAML': `${items}- id: [unclosed\n`,
+        empty: '',
+      };
+      for (const [name, text] of Object.entries(whole)) assert.deepStrictEqual(runNow(cslYamlSteps(uri, text)).bibliography, parseBibliography(uri, text), name);
+      assert.strictEqual(parseBibliography(uri, whole['broken YAML']).diagnostics[0]?.code, 'yaml-syntax');
+    });
+
+    it('gives the event loop turns, and serves a large library through the cache', async () => {
+      const text = generated(2000);
+      assert.ok(text.length >= steppedLoadChars);
+      let turns = 0;
+      const scheduler = (): Promise<void> => {
+        turns++;
+        return new Promise((resolve) => setImmediate(resolve));
+      };
+      const served = await new ParseCache().bibliographyInSteps(uri, text, scheduler);
+      assert.deepStrictEqual(served, parseBibliography(uri, text));
+      assert.strictEqual(served.references.length, 2000);
+      assert.ok(turns > 10, `${turns} turns`);
     });
   });
 
@@ -213,6 +303,7 @@ describe('hostile bibliography files', () => {
       assert.strictEqual(Object.getPrototypeOf(first?.item ?? {}), Object.prototype);
       // Read in steps, piece by piece, the same: a piece the parser throws on or finds wrong sends it to the whole read.
       if (uri.endsWith('.bib')) assert.deepStrictEqual(runNow(bibtexSteps(uri, text)).bibliography, bibliography);
+      else assert.deepStrictEqual(runNow(cslYamlSteps(uri, text)).bibliography, bibliography);
     });
   }
 });

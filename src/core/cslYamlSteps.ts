@@ -1,0 +1,145 @@
+import { isSeq, parseDocument } from 'yaml';
+import { cslYamlOf } from './bibliography';
+import type { LineMap } from './lineMap';
+import type { Bibliography } from './registry';
+import { hasAnchorsOrAliases } from './sidecar';
+import { defaultPieceChars, isItemStart, pieceBounds } from './sidecarPieces';
+import { lineMapSteps, runNow, scanChunk, type Steps } from './steps';
+
+/*
+ * A large CSL-YAML library read in pieces. `yaml`, the parser of record,
+ * takes about a fifth of a millisecond for each item, so ten thousand read at
+ * once would hold the event loop for two seconds. The list is cut where its
+ * items start, each a `- ` line at the list's indentation, and pieces of a few
+ * items are parsed on their own, in file order.
+ *
+ * The split is made only in the layouts reference managers and Pandoc write:
+ * the list at the top level, or under a lone `references:` key, with at most a
+ * `---` line before and a `...` line after. Anything else is read whole. A
+ * piece parsed alone means what it means in the whole file only when nothing
+ * crosses its edges: a piece with an error (an unclosed quote or bracket that
+ * crosses an edge shows as one), an anchor or an alias sends the file back to
+ * the whole read too, which then says what is wrong.
+ */
+
+/** Reads a CSL-YAML library in steps of a few milliseconds each, with the same result as `parseCslYaml`, and the file's line map. */
+export function* cslYamlSteps(uri: string, text: string): Steps<{ bibliography: Bibliography; lines: LineMap }> {
+  const lines = yield* lineMapSteps(text);
+  const items = yield* cslYamlPieces(text);
+  return { bibliography: yield* cslYamlOf(uri, text, lines, items), lines };
+}
+
+/** The stepped read, at once: the same result as `parseCslYaml`. */
+export function parseCslYamlInPieces(uri: string, text: string): Bibliography {
+  return runNow(cslYamlSteps(uri, text)).bibliography;
+}
+
+/** The whole read's limit on aliases; a piece has none, but its values are made as the whole read makes them. */
+const parseOptions = { maxAliasCount: 100 } as const;
+
+/** The items of the library read piece by piece, or undefined when it must be read whole. */
+function* cslYamlPieces(text: string): Steps<unknown[] | undefined> {
+  // A lone CR is a line break to YAML but not to the line scan below.
+  for (let cr = text.indexOf('\r'); cr >= 0; cr = text.indexOf('\r', cr + 1)) if (text.charCodeAt(cr + 1) !== 10) return undefined;
+  const scan = new ListScan(text);
+  while (scan.lineStart < text.length) {
+    if (!scan.scan(scan.lineStart + scanChunk)) return undefined;
+    yield;
+  }
+  const list = scan.list();
+  if (!list) return undefined;
+  const items: unknown[] = [];
+  const bounds = pieceBounds(list.starts, list.end, defaultPieceChars);
+  for (let b = 0; b + 1 < bounds.length; b++) {
+    const source = text.slice(bounds[b], bounds[b + 1]);
+    const doc = parseDocument(source);
+    if (doc.errors.length > 0 || !isSeq(doc.contents)) return undefined;
+    if ((source.includes('&') || source.includes('*')) && hasAnchorsOrAliases(doc.contents)) return undefined;
+    for (const item of doc.toJS(parseOptions) as unknown[]) items.push(item);
+    yield;
+  }
+  return items;
+}
+
+/** A line that holds only `---`, `...` or `references:`, and perhaps a comment after it. */
+const documentStart = /^---(?:[ \t]+(?:#.*)?)?\r?$/;
+const documentEnd = /^\.\.\.(?:[ \t]+(?:#.*)?)?\r?$/;
+const referencesKey = /^references[ \t]*:(?:[ \t]+(?:#.*)?)?\r?$/;
+
+/** The line scan of `cslYamlPieces`, a chunk at a time. Kept out of the generator, which V8 optimizes less well. */
+class ListScan {
+  lineStart = 0;
+  private part: 'head' | 'list' | 'tail' = 'head';
+  private seenStart = false;
+  private seenKey = false;
+  private seenEnd = false;
+  /** The items' indentation. */
+  private indent = -1;
+  private readonly starts: number[] = [];
+  private end = -1;
+
+  constructor(private readonly text: string) {}
+
+  /** Scans the lines that start before `until`; false when the file must be read whole. */
+  scan(until: number): boolean {
+    const { text } = this;
+    for (let lineStart = this.lineStart; lineStart < text.length && lineStart < until; ) {
+      let lineEnd = text.indexOf('\n', lineStart);
+      if (lineEnd < 0) lineEnd = text.length;
+      const contentStart = lineStart === 0 && text.charCodeAt(0) === 0xfeff ? 1 : lineStart;
+      let i = contentStart;
+      while (text.charCodeAt(i) === 0x20) i++;
+      const c = i < lineEnd ? text.charCodeAt(i) : -1;
+      // Blank lines and comments belong to whatever piece they fall in.
+      if (c !== -1 && c !== 0x0d && c !== 0x23 && !this.line(contentStart, lineEnd, i, i - contentStart, c)) return false;
+      lineStart = lineEnd + 1;
+      this.lineStart = lineStart;
+    }
+    return true;
+  }
+
+  /** Where the items start, and where the list ends; undefined when there is no list to cut. */
+  list(): { starts: readonly number[]; end: number } | undefined {
+    if (this.part === 'head') return undefined;
+    return { starts: this.starts, end: this.part === 'list' ? this.text.length : this.end };
+  }
+
+  /** A line with content at `i`, after `spaces` spaces. */
+  private line(lineStart: number, lineEnd: number, i: number, spaces: number, c: number): boolean {
+    const { text } = this;
+    if (this.part === 'list') {
+      // A tab in the indentation: harmless deep inside an item, unclear anywhere else.
+      if (spaces > this.indent) return true;
+      if (c !== 0x09 && spaces === this.indent && isItemStart(text, i)) {
+        this.starts.push(lineStart);
+        return true;
+      }
+      this.part = 'tail';
+      this.end = lineStart;
+    }
+    if (c === 0x09) return false;
+    if (this.part === 'tail') {
+      // After the list only the end of the document may come: anything else is for the whole read to judge.
+      if (spaces > 0 || this.seenEnd || !documentEnd.test(text.slice(i, lineEnd))) return false;
+      this.seenEnd = true;
+      return true;
+    }
+    if (isItemStart(text, i)) {
+      this.part = 'list';
+      this.indent = spaces;
+      this.starts.push(lineStart);
+      return true;
+    }
+    if (spaces > 0) return false;
+    const line = text.slice(i, lineEnd);
+    if (!this.seenStart && !this.seenKey && documentStart.test(line)) {
+      this.seenStart = true;
+      return true;
+    }
+    if (!this.seenKey && referencesKey.test(line)) {
+      this.seenKey = true;
+      return true;
+    }
+    return false;
+  }
+}
