@@ -310,41 +310,140 @@ const bibtexEntriesPerStep = 8;
  * a third of a millisecond an entry, so a library of thousands read at once would
  * hold the event loop for seconds. The text is cut where entries start, at
  * the start of a line, and read a few entries at a time, each piece with the
- * `@string` macros of those before it. A file whose entries inherit from
- * others (`crossref`, `xdata`), and one in which any piece has an error,
- * is read whole, so that the result never depends on where it was cut.
+ * `@string` macros of those before it. An entry that inherits through
+ * `crossref` is read with the entries it inherits from, wherever they are in
+ * the file, appended to its piece. A file with `xdata`, one whose
+ * inheritance cannot be followed plainly, and one in which any piece has an
+ * error, is read whole, so that the result never depends on where it was cut.
  */
 export function* bibtexSteps(uri: string, text: string): Steps<{ bibliography: Bibliography; lines: LineMap }> {
   const lines = yield* lineMapSteps(text);
-  const pieces = inheritancePattern.test(text) ? undefined : yield* bibtexPieces(text);
+  const pieces = /\bxdata\s*=/i.test(text) ? undefined : yield* bibtexPieces(text);
   return { bibliography: yield* bibtexOf(uri, text, lines, pieces), lines };
 }
 
-/** Fields through which an entry inherits from another, wherever that one is in the file. */
-const inheritancePattern = /\b(?:crossref|xdata)\s*=/i;
-
-/** The library read piece by piece, or undefined when a piece has an error: the whole read then says what it is. */
+/** The library read piece by piece, or undefined when it must be read whole: the whole read then says what is wrong, if anything. */
 function* bibtexPieces(text: string): Steps<Library | undefined> {
   const starts: number[] = [];
   for (const match of text.matchAll(/^[ \t]*@/gm)) starts.push(match.index);
+  const parents = /\bcrossref\s*=/i.test(text) ? new CrossrefParents(text, starts) : null;
   const entries: Library['entries'][number][] = [];
   let strings: Record<string, string> = {};
   for (let k = 0; k < starts.length || k === 0; k += bibtexEntriesPerStep) {
     // The first piece takes whatever comes before the first entry at a line start.
     const from = k === 0 ? 0 : starts[k];
     const to = k + bibtexEntriesPerStep < starts.length ? starts[k + bibtexEntriesPerStep] : text.length;
+    let source = text.slice(from, to);
+    // The entries a piece's own inherit from come after its own, and are read where they stand.
+    let borrowed = 0;
+    if (parents) {
+      const appended = parents.for(source, from, to, strings);
+      if (!appended) return undefined;
+      source += appended.text;
+      borrowed = appended.entries;
+    }
     let piece: Library;
     try {
-      piece = bibtexParser().parse(text.slice(from, to), { english: false, unsupported: 'ignore', strings });
+      piece = bibtexParser().parse(source, { english: false, unsupported: 'ignore', strings });
     } catch {
       return undefined;
     }
     if (piece.errors.length > 0) return undefined;
-    for (const entry of piece.entries) entries.push(entry);
+    for (let e = 0; e < piece.entries.length - borrowed; e++) entries.push(piece.entries[e]);
     strings = { ...strings, ...piece.strings };
     yield;
   }
   return { errors: [], entries, strings };
+}
+
+/**
+ * The entries that entries inherit from through `crossref`, as text to append
+ * to a piece: each entry that starts a line, from its `@` to the next one.
+ * Undefined when that cannot be done plainly: a key not given in braces or
+ * quotes, a parent that is not such an entry or is defined twice, or a
+ * parent's text that holds more than one entry or a macro.
+ */
+class CrossrefParents {
+  /** Each entry that starts a line, by its key in lower case: the offsets of its text, one pair per definition. */
+  private readonly byKey = new Map<string, number[]>();
+  /** How many entries each parent's text holds, by its start. */
+  private readonly counts = new Map<number, number>();
+
+  constructor(
+    private readonly text: string,
+    starts: readonly number[],
+  ) {
+    // A key whose entry header is written more than once, at a line start or not, is not followed.
+    const headers = new Map<string, number>();
+    for (const match of text.matchAll(/@\w+\s*[{(]\s*([^\s,]+)\s*,/g)) {
+      const key = match[1].toLowerCase();
+      headers.set(key, (headers.get(key) ?? 0) + 1);
+    }
+    const header = /[ \t]*@\w+\s*[{(]\s*([^\s,]+)\s*,/y;
+    for (let k = 0; k < starts.length; k++) {
+      header.lastIndex = starts[k];
+      const key = header.exec(text)?.[1].toLowerCase();
+      if (key === undefined || headers.get(key) !== 1) continue;
+      const places = this.byKey.get(key);
+      const end = k + 1 < starts.length ? starts[k + 1] : text.length;
+      if (places) places.push(starts[k], end);
+      else this.byKey.set(key, [starts[k], end]);
+    }
+  }
+
+  /** The parents of the entries in `source` (the text's `[from, to)`), and theirs, that lie outside it. */
+  for(source: string, from: number, to: number, strings: Readonly<Record<string, string>>): { text: string; entries: number } | undefined {
+    const parts: string[] = [];
+    let entries = 0;
+    const seen = new Set<number>();
+    const pending = [source];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      const keys = crossrefKeys(next);
+      if (!keys) return undefined;
+      for (const key of keys) {
+        const places = this.byKey.get(key.toLowerCase());
+        if (!places || places.length !== 2) return undefined;
+        const [start, end] = places;
+        if ((start >= from && start < to) || seen.has(start)) continue;
+        seen.add(start);
+        const count = this.countAt(start, end, strings);
+        if (count === undefined) return undefined;
+        const parent = this.text.slice(start, end);
+        parts.push(parent);
+        pending.push(parent);
+        entries += count;
+      }
+    }
+    return { text: parts.length > 0 ? `\n${parts.join('\n')}` : '', entries };
+  }
+
+  /** How many entries the parser finds in a parent's text, read alone: undefined unless one, without errors or macros. */
+  private countAt(start: number, end: number, strings: Readonly<Record<string, string>>): number | undefined {
+    let count = this.counts.get(start);
+    if (count === undefined) {
+      try {
+        const alone = bibtexParser().parse(this.text.slice(start, end), { english: false, unsupported: 'ignore', strings });
+        count = alone.errors.length === 0 && alone.entries.length === 1 && Object.keys(alone.strings).length === 0 ? 1 : 0;
+      } catch {
+        count = 0;
+      }
+      this.counts.set(start, count);
+    }
+    return count === 1 ? 1 : undefined;
+  }
+}
+
+/** The keys that `crossref` fields in `source` name, or undefined when one is not given plainly in braces or quotes. */
+function crossrefKeys(source: string): string[] | undefined {
+  const keys: string[] = [];
+  const value = /\s*(?:\{\s*([^{}\s,]+)\s*\}|"\s*([^"{}\s,]+)\s*")/y;
+  for (const match of source.matchAll(/\bcrossref\s*=/gi)) {
+    value.lastIndex = match.index + match[0].length;
+    const found = value.exec(source);
+    if (!found) return undefined;
+    keys.push(found[1] ?? found[2]);
+  }
+  return keys;
 }
 
 /** The bibliography of a library: read from `pieces` when given, otherwise by the parser over the whole text. */

@@ -110,7 +110,6 @@ describe('bibliography files', () => {
       const texts: Record<string, string> = {
         fixture: read('library.bib'),
         generated: generated(300),
-        'with a crossref, read whole': `${generated(40)}\n@incollection{child, crossref = {key3}, title = {Child}}`,
         'with an error in one piece, read whole': generated(60).replace('title = {On {Mutual} Aid, part 45}', 'title = {On {Mutual} Aid, part 45'),
         empty: '',
         'only comments': '% nothing here\n',
@@ -120,6 +119,38 @@ describe('bibliography files', () => {
       assert.strictEqual(read300.references.length, 301);
       assert.strictEqual(read300.references.find((r) => r.id === 'key200')?.item['publisher-place'], 'Köln');
       assert.deepStrictEqual(read300.diagnostics.map((d) => d.code), ['duplicate-key']);
+    });
+
+    it('reads entries that inherit through crossref with their parents, wherever these are', () => {
+      const proceedings = '@proceedings{conf,\n  title = {Proceedings of the Congress},\n  editor = {Doe, Jane},\n  year = {1921},\n  publisher = {Freedom Press},\n  journal = jot,\n}';
+      const volume = '@book{vol2,\n  crossref = "conf",\n  title = {Second Volume},\n  volume = {2},\n}';
+      const child = (n: number, parent: string): string => `@incollection{child${n},\n  crossref = {${parent}},\n  title = {Paper ${n}},\n  pages = {${n}--${n + 9}},\n}`;
+      const base = generated(200);
+      const children = (parent: string): string => [10, 90, 170].map((n) => child(n, parent)).join('\n');
+      const texts: Record<string, string> = {
+        'children before their parent': `${base}\n${children('conf')}\n${proceedings}`,
+        'the parent first': base.replace('@article{key0,', `${proceedings}\n${children('conf')}\n@article{key0,`),
+        'through a parent that inherits in turn': `${base}\n${children('vol2')}\n${volume}\n${proceedings}`,
+        'a parent whose case differs': `${base}\n${children('CONF')}\n${proceedings}`,
+      };
+      for (const [name, text] of Object.entries(texts)) {
+        const whole = parseBibliography(uri, text);
+        assert.deepStrictEqual(runNow(bibtexSteps(uri, text)).bibliography, whole, name);
+        const paper = whole.references.find((r) => r.id === 'child90')?.item;
+        assert.strictEqual(paper?.publisher, 'Freedom Press', name);
+        // Read piece by piece: a step for each piece of eight entries.
+        let steps = 0;
+        for (const generator = bibtexSteps(uri, text); !generator.next().done; ) steps++;
+        assert.ok(steps > 20, `${name}: ${steps} steps`);
+      }
+      const readWhole: Record<string, string> = {
+        'a crossref given by a macro': `${base}\n@string{ parent = {conf} }\n${child(5, 'x').replace('{x}', 'parent')}\n${proceedings}`,
+        'a parent defined twice': `${base}\n${children('conf')}\n${proceedings}\n${proceedings.replace('Congress', 'Second Congress')}`,
+        'a parent that is not there': `${base}\n${children('nowhere')}`,
+        'a parent using a macro defined after the child': `${base}\n${children('conf')}\n@string{ late = {Late} }\n${proceedings.replace('jot', 'late')}`,
+        'xdata': `${base}\n@xdata{shared, publisher = {Shared Press}}\n@book{withdata, xdata = {shared}, title = {Data}}`,
+      };
+      for (const [name, text] of Object.entries(readWhole)) assert.deepStrictEqual(runNow(bibtexSteps(uri, text)).bibliography, parseBibliography(uri, text), name);
     });
 
     it('compiles no pattern per entry, BibTeX or CSL-YAML', () => {
