@@ -6,7 +6,7 @@ export { buildIndex, buildIndexInSteps, type AnnotationIndex, type IndexOptions,
 export { findAt, mentionsOf, citationsOf, type Found } from './lookup';
 export { indexToJson, type IndexJson } from './json';
 export { parseSidecar } from './sidecar';
-export { parseCslJson, mergeRegistry, emptyRegistry, type Bibliography } from './registry';
+export { parseCslJson, mergeRegistry, mergeRegistrySteps, emptyRegistry, type Bibliography } from './registry';
 export { loadTextContext, ParseCache, type FileReader, type TextContext } from './workspace';
 export { buildIndexWithin, refusedIndex, decodeFile, looksBinary, textRefusal, limitsFromMegabytes, defaultLimits, defaultMaxFileMegabytes, type Limits, type FileContent, type Refusal } from './limits';
 export { sidecarLimits } from './sidecar';
@@ -27,7 +27,7 @@ export { sidecarSteps, sidecarSections, quickSidecar, parseSidecarInPieces, type
 export { cslJsonSteps, parseCslJsonInPieces } from './cslJsonSteps';
 export { bibtexSteps } from './bibliography';
 export { cslYamlSteps, parseCslYamlInPieces } from './cslYamlSteps';
-export { runNow, runInSlices, lineMapSteps, StepsCancelled, defaultSliceMs, type Steps, type Scheduler, type SliceOptions } from './steps';
+export { runNow, runInSlices, lineMapSteps, StepsCancelled, defaultSliceMs, Foreground, type Steps, type Scheduler, type SliceOptions } from './steps';
 export { steppedLoadChars, type LoadOptions } from './workspace';
 export { sidecarRecord, recordedSidecar, type ParsedStore } from './parsedStore';
 export { bibliographyFormat } from './bibliography';

@@ -1,6 +1,7 @@
 import { DiagnosticBuilder } from './diagnostics';
 import { LineMap } from './lineMap';
 import type { CslItem, Person, Reference, Registry } from './model';
+import { runNow, type Steps } from './steps';
 import { DiagnosticCode, defaultSeverity, type Diagnostic } from './types';
 
 /** What a bibliography file contributes: CSL-JSON items with the line of each id. */
@@ -160,13 +161,23 @@ function laterDefinition(code: DiagnosticCode, message: string, source: { uri: s
  * diagnostic at the later definition, and the first stays.
  */
 export function mergeRegistry(sources: readonly Source[], lineMaps: ReadonlyMap<string, LineMap>): Registry {
+  return runNow(mergeRegistrySteps(sources, lineMaps));
+}
+
+/** Entries merged between two steps: tens of thousands of people, names and references take tens of milliseconds. */
+const entriesPerStep = 1024;
+
+/** `mergeRegistry` in steps of a few milliseconds each. */
+export function* mergeRegistrySteps(sources: readonly Source[], lineMaps: ReadonlyMap<string, LineMap>): Steps<Registry> {
   const people = new Map<string, Person>();
   const references = new Map<string, Reference>();
   const names = new Map<string, string[]>();
   const diagnostics: Diagnostic[] = [];
+  let merged = 0;
   for (const source of sources) {
     diagnostics.push(...source.diagnostics);
     for (const person of source.people ?? []) {
+      if (++merged % entriesPerStep === 0) yield;
       const earlier = people.get(person.key);
       if (earlier) {
         diagnostics.push(laterDefinition(DiagnosticCode.DuplicateKey, `Person "${person.key}" is already defined in ${earlier.source.uri}:${earlier.source.line + 1}; that definition is used.`, person.source, lineMaps));
@@ -180,6 +191,7 @@ export function mergeRegistry(sources: readonly Source[], lineMaps: ReadonlyMap<
       }
     }
     for (const reference of source.references) {
+      if (++merged % entriesPerStep === 0) yield;
       const earlier = references.get(reference.id);
       if (earlier) {
         diagnostics.push(laterDefinition(DiagnosticCode.DuplicateKey, `Reference "${reference.id}" is already defined in ${earlier.source.uri}:${earlier.source.line + 1}; that definition is used.`, reference.source, lineMaps));

@@ -39,6 +39,8 @@ export interface SliceOptions {
   readonly sliceMs?: number;
   /** Asked at each turn; when true, the work stops and the promise rejects with `StepsCancelled`. */
   readonly cancelled?: () => boolean;
+  /** Asked after each step; when true, the slice ends there, so that what the step settled is taken up before more steps run. */
+  readonly endSlice?: () => boolean;
 }
 
 /**
@@ -52,13 +54,53 @@ export async function runInSlices<T>(steps: Steps<T>, scheduler: Scheduler, opti
   for (;;) {
     const next = steps.next();
     if (next.done) return next.value;
-    if (clock() - sliceStart < sliceMs) continue;
+    if (clock() - sliceStart < sliceMs && !options.endSlice?.()) continue;
     await scheduler();
     if (options.cancelled?.()) {
       steps.return(undefined as never);
       throw new StepsCancelled();
     }
     sliceStart = clock();
+  }
+}
+
+/**
+ * Work someone waits for (an index being built, a search being prepared), so
+ * that work nobody waits for (the precise read of a sidecar whose quick read
+ * is already served) can stand back while it runs: the two in turn would
+ * share the event loop, and what is awaited would take twice as long.
+ */
+export class Foreground {
+  private running = 0;
+  private waiting: (() => void)[] = [];
+
+  /** Runs `work`, counted as foreground until it settles. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    this.running++;
+    try {
+      return await work();
+    } finally {
+      if (--this.running === 0) this.release();
+    }
+  }
+
+  /** Resolves once no foreground work runs, or after `maxWaitMs`, so that background work is held back, never starved. */
+  idle(maxWaitMs: number): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, maxWaitMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.waiting.push(done);
+    });
+  }
+
+  private release(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const done of waiting) done();
   }
 }
 

@@ -6,11 +6,11 @@ import { decodeFile, defaultLimits, refusalDiagnostic, type FileContent, type Li
 import { LineMap } from './lineMap';
 import type { Registry, Sidecar } from './model';
 import { resolvePath, siblingUri, stemOf } from './paths';
-import { mergeRegistry, type Bibliography } from './registry';
+import { mergeRegistrySteps, type Bibliography } from './registry';
 import { parseSidecar } from './sidecar';
 import { recordedSidecar, sidecarRecord, type ParsedStore } from './parsedStore';
 import { sidecarSteps } from './sidecarPieces';
-import { runInSlices, StepsCancelled, type Scheduler, type Steps } from './steps';
+import { runInSlices, runNow, StepsCancelled, type Scheduler, type SliceOptions, type Steps } from './steps';
 import { DiagnosticCode, defaultSeverity, type Diagnostic, type Span } from './types';
 
 /**
@@ -91,6 +91,13 @@ export class ParseCache {
     private readonly keepLastGood = false,
     /** Keeps the precise reads of large sidecars for later sessions, and serves them while their text is unchanged. */
     private readonly store?: ParsedStore,
+    /**
+     * The turn taken between steps of work nobody waits for: the precise read
+     * of a large sidecar once its quick read is served, and its record. By
+     * default the load's own scheduler; the extension's waits for its
+     * foreground work (see `Foreground`).
+     */
+    private readonly background?: Scheduler,
   ) {}
 
   /**
@@ -99,12 +106,30 @@ export class ParseCache {
    * registry (the name matcher, the searches) is built once per registry.
    */
   registryOf(sources: readonly (Sidecar | Bibliography)[]): Registry {
-    const same = this.merged.find((m) => m.sources.length === sources.length && m.sources.every((s, k) => s === sources[k]));
-    if (same) return same.registry;
-    const registry = mergeRegistry(
+    return this.mergedAlready(sources) ?? this.keepMerged(sources, runNow(this.mergeSteps(sources)));
+  }
+
+  /** `registryOf`, merged in steps between turns of the event loop: tens of thousands of entries take tens of milliseconds. */
+  async registryInSteps(sources: readonly (Sidecar | Bibliography)[], scheduler: Scheduler): Promise<Registry> {
+    const already = this.mergedAlready(sources);
+    if (already) return already;
+    const registry = await runInSlices(this.mergeSteps(sources), scheduler);
+    // Another text with the same files may have merged them meanwhile: one registry serves both.
+    return this.mergedAlready(sources) ?? this.keepMerged(sources, registry);
+  }
+
+  private mergedAlready(sources: readonly (Sidecar | Bibliography)[]): Registry | undefined {
+    return this.merged.find((m) => m.sources.length === sources.length && m.sources.every((s, k) => s === sources[k]))?.registry;
+  }
+
+  private mergeSteps(sources: readonly (Sidecar | Bibliography)[]): Steps<Registry> {
+    return mergeRegistrySteps(
       sources.map((s) => ('people' in s ? s : { uri: s.uri, references: s.references, diagnostics: s.diagnostics })),
       this.lineMaps,
     );
+  }
+
+  private keepMerged(sources: readonly (Sidecar | Bibliography)[], registry: Registry): Registry {
     // A few texts open at once, each with its own files.
     this.merged.unshift({ sources: [...sources], registry });
     this.merged.length = Math.min(this.merged.length, 8);
@@ -161,15 +186,30 @@ export class ParseCache {
       load.settle(this.storeSidecar(uri, text, recorded.sidecar, recorded.lines, false));
       return;
     }
+    let served = false;
+    let justServed = false;
     const steps = sidecarSteps(uri, text, {
-      quick: (sidecar, lines) => load.settle(load.detached ? sidecar : this.storeSidecar(uri, text, sidecar, lines, true)),
+      quick: (sidecar, lines) => {
+        served = justServed = true;
+        const value = load.detached ? sidecar : this.storeSidecar(uri, text, sidecar, lines, true);
+        // Handed over after a turn: what is built on it then starts afresh, not at the end of this step's turn.
+        void scheduler().then(() => load.settle(value));
+      },
     });
-    await this.runLoad(this.sidecarLoads, uri, load, steps, scheduler, ({ sidecar, lines }, keep) => {
+    // Once the quick read is served, the precise read is background work: what is built on the quick read goes first.
+    const background = this.background ?? scheduler;
+    const stepScheduler: Scheduler = () => (served ? background() : scheduler());
+    const endSlice = (): boolean => {
+      const end = justServed;
+      justServed = false;
+      return end;
+    };
+    await this.runLoad(this.sidecarLoads, uri, load, steps, stepScheduler, { endSlice }, ({ sidecar, lines }, keep) => {
       if (!keep) return sidecar;
       const quickServed = this.sidecars.get(uri)?.quick === true;
       const value = this.storeSidecar(uri, text, sidecar, lines, false);
       if (quickServed) this.loadedPrecisely(uri);
-      if (digest !== undefined) void this.remember(sidecar, text.length, digest, scheduler);
+      if (digest !== undefined) void this.remember(sidecar, text.length, digest, background);
       return value;
     });
   }
@@ -292,7 +332,7 @@ export class ParseCache {
     this.detach(this.bibliographyLoads, uri, load.ready);
     this.bibliographyLoads.set(uri, load);
     const steps = format === 'bibtex' ? bibtexSteps(uri, text) : format === 'csl-yaml' ? cslYamlSteps(uri, text) : cslJsonSteps(uri, text);
-    void this.runLoad(this.bibliographyLoads, uri, load, steps, scheduler, ({ bibliography, lines }, keep) => {
+    void this.runLoad(this.bibliographyLoads, uri, load, steps, scheduler, {}, ({ bibliography, lines }, keep) => {
       if (keep) {
         this.bibliographies.set(uri, { text, value: bibliography });
         this.lineMaps.set(uri, lines);
@@ -333,9 +373,9 @@ export class ParseCache {
    * `keep` is false when a newer text or `forget` replaced the load meanwhile,
    * and the result must not be stored.
    */
-  private async runLoad<T, R>(loads: Map<string, PendingLoad<T>>, uri: string, load: PendingLoad<T>, steps: Steps<R>, scheduler: Scheduler, store: (result: R, keep: boolean) => T): Promise<void> {
+  private async runLoad<T, R>(loads: Map<string, PendingLoad<T>>, uri: string, load: PendingLoad<T>, steps: Steps<R>, scheduler: Scheduler, options: SliceOptions, store: (result: R, keep: boolean) => T): Promise<void> {
     try {
-      const result = await runInSlices(steps, scheduler, { cancelled: () => load.cancelled });
+      const result = await runInSlices(steps, scheduler, { ...options, cancelled: () => load.cancelled });
       const keep = !load.detached;
       if (keep) loads.delete(uri);
       load.settle(store(result, keep));
@@ -469,7 +509,7 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
     bibliographyUris.push(uri);
     sources.push(await bibliographyOf(uri, content));
   }
-  const registry = cache.registryOf(sources);
+  const registry = scheduler ? await cache.registryInSteps(sources, scheduler) : cache.registryOf(sources);
   return { registry, sidecars: sidecarUris, bibliographies: bibliographyUris, diagnostics };
 }
 

@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
-import { buildIndexInSteps, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
+import { buildIndexInSteps, Foreground, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
 import { yieldToEventLoop } from './eventLoop';
 import { WorkspaceReader } from './workspaceReader';
 
 export const languageId = 'annotated-text';
+/** Longest a step of background work waits for foreground work to end: it is held back, never starved. */
+const backgroundWaitMs = 250;
 /** Files a text can depend on: sidecars and bibliographies. */
 const dependencyGlob = '**/*.{yaml,yml,json,bib}';
 
@@ -51,6 +53,8 @@ export class AnnotationService implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly watchedFolders = new Set<string>();
+  /** Index builds and search preparations: the precise reads of large sidecars wait while they run. */
+  private readonly foreground = new Foreground();
 
   readonly stats: IndexStats = { fullBuilds: 0, inPlaceUpdates: 0, inPlaceMs: 0, lastBuild: null };
 
@@ -62,7 +66,7 @@ export class AnnotationService implements vscode.Disposable {
     store?: ParsedStore,
     private readonly debounceMs = 150,
   ) {
-    this.cache = new ParseCache(true, store);
+    this.cache = new ParseCache(true, store, () => this.foreground.idle(backgroundWaitMs).then(yieldToEventLoop));
     this.disposables.push(
       vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e)),
       vscode.workspace.onDidOpenTextDocument((d) => {
@@ -122,7 +126,7 @@ export class AnnotationService implements vscode.Disposable {
     // The text's own folder, where its sidecar and libraries usually are, is watched before the first build ends:
     // a watcher takes a moment to start, and a file saved meanwhile would not be seen to change.
     this.watchOutsideWorkspace(this.defaultSidecarCandidates(key));
-    fresh.promise = this.build(key, version, text).then((result) => {
+    fresh.promise = this.foreground.run(() => this.build(key, version, text)).then((result) => {
       fresh.index = result.index;
       fresh.limits = result.limits;
       this.prepareSearches(result.index.registry);
@@ -154,7 +158,7 @@ export class AnnotationService implements vscode.Disposable {
       await referenceSearchFor(registry).prepareInSlices(yieldToEventLoop, { cancelled });
       await peopleSearchFor(registry).prepareInSlices(yieldToEventLoop, { cancelled });
     };
-    prepare().catch((error: unknown) => {
+    this.foreground.run(prepare).catch((error: unknown) => {
       if (!(error instanceof StepsCancelled)) console.error('marginalia: could not build the searches', error);
     });
   }

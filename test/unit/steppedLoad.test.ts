@@ -4,7 +4,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import {
+  Foreground,
   loadTextContext,
+  mergeRegistry,
+  mergeRegistrySteps,
   parseCslJson,
   parseCslJsonInPieces,
   parseSidecar,
@@ -588,5 +591,79 @@ describe('large files loaded in steps', () => {
     assert.deepStrictEqual(await a, parseCslJson(jsonUri, text));
     assert.ok(turns() > 0);
     assert.strictEqual(cache.bibliography(jsonUri, text), await a);
+  });
+
+  it('ends a slice where a step asks, and goes on after the turn', async () => {
+    function* steps(): Generator<void, number, void> {
+      for (let n = 0; n < 10; n++) yield;
+      return 10;
+    }
+    const { scheduler, turns } = countingScheduler();
+    let asked = 0;
+    // A slice long enough for every step: only the third step's request ends one.
+    assert.strictEqual(await runInSlices(steps(), scheduler, { sliceMs: 60_000, endSlice: () => ++asked === 3 }), 10);
+    assert.strictEqual(turns(), 1);
+  });
+
+  it('holds the precise read back while foreground work runs, once the quick read is served', async () => {
+    const foreground = new Foreground();
+    const { scheduler } = countingScheduler();
+    let backgroundTurns = 0;
+    const cache = new ParseCache(true, undefined, async () => {
+      backgroundTurns++;
+      await foreground.idle(60_000);
+      await scheduler();
+    });
+    let precise = false;
+    cache.onDidLoadPrecisely(() => (precise = true));
+    let release = (): void => {};
+    const held = foreground.run(async () => {
+      const quick = await cache.sidecarInSteps(sidecarUri, bigSidecar, scheduler);
+      assert.deepStrictEqual(entriesOf(quick), entriesOf(parseSidecar(sidecarUri, bigSidecar)));
+      // Whatever is built on the quick read: the precise read waits for it, however many turns it takes.
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    for (let turn = 0; turn < 200 && backgroundTurns === 0; turn++) await scheduler();
+    for (let turn = 0; turn < 200; turn++) await scheduler();
+    assert.strictEqual(backgroundTurns, 1);
+    assert.strictEqual(precise, false);
+    release();
+    await held;
+    while (!precise) await scheduler();
+    assert.ok(backgroundTurns > 1, `${backgroundTurns} background turns`);
+    assert.deepStrictEqual(cache.sidecar(sidecarUri, bigSidecar), parseSidecar(sidecarUri, bigSidecar));
+  });
+
+  it('lets background work go on after the longest wait, however busy the foreground', async () => {
+    const foreground = new Foreground();
+    // Idle: at once, not after the longest wait (which would time the test out).
+    await foreground.idle(60_000);
+    let release = (): void => {};
+    const held = foreground.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const started = Date.now();
+    await foreground.idle(30);
+    assert.ok(Date.now() - started >= 25, `${Date.now() - started} ms`);
+    const waiting = foreground.idle(60_000).then(() => 'idle');
+    release();
+    await held;
+    assert.strictEqual(await waiting, 'idle');
+  });
+
+  it('merges a registry in steps to what the merge at once gives, once for the same files', async () => {
+    const sidecar = parseSidecar(sidecarUri, bigSidecar);
+    const cache = new ParseCache();
+    cache.sidecar(sidecarUri, bigSidecar);
+    const steps = mergeRegistrySteps([sidecar], cache.lineMaps);
+    let count = 0;
+    let next = steps.next();
+    for (; !next.done; next = steps.next()) count++;
+    // 1,500 people and 1,500 references, a step for every 1,024 entries.
+    assert.strictEqual(count, 2);
+    assert.deepStrictEqual(next.value, mergeRegistry([sidecar], cache.lineMaps));
+    const { scheduler } = countingScheduler();
+    const merged = await cache.registryInSteps([sidecar], scheduler);
+    assert.deepStrictEqual(merged, next.value);
+    assert.strictEqual(await cache.registryInSteps([sidecar], scheduler), merged);
+    assert.strictEqual(cache.registryOf([sidecar]), merged);
   });
 });
