@@ -206,43 +206,27 @@ if (core.cslJsonSteps) {
   stallRows(watched);
 }
 
-// A BibTeX library of the size at which LaTeX Workshop is reported to take 10 s. One run of each: the parser takes seconds.
-{
-  // The parser's CommonJS build is in a package marked as ES modules, which plain Node cannot load; the bundle is unaffected.
-  require(path.join(root, 'out', 'test', 'unit', 'bibtexParserEsm.js')).useBibtexParserEsmBuild();
-  const bibtexUri = 'file:///bench/library.bib';
-  const bibtexText = generateBibtex(size.bibtex);
-  const atOnce = measure(() => core.parseBibliography(bibtexUri, bibtexText), { runs: 1, warmup: 0 });
-  row(`BibTeX load, at once (${size.bibtex} entries, ${(bibtexText.length / 1e6).toFixed(1)} MB)`, atOnce, '', '', undefined);
-  if (core.bibtexSteps) {
-    const watched = await watchedLoads(1, async (turn) => {
-      const start = performance.now();
-      const { bibliography } = await core.runInSlices(core.bibtexSteps(bibtexUri, bibtexText), turn);
-      if (bibliography.references.length !== atOnce.result.references.length) notes.push('the BibTeX read in steps lost entries');
-      return { ready: performance.now() - start };
-    });
-    row('BibTeX load in steps', summarize(watched.ready), '', 'at once', atOnce);
-    stallRows(watched);
-  }
+/** A library read at once, then in steps with the event loop watched: one run of each, as they take seconds. */
+async function libraryRows(what, uri, text, count, unit, steps) {
+  const atOnce = measure(() => core.parseBibliography(uri, text), { runs: 1, warmup: 0 });
+  row(`${what} load, at once (${count} ${unit}, ${(text.length / 1e6).toFixed(1)} MB)`, atOnce, '', '', undefined);
+  if (!steps) return;
+  const watched = await watchedLoads(1, async (turn) => {
+    const start = performance.now();
+    const { bibliography } = await core.runInSlices(steps(uri, text), turn);
+    if (bibliography.references.length !== atOnce.result.references.length) notes.push(`the ${what} read in steps lost ${unit}`);
+    return { ready: performance.now() - start };
+  });
+  row(`${what} load in steps`, summarize(watched.ready), '', 'at once', atOnce);
+  stallRows(watched);
 }
 
-// A CSL-YAML library, as Pandoc writes one: `yaml` takes about a fifth of a millisecond an item. One run of each.
-{
-  const yamlUri = 'file:///bench/library.yaml';
-  const yamlText = generateCslYaml(size.yaml);
-  const atOnce = measure(() => core.parseBibliography(yamlUri, yamlText), { runs: 1, warmup: 0 });
-  row(`CSL-YAML load, at once (${size.yaml} items, ${(yamlText.length / 1e6).toFixed(1)} MB)`, atOnce, '', '', undefined);
-  if (core.cslYamlSteps) {
-    const watched = await watchedLoads(1, async (turn) => {
-      const start = performance.now();
-      const { bibliography } = await core.runInSlices(core.cslYamlSteps(yamlUri, yamlText), turn);
-      if (bibliography.references.length !== atOnce.result.references.length) notes.push('the CSL-YAML read in steps lost items');
-      return { ready: performance.now() - start };
-    });
-    row('CSL-YAML load in steps', summarize(watched.ready), '', 'at once', atOnce);
-    stallRows(watched);
-  }
-}
+// A BibTeX library of the size at which LaTeX Workshop is reported to take 10 s.
+// The parser's CommonJS build is in a package marked as ES modules, which plain Node cannot load; the bundle is unaffected.
+require(path.join(root, 'out', 'test', 'unit', 'bibtexParserEsm.js')).useBibtexParserEsmBuild();
+await libraryRows('BibTeX', 'file:///bench/library.bib', generateBibtex(size.bibtex), size.bibtex, 'entries', core.bibtexSteps);
+// A CSL-YAML library, as Pandoc writes one: `yaml` takes about a fifth of a millisecond an item.
+await libraryRows('CSL-YAML', 'file:///bench/library.yaml', generateCslYaml(size.yaml), size.yaml, 'items', core.cslYamlSteps);
 
 // ---------------------------------------------------------------- index
 const markdownIt = new MarkdownIt();

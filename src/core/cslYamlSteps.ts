@@ -3,7 +3,7 @@ import { cslYamlOf } from './bibliography';
 import type { LineMap } from './lineMap';
 import type { Bibliography } from './registry';
 import { hasAnchorsOrAliases } from './sidecar';
-import { defaultPieceChars, isItemStart, pieceBounds } from './sidecarPieces';
+import { defaultPieceChars, isItemStart, pieceBounds, YamlLineScan } from './sidecarPieces';
 import { lineMapSteps, runNow, scanChunk, type Steps } from './steps';
 
 /*
@@ -66,9 +66,8 @@ const documentStart = /^---(?:[ \t]+(?:#.*)?)?\r?$/;
 const documentEnd = /^\.\.\.(?:[ \t]+(?:#.*)?)?\r?$/;
 const referencesKey = /^references[ \t]*:(?:[ \t]+(?:#.*)?)?\r?$/;
 
-/** The line scan of `cslYamlPieces`, a chunk at a time. Kept out of the generator, which V8 optimizes less well. */
-class ListScan {
-  lineStart = 0;
+/** The line scan of `cslYamlPieces`. */
+class ListScan extends YamlLineScan {
   private part: 'head' | 'list' | 'tail' = 'head';
   private seenStart = false;
   private seenKey = false;
@@ -78,40 +77,21 @@ class ListScan {
   private readonly starts: number[] = [];
   private end = -1;
 
-  constructor(private readonly text: string) {}
-
-  /** Scans the lines that start before `until`; false when the file must be read whole. */
-  scan(until: number): boolean {
-    const { text } = this;
-    for (let lineStart = this.lineStart; lineStart < text.length && lineStart < until; ) {
-      let lineEnd = text.indexOf('\n', lineStart);
-      if (lineEnd < 0) lineEnd = text.length;
-      const contentStart = lineStart === 0 && text.charCodeAt(0) === 0xfeff ? 1 : lineStart;
-      let i = contentStart;
-      while (text.charCodeAt(i) === 0x20) i++;
-      const c = i < lineEnd ? text.charCodeAt(i) : -1;
-      // Blank lines and comments belong to whatever piece they fall in.
-      if (c !== -1 && c !== 0x0d && c !== 0x23 && !this.line(contentStart, lineEnd, i, i - contentStart, c)) return false;
-      lineStart = lineEnd + 1;
-      this.lineStart = lineStart;
-    }
-    return true;
-  }
-
   /** Where the items start, and where the list ends; undefined when there is no list to cut. */
   list(): { starts: readonly number[]; end: number } | undefined {
     if (this.part === 'head') return undefined;
     return { starts: this.starts, end: this.part === 'list' ? this.text.length : this.end };
   }
 
-  /** A line with content at `i`, after `spaces` spaces. */
-  private line(lineStart: number, lineEnd: number, i: number, spaces: number, c: number): boolean {
+  protected line(lineStart: number, lineEnd: number, i: number, spaces: number, c: number): boolean {
     const { text } = this;
+    // An item's piece starts at its line, after a byte order mark.
+    const start = lineStart === 0 && text.charCodeAt(0) === 0xfeff ? 1 : lineStart;
     if (this.part === 'list') {
       // A tab in the indentation: harmless deep inside an item, unclear anywhere else.
       if (spaces > this.indent) return true;
       if (c !== 0x09 && spaces === this.indent && isItemStart(text, i)) {
-        this.starts.push(lineStart);
+        this.starts.push(start);
         return true;
       }
       this.part = 'tail';
@@ -127,7 +107,7 @@ class ListScan {
     if (isItemStart(text, i)) {
       this.part = 'list';
       this.indent = spaces;
-      this.starts.push(lineStart);
+      this.starts.push(start);
       return true;
     }
     if (spaces > 0) return false;

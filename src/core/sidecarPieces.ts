@@ -63,16 +63,15 @@ export function* sidecarSections(text: string): Steps<SidecarSection[] | undefin
   return scan.sections();
 }
 
-/** The line scan of `sidecarSections`, a chunk at a time. Kept out of the generator, which V8 optimizes less well. */
-class SectionScan {
+/**
+ * A scan of a YAML file's lines, a chunk at a time, for where it can be cut
+ * into pieces. Kept out of the generators that drive it, which V8 optimizes
+ * less well.
+ */
+export abstract class YamlLineScan {
   lineStart = 0;
-  private readonly found: SidecarSection[] = [];
-  private readonly topKeys = new Set<string>();
-  private section: SidecarSection | undefined;
-  /** Indentation of the current section's entries; -1 before its first entry. */
-  private indent = -1;
 
-  constructor(private readonly text: string) {}
+  constructor(protected readonly text: string) {}
 
   /** Scans the lines that start before `until`; false when the file must be read whole. */
   scan(until: number): boolean {
@@ -92,13 +91,24 @@ class SectionScan {
     return true;
   }
 
+  /** A line with content: its first character `c` at `i`, after `spaces` spaces; false when the file must be read whole. */
+  protected abstract line(lineStart: number, lineEnd: number, i: number, spaces: number, c: number): boolean;
+}
+
+/** The line scan of `sidecarSections`. */
+class SectionScan extends YamlLineScan {
+  private readonly found: SidecarSection[] = [];
+  private readonly topKeys = new Set<string>();
+  private section: SidecarSection | undefined;
+  /** Indentation of the current section's entries; -1 before its first entry. */
+  private indent = -1;
+
   sections(): SidecarSection[] | undefined {
     if (this.section) this.close(this.text.length);
     return this.found.some((s) => s.kind !== 'top') ? this.found : undefined;
   }
 
-  /** A line with content at `i`, after `spaces` spaces. */
-  private line(lineStart: number, lineEnd: number, i: number, spaces: number, c: number): boolean {
+  protected line(lineStart: number, lineEnd: number, i: number, spaces: number, c: number): boolean {
     const { text, section, indent } = this;
     if (c === 0x09) {
       // A tab in the indentation: harmless deep inside an entry, unclear anywhere else.
