@@ -3,7 +3,7 @@ import { cslYamlOf } from './bibliography';
 import type { LineMap } from './lineMap';
 import type { Bibliography } from './registry';
 import { hasAnchorsOrAliases } from './sidecar';
-import { defaultPieceChars, isItemStart, pieceBounds, YamlLineScan } from './sidecarPieces';
+import { defaultPieceChars, defaultQuickPieces, isItemStart, pieceBounds, quickListItems, YamlLineScan } from './sidecarPieces';
 import { lineMapSteps, runNow, scanChunk, type Steps } from './steps';
 
 /*
@@ -20,12 +20,29 @@ import { lineMapSteps, runNow, scanChunk, type Steps } from './steps';
  * crosses its edges: a piece with an error (an unclosed quote or bracket that
  * crosses an edge shows as one), an anchor or an alias sends the file back to
  * the whole read too, which then says what is wrong.
+ *
+ * As for sidecars, a quick read from js-yaml's events, some fifteen times
+ * faster, can serve the references first, while `yaml` reads on.
  */
 
+export interface CslYamlStepsOptions {
+  /**
+   * Called once with a quick read, from js-yaml's events, before the read
+   * with `yaml` (the parser of record) goes on: the same references, without
+   * any prototype key; not called when the file is read whole.
+   */
+  readonly quick?: (bibliography: Bibliography, lines: LineMap) => void;
+}
+
 /** Reads a CSL-YAML library in steps of a few milliseconds each, with the same result as `parseCslYaml`, and the file's line map. */
-export function* cslYamlSteps(uri: string, text: string): Steps<{ bibliography: Bibliography; lines: LineMap }> {
+export function* cslYamlSteps(uri: string, text: string, options: CslYamlStepsOptions = {}): Steps<{ bibliography: Bibliography; lines: LineMap }> {
   const lines = yield* lineMapSteps(text);
-  const items = yield* cslYamlPieces(text);
+  const list = yield* cslYamlList(text);
+  if (list && options.quick) {
+    const quick = yield* itemsInPieces(text, pieceBounds(list.starts, list.end, defaultPieceChars * defaultQuickPieces), quickListItems);
+    if (quick) options.quick(yield* cslYamlOf(uri, text, lines, quick), lines);
+  }
+  const items = list && (yield* itemsInPieces(text, pieceBounds(list.starts, list.end, defaultPieceChars), preciseListItems));
   return { bibliography: yield* cslYamlOf(uri, text, lines, items), lines };
 }
 
@@ -37,8 +54,8 @@ export function parseCslYamlInPieces(uri: string, text: string): Bibliography {
 /** The whole read's limit on aliases; a piece has none, but its values are made as the whole read makes them. */
 const parseOptions = { maxAliasCount: 100 } as const;
 
-/** The items of the library read piece by piece, or undefined when it must be read whole. */
-function* cslYamlPieces(text: string): Steps<unknown[] | undefined> {
+/** Where the items of the library's list start, and where it ends; undefined when it must be read whole. */
+function* cslYamlList(text: string): Steps<{ starts: readonly number[]; end: number } | undefined> {
   // A lone CR is a line break to YAML but not to the line scan below.
   for (let cr = text.indexOf('\r'); cr >= 0; cr = text.indexOf('\r', cr + 1)) if (text.charCodeAt(cr + 1) !== 10) return undefined;
   const scan = new ListScan(text);
@@ -46,19 +63,32 @@ function* cslYamlPieces(text: string): Steps<unknown[] | undefined> {
     if (!scan.scan(scan.lineStart + scanChunk)) return undefined;
     yield;
   }
-  const list = scan.list();
-  if (!list) return undefined;
+  return scan.list();
+}
+
+/** The items of the pieces between `bounds`, each read by `read`; undefined when one cannot stand for its part of the whole file. */
+function* itemsInPieces(text: string, bounds: readonly number[], read: (source: string) => unknown[] | undefined): Steps<unknown[] | undefined> {
   const items: unknown[] = [];
-  const bounds = pieceBounds(list.starts, list.end, defaultPieceChars);
   for (let b = 0; b + 1 < bounds.length; b++) {
-    const source = text.slice(bounds[b], bounds[b + 1]);
-    const doc = parseDocument(source);
-    if (doc.errors.length > 0 || !isSeq(doc.contents)) return undefined;
-    if ((source.includes('&') || source.includes('*')) && hasAnchorsOrAliases(doc.contents)) return undefined;
-    for (const item of doc.toJS(parseOptions) as unknown[]) items.push(item);
+    let piece: unknown[] | undefined;
+    try {
+      piece = read(text.slice(bounds[b], bounds[b + 1]));
+    } catch {
+      return undefined;
+    }
+    if (!piece) return undefined;
+    for (const item of piece) items.push(item);
     yield;
   }
   return items;
+}
+
+/** A piece's items as `yaml` reads them; undefined for an error, an anchor or an alias. */
+function preciseListItems(source: string): unknown[] | undefined {
+  const doc = parseDocument(source);
+  if (doc.errors.length > 0 || !isSeq(doc.contents)) return undefined;
+  if ((source.includes('&') || source.includes('*')) && hasAnchorsOrAliases(doc.contents)) return undefined;
+  return doc.toJS(parseOptions) as unknown[];
 }
 
 /** A line that holds only `---`, `...` or `references:`, and perhaps a comment after it. */

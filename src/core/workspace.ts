@@ -66,20 +66,54 @@ class PendingLoad<T> {
 }
 
 /**
+ * How a load in steps hands over its quick read: in a turn of its own, so
+ * that what is built on it starts afresh rather than at the end of the
+ * step's turn; from then on the rest of the load, the precise read, is
+ * background work.
+ */
+class QuickHandover {
+  private served = false;
+  private justServed = false;
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly background: Scheduler,
+  ) {}
+
+  serve<T>(load: PendingLoad<T>, value: T): void {
+    this.served = this.justServed = true;
+    void this.scheduler().then(() => load.settle(value));
+  }
+
+  /** The turn between the load's slices. */
+  readonly turn: Scheduler = () => (this.served ? this.background() : this.scheduler());
+
+  /** Ends the slice in which the quick read was served. */
+  readonly options: SliceOptions = {
+    endSlice: () => {
+      const end = this.justServed;
+      this.justServed = false;
+      return end;
+    },
+  };
+}
+
+/**
  * Parsed sidecars and bibliographies, reused while their text is unchanged.
  * With `keepLastGood`, a sidecar that turns invalid keeps serving its last
  * good people and references, and says so, so hovers survive a half-typed edit.
  *
  * Large files can be read in steps (`sidecarInSteps`, `bibliographyInSteps`,
- * or `loadTextContext` with a scheduler). A large sidecar is served first from
- * a quick read, with its people and references but no diagnostics; when the
- * precise read replaces it, `onDidLoadPrecisely` listeners hear the file's uri,
- * so that whoever indexed texts against the quick read can index them again.
+ * or `loadTextContext` with a scheduler). A large sidecar or CSL-YAML library
+ * is served first from a quick read, with its people and references but no
+ * diagnostics; when the precise read replaces it, `onDidLoadPrecisely`
+ * listeners hear the file's uri, so that whoever indexed texts against the
+ * quick read can index them again.
  */
 export class ParseCache {
   private readonly sidecars = new Map<string, { text: string; value: Sidecar; quick: boolean }>();
   private readonly lastGood = new Map<string, Sidecar>();
-  private readonly bibliographies = new Map<string, { text: string; value: Bibliography }>();
+  private readonly bibliographies = new Map<string, { text: string; value: Bibliography; quick: boolean }>();
   private readonly sidecarLoads = new Map<string, PendingLoad<Sidecar>>();
   private readonly bibliographyLoads = new Map<string, PendingLoad<Bibliography>>();
   private readonly preciseListeners = new Set<(uri: string) => void>();
@@ -186,25 +220,13 @@ export class ParseCache {
       load.settle(this.storeSidecar(uri, text, recorded.sidecar, recorded.lines, false));
       return;
     }
-    let served = false;
-    let justServed = false;
-    const steps = sidecarSteps(uri, text, {
-      quick: (sidecar, lines) => {
-        served = justServed = true;
-        const value = load.detached ? sidecar : this.storeSidecar(uri, text, sidecar, lines, true);
-        // Handed over after a turn: what is built on it then starts afresh, not at the end of this step's turn.
-        void scheduler().then(() => load.settle(value));
-      },
-    });
     // Once the quick read is served, the precise read is background work: what is built on the quick read goes first.
     const background = this.background ?? scheduler;
-    const stepScheduler: Scheduler = () => (served ? background() : scheduler());
-    const endSlice = (): boolean => {
-      const end = justServed;
-      justServed = false;
-      return end;
-    };
-    await this.runLoad(this.sidecarLoads, uri, load, steps, stepScheduler, { endSlice }, ({ sidecar, lines }, keep) => {
+    const handover = new QuickHandover(scheduler, background);
+    const steps = sidecarSteps(uri, text, {
+      quick: (sidecar, lines) => handover.serve(load, load.detached ? sidecar : this.storeSidecar(uri, text, sidecar, lines, true)),
+    });
+    await this.runLoad(this.sidecarLoads, uri, load, steps, handover.turn, handover.options, ({ sidecar, lines }, keep) => {
       if (!keep) return sidecar;
       const quickServed = this.sidecars.get(uri)?.quick === true;
       const value = this.storeSidecar(uri, text, sidecar, lines, false);
@@ -244,8 +266,8 @@ export class ParseCache {
   }
 
   /**
-   * Calls `listener` with a sidecar's uri each time its precise read replaces
-   * the quick read that was served for the same text.
+   * Calls `listener` with a sidecar's or library's uri each time its precise
+   * read replaces the quick read that was served for the same text.
    */
   onDidLoadPrecisely(listener: (uri: string) => void): { dispose(): void } {
     this.preciseListeners.add(listener);
@@ -305,41 +327,55 @@ export class ParseCache {
   bibliography(uri: string, text: string): Bibliography {
     const hit = this.bibliographies.get(uri);
     let value: Bibliography;
-    if (hit && hit.text === text) {
+    if (hit && hit.text === text && !hit.quick) {
       value = hit.value;
     } else {
-      value = parseBibliography(uri, text);
-      this.bibliographies.set(uri, { text, value });
-      this.lineMaps.set(uri, new LineMap(text));
+      value = this.storeBibliography(uri, text, parseBibliography(uri, text), new LineMap(text), false);
     }
+    // Whatever a load under way would give is older than this, or no more than it.
     this.detach(this.bibliographyLoads, uri, value);
+    if (hit && hit.text === text && hit.quick) this.loadedPrecisely(uri);
     return value;
   }
 
   /**
    * The bibliography of `text`, read in steps between turns of the event loop
-   * when it is CSL-JSON or BibTeX of at least `steppedLoadChars` characters,
-   * with the same result as `bibliography`. Callers asking for the same text
-   * meanwhile share one load; a newer text supersedes it.
+   * when it has at least `steppedLoadChars` characters, with the same result
+   * as `bibliography`. A CSL-YAML library resolves with its quick read, and
+   * its precise read follows as a sidecar's does. Callers asking for the same
+   * text meanwhile share one load; a newer text supersedes it.
    */
   bibliographyInSteps(uri: string, text: string, scheduler: Scheduler): Promise<Bibliography> {
     const running = this.bibliographyLoads.get(uri);
     if (running && running.text === text) return running.ready;
     const hit = this.bibliographies.get(uri);
-    const format = bibliographyFormat(uri);
-    if ((hit && hit.text === text) || text.length < steppedLoadChars) return Promise.resolve(this.bibliography(uri, text));
+    if (hit && hit.text === text) {
+      // A load under way here is for another text, older or newer: this one is what the caller has now.
+      this.detach(this.bibliographyLoads, uri, hit.value);
+      return Promise.resolve(hit.value);
+    }
+    if (text.length < steppedLoadChars) return Promise.resolve(this.bibliography(uri, text));
     const load = new PendingLoad<Bibliography>(text);
     this.detach(this.bibliographyLoads, uri, load.ready);
     this.bibliographyLoads.set(uri, load);
-    const steps = format === 'bibtex' ? bibtexSteps(uri, text) : format === 'csl-yaml' ? cslYamlSteps(uri, text) : cslJsonSteps(uri, text);
-    void this.runLoad(this.bibliographyLoads, uri, load, steps, scheduler, {}, ({ bibliography, lines }, keep) => {
-      if (keep) {
-        this.bibliographies.set(uri, { text, value: bibliography });
-        this.lineMaps.set(uri, lines);
-      }
-      return bibliography;
+    const handover = new QuickHandover(scheduler, this.background ?? scheduler);
+    const quick = (bibliography: Bibliography, lines: LineMap): void => handover.serve(load, load.detached ? bibliography : this.storeBibliography(uri, text, bibliography, lines, true));
+    const format = bibliographyFormat(uri);
+    const steps = format === 'bibtex' ? bibtexSteps(uri, text) : format === 'csl-yaml' ? cslYamlSteps(uri, text, { quick }) : cslJsonSteps(uri, text);
+    void this.runLoad(this.bibliographyLoads, uri, load, steps, handover.turn, handover.options, ({ bibliography, lines }, keep) => {
+      if (!keep) return bibliography;
+      const quickServed = this.bibliographies.get(uri)?.quick === true;
+      const value = this.storeBibliography(uri, text, bibliography, lines, false);
+      if (quickServed) this.loadedPrecisely(uri);
+      return value;
     });
     return load.ready;
+  }
+
+  private storeBibliography(uri: string, text: string, value: Bibliography, lines: LineMap, quick: boolean): Bibliography {
+    this.bibliographies.set(uri, { text, value, quick });
+    this.lineMaps.set(uri, lines);
+    return value;
   }
 
   /**

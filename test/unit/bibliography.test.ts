@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { bibtexSteps, cslDate, cslYamlSteps, parseBibliography, ParseCache, runInSlices, runNow, steppedLoadChars } from '../../src/core';
+import { bibtexSteps, cslDate, cslYamlSteps, parseBibliography, ParseCache, runInSlices, runNow, steppedLoadChars, type Bibliography } from '../../src/core';
 import { indexText } from './helpers';
 import { useBibtexParserEsmBuild } from './bibtexParserEsm';
 
@@ -267,7 +267,23 @@ describe('bibliography files', () => {
       assert.strictEqual(parseBibliography(uri, whole['broken YAML']).diagnostics[0]?.code, 'yaml-syntax');
     });
 
-    it('gives the event loop turns, and serves a large library through the cache', async () => {
+    it('gives a quick read first, with the references the precise read gives', () => {
+      const texts = [generated(300), list(300), `\uFEFF${generated(300, '  ').replace(/\n/g, '\r\n')}`];
+      for (const text of texts) {
+        const quick: Bibliography[] = [];
+        const { bibliography } = runNow(cslYamlSteps(uri, text, { quick: (read) => quick.push(read) }));
+        assert.strictEqual(quick.length, 1);
+        assert.deepStrictEqual(quick[0].references, bibliography.references);
+        assert.deepStrictEqual(bibliography, parseBibliography(uri, text));
+      }
+      // Read whole: no quick read.
+      const anchored = generated(60).replace('given: Hans 50\n', 'given: &h Hans 50\n      family: *h\n');
+      let called = false;
+      runNow(cslYamlSteps(uri, anchored, { quick: () => (called = true) }));
+      assert.strictEqual(called, false);
+    });
+
+    it('serves a large library through the cache, the quick read first, then the precise read, and says so', async () => {
       const text = generated(2000);
       assert.ok(text.length >= steppedLoadChars);
       let turns = 0;
@@ -275,10 +291,25 @@ describe('bibliography files', () => {
         turns++;
         return new Promise((resolve) => setImmediate(resolve));
       };
-      const served = await new ParseCache().bibliographyInSteps(uri, text, scheduler);
-      assert.deepStrictEqual(served, parseBibliography(uri, text));
-      assert.strictEqual(served.references.length, 2000);
+      const cache = new ParseCache();
+      const announced: string[] = [];
+      cache.onDidLoadPrecisely((loaded) => announced.push(loaded));
+      const whole = parseBibliography(uri, text);
+      const served = await cache.bibliographyInSteps(uri, text, scheduler);
+      assert.deepStrictEqual(served.references, whole.references);
+      assert.strictEqual(announced.length, 0);
+      assert.strictEqual(await cache.bibliographyInSteps(uri, text, scheduler), served);
+      while (announced.length === 0) await scheduler();
+      assert.deepStrictEqual(announced, [uri]);
+      assert.deepStrictEqual(await cache.bibliographyInSteps(uri, text, () => Promise.reject(new Error('no steps for a warm load'))), whole);
+      assert.strictEqual(cache.bibliography(uri, text), await cache.bibliographyInSteps(uri, text, scheduler));
       assert.ok(turns > 10, `${turns} turns`);
+      // Asked for at once while only the quick read is there: the precise read, at once, and said so.
+      const other = new ParseCache();
+      other.onDidLoadPrecisely((loaded) => announced.push(loaded));
+      await other.bibliographyInSteps(uri, text, scheduler);
+      assert.deepStrictEqual(other.bibliography(uri, text), whole);
+      assert.deepStrictEqual(announced, [uri, uri]);
     });
   });
 
