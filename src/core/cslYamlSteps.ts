@@ -4,7 +4,7 @@ import type { LineMap } from './lineMap';
 import type { Bibliography } from './registry';
 import { hasAnchorsOrAliases } from './sidecar';
 import { defaultPieceChars, defaultQuickPieces, isItemStart, pieceBounds, quickListItems, YamlLineScan } from './sidecarPieces';
-import { lineMapSteps, runNow, scanChunk, type Steps } from './steps';
+import { lineMapSteps, runNow, type Steps } from './steps';
 
 /*
  * A large CSL-YAML library read in pieces. `yaml`, the parser of record,
@@ -56,14 +56,8 @@ const parseOptions = { maxAliasCount: 100 } as const;
 
 /** Where the items of the library's list start, and where it ends; undefined when it must be read whole. */
 function* cslYamlList(text: string): Steps<{ starts: readonly number[]; end: number } | undefined> {
-  // A lone CR is a line break to YAML but not to the line scan below.
-  for (let cr = text.indexOf('\r'); cr >= 0; cr = text.indexOf('\r', cr + 1)) if (text.charCodeAt(cr + 1) !== 10) return undefined;
   const scan = new ListScan(text);
-  while (scan.lineStart < text.length) {
-    if (!scan.scan(scan.lineStart + scanChunk)) return undefined;
-    yield;
-  }
-  return scan.list();
+  return (yield* scan.scanAll()) ? scan.list() : undefined;
 }
 
 /** The items of the pieces between `bounds`, each read by `read`; undefined when one cannot stand for its part of the whole file. */

@@ -53,14 +53,8 @@ const blockValuePattern = / *(?:#.*)?\r?(?=\n|$)/y;
 
 /** The sections of a sidecar that can be read in pieces, or undefined when it must be read whole. */
 export function* sidecarSections(text: string): Steps<SidecarSection[] | undefined> {
-  // A lone CR is a line break to YAML but not to the line scan below.
-  for (let cr = text.indexOf('\r'); cr >= 0; cr = text.indexOf('\r', cr + 1)) if (text.charCodeAt(cr + 1) !== 10) return undefined;
   const scan = new SectionScan(text);
-  while (scan.lineStart < text.length) {
-    if (!scan.scan(scan.lineStart + scanChunk)) return undefined;
-    yield;
-  }
-  return scan.sections();
+  return (yield* scan.scanAll()) ? scan.sections() : undefined;
 }
 
 /**
@@ -72,6 +66,18 @@ export abstract class YamlLineScan {
   lineStart = 0;
 
   constructor(protected readonly text: string) {}
+
+  /** Scans the whole text, a chunk between steps; false when the file must be read whole. */
+  *scanAll(): Steps<boolean> {
+    const { text } = this;
+    // A lone CR is a line break to YAML but not to this scan.
+    for (let cr = text.indexOf('\r'); cr >= 0; cr = text.indexOf('\r', cr + 1)) if (text.charCodeAt(cr + 1) !== 10) return false;
+    while (this.lineStart < text.length) {
+      if (!this.scan(this.lineStart + scanChunk)) return false;
+      yield;
+    }
+    return true;
+  }
 
   /** Scans the lines that start before `until`; false when the file must be read whole. */
   scan(until: number): boolean {
