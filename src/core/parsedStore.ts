@@ -1,5 +1,6 @@
 import { LineMap } from './lineMap';
 import type { Person, Reference, Sidecar, SourceLocation } from './model';
+import { searchTablesSteps, type RecordedSearchTables } from './search';
 import { lineMapSteps, type Steps } from './steps';
 import { DiagnosticCode, type Diagnostic } from './types';
 
@@ -20,7 +21,7 @@ export interface ParsedStore {
 }
 
 /** Bumped whenever the layout of a record changes: older records are then misses. */
-const recordFormat = 1;
+const recordFormat = 2;
 
 /** A key that would reach an object's prototype once the record's objects are copied. */
 const unsafeKey = /"(?:__proto__|constructor|prototype)"\s*:/;
@@ -43,7 +44,9 @@ interface RecordHeader {
 /**
  * The record of a sidecar read from a text of `length` characters with this
  * digest: a header line, then a line for each person and each reference, so
- * that reading it back can pause between entries. Undefined for a sidecar
+ * that reading it back can pause between entries, and a last line with the
+ * tables of the people and citation searches over them, which take longer to
+ * build than the entries take to read. Undefined for a sidecar
  * that must not be kept: one served from its last good version, or one with
  * values left out for nesting too deep, which JSON would not give back as they are.
  */
@@ -71,6 +74,8 @@ export function* sidecarRecord(sidecar: Sidecar, digest: string, length: number)
       if (i % entriesPerStep === entriesPerStep - 1) yield;
     }
   }
+  const tables: RecordedSearchTables = yield* searchTablesSteps(sidecar);
+  lines.push(JSON.stringify(tables));
   return lines.join('\n');
 }
 
@@ -79,7 +84,7 @@ export function* sidecarRecord(sidecar: Sidecar, digest: string, length: number)
  * of this file and of this very text (by digest and length); undefined for
  * any other record, or one that does not read back whole.
  */
-export function* recordedSidecar(record: string, uri: string, digest: string, text: string): Steps<{ sidecar: Sidecar; lines: LineMap } | undefined> {
+export function* recordedSidecar(record: string, uri: string, digest: string, text: string): Steps<{ sidecar: Sidecar; lines: LineMap; tables: RecordedSearchTables } | undefined> {
   // Records are written from sanitized reads and never hold such keys; one that does was not written here.
   if (unsafeKey.test(record)) return undefined;
   const lineReader = new RecordLines(record);
@@ -89,9 +94,10 @@ export function* recordedSidecar(record: string, uri: string, digest: string, te
   if (typeof peopleCount !== 'number' || typeof referenceCount !== 'number' || !Array.isArray(bibliographies) || !Array.isArray(diagnostics) || typeof valid !== 'boolean') return undefined;
   const people = yield* entriesOf(lineReader, peopleCount, uri, personOf);
   const references = people && (yield* entriesOf(lineReader, referenceCount, uri, referenceOf));
-  if (!people || !references || !lineReader.done) return undefined;
+  const tables = references && tablesOf(lineReader.next());
+  if (!people || !references || !tables || !lineReader.done) return undefined;
   const lines = yield* lineMapSteps(text);
-  return { sidecar: { uri, people, references, bibliographies, diagnostics, valid }, lines };
+  return { sidecar: { uri, people, references, bibliographies, diagnostics, valid }, lines, tables };
 }
 
 /** The next `count` entries of a record, each made by `make`; undefined as soon as one cannot be. */
@@ -144,6 +150,12 @@ function entryOf(raw: unknown, uri: string): RecordEntry | undefined {
 interface RecordEntry {
   readonly fields: Record<string, unknown>;
   readonly source: SourceLocation;
+}
+
+/** The tables line; the searches check the tables themselves when they read them. */
+function tablesOf(raw: unknown): RecordedSearchTables | undefined {
+  if (!isObject(raw) || !optionalText(raw.people) || !optionalText(raw.references)) return undefined;
+  return { people: raw.people, references: raw.references };
 }
 
 function optionalText(value: unknown): value is string | undefined {

@@ -184,10 +184,11 @@ export function* mergeRegistrySteps(sources: readonly Source[], lineMaps: Readon
         continue;
       }
       people.set(person.key, person);
-      for (const name of new Set([person.name, ...person.aliases])) {
-        const claimed = names.get(name);
-        if (claimed) claimed.push(person.key);
-        else names.set(name, [person.key]);
+      claimName(names, person.name, person.key);
+      const { aliases } = person;
+      for (let a = 0; a < aliases.length; a++) {
+        // A person's own names count once: an alias may repeat the name or another alias.
+        if (aliases[a] !== person.name && aliases.indexOf(aliases[a]) === a) claimName(names, aliases[a], person.key);
       }
     }
     for (const reference of source.references) {
@@ -215,6 +216,12 @@ export function* mergeRegistrySteps(sources: readonly Source[], lineMaps: Readon
     staleSidecars: sources.filter((s) => s.stale).map((s) => s.uri),
     diagnostics,
   };
+}
+
+function claimName(names: Map<string, string[]>, name: string, key: string): void {
+  const claimed = names.get(name);
+  if (claimed) claimed.push(key);
+  else names.set(name, [key]);
 }
 
 export const emptyRegistry: Registry = { people: new Map(), references: new Map(), names: new Map(), sidecars: [], staleSidecars: [], diagnostics: [] };

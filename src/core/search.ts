@@ -1,7 +1,9 @@
 import Fuse, { type FuseIndex, type IFuseOptions } from 'fuse.js';
 import { authorsShort, yearOf } from './format';
 import { IntList } from './intList';
-import type { CslItem, CslName, Person, Reference, Registry } from './model';
+import type { CslItem, CslName, Person, Reference, Registry, Sidecar } from './model';
+import { mergeRegistrySteps } from './registry';
+import { decodePrefilterTables, encodePrefilterTables, type Postings, type PrefilterTables } from './searchTables';
 import { runInSlices, type Scheduler, type SliceOptions, type Steps } from './steps';
 
 /**
@@ -64,13 +66,34 @@ abstract class FuzzySearch<Item, Doc> {
   private built: Built<Item, Doc> | undefined;
   private build: SteppedBuild<Built<Item, Doc>> | undefined;
 
+  private builtFromTables = false;
+
   constructor(
     items: Iterable<Item>,
     private readonly options: IFuseOptions<Doc>,
     /** Whether fuse.js matches each word of a query on its own, so that the words may match different fields. */
     private readonly wordByWord: boolean,
+    /** The prefilter's tables, as `tablesSteps` gave them for the same items; built afresh if they do not read back. */
+    private recordedTables?: string,
   ) {
     this.items = [...items];
+  }
+
+  /** Whether the prefilter came from recorded tables rather than from reading the items. */
+  get fromRecordedTables(): boolean {
+    return this.builtFromTables;
+  }
+
+  /**
+   * Builds the search in steps and gives its prefilter's tables as text, to
+   * be kept and handed to a later search over the same items, in the same
+   * order; undefined for a set too small for a prefilter.
+   */
+  *tablesSteps(): Steps<string | undefined> {
+    const built = (this.built ??= yield* this.stepped().shared());
+    const tables = built.prefilterTables();
+    yield;
+    return tables && encodePrefilterTables(tables);
   }
 
   /** The document fuse.js reads for an item. */
@@ -159,6 +182,16 @@ abstract class FuzzySearch<Item, Doc> {
 
   private *buildSteps(): Steps<Built<Item, Doc>> {
     const docs = new Docs(this.items.length, (i) => this.doc(this.items[i]), this.options);
+    if (this.recordedTables !== undefined && this.items.length >= prefilterFrom) {
+      const tables = decodePrefilterTables(this.recordedTables, this.items.length);
+      this.recordedTables = undefined;
+      const prefilter = tables && TokenPrefilter.fromTables(tables);
+      if (prefilter) {
+        this.builtFromTables = true;
+        return new Built(this.items, docs, this.options, prefilter, null, this.wordByWord);
+      }
+      yield;
+    }
     if (this.items.length < prefilterFrom) {
       const all: number[] = [];
       for (let i = 0; i < this.items.length; i++) {
@@ -225,6 +258,10 @@ class Built<Item, Doc> {
     private readonly everyWord: boolean,
   ) {}
 
+  prefilterTables(): PrefilterTables | undefined {
+    return this.prefilter?.tables();
+  }
+
   /** The items fuse.js should rank for these words, in order; null for all. */
   candidates(words: readonly string[]): readonly number[] | null {
     return this.prefilter ? this.prefilter.candidates(words, candidateCount, this.everyWord) : null;
@@ -243,8 +280,8 @@ class Built<Item, Doc> {
  * three-letter pieces (or a prefix) with every word of the query.
  */
 export class ReferenceSearch extends FuzzySearch<Reference, ReferenceRecord> {
-  constructor(references: Iterable<Reference>) {
-    super(references, referenceFuseOptions, true);
+  constructor(references: Iterable<Reference>, recordedTables?: string) {
+    super(references, referenceFuseOptions, true, recordedTables);
   }
 
   search(query: string, limit = 50): Reference[] {
@@ -276,8 +313,8 @@ export class ReferenceSearch extends FuzzySearch<Reference, ReferenceRecord> {
 
 /** Fuzzy search over people by name, aliases and key, best first. */
 export class PeopleSearch extends FuzzySearch<Person, Person> {
-  constructor(people: Iterable<Person>) {
-    super(people, peopleFuseOptions, false);
+  constructor(people: Iterable<Person>, recordedTables?: string) {
+    super(people, peopleFuseOptions, false, recordedTables);
   }
 
   search(query: string, limit = 50): Person[] {
@@ -298,6 +335,45 @@ export class PeopleSearch extends FuzzySearch<Person, Person> {
 const referenceSearches = new WeakMap<Registry, ReferenceSearch>();
 const peopleSearches = new WeakMap<Registry, PeopleSearch>();
 
+/** The tables of a sidecar's two searches, as its record keeps them (see `searchTablesSteps`). */
+export interface RecordedSearchTables {
+  readonly people?: string;
+  readonly references?: string;
+}
+
+/** Tables kept with the sidecars read back from records, and those adopted by registries merged from them. */
+const sourceTables = new WeakMap<object, RecordedSearchTables>();
+const registryTables = new WeakMap<Registry, RecordedSearchTables>();
+
+/** Keeps with a sidecar read back from its record the tables the record holds. */
+export function keepRecordedSearchTables(sidecar: Sidecar, tables: RecordedSearchTables): void {
+  sourceTables.set(sidecar, tables);
+}
+
+/**
+ * Lets the searches of a registry merged from `sources` start from the tables
+ * recorded with one of them, for each kind of entry that source alone gives:
+ * the registry then lists that source's entries as it would merged alone,
+ * the items the tables were built over (see `searchTablesSteps`).
+ */
+export function adoptRecordedSearchTables(registry: Registry, sources: readonly { readonly people?: readonly Person[]; readonly references: readonly Reference[] }[]): void {
+  const tablesOfSole = (gives: (source: (typeof sources)[number]) => boolean): RecordedSearchTables | undefined => {
+    const giving = sources.filter(gives);
+    return giving.length === 1 ? sourceTables.get(giving[0]) : undefined;
+  };
+  const references = tablesOfSole((source) => source.references.length > 0)?.references;
+  const people = tablesOfSole((source) => (source.people?.length ?? 0) > 0)?.people;
+  if (references !== undefined || people !== undefined) registryTables.set(registry, { references, people });
+}
+
+/** The tables of the two searches over the registry of this sidecar merged alone, to keep with its record. */
+export function* searchTablesSteps(sidecar: Sidecar): Steps<RecordedSearchTables> {
+  const registry = yield* mergeRegistrySteps([sidecar], new Map());
+  const references = yield* new ReferenceSearch(registry.references.values()).tablesSteps();
+  const people = yield* new PeopleSearch(registry.people.values()).tablesSteps();
+  return { references, people };
+}
+
 /**
  * The search over a registry's references, one per registry: a registry never
  * changes (a changed sidecar makes a new one), so its search can be kept for as long as it lives.
@@ -306,7 +382,7 @@ const peopleSearches = new WeakMap<Registry, PeopleSearch>();
 export function referenceSearchFor(registry: Registry): ReferenceSearch {
   let search = referenceSearches.get(registry);
   if (!search) {
-    search = new ReferenceSearch(registry.references.values());
+    search = new ReferenceSearch(registry.references.values(), registryTables.get(registry)?.references);
     referenceSearches.set(registry, search);
   }
   return search;
@@ -316,7 +392,7 @@ export function referenceSearchFor(registry: Registry): ReferenceSearch {
 export function peopleSearchFor(registry: Registry): PeopleSearch {
   let search = peopleSearches.get(registry);
   if (!search) {
-    search = new PeopleSearch(registry.people.values());
+    search = new PeopleSearch(registry.people.values(), registryTables.get(registry)?.people);
     peopleSearches.set(registry, search);
   }
   return search;
@@ -349,7 +425,7 @@ class SteppedBuild<T> {
   }
 
   /** The same steps, ending as soon as the build is done, whoever ran its last step. */
-  private *shared(): Steps<T> {
+  *shared(): Steps<T> {
     while (!this.result) {
       this.step();
       if (!this.result) yield;
@@ -368,12 +444,6 @@ class SteppedBuild<T> {
       throw error;
     }
   }
-}
-
-/** For each key, a list of values: those of key `k` are `values[start[k]]` up to `values[start[k + 1]]`. */
-interface Postings {
-  readonly start: Int32Array;
-  readonly values: Int32Array;
 }
 
 /** Values between yields in the loops over every (key, value) pair. */
@@ -509,6 +579,20 @@ class NumberIds {
     return this.size - 1;
   }
 
+  /** The keys in the order of their ids. */
+  keysById(): Float64Array {
+    const byId = new Float64Array(this.size);
+    for (let slot = 0; slot < this.ids.length; slot++) if (this.ids[slot] !== 0) byId[this.ids[slot] - 1] = this.keys[slot];
+    return byId;
+  }
+
+  /** Ids for `keys`, each its index; undefined if a key is there twice. */
+  static of(keys: Float64Array): NumberIds | undefined {
+    const ids = new NumberIds();
+    for (let k = 0; k < keys.length; k++) if (ids.idOf(keys[k]) !== k) return undefined;
+    return ids;
+  }
+
   private slotOf(key: number): number {
     // Keys are whole numbers, some beyond 32 bits: mix both halves.
     return Math.imul((key | 0) ^ Math.imul((key / 0x1_0000_0000) | 0, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
@@ -632,7 +716,7 @@ class TokenPrefilter {
   private marks = 0;
 
   constructor(
-    itemCount: number,
+    private readonly itemCount: number,
     private readonly tokens: readonly string[],
     private readonly tokenLength: Int32Array,
     private readonly holders: Postings,
@@ -647,6 +731,17 @@ class TokenPrefilter {
     this.wordScore = new Float64Array(itemCount);
     this.total = new Float64Array(itemCount);
     this.totalsToRank = new Float64Array(itemCount);
+  }
+
+  /** What the prefilter is made of, to be kept and given back to `fromTables`. */
+  tables(): PrefilterTables {
+    return { itemCount: this.itemCount, words: this.tokens, holders: this.holders, gramKeys: this.grams.keysById(), byGram: this.byGram };
+  }
+
+  /** The prefilter of these tables; undefined if a piece is there twice. */
+  static fromTables(tables: PrefilterTables): TokenPrefilter | undefined {
+    const grams = NumberIds.of(tables.gramKeys);
+    return grams && new TokenPrefilter(tables.itemCount, tables.words, Int32Array.from(tables.words, (word) => word.length), tables.holders, grams, tables.byGram);
   }
 
   /**

@@ -9,6 +9,7 @@ import { resolvePath, siblingUri, stemOf } from './paths';
 import { mergeRegistrySteps, type Bibliography } from './registry';
 import { parseSidecar } from './sidecar';
 import { recordedSidecar, sidecarRecord, type ParsedStore } from './parsedStore';
+import { adoptRecordedSearchTables, keepRecordedSearchTables, type RecordedSearchTables } from './search';
 import { sidecarSteps } from './sidecarPieces';
 import { runInSlices, runNow, StepsCancelled, type Scheduler, type SliceOptions, type Steps } from './steps';
 import { DiagnosticCode, defaultSeverity, type Diagnostic, type Span } from './types';
@@ -164,6 +165,7 @@ export class ParseCache {
   }
 
   private keepMerged(sources: readonly (Sidecar | Bibliography)[], registry: Registry): Registry {
+    adoptRecordedSearchTables(registry, sources);
     // A few texts open at once, each with its own files.
     this.merged.unshift({ sources: [...sources], registry });
     this.merged.length = Math.min(this.merged.length, 8);
@@ -217,6 +219,7 @@ export class ParseCache {
         return;
       }
       this.sidecarLoads.delete(uri);
+      keepRecordedSearchTables(recorded.sidecar, recorded.tables);
       load.settle(this.storeSidecar(uri, text, recorded.sidecar, recorded.lines, false));
       return;
     }
@@ -246,7 +249,7 @@ export class ParseCache {
   }
 
   /** The store's record of this text, read back; undefined for none. A store that fails costs only the time it took. */
-  private async recall(uri: string, text: string, digest: string, scheduler: Scheduler): Promise<{ sidecar: Sidecar; lines: LineMap } | undefined> {
+  private async recall(uri: string, text: string, digest: string, scheduler: Scheduler): Promise<{ sidecar: Sidecar; lines: LineMap; tables: RecordedSearchTables } | undefined> {
     try {
       const record = await this.store?.read(uri);
       return record === undefined ? undefined : await runInSlices(recordedSidecar(record, uri, digest, text), scheduler);

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { mergeRegistry, parseSidecar, peopleSearchFor, PeopleSearch, ReferenceSearch, referenceSearchFor, StepsCancelled, type Person, type Reference } from '../../src/core';
+import { mergeRegistry, parseSidecar, peopleSearchFor, PeopleSearch, ReferenceSearch, referenceSearchFor, runNow, StepsCancelled, type Person, type Reference } from '../../src/core';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const exampleUri = 'file:///examples/kropotkin-meets-lenin.yaml';
@@ -127,6 +127,63 @@ describe('search building', () => {
     assert.notStrictEqual(peopleSearchFor(changed), peopleSearchFor(registry));
     assert.strictEqual(referenceSearchFor(registry).search('woodcok')[0]?.id, 'woodcock1950');
     assert.strictEqual(peopleSearchFor(registry).search('kropotkin')[0]?.key, 'kropotkin');
+  });
+});
+
+describe('search tables kept with a record', () => {
+  const references = library(6000);
+  const people = crowd(5000);
+  const built = new ReferenceSearch(references).prepare();
+  const builtPeople = new PeopleSearch(people).prepare();
+  const tables = runNow(new ReferenceSearch(references).tablesSteps()) as string;
+  const peopleTables = runNow(new PeopleSearch(people).tablesSteps()) as string;
+  const queries = ['woodcock 1950', 'woodcok', 'anarchist prince', 'shub19', 'memoirs exile', 'k', 'ka', 'zzzzqqq', 'Ленин'];
+
+  it('give back a search that ranks every query as one built from the items', () => {
+    const search = new ReferenceSearch(references, tables).prepare();
+    assert.ok(search.fromRecordedTables);
+    for (const query of queries) assert.deepStrictEqual(ids(search.search(query)), ids(built.search(query)), query);
+    const found = new PeopleSearch(people, peopleTables).prepare();
+    assert.ok(found.fromRecordedTables);
+    for (const query of [...queries, 'kropotkin', 'kropotkn', people[3210].name, people[3210].key]) {
+      assert.deepStrictEqual(found.search(query).map((p) => p.key), builtPeople.search(query).map((p) => p.key), query);
+    }
+  });
+
+  it('are written the same from a search built at once, in slices, or from the tables themselves', async () => {
+    const sliced = new ReferenceSearch(references);
+    await sliced.prepareInSlices(countingScheduler().scheduler, { sliceMs: 0 });
+    assert.strictEqual(runNow(sliced.tablesSteps()), tables);
+    assert.strictEqual(runNow(new ReferenceSearch(references, tables).tablesSteps()), tables);
+    assert.strictEqual(runNow(new ReferenceSearch(references.slice(0, 100)).tablesSteps()), undefined, 'too few items for a prefilter');
+  });
+
+  it('are refused when they do not read back whole and within bounds, and the search is built from the items', () => {
+    const [format, count, words, digits] = tables.split('\t');
+    const garbled: Record<string, string> = {
+      'another layout': ['0', count, words, digits].join('\t'),
+      'another item count': [format, '5999', words, digits].join('\t'),
+      'for fewer items': tables.replace('\t6000\t', '\t5999\t'),
+      'a word too many': [format, count, `${words} extra`, digits].join('\t'),
+      'a word too few': [format, count, words.slice(words.indexOf(' ') + 1), digits].join('\t'),
+      'cut short': tables.slice(0, -1),
+      'a digit too many': `${tables}A`,
+      'not a digit': [format, count, words, `${digits.slice(0, 100)}!${digits.slice(101)}`].join('\t'),
+      'a huge count': [format, count, words, `_________f${digits}`].join('\t'),
+      'a field too many': `${tables}\t`,
+      empty: '',
+    };
+    for (const [name, text] of Object.entries(garbled)) {
+      const search = new ReferenceSearch(references, text).prepare();
+      assert.strictEqual(search.fromRecordedTables, false, name);
+      assert.deepStrictEqual(ids(search.search('woodcock 1950')), ids(built.search('woodcock 1950')), name);
+    }
+    // Digits changed in the middle may still read back: what a search gives from them stays within its items.
+    for (let at = 5; at < digits.length; at += Math.floor(digits.length / 40)) {
+      const changed = [format, count, words, `${digits.slice(0, at)}${digits[at] === 'A' ? 'B' : 'A'}${digits.slice(at + 1)}`].join('\t');
+      const search = new ReferenceSearch(references, changed).prepare();
+      for (const query of queries) for (const found of search.search(query)) assert.ok(references.includes(found), `${query} at ${at}`);
+    }
   });
 });
 

@@ -13,6 +13,10 @@ import {
   parseSidecar,
   parseSidecarInPieces,
   ParseCache,
+  PeopleSearch,
+  peopleSearchFor,
+  ReferenceSearch,
+  referenceSearchFor,
   quickSidecar,
   runInSlices,
   runNow,
@@ -408,7 +412,8 @@ describe('sidecar records kept from one session to the next', () => {
       'another digest': [kept, sidecarUri, 'e', text],
       'another length': [kept, sidecarUri, 'd', `${text} `],
       'another file': [kept, fileUri('other.yaml'), 'd', text],
-      'another layout': [kept.replace('"format":1', '"format":0'), sidecarUri, 'd', text],
+      'another layout': [kept.replace(/"format":\d+/, '"format":0'), sidecarUri, 'd', text],
+      'tables that are not text': [[...lines.slice(0, -1), '{"people":1}'].join('\n'), sidecarUri, 'd', text],
       'cut short': [lines.slice(0, -1).join('\n'), sidecarUri, 'd', text],
       'a line too many': [`${kept}\n{}`, sidecarUri, 'd', text],
       'a garbled line': [[...lines.slice(0, 3), lines[3].slice(1), ...lines.slice(4)].join('\n'), sidecarUri, 'd', text],
@@ -451,6 +456,37 @@ describe('sidecar records kept from one session to the next', () => {
     while (store.writes === 1) await scheduler();
     const fourth = new ParseCache(true, store);
     assert.deepStrictEqual(await fourth.sidecarInSteps(sidecarUri, changed, scheduler), parseSidecar(sidecarUri, changed));
+  });
+
+  it('keep the tables of its people and citation searches, for the registries the sidecar alone gives entries to', async () => {
+    // Enough of both for the searches' prefilter, whose tables are the ones worth keeping.
+    const bigSidecar = generatedSidecar(2500, 2500);
+    const store = new MemoryStore();
+    const { scheduler } = countingScheduler();
+    await new ParseCache(true, store).sidecarInSteps(sidecarUri, bigSidecar, scheduler);
+    while (store.writes === 0) await scheduler();
+
+    const next = new ParseCache(true, store);
+    const served = await next.sidecarInSteps(sidecarUri, bigSidecar, scheduler);
+    const registry = await next.registryInSteps([served], scheduler);
+    const references = await referenceSearchFor(registry).prepareInSlices(scheduler);
+    const people = await peopleSearchFor(registry).prepareInSlices(scheduler);
+    assert.ok(references.fromRecordedTables && people.fromRecordedTables);
+    const fresh = mergeRegistry([parseSidecar(sidecarUri, bigSidecar)], new Map());
+    assert.ok(references.search('exile').length > 0 && people.search('exile person').length > 0);
+    for (const query of ['mutual aid', 'bread 1906', 'exile', 'exile person', 'person12', 'p240', 'm']) {
+      assert.deepStrictEqual(references.search(query).map((r) => r.id), new ReferenceSearch(fresh.references.values()).search(query).map((r) => r.id), query);
+      assert.deepStrictEqual(people.search(query).map((p) => p.key), new PeopleSearch(fresh.people.values()).search(query).map((p) => p.key), query);
+    }
+
+    // A library beside it adds references: their search is built afresh, while the people still come from the record.
+    const library = parseCslJson(fileUri('library.json'), JSON.stringify([{ id: 'extra1901', title: 'Extra' }]));
+    const mixed = next.registryOf([served, library]);
+    assert.strictEqual(referenceSearchFor(mixed).prepare().fromRecordedTables, false);
+    assert.strictEqual(referenceSearchFor(mixed).search('extra1901')[0]?.id, 'extra1901');
+    assert.ok(peopleSearchFor(mixed).prepare().fromRecordedTables);
+    // The same sidecar read again, not from a record, has no tables.
+    assert.strictEqual(referenceSearchFor(mergeRegistry([parseSidecar(sidecarUri, bigSidecar)], new Map())).prepare().fromRecordedTables, false);
   });
 
   it('are let go when the store fails, and the file is read as if there were none', async () => {

@@ -1,0 +1,162 @@
+/**
+ * The tables of a search's prefilter as text, so that they can be kept in a
+ * sidecar's record and read back in the next session in a few milliseconds
+ * instead of being built again (about 100 ms for 10,000 references and
+ * 10,000 people). JSON arrays of the same numbers parse four times slower, so
+ * the numbers are written as variable-length digits; the lists are sorted,
+ * and their gaps are small. A text that does not read back whole and
+ * consistent is refused, never trusted: it comes from a file on disk.
+ */
+
+/** For each key, a list of values: those of key `k` are `values[start[k]]` up to `values[start[k + 1]]`. */
+export interface Postings {
+  readonly start: Int32Array;
+  readonly values: Int32Array;
+}
+
+/** What a prefilter needs besides its scratch space. */
+export interface PrefilterTables {
+  readonly itemCount: number;
+  /** The distinct words of the items, by id. */
+  readonly words: readonly string[];
+  /** For each word, the items that hold it, in order. */
+  readonly holders: Postings;
+  /** The number of each piece of a word (a three-letter piece, or a one- or two-letter start), by id. */
+  readonly gramKeys: Float64Array;
+  /** For each piece, the words that hold it, in order. */
+  readonly byGram: Postings;
+}
+
+/** Bumped whenever the layout below changes. */
+const tablesFormat = '1';
+
+/**
+ * Digits in base 32 from the URL-safe Base64 alphabet, most significant
+ * first: a number's last digit is one of the first 32 characters, the others
+ * of the last 32. No character needs escaping in JSON, and words (letters and
+ * digits joined by spaces) and digits are kept apart by tabs.
+ */
+const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const digitOf = new Int8Array(128).fill(-1);
+for (let d = 0; d < alphabet.length; d++) digitOf[alphabet.charCodeAt(d)] = d;
+
+const alphabetCodes = Uint8Array.from(alphabet, (c) => c.charCodeAt(0));
+
+/** The tables as text, for `decodePrefilterTables`. */
+export function encodePrefilterTables(tables: PrefilterTables): string {
+  const { holders, gramKeys, byGram } = tables;
+  // Digits are written as bytes and decoded once: hundreds of thousands of small strings joined take several times as long.
+  let bytes = new Uint8Array(2 * (holders.values.length + byGram.values.length + holders.start.length + 2 * byGram.start.length) + 64);
+  let length = 0;
+  const scratch = new Uint8Array(16);
+  const put = (value: number): void => {
+    let count = 0;
+    scratch[count++] = alphabetCodes[value % 32];
+    for (let rest = Math.floor(value / 32); rest > 0; rest = Math.floor(rest / 32)) scratch[count++] = alphabetCodes[32 + (rest % 32)];
+    if (length + count > bytes.length) {
+      const grown = new Uint8Array(2 * bytes.length + count);
+      grown.set(bytes);
+      bytes = grown;
+    }
+    while (count > 0) bytes[length++] = scratch[--count];
+  };
+  put(holders.values.length);
+  put(gramKeys.length);
+  put(byGram.values.length);
+  putPostings(holders, put);
+  // Keys of word starts are negative: zigzag keeps them whole numbers.
+  for (const key of gramKeys) put(key >= 0 ? 2 * key : -2 * key - 1);
+  putPostings(byGram, put);
+  return [tablesFormat, String(tables.itemCount), tables.words.join(' '), new TextDecoder().decode(bytes.subarray(0, length))].join('\t');
+}
+
+/** Each key's count, then its values as gaps from the one before. */
+function putPostings(postings: Postings, put: (value: number) => void): void {
+  const { start, values } = postings;
+  for (let k = 0; k + 1 < start.length; k++) put(start[k + 1] - start[k]);
+  for (let k = 0; k + 1 < start.length; k++) {
+    for (let i = start[k], previous = 0; i < start[k + 1]; i++) {
+      put(values[i] - previous);
+      previous = values[i];
+    }
+  }
+}
+
+/**
+ * The tables `text` holds, if it was written by `encodePrefilterTables` for
+ * `itemCount` items and every list is in order and within bounds; undefined otherwise.
+ */
+export function decodePrefilterTables(text: string, itemCount: number): PrefilterTables | undefined {
+  const fields = text.split('\t');
+  if (fields.length !== 4 || fields[0] !== tablesFormat || fields[1] !== String(itemCount)) return undefined;
+  const words = fields[2] === '' ? [] : fields[2].split(' ');
+  const digits = fields[3];
+  const counts = readNumbers(digits, 0, 3);
+  if (!counts) return undefined;
+  const [holderCount, gramCount, byGramCount] = counts.numbers;
+  const total = words.length + holderCount + 2 * gramCount + byGramCount;
+  // Each number takes at least one digit: a larger count cannot be true, and would allocate for nothing.
+  if (total > digits.length - counts.end) return undefined;
+  const rest = readNumbers(digits, counts.end, total);
+  if (!rest || rest.end !== digits.length) return undefined;
+  const numbers = rest.numbers;
+  const holders = postingsOf(numbers, 0, words.length, holderCount, itemCount);
+  const gramsAt = words.length + holderCount;
+  const gramKeys = new Float64Array(gramCount);
+  for (let g = 0; g < gramCount; g++) {
+    // Keys of word starts are negative, written zigzag.
+    const zigzag = numbers[gramsAt + g];
+    gramKeys[g] = zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
+  }
+  const byGram = postingsOf(numbers, gramsAt + gramCount, gramCount, byGramCount, words.length);
+  if (!holders || !byGram) return undefined;
+  return { itemCount, words, holders, gramKeys, byGram };
+}
+
+/**
+ * The `count` numbers written from `from`, and where they end; undefined if
+ * the digits run out or one is not a digit. One plain loop: it runs over a
+ * million digits, in a session whose code has not warmed up yet.
+ */
+function readNumbers(digits: string, from: number, count: number): { numbers: Float64Array; end: number } | undefined {
+  const numbers = new Float64Array(count);
+  let value = 0;
+  let n = 0;
+  let at = from;
+  for (; n < count && at < digits.length; at++) {
+    const code = digits.charCodeAt(at);
+    const digit = code < 128 ? digitOf[code] : -1;
+    if (digit < 0 || value > Number.MAX_SAFE_INTEGER / 64) return undefined;
+    if (digit < 32) {
+      numbers[n++] = value * 32 + digit;
+      value = 0;
+    } else value = value * 32 + digit - 32;
+  }
+  return n === count ? { numbers, end: at } : undefined;
+}
+
+/**
+ * `keyCount` lists holding `valueCount` values in all, from `numbers[at]`:
+ * each list's length, then its values as gaps; undefined unless the lengths
+ * add up and every value is below `bound`.
+ */
+function postingsOf(numbers: Float64Array, at: number, keyCount: number, valueCount: number, bound: number): Postings | undefined {
+  const start = new Int32Array(keyCount + 1);
+  for (let k = 0; k < keyCount; k++) {
+    const length = numbers[at + k];
+    if (length > valueCount - start[k]) return undefined;
+    start[k + 1] = start[k] + length;
+  }
+  if (start[keyCount] !== valueCount) return undefined;
+  const values = new Int32Array(valueCount);
+  const gapsAt = at + keyCount;
+  for (let k = 0; k < keyCount; k++) {
+    let value = 0;
+    for (let i = start[k], end = start[k + 1]; i < end; i++) {
+      value += numbers[gapsAt + i];
+      if (value >= bound) return undefined;
+      values[i] = value;
+    }
+  }
+  return { start, values };
+}
