@@ -1,6 +1,8 @@
 import { LineMap } from './lineMap';
 import type { Person, Reference, Sidecar, SourceLocation } from './model';
-import { searchTablesSteps, type RecordedSearchTables } from './search';
+import type { Bibliography } from './registry';
+import { mergeRegistrySteps } from './registry';
+import { ReferenceSearch, searchTablesSteps, type RecordedSearchTables } from './search';
 import { lineMapSteps, type Steps } from './steps';
 import { DiagnosticCode, type Diagnostic } from './types';
 
@@ -13,15 +15,82 @@ import { DiagnosticCode, type Diagnostic } from './types';
  * the way back, so a record that is stale, truncated or garbled is a miss.
  */
 export interface ParsedStore {
-  /** A digest of a file's text, the same from one session to the next, that changes whenever what the parser makes of the text may. */
-  digest(text: string): string;
+  /**
+   * Starts a digest of a file's text, the same from one session to the next,
+   * that changes whenever what the parser makes of the text may. It is fed
+   * the text a piece at a time: hashing a library of 18 MB at once holds the
+   * event loop for 30 to 50 ms.
+   */
+  digester(): TextDigester;
   /** The record last written for the file, if any. */
   read(uri: string): Promise<string | undefined>;
   write(uri: string, record: string): Promise<void>;
 }
 
+export interface TextDigester {
+  update(piece: string): void;
+  digest(): string;
+}
+
+/** Characters hashed in one step. */
+const digestChunk = 1 << 20;
+
+/** The store's digest of `text`, fed a chunk a step, never splitting a surrogate pair, so that it is the digest of the whole text. */
+export function* digestSteps(store: ParsedStore, text: string): Steps<string> {
+  const digester = store.digester();
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + digestChunk);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
+    digester.update(text.slice(at, end));
+    at = end;
+    yield;
+  }
+  return digester.digest();
+}
+
 /** Bumped whenever the layout of a record changes: older records are then misses. */
 const recordFormat = 2;
+
+/**
+ * The record of a large bibliography: the tables of the citation search over
+ * its references (read alone, as when it is a text's only library), which
+ * take several times longer to build than to read back. Its references
+ * themselves are not kept: reading 50,000 back from a record took as long as
+ * parsing the file's items. Undefined for a library too small for the
+ * search's prefilter, whose build is quick.
+ */
+export function* libraryRecord(bibliography: Bibliography, digest: string, length: number): Steps<string | undefined> {
+  const registry = yield* mergeRegistrySteps([bibliography], new Map());
+  const tables = yield* new ReferenceSearch(registry.references.values()).tablesSteps();
+  if (tables === undefined) return undefined;
+  const header: LibraryRecordHeader = { format: recordFormat, kind: 'library', uri: bibliography.uri, digest, length, references: registry.references.size };
+  return `${JSON.stringify(header)}\n${tables}`;
+}
+
+interface LibraryRecordHeader {
+  readonly format: number;
+  readonly kind: 'library';
+  readonly uri: string;
+  readonly digest: string;
+  readonly length: number;
+  readonly references: number;
+}
+
+/** The search tables a library's record holds, if the record is of this file and of this very text; undefined otherwise. */
+export function recordedLibraryTables(record: string, uri: string, digest: string, length: number): RecordedSearchTables | undefined {
+  const end = record.indexOf('\n');
+  if (end < 0) return undefined;
+  let header: Partial<LibraryRecordHeader>;
+  try {
+    header = JSON.parse(record.slice(0, end)) as Partial<LibraryRecordHeader>;
+  } catch {
+    return undefined;
+  }
+  if (!isObject(header) || header.format !== recordFormat || header.kind !== 'library' || header.uri !== uri || header.digest !== digest || header.length !== length) return undefined;
+  // The search checks the tables as it reads them, and builds afresh from the references if they do not read back.
+  return { references: record.slice(end + 1) };
+}
 
 /** A key that would reach an object's prototype once the record's objects are copied. */
 const unsafeKey = /"(?:__proto__|constructor|prototype)"\s*:/;

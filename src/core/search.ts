@@ -341,29 +341,40 @@ export interface RecordedSearchTables {
   readonly references?: string;
 }
 
-/** Tables kept with the sidecars read back from records, and those adopted by registries merged from them. */
-const sourceTables = new WeakMap<object, RecordedSearchTables>();
-const registryTables = new WeakMap<Registry, RecordedSearchTables>();
+interface SearchSource {
+  readonly people?: readonly Person[];
+  readonly references: readonly Reference[];
+}
 
-/** Keeps with a sidecar read back from its record the tables the record holds. */
-export function keepRecordedSearchTables(sidecar: Sidecar, tables: RecordedSearchTables): void {
-  sourceTables.set(sidecar, tables);
+/** Tables kept with the sidecars and libraries whose records hold them. */
+const sourceTables = new WeakMap<SearchSource, RecordedSearchTables>();
+/** For a registry, the one source of its people, and of its references, if one alone gives them. */
+const soleSources = new WeakMap<Registry, { readonly people?: SearchSource; readonly references?: SearchSource }>();
+
+/** Keeps with a sidecar or library the tables its record holds, for the searches over registries it alone gives entries to. */
+export function keepRecordedSearchTables(source: SearchSource, tables: RecordedSearchTables): void {
+  sourceTables.set(source, tables);
 }
 
 /**
  * Lets the searches of a registry merged from `sources` start from the tables
  * recorded with one of them, for each kind of entry that source alone gives:
  * the registry then lists that source's entries as it would merged alone,
- * the items the tables were built over (see `searchTablesSteps`).
+ * the items the tables were built over (see `searchTablesSteps`). The tables
+ * may be kept with the source until the searches are made: a library's
+ * record is read while the library loads.
  */
-export function adoptRecordedSearchTables(registry: Registry, sources: readonly { readonly people?: readonly Person[]; readonly references: readonly Reference[] }[]): void {
-  const tablesOfSole = (gives: (source: (typeof sources)[number]) => boolean): RecordedSearchTables | undefined => {
+export function adoptRecordedSearchTables(registry: Registry, sources: readonly SearchSource[]): void {
+  const sole = (gives: (source: SearchSource) => boolean): SearchSource | undefined => {
     const giving = sources.filter(gives);
-    return giving.length === 1 ? sourceTables.get(giving[0]) : undefined;
+    return giving.length === 1 ? giving[0] : undefined;
   };
-  const references = tablesOfSole((source) => source.references.length > 0)?.references;
-  const people = tablesOfSole((source) => (source.people?.length ?? 0) > 0)?.people;
-  if (references !== undefined || people !== undefined) registryTables.set(registry, { references, people });
+  soleSources.set(registry, { references: sole((source) => source.references.length > 0), people: sole((source) => (source.people?.length ?? 0) > 0) });
+}
+
+function recordedTables(registry: Registry, kind: keyof RecordedSearchTables): string | undefined {
+  const source = soleSources.get(registry)?.[kind];
+  return source && sourceTables.get(source)?.[kind];
 }
 
 /** The tables of the two searches over the registry of this sidecar merged alone, to keep with its record. */
@@ -382,7 +393,7 @@ export function* searchTablesSteps(sidecar: Sidecar): Steps<RecordedSearchTables
 export function referenceSearchFor(registry: Registry): ReferenceSearch {
   let search = referenceSearches.get(registry);
   if (!search) {
-    search = new ReferenceSearch(registry.references.values(), registryTables.get(registry)?.references);
+    search = new ReferenceSearch(registry.references.values(), recordedTables(registry, 'references'));
     referenceSearches.set(registry, search);
   }
   return search;
@@ -392,7 +403,7 @@ export function referenceSearchFor(registry: Registry): ReferenceSearch {
 export function peopleSearchFor(registry: Registry): PeopleSearch {
   let search = peopleSearches.get(registry);
   if (!search) {
-    search = new PeopleSearch(registry.people.values(), registryTables.get(registry)?.people);
+    search = new PeopleSearch(registry.people.values(), recordedTables(registry, 'people'));
     peopleSearches.set(registry, search);
   }
   return search;

@@ -8,7 +8,7 @@ import type { Registry, Sidecar } from './model';
 import { resolvePath, siblingUri, stemOf } from './paths';
 import { mergeRegistrySteps, type Bibliography } from './registry';
 import { parseSidecar } from './sidecar';
-import { recordedSidecar, sidecarRecord, type ParsedStore } from './parsedStore';
+import { digestSteps, libraryRecord, recordedLibraryTables, recordedSidecar, sidecarRecord, type ParsedStore } from './parsedStore';
 import { adoptRecordedSearchTables, keepRecordedSearchTables, type RecordedSearchTables } from './search';
 import { sidecarSteps } from './sidecarPieces';
 import { runInSlices, runNow, StepsCancelled, type Scheduler, type SliceOptions, type Steps } from './steps';
@@ -211,7 +211,7 @@ export class ParseCache {
 
   /** A load in steps: from the store's record of this very text if it has one, otherwise a quick read, then the precise one. */
   private async loadSidecar(uri: string, text: string, load: PendingLoad<Sidecar>, scheduler: Scheduler): Promise<void> {
-    const digest = this.digestOf(text);
+    const digest = await this.digestOf(text, scheduler);
     const recorded = digest === undefined ? undefined : await this.recall(uri, text, digest, scheduler);
     if (recorded) {
       if (load.detached) {
@@ -234,15 +234,15 @@ export class ParseCache {
       const quickServed = this.sidecars.get(uri)?.quick === true;
       const value = this.storeSidecar(uri, text, sidecar, lines, false);
       if (quickServed) this.loadedPrecisely(uri);
-      if (digest !== undefined) void this.remember(sidecar, text.length, digest, background);
+      if (digest !== undefined) void this.remember(uri, sidecarRecord(sidecar, digest, text.length), background);
       return value;
     });
   }
 
-  /** The store's digest of a text; undefined without a store, or when it fails. */
-  private digestOf(text: string): string | undefined {
+  /** The store's digest of a text, taken in steps; undefined without a store, when it fails, or once `options` cancel it. */
+  private async digestOf(text: string, scheduler: Scheduler, options?: SliceOptions): Promise<string | undefined> {
     try {
-      return this.store?.digest(text);
+      return this.store ? await runInSlices(digestSteps(this.store, text), scheduler, options) : undefined;
     } catch {
       return undefined;
     }
@@ -258,11 +258,36 @@ export class ParseCache {
     }
   }
 
-  /** Hands the store the record of a precise read, in the background; a record only saves time, so a failure is let go. */
-  private async remember(sidecar: Sidecar, length: number, digest: string, scheduler: Scheduler): Promise<void> {
+  /**
+   * The search tables kept in the record of a large library of this very
+   * text; undefined for none. Read while the library loads.
+   */
+  private async recallLibrary(uri: string, text: string, digest: Promise<string | undefined>): Promise<RecordedSearchTables | undefined> {
     try {
-      const record = await runInSlices(sidecarRecord(sidecar, digest, length), scheduler);
-      if (record !== undefined) await this.store?.write(sidecar.uri, record);
+      const known = await digest;
+      const record = known === undefined ? undefined : await this.store?.read(uri);
+      return record === undefined || known === undefined ? undefined : recordedLibraryTables(record, uri, known, text.length);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Keeps with a library just read the search tables of its record, or has a record written, in the background, if there was none. */
+  private async libraryRead(bibliography: Bibliography, length: number, digest: Promise<string | undefined>, recalled: Promise<RecordedSearchTables | undefined>, background: Scheduler): Promise<void> {
+    const tables = await recalled;
+    if (tables) {
+      keepRecordedSearchTables(bibliography, tables);
+      return;
+    }
+    const known = await digest;
+    if (known !== undefined) await this.remember(bibliography.uri, libraryRecord(bibliography, known, length), background);
+  }
+
+  /** Hands the store a record made in the background; a record only saves time, so a failure is let go. */
+  private async remember(uri: string, steps: Steps<string | undefined>, scheduler: Scheduler): Promise<void> {
+    try {
+      const record = await runInSlices(steps, scheduler);
+      if (record !== undefined) await this.store?.write(uri, record);
     } catch {
       // Nothing to do: the next session reads the file again.
     }
@@ -361,7 +386,11 @@ export class ParseCache {
     const load = new PendingLoad<Bibliography>(text);
     this.detach(this.bibliographyLoads, uri, load.ready);
     this.bibliographyLoads.set(uri, load);
-    const handover = new QuickHandover(scheduler, this.background ?? scheduler);
+    const background = this.background ?? scheduler;
+    // The record's search tables are looked for while the library is read; they are ready long before it is.
+    const digest = this.store ? this.digestOf(text, scheduler, { cancelled: () => load.cancelled }) : Promise.resolve(undefined);
+    const recalled = this.recallLibrary(uri, text, digest);
+    const handover = new QuickHandover(scheduler, background);
     const quick = (bibliography: Bibliography, lines: LineMap): void => handover.serve(load, load.detached ? bibliography : this.storeBibliography(uri, text, bibliography, lines, true));
     const format = bibliographyFormat(uri);
     const steps = format === 'bibtex' ? bibtexSteps(uri, text) : format === 'csl-yaml' ? cslYamlSteps(uri, text, { quick }) : cslJsonSteps(uri, text);
@@ -370,6 +399,7 @@ export class ParseCache {
       const quickServed = this.bibliographies.get(uri)?.quick === true;
       const value = this.storeBibliography(uri, text, bibliography, lines, false);
       if (quickServed) this.loadedPrecisely(uri);
+      if (this.store) void this.libraryRead(value, text.length, digest, recalled, background);
       return value;
     });
     return load.ready;

@@ -1,14 +1,14 @@
 import { createHash } from 'crypto';
 import * as vscode from 'vscode';
-import type { ParsedStore } from '../core';
+import type { ParsedStore, TextDigester } from '../core';
 
-/** Records kept at most: one per large sidecar, and a scholar works with a few. */
+/** Records kept at most: one per large sidecar or library, and a scholar works with a few. */
 const maxRecords = 16;
 
 /**
- * Keeps the records of large sidecars' precise reads in the extension's global
- * storage, one file per sidecar, so that the next session serves an unchanged
- * sidecar at once. The extension's version is part of each digest: a record
+ * Keeps the records of large sidecars' precise reads, and of large
+ * libraries' search tables, in the extension's global storage, one file per
+ * sidecar or library, so that the next session serves an unchanged one at once. The extension's version is part of each digest: a record
  * written by another version, whose parser may read the same text otherwise,
  * is a miss and is overwritten.
  */
@@ -18,8 +18,12 @@ export class GlobalStorageParsedStore implements ParsedStore {
     private readonly version: string,
   ) {}
 
-  digest(text: string): string {
-    return createHash('sha256').update(`${this.version}\0`).update(text).digest('base64url');
+  digester(): TextDigester {
+    const hash = createHash('sha256').update(`${this.version}\0`);
+    return {
+      update: (piece) => void hash.update(piece),
+      digest: () => hash.digest('base64url'),
+    };
   }
 
   async read(uri: string): Promise<string | undefined> {
@@ -36,7 +40,7 @@ export class GlobalStorageParsedStore implements ParsedStore {
     await this.prune();
   }
 
-  /** The file of a sidecar's record: named by a digest of its uri, which may hold anything a file name may not. */
+  /** The file of a sidecar's or library's record: named by a digest of its uri, which may hold anything a file name may not. */
   private fileOf(uri: string): vscode.Uri {
     return vscode.Uri.joinPath(this.folder, `${createHash('sha256').update(uri).digest('hex').slice(0, 32)}.jsonl`);
   }

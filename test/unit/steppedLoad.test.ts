@@ -26,7 +26,9 @@ import {
   LineMap,
   recordedSidecar,
   sidecarRecord,
+  digestSteps,
   type ParsedStore,
+  type TextDigester,
   type Scheduler,
   type Sidecar,
 } from '../../src/core';
@@ -360,16 +362,27 @@ function countingScheduler(): { scheduler: Scheduler; turns: () => number } {
   };
 }
 
-/** Parsed sidecars kept in memory as a store keeps them on disk, counting what it is asked. */
+/** Records kept in memory as a store keeps them on disk, counting what it is asked. */
 class MemoryStore implements ParsedStore {
   readonly records = new Map<string, string>();
   reads = 0;
   writes = 0;
+  /** The pieces each digest was fed, for the test of the digest in steps. */
+  readonly pieces: string[][] = [];
 
-  digest(text: string): string {
+  digester(): TextDigester {
     let hash = 0;
-    for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
-    return `${text.length}:${hash}`;
+    let length = 0;
+    const pieces: string[] = [];
+    this.pieces.push(pieces);
+    return {
+      update(piece: string): void {
+        pieces.push(piece);
+        length += piece.length;
+        for (let i = 0; i < piece.length; i++) hash = (Math.imul(hash, 31) + piece.charCodeAt(i)) | 0;
+      },
+      digest: () => `${length}:${hash}`,
+    };
   }
 
   read(uri: string): Promise<string | undefined> {
@@ -489,11 +502,59 @@ describe('sidecar records kept from one session to the next', () => {
     assert.strictEqual(referenceSearchFor(mergeRegistry([parseSidecar(sidecarUri, bigSidecar)], new Map())).prepare().fromRecordedTables, false);
   });
 
+  it('are made with a digest fed a piece at a time, never between the halves of a surrogate pair', () => {
+    const store = new MemoryStore();
+    const text = `${'a'.repeat((1 << 20) - 1)}😀${'b'.repeat(1 << 20)}`;
+    const digest = runNow(digestSteps(store, text));
+    const [pieces] = store.pieces;
+    assert.deepStrictEqual(pieces.map((piece) => piece.length), [(1 << 20) + 1, 1 << 20]);
+    assert.strictEqual(pieces.join(''), text);
+    for (const piece of pieces) assert.ok(!/[\uD800-\uDBFF]$/.test(piece), 'a piece ends inside a pair');
+    const whole = store.digester();
+    whole.update(text);
+    assert.strictEqual(digest, whole.digest());
+  });
+
+  it('keep a large library’s citation search tables, which the next session reads back instead of building them', async () => {
+    const libraryUri = fileUri('library.json');
+    const items = Array.from({ length: 3000 }, (_, n) => ({ id: `${words[n % 10]}${1850 + (n % 90)}-${n}`, type: 'book', title: `On ${words[(n * 7) % 10]} and ${words[(n * 3) % 10]}`, author: [{ family: `Author${n % 400}`, given: 'A.' }], issued: { 'date-parts': [[1850 + (n % 90)]] } }));
+    const libraryText = JSON.stringify(items, null, 2);
+    assert.ok(libraryText.length >= steppedLoadChars);
+    const store = new MemoryStore();
+    const { scheduler } = countingScheduler();
+    const first = new ParseCache(true, store);
+    const firstRead = await first.bibliographyInSteps(libraryUri, libraryText, scheduler);
+    assert.strictEqual(referenceSearchFor(first.registryOf([firstRead])).prepare().fromRecordedTables, false);
+    while (store.writes === 0) await scheduler();
+    assert.match(store.records.get(libraryUri) ?? '', /^\{"format":\d+,"kind":"library"/);
+
+    // A sidecar of people only beside it leaves the library the registry's only source of references.
+    const people = new ParseCache(true).sidecar(sidecarUri, 'people:\n  kropotkin:\n    name: Peter Kropotkin\n');
+    const next = new ParseCache(true, store);
+    const library = await next.bibliographyInSteps(libraryUri, libraryText, scheduler);
+    const registry = await next.registryInSteps([people, library], scheduler);
+    const search = await referenceSearchFor(registry).prepareInSlices(scheduler);
+    assert.ok(search.fromRecordedTables);
+    const fresh = new ReferenceSearch(mergeRegistry([parseCslJson(libraryUri, libraryText)], new Map()).references.values());
+    for (const query of ['bread 1851', 'exil', 'author12', 'commune', 'prison-7']) assert.deepStrictEqual(search.search(query).map((r) => r.id), fresh.search(query).map((r) => r.id), query);
+    assert.strictEqual(store.writes, 1, 'a record read back is not written again');
+
+    // Another library beside it: the references are no longer one file's.
+    const other = parseCslJson(fileUri('other.json'), JSON.stringify([{ id: 'other1900', title: 'Other' }]));
+    assert.strictEqual(referenceSearchFor(next.registryOf([library, other])).prepare().fromRecordedTables, false);
+    // Another text of the library: the record is a miss, and is written again.
+    const changed = libraryText.replace('"On ', '"Upon ');
+    const third = new ParseCache(true, store);
+    const changedRead = await third.bibliographyInSteps(libraryUri, changed, scheduler);
+    assert.strictEqual(referenceSearchFor(third.registryOf([changedRead])).prepare().fromRecordedTables, false);
+    while (store.writes === 1) await scheduler();
+  });
+
   it('are let go when the store fails, and the file is read as if there were none', async () => {
     const bigSidecar = generatedSidecar(300, 1500);
     const { scheduler } = countingScheduler();
     const failing: ParsedStore = {
-      digest: () => 'd',
+      digester: () => ({ update: () => undefined, digest: () => 'd' }),
       read: () => Promise.reject(new Error('disk gone')),
       write: () => Promise.reject(new Error('disk full')),
     };
@@ -503,7 +564,7 @@ describe('sidecar records kept from one session to the next', () => {
     assert.ok((await cache.sidecarInSteps(sidecarUri, bigSidecar, scheduler)).people.length > 0);
     while (announced.length === 0) await scheduler();
     assert.deepStrictEqual(cache.sidecar(sidecarUri, bigSidecar), parseSidecar(sidecarUri, bigSidecar));
-    const throwing = new ParseCache(true, { ...failing, digest: () => { throw new Error('no digest'); } });
+    const throwing = new ParseCache(true, { ...failing, digester: () => { throw new Error('no digest'); } });
     assert.deepStrictEqual(entriesOf(await throwing.sidecarInSteps(sidecarUri, bigSidecar, scheduler)), entriesOf(parseSidecar(sidecarUri, bigSidecar)));
   });
 });
