@@ -258,30 +258,16 @@ export class ParseCache {
     }
   }
 
-  /**
-   * The search tables kept in the record of a large library of this very
-   * text; undefined for none. Read while the library loads.
-   */
-  private async recallLibrary(uri: string, text: string, digest: Promise<string | undefined>): Promise<RecordedSearchTables | undefined> {
+  /** The search tables kept in the record of a large library of this very text; undefined for none. A store that fails costs only the time it took. */
+  private async recallLibrary(uri: string, digest: string, length: number): Promise<RecordedSearchTables | undefined> {
     try {
-      const known = await digest;
-      const record = known === undefined ? undefined : await this.store?.read(uri);
-      return record === undefined || known === undefined ? undefined : recordedLibraryTables(record, uri, known, text.length);
+      const record = await this.store?.read(uri);
+      return record === undefined ? undefined : recordedLibraryTables(record, uri, digest, length);
     } catch {
       return undefined;
     }
   }
 
-  /** Keeps with a library just read the search tables of its record, or has a record written, in the background, if there was none. */
-  private async libraryRead(bibliography: Bibliography, length: number, digest: Promise<string | undefined>, recalled: Promise<RecordedSearchTables | undefined>, background: Scheduler): Promise<void> {
-    const tables = await recalled;
-    if (tables) {
-      keepRecordedSearchTables(bibliography, tables);
-      return;
-    }
-    const known = await digest;
-    if (known !== undefined) await this.remember(bibliography.uri, libraryRecord(bibliography, known, length), background);
-  }
 
   /** Hands the store a record made in the background; a record only saves time, so a failure is let go. */
   private async remember(uri: string, steps: Steps<string | undefined>, scheduler: Scheduler): Promise<void> {
@@ -388,8 +374,14 @@ export class ParseCache {
     this.bibliographyLoads.set(uri, load);
     const background = this.background ?? scheduler;
     // The record's search tables are looked for while the library is read; they are ready long before it is.
-    const digest = this.store ? this.digestOf(text, scheduler, { cancelled: () => load.cancelled }) : Promise.resolve(undefined);
-    const recalled = this.recallLibrary(uri, text, digest);
+    let digest: string | undefined;
+    let recalled: RecordedSearchTables | undefined;
+    const recall = this.store
+      ? this.digestOf(text, scheduler, { cancelled: () => load.cancelled }).then(async (known) => {
+          digest = known;
+          recalled = known === undefined ? undefined : await this.recallLibrary(uri, known, text.length);
+        })
+      : undefined;
     const handover = new QuickHandover(scheduler, background);
     const quick = (bibliography: Bibliography, lines: LineMap): void => handover.serve(load, load.detached ? bibliography : this.storeBibliography(uri, text, bibliography, lines, true));
     const format = bibliographyFormat(uri);
@@ -399,9 +391,10 @@ export class ParseCache {
       const quickServed = this.bibliographies.get(uri)?.quick === true;
       const value = this.storeBibliography(uri, text, bibliography, lines, false);
       if (quickServed) this.loadedPrecisely(uri);
-      if (this.store) void this.libraryRead(value, text.length, digest, recalled, background);
+      if (recalled) keepRecordedSearchTables(value, recalled);
+      else if (digest !== undefined) void this.remember(uri, libraryRecord(value, digest, text.length), background);
       return value;
-    });
+    }, recall);
     return load.ready;
   }
 
@@ -438,13 +431,15 @@ export class ParseCache {
   }
 
   /**
-   * Runs a load's steps and settles it with what `store` makes of the result;
-   * `keep` is false when a newer text or `forget` replaced the load meanwhile,
-   * and the result must not be stored.
+   * Runs a load's steps and settles it with what `store` makes of the result,
+   * once `alongside` has settled too; `keep` is false when a newer text or
+   * `forget` replaced the load meanwhile, and the result must not be stored.
    */
-  private async runLoad<T, R>(loads: Map<string, PendingLoad<T>>, uri: string, load: PendingLoad<T>, steps: Steps<R>, scheduler: Scheduler, options: SliceOptions, store: (result: R, keep: boolean) => T): Promise<void> {
+  private async runLoad<T, R>(loads: Map<string, PendingLoad<T>>, uri: string, load: PendingLoad<T>, steps: Steps<R>, scheduler: Scheduler, options: SliceOptions, store: (result: R, keep: boolean) => T, alongside?: Promise<unknown>): Promise<void> {
     try {
       const result = await runInSlices(steps, scheduler, { ...options, cancelled: () => load.cancelled });
+      // Work started with the load (reading its record) ends with it, so that what it found is there when the load is served.
+      await alongside;
       const keep = !load.detached;
       if (keep) loads.delete(uri);
       load.settle(store(result, keep));

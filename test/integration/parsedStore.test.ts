@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { ParseCache, parseSidecar, steppedLoadChars, type Scheduler } from '../../src/core';
+import { mergeRegistry, ParseCache, parseCslJson, parseSidecar, ReferenceSearch, referenceSearchFor, steppedLoadChars, type Scheduler } from '../../src/core';
 import { GlobalStorageParsedStore } from '../../src/extension/parsedStore';
 
 const turn: Scheduler = () => new Promise((resolve) => setImmediate(resolve));
@@ -46,6 +46,25 @@ describe('sidecar records in the extension storage', () => {
 
     const otherVersion = new ParseCache(true, new GlobalStorageParsedStore(folder, '1.0.1'));
     assert.deepStrictEqual((await otherVersion.sidecarInSteps(sidecarUri, text, turn)).diagnostics, []);
+  });
+
+  it('keeps a large library’s citation search tables, which the next session reads back instead of building them', async () => {
+    const folder = vscode.Uri.file(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-records-')), 'parsed'));
+    const libraryUri = 'file:///essays/library.json';
+    const items = Array.from({ length: 3000 }, (_, n) => ({ id: `author${n % 300}-${1850 + (n % 90)}-${n}`, type: 'book', title: `Letters from exile, volume ${n}`, author: [{ family: `Author${n % 300}`, given: 'A.' }], issued: { 'date-parts': [[1850 + (n % 90)]] } }));
+    const text = JSON.stringify(items, null, 2);
+    assert.ok(text.length >= steppedLoadChars);
+    const searchOf = async (cache: ParseCache): Promise<ReturnType<typeof referenceSearchFor>> => referenceSearchFor(cache.registryOf([await cache.bibliographyInSteps(libraryUri, text, turn)])).prepareInSlices(turn);
+
+    assert.strictEqual((await searchOf(new ParseCache(true, new GlobalStorageParsedStore(folder, '1.0.0')))).fromRecordedTables, false);
+    await until(() => fs.existsSync(folder.fsPath) && fs.readdirSync(folder.fsPath).some((name) => name.endsWith('.jsonl')), 'the record');
+    const next = await searchOf(new ParseCache(true, new GlobalStorageParsedStore(folder, '1.0.0')));
+    assert.ok(next.fromRecordedTables);
+    const fresh = new ReferenceSearch(mergeRegistry([parseCslJson(libraryUri, text)], new Map()).references.values());
+    for (const query of ['author7 1857', 'letters exile 12', 'autor42']) assert.deepStrictEqual(next.search(query).map((r) => r.id), fresh.search(query).map((r) => r.id), query);
+    assert.ok(next.search('author7 1857').some((r) => r.id === 'author7-1857-7'));
+    // Another version of the extension may build other tables: its digest differs, and the record is a miss.
+    assert.strictEqual((await searchOf(new ParseCache(true, new GlobalStorageParsedStore(folder, '1.0.1')))).fromRecordedTables, false);
   });
 
   it('keeps at most sixteen records, dropping those written longest ago', async () => {

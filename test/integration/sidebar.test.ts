@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { isDeepStrictEqual } from 'util';
 import * as vscode from 'vscode';
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
@@ -68,6 +69,16 @@ async function showText(uri: vscode.Uri): Promise<vscode.TextEditor> {
 /** Waits until the views show `uri` and at least one footnote of it. */
 function waitForText(uri: vscode.Uri): Promise<SidebarItems> {
   return waitForItems((items) => items.document === uri.toString() && items.footnotes.length > 0, `the rows of ${path.basename(uri.fsPath)}`);
+}
+
+/** A test that holds once two reads of the views in a row give the same rows. */
+function settled(): (items: SidebarItems) => boolean {
+  let last: SidebarItems | undefined;
+  return (items) => {
+    const same = last !== undefined && isDeepStrictEqual(items, last);
+    last = items;
+    return same;
+  };
 }
 
 function isEmpty(items: SidebarItems): boolean {
@@ -275,9 +286,11 @@ describe('sidebar', () => {
 
   it('refreshes on command and keeps the rows', async () => {
     await showText(exampleUri);
-    const before = await waitForText(exampleUri);
+    await waitForText(exampleUri);
+    // The rows once the text's index has settled: the views may still be taking up an index built while an earlier test ran.
+    const before = await waitForItems(settled(), 'the rows to settle');
     await vscode.commands.executeCommand('marginalia.refreshAnnotations');
-    const after = await sidebarItems();
+    const after = await waitForItems(settled(), 'the rows to settle after the refresh');
     assert.strictEqual(after.document, exampleUri.toString());
     assert.deepStrictEqual(after.footnotes, before.footnotes);
     assert.deepStrictEqual(after.people, before.people);
