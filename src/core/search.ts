@@ -3,7 +3,7 @@ import { authorsShort, yearOf } from './format';
 import { IntList } from './intList';
 import type { CslItem, CslName, Person, Reference, Registry, Sidecar } from './model';
 import { mergeRegistrySteps } from './registry';
-import { decodePrefilterTables, encodePrefilterTables, type Postings, type PrefilterTables } from './searchTables';
+import { encodePrefilterTables, prefilterTablesSteps, type Postings, type PrefilterTables } from './searchTables';
 import { runInSlices, type Scheduler, type SliceOptions, type Steps } from './steps';
 
 /**
@@ -183,7 +183,7 @@ abstract class FuzzySearch<Item, Doc> {
   private *buildSteps(): Steps<Built<Item, Doc>> {
     const docs = new Docs(this.items.length, (i) => this.doc(this.items[i]), this.options);
     if (this.recordedTables !== undefined && this.items.length >= prefilterFrom) {
-      const tables = decodePrefilterTables(this.recordedTables, this.items.length);
+      const tables = yield* prefilterTablesSteps(this.recordedTables, this.items.length);
       this.recordedTables = undefined;
       const prefilter = tables && TokenPrefilter.fromTables(tables);
       if (prefilter) {

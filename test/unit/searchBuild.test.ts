@@ -150,6 +150,13 @@ describe('search tables kept with a record', () => {
     }
   });
 
+  it('are read back in steps, giving the event loop turns', async () => {
+    const counter = countingScheduler();
+    const search = await new ReferenceSearch(references, tables).prepareInSlices(counter.scheduler, { sliceMs: 0 });
+    assert.ok(search.fromRecordedTables);
+    assert.ok(counter.turns >= 3, `${counter.turns} turns`);
+  });
+
   it('are written the same from a search built at once, in slices, or from the tables themselves', async () => {
     const sliced = new ReferenceSearch(references);
     await sliced.prepareInSlices(countingScheduler().scheduler, { sliceMs: 0 });
