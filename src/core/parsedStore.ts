@@ -1,8 +1,7 @@
 import { LineMap } from './lineMap';
 import type { Person, Reference, Sidecar, SourceLocation } from './model';
 import type { Bibliography } from './registry';
-import { mergeRegistrySteps } from './registry';
-import { ReferenceSearch, searchTablesSteps, type RecordedSearchTables } from './search';
+import { searchTablesSteps, type RecordedSearchTables } from './search';
 import { lineMapSteps, type Steps } from './steps';
 import { DiagnosticCode, type Diagnostic } from './types';
 
@@ -61,11 +60,10 @@ const recordFormat = 3;
  * search's prefilter, whose build is quick.
  */
 export function* libraryRecord(bibliography: Bibliography, digest: string, length: number): Steps<string | undefined> {
-  const registry = yield* mergeRegistrySteps([bibliography], new Map());
-  const tables = yield* new ReferenceSearch(registry.references.values()).tablesSteps();
-  if (tables === undefined) return undefined;
-  const header: LibraryRecordHeader = { format: recordFormat, kind: 'library', uri: bibliography.uri, digest, length, references: registry.references.size };
-  return `${JSON.stringify(header)}\n${tables}`;
+  const { references } = yield* searchTablesSteps(bibliography);
+  if (references === undefined) return undefined;
+  const header: LibraryRecordHeader = { format: recordFormat, kind: 'library', uri: bibliography.uri, digest, length };
+  return `${JSON.stringify(header)}\n${references}`;
 }
 
 interface LibraryRecordHeader {
@@ -74,7 +72,6 @@ interface LibraryRecordHeader {
   readonly uri: string;
   readonly digest: string;
   readonly length: number;
-  readonly references: number;
 }
 
 /** The search tables a library's record holds, if the record is of this file and of this very text; undefined otherwise. */

@@ -1,10 +1,11 @@
 import Fuse, { type FuseIndex, type IFuseOptions } from 'fuse.js';
 import { authorsShort, yearOf } from './format';
 import { IntList } from './intList';
-import type { CslItem, CslName, Person, Reference, Registry, Sidecar } from './model';
+import type { CslItem, CslName, Person, Reference, Registry } from './model';
 import { mergeRegistrySteps } from './registry';
-import { encodePrefilterTables, prefilterTablesSteps, type Postings, type PrefilterTables } from './searchTables';
+import { decodePrefilterTables, encodePrefilterTables, type Postings, type PrefilterTables } from './searchTables';
 import { runInSlices, type Scheduler, type SliceOptions, type Steps } from './steps';
+import type { Diagnostic } from './types';
 
 /**
  * Fuzzy search over references and people for the pickers. Fuse.js ranks;
@@ -92,8 +93,7 @@ abstract class FuzzySearch<Item, Doc> {
   *tablesSteps(): Steps<string | undefined> {
     const built = (this.built ??= yield* this.stepped().shared());
     const tables = built.prefilterTables();
-    yield;
-    return tables && encodePrefilterTables(tables);
+    return tables && (yield* encodePrefilterTables(tables));
   }
 
   /** The document fuse.js reads for an item. */
@@ -183,7 +183,7 @@ abstract class FuzzySearch<Item, Doc> {
   private *buildSteps(): Steps<Built<Item, Doc>> {
     const docs = new Docs(this.items.length, (i) => this.doc(this.items[i]), this.options);
     if (this.recordedTables !== undefined && this.items.length >= prefilterFrom) {
-      const tables = yield* prefilterTablesSteps(this.recordedTables, this.items.length);
+      const tables = yield* decodePrefilterTables(this.recordedTables, this.items.length);
       this.recordedTables = undefined;
       const prefilter = tables && TokenPrefilter.fromTables(tables);
       if (prefilter) {
@@ -335,7 +335,7 @@ export class PeopleSearch extends FuzzySearch<Person, Person> {
 const referenceSearches = new WeakMap<Registry, ReferenceSearch>();
 const peopleSearches = new WeakMap<Registry, PeopleSearch>();
 
-/** The tables of a sidecar's two searches, as its record keeps them (see `searchTablesSteps`). */
+/** The tables of a sidecar's or library's searches, as its record keeps them (see `searchTablesSteps`). */
 export interface RecordedSearchTables {
   readonly people?: string;
   readonly references?: string;
@@ -377,9 +377,13 @@ function recordedTables(registry: Registry, kind: keyof RecordedSearchTables): s
   return source && sourceTables.get(source)?.[kind];
 }
 
-/** The tables of the two searches over the registry of this sidecar merged alone, to keep with its record. */
-export function* searchTablesSteps(sidecar: Sidecar): Steps<RecordedSearchTables> {
-  const registry = yield* mergeRegistrySteps([sidecar], new Map());
+/**
+ * The tables of the searches over the registry of this sidecar or library
+ * merged alone, to keep with its record; none for a kind of entry too few for
+ * the searches' prefilter, whose build is quick.
+ */
+export function* searchTablesSteps(source: SearchSource & { readonly uri: string; readonly diagnostics: readonly Diagnostic[] }): Steps<RecordedSearchTables> {
+  const registry = yield* mergeRegistrySteps([source], new Map());
   const references = yield* new ReferenceSearch(registry.references.values()).tablesSteps();
   const people = yield* new PeopleSearch(registry.people.values()).tablesSteps();
   return { references, people };

@@ -44,47 +44,67 @@ for (let d = 0; d < alphabet.length; d++) digitOf[alphabet.charCodeAt(d)] = d;
 
 const alphabetCodes = Uint8Array.from(alphabet, (c) => c.charCodeAt(0));
 
-/** The tables as text, for `decodePrefilterTables`. */
-export function encodePrefilterTables(tables: PrefilterTables): string {
+/** The tables as text, for `decodePrefilterTables`; in steps, as a library's tables take tens of milliseconds to write. */
+export function* encodePrefilterTables(tables: PrefilterTables): Steps<string> {
   const { holders, gramKeys, byGram } = tables;
-  // Digits are written as bytes and decoded once: hundreds of thousands of small strings joined take several times as long.
-  let bytes = new Uint8Array(2 * (holders.values.length + byGram.values.length + holders.start.length + 2 * byGram.start.length) + 64);
-  let length = 0;
-  const scratch = new Uint8Array(16);
-  const put = (value: number): void => {
-    let count = 0;
-    scratch[count++] = alphabetCodes[value % 32];
-    for (let rest = Math.floor(value / 32); rest > 0; rest = Math.floor(rest / 32)) scratch[count++] = alphabetCodes[32 + (rest % 32)];
-    if (length + count > bytes.length) {
-      const grown = new Uint8Array(2 * bytes.length + count);
-      grown.set(bytes);
-      bytes = grown;
-    }
-    while (count > 0) bytes[length++] = scratch[--count];
-  };
-  put(holders.values.length);
-  put(gramKeys.length);
-  put(byGram.values.length);
-  putPostings(holders, put);
+  const writer = new DigitWriter(2 * (holders.values.length + byGram.values.length + holders.start.length + 2 * byGram.start.length) + 64);
+  writer.put(holders.values.length);
+  writer.put(gramKeys.length);
+  writer.put(byGram.values.length);
+  yield* putPostings(holders, writer);
   // Keys of word starts are negative: zigzag keeps them whole numbers.
-  for (const key of gramKeys) put(key >= 0 ? 2 * key : -2 * key - 1);
-  putPostings(byGram, put);
-  return [tablesFormat, String(tables.itemCount), tables.words.join(' '), new TextDecoder().decode(bytes.subarray(0, length))].join('\t');
+  for (const key of gramKeys) writer.put(key >= 0 ? 2 * key : -2 * key - 1);
+  yield;
+  yield* putPostings(byGram, writer);
+  return [tablesFormat, String(tables.itemCount), tables.words.join(' '), writer.text()].join('\t');
 }
 
-/** Each key's count, then its values as gaps from the one before. */
-function putPostings(postings: Postings, put: (value: number) => void): void {
+/** Each key's count, then its values as gaps from the one before, yielding every `numbersPerStep` numbers or so. */
+function* putPostings(postings: Postings, writer: DigitWriter): Steps<void> {
   const { start, values } = postings;
-  for (let k = 0; k + 1 < start.length; k++) put(start[k + 1] - start[k]);
-  for (let k = 0; k + 1 < start.length; k++) {
+  for (let k = 0; k + 1 < start.length; k++) writer.put(start[k + 1] - start[k]);
+  yield;
+  for (let k = 0, since = 0; k + 1 < start.length; k++) {
     for (let i = start[k], previous = 0; i < start[k + 1]; i++) {
-      put(values[i] - previous);
+      writer.put(values[i] - previous);
       previous = values[i];
+    }
+    if (start[k + 1] - since >= numbersPerStep) {
+      since = start[k + 1];
+      yield;
     }
   }
 }
 
-/** Numbers read between yields: a library of 50,000 references has some three million. */
+/** Numbers written as digits into bytes, decoded to text once: hundreds of thousands of small strings joined take several times as long. */
+class DigitWriter {
+  private bytes: Uint8Array;
+  private length = 0;
+  private readonly scratch = new Uint8Array(16);
+
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(capacity);
+  }
+
+  put(value: number): void {
+    const { scratch } = this;
+    let count = 0;
+    scratch[count++] = alphabetCodes[value % 32];
+    for (let rest = Math.floor(value / 32); rest > 0; rest = Math.floor(rest / 32)) scratch[count++] = alphabetCodes[32 + (rest % 32)];
+    if (this.length + count > this.bytes.length) {
+      const grown = new Uint8Array(2 * this.bytes.length + count);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    while (count > 0) this.bytes[this.length++] = scratch[--count];
+  }
+
+  text(): string {
+    return new TextDecoder().decode(this.bytes.subarray(0, this.length));
+  }
+}
+
+/** Numbers written or read between yields: a library of 50,000 references has some three million. */
 const numbersPerStep = 1 << 18;
 
 /**
@@ -92,7 +112,7 @@ const numbersPerStep = 1 << 18;
  * `itemCount` items and every list is in order and within bounds; undefined
  * otherwise. In steps: a library's tables take tens of milliseconds to read.
  */
-export function* prefilterTablesSteps(text: string, itemCount: number): Steps<PrefilterTables | undefined> {
+export function* decodePrefilterTables(text: string, itemCount: number): Steps<PrefilterTables | undefined> {
   const fields = text.split('\t');
   if (fields.length !== 4 || fields[0] !== tablesFormat || fields[1] !== String(itemCount)) return undefined;
   const words = fields[2] === '' ? [] : fields[2].split(' ');

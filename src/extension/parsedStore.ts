@@ -8,9 +8,10 @@ const maxRecords = 16;
 /**
  * Keeps the records of large sidecars' precise reads, and of large
  * libraries' search tables, in the extension's global storage, one file per
- * sidecar or library, so that the next session serves an unchanged one at once. The extension's version is part of each digest: a record
- * written by another version, whose parser may read the same text otherwise,
- * is a miss and is overwritten.
+ * sidecar or library, so that the next session serves an unchanged one
+ * sooner. The extension's version is part of each digest: a record written
+ * by another version, whose parser may read the same text otherwise, is a
+ * miss and is overwritten.
  */
 export class GlobalStorageParsedStore implements ParsedStore {
   constructor(
