@@ -268,7 +268,6 @@ export class ParseCache {
     }
   }
 
-
   /** Hands the store a record made in the background; a record only saves time, so a failure is let go. */
   private async remember(uri: string, steps: Steps<string | undefined>, scheduler: Scheduler): Promise<void> {
     try {
