@@ -90,7 +90,7 @@ const documentStart = /^---(?:[ \t]+(?:#.*)?)?\r?$/;
 const documentEnd = /^\.\.\.(?:[ \t]+(?:#.*)?)?\r?$/;
 const referencesKey = /^references[ \t]*:(?:[ \t]+(?:#.*)?)?\r?$/;
 
-/** The line scan of `cslYamlPieces`. */
+/** The line scan of `cslYamlList`. */
 class ListScan extends YamlLineScan {
   private part: 'head' | 'list' | 'tail' = 'head';
   private seenStart = false;

@@ -142,7 +142,8 @@ const idStretch = 1 << 14;
 const shortIdStretch = 1 << 10;
 const manyMisses = 256;
 
-interface Source {
+/** What a sidecar or a bibliography gives a registry. */
+export interface RegistrySource {
   readonly uri: string;
   readonly stale?: boolean;
   readonly people?: readonly Person[];
@@ -160,7 +161,7 @@ function laterDefinition(code: DiagnosticCode, message: string, source: { uri: s
  * Merges sidecars and bibliographies in order. A key defined twice is a
  * diagnostic at the later definition, and the first stays.
  */
-export function mergeRegistry(sources: readonly Source[], lineMaps: ReadonlyMap<string, LineMap>): Registry {
+export function mergeRegistry(sources: readonly RegistrySource[], lineMaps: ReadonlyMap<string, LineMap>): Registry {
   return runNow(mergeRegistrySteps(sources, lineMaps));
 }
 
@@ -168,7 +169,7 @@ export function mergeRegistry(sources: readonly Source[], lineMaps: ReadonlyMap<
 const entriesPerStep = 1024;
 
 /** `mergeRegistry` in steps of a few milliseconds each. */
-export function* mergeRegistrySteps(sources: readonly Source[], lineMaps: ReadonlyMap<string, LineMap>): Steps<Registry> {
+export function* mergeRegistrySteps(sources: readonly RegistrySource[], lineMaps: ReadonlyMap<string, LineMap>): Steps<Registry> {
   const people = new Map<string, Person>();
   const references = new Map<string, Reference>();
   const names = new Map<string, string[]>();

@@ -2,10 +2,9 @@ import Fuse, { type FuseIndex, type IFuseOptions } from 'fuse.js';
 import { authorsShort, yearOf } from './format';
 import { IntList } from './intList';
 import type { CslItem, CslName, Person, Reference, Registry } from './model';
-import { mergeRegistrySteps } from './registry';
+import { mergeRegistrySteps, type RegistrySource } from './registry';
 import { decodePrefilterTables, encodePrefilterTables, type Postings, type PrefilterTables } from './searchTables';
 import { runInSlices, type Scheduler, type SliceOptions, type Steps } from './steps';
-import type { Diagnostic } from './types';
 
 /**
  * Fuzzy search over references and people for the pickers. Fuse.js ranks;
@@ -341,18 +340,13 @@ export interface RecordedSearchTables {
   readonly references?: string;
 }
 
-interface SearchSource {
-  readonly people?: readonly Person[];
-  readonly references: readonly Reference[];
-}
-
 /** Tables kept with the sidecars and libraries whose records hold them. */
-const sourceTables = new WeakMap<SearchSource, RecordedSearchTables>();
+const sourceTables = new WeakMap<RegistrySource, RecordedSearchTables>();
 /** For a registry, the one source of its people, and of its references, if one alone gives them. */
-const soleSources = new WeakMap<Registry, { readonly people?: SearchSource; readonly references?: SearchSource }>();
+const soleSources = new WeakMap<Registry, { readonly people?: RegistrySource; readonly references?: RegistrySource }>();
 
 /** Keeps with a sidecar or library the tables its record holds, for the searches over registries it alone gives entries to. */
-export function keepRecordedSearchTables(source: SearchSource, tables: RecordedSearchTables): void {
+export function keepRecordedSearchTables(source: RegistrySource, tables: RecordedSearchTables): void {
   sourceTables.set(source, tables);
 }
 
@@ -364,8 +358,8 @@ export function keepRecordedSearchTables(source: SearchSource, tables: RecordedS
  * may be kept with the source until the searches are made: a library's
  * record is read while the library loads.
  */
-export function adoptRecordedSearchTables(registry: Registry, sources: readonly SearchSource[]): void {
-  const sole = (gives: (source: SearchSource) => boolean): SearchSource | undefined => {
+export function adoptRecordedSearchTables(registry: Registry, sources: readonly RegistrySource[]): void {
+  const sole = (gives: (source: RegistrySource) => boolean): RegistrySource | undefined => {
     const giving = sources.filter(gives);
     return giving.length === 1 ? giving[0] : undefined;
   };
@@ -382,7 +376,7 @@ function recordedTables(registry: Registry, kind: keyof RecordedSearchTables): s
  * merged alone, to keep with its record; none for a kind of entry too few for
  * the searches' prefilter, whose build is quick.
  */
-export function* searchTablesSteps(source: SearchSource & { readonly uri: string; readonly diagnostics: readonly Diagnostic[] }): Steps<RecordedSearchTables> {
+export function* searchTablesSteps(source: RegistrySource): Steps<RecordedSearchTables> {
   const registry = yield* mergeRegistrySteps([source], new Map());
   const references = yield* new ReferenceSearch(registry.references.values()).tablesSteps();
   const people = yield* new PeopleSearch(registry.people.values()).tablesSteps();
