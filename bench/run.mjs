@@ -219,22 +219,31 @@ if (core.cslJsonSteps) {
   stallRows(watched);
   // Only a library read in steps, and large enough for the search's prefilter, keeps its search tables: not the smoke run's.
   if (core.libraryRecord && !smoke) {
-    // The next session: the library is parsed again, and its search tables are read back from the record the first session wrote.
+    // The next session: the library is served from the record the first session wrote, and its search tables are read back from it.
     const { store, records } = await memoryStore();
     const turn = () => new Promise((resolve) => setImmediate(resolve));
     await new core.ParseCache(true, store).bibliographyInSteps(libraryUri, libraryText, turn);
     while (!records.has(libraryUri)) await turn();
     const warm = await watchedLoads(size.runs, async (turn, copy) => {
       const start = performance.now();
-      const cache = new core.ParseCache(true, store);
-      const library = await cache.bibliographyInSteps(libraryUri, copy, turn);
-      const ready = performance.now() - start;
-      const registry = await cache.registryInSteps([library], turn);
-      const search = await core.referenceSearchFor(registry).prepareInSlices(turn);
+      // As the extension loads it: what is left for the background (the items not read yet) stands back while the search is made.
+      const foreground = new core.Foreground();
+      const cache = new core.ParseCache(true, store, () => foreground.idle(250).then(turn));
+      let ready;
+      const search = await foreground.run(async () => {
+        const library = await cache.bibliographyInSteps(libraryUri, copy, turn);
+        ready = performance.now() - start;
+        const registry = await cache.registryInSteps([library], turn);
+        return core.referenceSearchFor(registry).prepareInSlices(turn);
+      });
+      const searchReady = performance.now() - start;
       if (!search.fromRecordedTables) notes.push('the library’s search tables were not read back from its record');
-      return { ready, searchReady: performance.now() - start };
+      if (search.search('woodcock 1950', 3)[0]?.id !== 'woodcock1950') notes.push('the library served from its record did not find woodcock1950');
+      // The items left are parsed in the background; the next run starts once they are, with the loop still watched.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      return { ready, searchReady };
     }, () => (' ' + libraryText).slice(1));
-    row(`CSL-JSON load in steps, warm in a new session (search tables recorded, ${(records.get(libraryUri).length / 1e6).toFixed(1)} M chars)`, summarize(warm.ready), '≤ 150 ms', 'cold', summarize(watched.ready));
+    row(`CSL-JSON load in steps, warm in a new session (its record, ${(records.get(libraryUri).length / 1e6).toFixed(1)} M chars)`, summarize(warm.ready), '≤ 150 ms', 'cold', summarize(watched.ready));
     row('  then citation search read back: search ready', summarize(warm.searchReady), '≤ 150 ms', 'cold: search ready', coldSearch);
     stallRows(warm);
   }

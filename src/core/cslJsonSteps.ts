@@ -1,5 +1,7 @@
 import type { LineMap } from './lineMap';
-import { CslJsonItems, maxJsonDepth, parseCslJson, type Bibliography } from './registry';
+import type { CslItem } from './model';
+import { CslJsonItems, cslItemOf, maxJsonDepth, parseCslJson, type Bibliography } from './registry';
+import { IntList } from './intList';
 import { lineMapSteps, runNow, scanChunk, type Steps } from './steps';
 
 /*
@@ -204,7 +206,8 @@ function tryJson(source: string): unknown {
  * file costs a few `indexOf` scans, not one test per item.
  */
 class UnsafeText {
-  private readonly needles = ['__proto__', 'constructor', 'prototype', '\\u'];
+  static readonly needles = ['__proto__', 'constructor', 'prototype', '\\u'];
+  private readonly needles = UnsafeText.needles;
   private readonly next = this.needles.map(() => -1);
 
   constructor(private readonly text: string) {}
@@ -242,6 +245,7 @@ export function* cslJsonSteps(uri: string, text: string): Steps<{ bibliography: 
 function* itemsOf(uri: string, text: string, lines: LineMap, elements: readonly Element[]): Steps<Bibliography | undefined> {
   const items = new CslJsonItems(uri, text, lines);
   const unsafe = new UnsafeText(text);
+  const places = new IntList(Math.max(16, 2 * elements.length));
   for (let i = 0; i < elements.length; i++) {
     const { start, end, depth } = elements[i];
     const source = text.slice(start, end);
@@ -252,10 +256,47 @@ function* itemsOf(uri: string, text: string, lines: LineMap, elements: readonly 
       return undefined;
     }
     // Most items need no safe copy: the copy is a third of the time of the read.
-    items.add(raw, depth < bracketBudget && !unsafe.within(start, end));
+    if (items.add(raw, depth < bracketBudget && !unsafe.within(start, end))) {
+      places.push(start);
+      places.push(end);
+    }
     if (i % itemsPerStep === itemsPerStep - 1) yield;
   }
-  return items.result();
+  const bibliography = items.result();
+  itemPlaces.set(bibliography, places.toArray());
+  return bibliography;
+}
+
+/** Where the item of each reference of a library read in pieces is written: its start and end, reference by reference. */
+const itemPlaces = new WeakMap<Bibliography, Int32Array>();
+
+/**
+ * The start and end of each reference's item in the text, two numbers a
+ * reference, for a CSL-JSON library read by `cslJsonSteps` in pieces; undefined
+ * for one read whole, whose items' places are not known.
+ */
+export function itemPlacesOf(bibliography: Bibliography): Int32Array | undefined {
+  return itemPlaces.get(bibliography);
+}
+
+/**
+ * The item of reference `id` written at `text[start, end)`, parsed as
+ * `cslJsonSteps` parses it; undefined unless it is a JSON object with that id.
+ * A library served from its record parses each item when it is first read.
+ */
+export function cslItemAt(text: string, start: number, end: number, id: string): CslItem | undefined {
+  const source = text.slice(start, end);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(source);
+  } catch {
+    return undefined;
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const rawId = (raw as CslItem).id;
+  if ((typeof rawId !== 'string' && typeof rawId !== 'number') || String(rawId) !== id) return undefined;
+  const copied = bracketCount(text, start, end) < bracketBudget && !UnsafeText.needles.some((needle) => source.includes(needle));
+  return cslItemOf(raw, id, copied, { deep: false });
 }
 
 /** The stepped read of a CSL-JSON bibliography, at once: the same result as `parseCslJson`. */

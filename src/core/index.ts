@@ -29,5 +29,5 @@ export { bibtexSteps } from './bibliography';
 export { cslYamlSteps, parseCslYamlInPieces } from './cslYamlSteps';
 export { runNow, runInSlices, lineMapSteps, StepsCancelled, defaultSliceMs, Foreground, type Steps, type Scheduler, type SliceOptions } from './steps';
 export { steppedLoadChars, type LoadOptions } from './workspace';
-export { sidecarRecord, recordedSidecar, libraryRecord, recordedLibraryTables, digestSteps, type ParsedStore, type TextDigester } from './parsedStore';
+export { sidecarRecord, recordedSidecar, libraryRecord, recordedLibrary, digestSteps, type ParsedStore, type TextDigester } from './parsedStore';
 export { bibliographyFormat } from './bibliography';

@@ -1,9 +1,11 @@
 import { LineMap } from './lineMap';
-import type { Person, Reference, Sidecar, SourceLocation } from './model';
+import { cslItemAt, itemPlacesOf } from './cslJsonSteps';
+import type { CslItem, Person, Reference, Sidecar, SourceLocation } from './model';
 import type { Bibliography } from './registry';
 import { searchTablesSteps, type RecordedSearchTables } from './search';
+import { decodeNumbers, encodeNumbers, unzigzag, zigzag } from './searchTables';
 import { lineMapSteps, type Steps } from './steps';
-import { DiagnosticCode, type Diagnostic } from './types';
+import { DiagnosticCode, type Diagnostic, type Span } from './types';
 
 /**
  * Where parsed sidecars are kept from one session to the next. The precise
@@ -49,21 +51,35 @@ export function* digestSteps(store: ParsedStore, text: string): Steps<string> {
 }
 
 /** Bumped whenever the layout of a record changes: older records are then misses. */
-const recordFormat = 3;
+const recordFormat = 4;
 
 /**
  * The record of a large bibliography: the tables of the citation search over
  * its references (read alone, as when it is a text's only library), which
- * take several times longer to build than to read back. Its references
- * themselves are not kept: reading 50,000 back from a record took as long as
- * parsing the file's items. Undefined for a library too small for the
- * search's prefilter, whose build is quick.
+ * take several times longer to build than to read back. For a CSL-JSON
+ * library read in pieces it also holds each reference's id and places (where
+ * its id and its item are written, the line of its id), so that the next
+ * session serves the library without parsing the file, and parses each item
+ * from its place when it is first read. The references of other libraries
+ * are not kept: reading 50,000 back from a record took as long as parsing the
+ * file's items. Undefined for a library too small for the search's
+ * prefilter, whose build is quick.
  */
 export function* libraryRecord(bibliography: Bibliography, digest: string, length: number): Steps<string | undefined> {
   const { references } = yield* searchTablesSteps(bibliography);
   if (references === undefined) return undefined;
-  const header: LibraryRecordHeader = { format: recordFormat, kind: 'library', uri: bibliography.uri, digest, length };
-  return `${JSON.stringify(header)}\n${references}`;
+  const places = libraryPlaces(bibliography);
+  yield;
+  const header: LibraryRecordHeader = {
+    format: recordFormat,
+    kind: 'library',
+    uri: bibliography.uri,
+    digest,
+    length,
+    references: places ? bibliography.references.length : -1,
+    diagnostics: bibliography.diagnostics,
+  };
+  return `${JSON.stringify(header)}\n${places ?? ''}\n${references}`;
 }
 
 interface LibraryRecordHeader {
@@ -72,21 +88,162 @@ interface LibraryRecordHeader {
   readonly uri: string;
   readonly digest: string;
   readonly length: number;
+  /** How many references the record holds the places of; -1 for none. */
+  readonly references: number;
+  readonly diagnostics: readonly Diagnostic[];
 }
 
-/** The search tables a library's record holds, if the record is of this file and of this very text; undefined otherwise. */
-export function recordedLibraryTables(record: string, uri: string, digest: string, length: number): RecordedSearchTables | undefined {
-  const end = record.indexOf('\n');
-  if (end < 0) return undefined;
+/** Numbers kept for each reference of a library: see `libraryPlaces`. */
+const placeNumbers = 5;
+
+/**
+ * The ids of a CSL-JSON library's references as a JSON list, a tab, and for
+ * each reference, as digits: the gap from the previous item's end to its
+ * item's start, the item's length, where its id starts from the item's start,
+ * the id's length, and its line from the previous one. Undefined when the
+ * items' places are not known, or not in order.
+ */
+function libraryPlaces(bibliography: Bibliography): string | undefined {
+  const items = itemPlacesOf(bibliography);
+  const { references, uri } = bibliography;
+  if (!items || items.length !== 2 * references.length) return undefined;
+  const numbers = new Float64Array(placeNumbers * references.length);
+  for (let r = 0, previousEnd = 0, previousLine = 0; r < references.length; r++) {
+    const start = items[2 * r];
+    const end = items[2 * r + 1];
+    const { source } = references[r];
+    if (start < previousEnd || source.uri !== uri) return undefined;
+    numbers.set([start - previousEnd, end - start, zigzag(source.span.start - start), source.span.end - source.span.start, zigzag(source.line - previousLine)], placeNumbers * r);
+    previousEnd = end;
+    previousLine = source.line;
+  }
+  return `${JSON.stringify(references.map((reference) => reference.id))}\t${encodeNumbers(numbers)}`;
+}
+
+/** What a library's record gives back: the search tables, and for a CSL-JSON library read in pieces, the library itself. */
+export interface RecordedLibrary {
+  readonly tables: RecordedSearchTables;
+  readonly bibliography?: Bibliography;
+}
+
+/** References made from a record between two steps. */
+const placesPerStep = 4096;
+
+/**
+ * What a library's record holds, if the record is of this file and of this
+ * very text (by digest and length); undefined otherwise. Places that do not
+ * fit the text (an item that is not braced, an id not written where it
+ * says) make the whole record a miss.
+ */
+export function* recordedLibrary(record: string, uri: string, digest: string, text: string): Steps<RecordedLibrary | undefined> {
+  const headerEnd = record.indexOf('\n');
+  const placesEnd = headerEnd < 0 ? -1 : record.indexOf('\n', headerEnd + 1);
+  if (placesEnd < 0) return undefined;
   let header: Partial<LibraryRecordHeader>;
   try {
-    header = JSON.parse(record.slice(0, end)) as Partial<LibraryRecordHeader>;
+    header = JSON.parse(record.slice(0, headerEnd)) as Partial<LibraryRecordHeader>;
   } catch {
     return undefined;
   }
-  if (!isObject(header) || header.format !== recordFormat || header.kind !== 'library' || header.uri !== uri || header.digest !== digest || header.length !== length) return undefined;
+  if (!isObject(header) || header.format !== recordFormat || header.kind !== 'library' || header.uri !== uri || header.digest !== digest || header.length !== text.length) return undefined;
+  const { references: count, diagnostics } = header;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < -1 || !Array.isArray(diagnostics)) return undefined;
   // The search checks the tables as it reads them, and builds afresh from the references if they do not read back.
-  return { references: record.slice(end + 1) };
+  const tables: RecordedSearchTables = { references: record.slice(placesEnd + 1) };
+  if (count === -1) return placesEnd === headerEnd + 1 ? { tables } : undefined;
+  yield;
+  const references = yield* referencesAt(record.slice(headerEnd + 1, placesEnd), count, uri, text);
+  return references && { tables, bibliography: { uri, references, diagnostics, valid: true } };
+}
+
+/** The references `libraryPlaces` wrote, each item parsed from `text` when first read; undefined if the places do not fit the text. */
+function* referencesAt(placesText: string, count: number, uri: string, text: string): Steps<Reference[] | undefined> {
+  const tab = placesText.indexOf('\t');
+  if (tab < 0) return undefined;
+  let ids: unknown;
+  try {
+    ids = JSON.parse(placesText.slice(0, tab));
+  } catch {
+    return undefined;
+  }
+  const numbers = decodeNumbers(placesText.slice(tab + 1), placeNumbers * count);
+  if (!Array.isArray(ids) || ids.length !== count || !numbers) return undefined;
+  const references: Reference[] = [];
+  const places = new Int32Array(2 * count);
+  const items = new RecordedItems(text, places);
+  for (let r = 0, previousEnd = 0, previousLine = 0; r < count; r++) {
+    const id: unknown = ids[r];
+    const at = placeNumbers * r;
+    const start = previousEnd + numbers[at];
+    const end = start + numbers[at + 1];
+    const span = { start: start + unzigzag(numbers[at + 2]), end: 0 };
+    span.end = span.start + numbers[at + 3];
+    const line = previousLine + unzigzag(numbers[at + 4]);
+    if (typeof id !== 'string' || end - start < 2 || end > text.length || text.charCodeAt(start) !== 0x7b || text.charCodeAt(end - 1) !== 0x7d || span.start < 0 || span.end > text.length || line < 0) return undefined;
+    // An id is written where it says, quoted, unless the parse found it nowhere (an id spelt with escapes) and gave it an empty span.
+    if (span.end > span.start && !quotedAt(text, span, id)) return undefined;
+    places[2 * r] = start;
+    places[2 * r + 1] = end;
+    references.push(new RecordedReference(id, { uri, span, line }, items, r));
+    previousEnd = end;
+    previousLine = line;
+    if (r % placesPerStep === placesPerStep - 1) yield;
+  }
+  return references;
+}
+
+/** Whether `id` is written at `span` of `text`, quoted, as `CslJsonItems` finds it. */
+function quotedAt(text: string, span: Span, id: string): boolean {
+  if (text.charCodeAt(span.start - 1) !== 0x22 || text.charCodeAt(span.end) !== 0x22) return false;
+  // Most ids need no escapes in JSON, and are compared as they are.
+  if (span.end - span.start === id.length && text.startsWith(id, span.start)) return JSON.stringify(id).length === id.length + 2;
+  return text.slice(span.start - 1, span.end + 1) === JSON.stringify(id);
+}
+
+/** The items of a library served from its record, each parsed from its place in the text when first read. */
+class RecordedItems {
+  private readonly items: (CslItem | undefined)[];
+
+  constructor(
+    private readonly text: string,
+    /** Where each reference's item starts and ends, two numbers a reference. */
+    private readonly places: Int32Array,
+  ) {
+    this.items = new Array<CslItem | undefined>(places.length / 2);
+  }
+
+  item(index: number, id: string): CslItem {
+    // The record was checked against the text, so the item parses; an id alone stands in should it not.
+    return (this.items[index] ??= cslItemAt(this.text, this.places[2 * index], this.places[2 * index + 1], id) ?? { id });
+  }
+}
+
+/**
+ * A reference of a library served from its record. A class, not an object
+ * with a getter: 50,000 such objects took 40 to 120 ms to make, these a few.
+ */
+class RecordedReference implements Reference {
+  readonly #items: RecordedItems;
+  readonly #index: number;
+
+  constructor(
+    readonly id: string,
+    readonly source: SourceLocation,
+    items: RecordedItems,
+    index: number,
+  ) {
+    this.#items = items;
+    this.#index = index;
+  }
+
+  get item(): CslItem {
+    return this.#items.item(this.#index, this.id);
+  }
+
+  /** Written out as a parsed reference is. */
+  toJSON(): Reference {
+    return { id: this.id, item: this.item, source: this.source };
+  }
 }
 
 /** A key that would reach an object's prototype once the record's objects are copied. */

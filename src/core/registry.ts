@@ -80,10 +80,11 @@ export class CslJsonItems {
   }
 
   /**
-   * Adds one parsed item. `copied` says the caller already knows it holds no
-   * prototype key and nests shallowly, so that it need not be copied.
+   * Adds one parsed item; whether it was kept (it has an id, not seen before).
+   * `copied` says the caller already knows it holds no prototype key and nests
+   * shallowly, so that it need not be copied.
    */
-  add(raw: unknown, copied = false): void {
+  add(raw: unknown, copied = false): boolean {
     const { diagnostics } = this;
     const id = raw !== null && typeof raw === 'object' && (typeof (raw as CslItem).id === 'string' || typeof (raw as CslItem).id === 'number') ? String((raw as CslItem).id) : '';
     // Items appear in file order, so each id is found after the previous one.
@@ -93,19 +94,18 @@ export class CslJsonItems {
     if (at >= 0) this.searchFrom = at + quoted.length;
     if (!id) {
       diagnostics.add(DiagnosticCode.ReferenceWithoutId, 'This bibliography item has no id, so it cannot be cited.', span);
-      return;
+      return false;
     }
     if (this.seen.has(id)) {
       diagnostics.add(DiagnosticCode.DuplicateKey, `Reference "${id}" is defined twice; the first definition is used.`, span);
-      return;
+      return false;
     }
     this.seen.add(id);
     const cut = { deep: false };
-    const data = (copied ? raw : safeJson(raw, 0, cut)) as CslItem;
-    // Most ids are strings already, and the item can be kept as it is.
-    const item = data.id === id ? data : { ...data, id };
+    const item = cslItemOf(raw, id, copied, cut);
     if (cut.deep) diagnostics.add(DiagnosticCode.LimitReached, `Reference "${id}" nests more than ${maxJsonDepth} levels deep; the deeper values are left out.`, span);
     this.references.push({ id, item, source: { uri: this.uri, span, line: this.lines.lineAt(span.start) } });
+    return true;
   }
 
   result(): Bibliography {
@@ -134,6 +134,13 @@ export class CslJsonItems {
     this.wideBudget -= text.length;
     return text.indexOf(quoted);
   }
+}
+
+/** The item a reference keeps of parsed JSON whose id is `id`: a safe copy unless `copied`, with the id as a string. */
+export function cslItemOf(raw: unknown, id: string, copied: boolean, cut: { deep: boolean }): CslItem {
+  const data = (copied ? raw : safeJson(raw, 0, cut)) as CslItem;
+  // Most ids are strings already, and the item can be kept as it is.
+  return data.id === id ? data : { ...data, id };
 }
 
 /** Characters after the previous item's id in which an item's id is looked for first: far more than an item holds. */

@@ -559,11 +559,20 @@ function sameText(word: string, text: string, start: number, end: number): boole
  * a million pieces of words, which takes a `Map` of numbers three times as long.
  */
 class NumberIds {
-  private keys = new Float64Array(1 << 12);
+  private keys: Float64Array;
   /** A key's id plus one; 0 for an empty slot. */
-  private ids = new Int32Array(1 << 12);
-  private shift = 32 - 12;
+  private ids: Int32Array;
+  private shift: number;
   size = 0;
+
+  /** With room for `expected` keys, so that no key is placed twice while they are added. */
+  constructor(expected = 0) {
+    let bits = 12;
+    while (1 << bits < 2 * expected + 2) bits++;
+    this.keys = new Float64Array(1 << bits);
+    this.ids = new Int32Array(1 << bits);
+    this.shift = 32 - bits;
+  }
 
   /** The key's id, or -1. */
   get(key: number): number {
@@ -597,7 +606,7 @@ class NumberIds {
 
   /** Ids for `keys`, each its index; undefined if a key is there twice. */
   static of(keys: Float64Array): NumberIds | undefined {
-    const ids = new NumberIds();
+    const ids = new NumberIds(keys.length);
     for (let k = 0; k < keys.length; k++) if (ids.idOf(keys[k]) !== k) return undefined;
     return ids;
   }
@@ -750,7 +759,11 @@ class TokenPrefilter {
   /** The prefilter of these tables; undefined if a piece is there twice. */
   static fromTables(tables: PrefilterTables): TokenPrefilter | undefined {
     const grams = NumberIds.of(tables.gramKeys);
-    return grams && new TokenPrefilter(tables.itemCount, tables.words, Int32Array.from(tables.words, (word) => word.length), tables.holders, grams, tables.byGram);
+    if (!grams) return undefined;
+    // A plain loop: `Int32Array.from` with a mapping took 12 to 25 ms over a library's 135,000 words.
+    const lengths = new Int32Array(tables.words.length);
+    for (let w = 0; w < lengths.length; w++) lengths[w] = tables.words[w].length;
+    return new TokenPrefilter(tables.itemCount, tables.words, lengths, tables.holders, grams, tables.byGram);
   }
 
   /**

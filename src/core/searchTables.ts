@@ -53,7 +53,7 @@ export function* encodePrefilterTables(tables: PrefilterTables): Steps<string> {
   writer.put(byGram.values.length);
   yield* putPostings(holders, writer);
   // Keys of word starts are negative: zigzag keeps them whole numbers.
-  for (const key of gramKeys) writer.put(key >= 0 ? 2 * key : -2 * key - 1);
+  for (const key of gramKeys) writer.put(zigzag(key));
   yield;
   yield* putPostings(byGram, writer);
   return [tablesFormat, String(tables.itemCount), tables.words.join(' '), writer.text()].join('\t');
@@ -116,79 +116,114 @@ export function* decodePrefilterTables(text: string, itemCount: number): Steps<P
   const fields = text.split('\t');
   if (fields.length !== 4 || fields[0] !== tablesFormat || fields[1] !== String(itemCount)) return undefined;
   const words = fields[2] === '' ? [] : fields[2].split(' ');
-  const digits = fields[3];
+  const reader = new DigitReader(fields[3]);
   yield;
-  const counts = new Float64Array(3);
-  let at = readNumbers(digits, 0, counts, 0, 3);
-  if (at < 0) return undefined;
-  const [holderCount, gramCount, byGramCount] = counts;
-  const total = words.length + holderCount + 2 * gramCount + byGramCount;
+  const holderCount = reader.next();
+  const gramCount = reader.next();
+  const byGramCount = reader.next();
   // Each number takes at least one digit: a larger count cannot be true, and would allocate for nothing.
-  if (total > digits.length - at) return undefined;
-  const numbers = new Float64Array(total);
-  for (let from = 0; from < total; from += numbersPerStep) {
-    at = readNumbers(digits, at, numbers, from, Math.min(total, from + numbersPerStep));
-    if (at < 0) return undefined;
-    yield;
-  }
-  if (at !== digits.length) return undefined;
-  const holders = postingsOf(numbers, 0, words.length, holderCount, itemCount);
-  yield;
-  const gramsAt = words.length + holderCount;
+  if (holderCount < 0 || gramCount < 0 || byGramCount < 0 || words.length + holderCount + 2 * gramCount + byGramCount > reader.left) return undefined;
+  const holders = yield* readPostings(reader, words.length, holderCount, itemCount);
+  if (!holders) return undefined;
   const gramKeys = new Float64Array(gramCount);
   for (let g = 0; g < gramCount; g++) {
+    const zigzagged = reader.next();
+    if (zigzagged < 0) return undefined;
     // Keys of word starts are negative, written zigzag.
-    const zigzag = numbers[gramsAt + g];
-    gramKeys[g] = zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
+    gramKeys[g] = unzigzag(zigzagged);
   }
-  const byGram = postingsOf(numbers, gramsAt + gramCount, gramCount, byGramCount, words.length);
-  if (!holders || !byGram) return undefined;
+  yield;
+  const byGram = yield* readPostings(reader, gramCount, byGramCount, words.length);
+  if (!byGram || reader.left !== 0) return undefined;
   return { itemCount, words, holders, gramKeys, byGram };
 }
 
 /**
- * Reads `numbers[from]` up to `numbers[to]` from the digits at `at`; where
- * they end, or -1 if the digits run out or one is not a digit. One plain
- * loop: it runs over millions of digits, in a session whose code has not
- * warmed up yet.
+ * `keyCount` lists holding `valueCount` values in all, as `putPostings` wrote
+ * them: each list's length, then its values as gaps; undefined unless the
+ * lengths add up and every value is below `bound`. Read straight into the
+ * lists: a library's tables hold some three million numbers.
  */
-function readNumbers(digits: string, at: number, numbers: Float64Array, from: number, to: number): number {
-  let value = 0;
-  let n = from;
-  for (; n < to && at < digits.length; at++) {
-    const code = digits.charCodeAt(at);
-    const digit = code < 128 ? digitOf[code] : -1;
-    if (digit < 0 || value > Number.MAX_SAFE_INTEGER / 64) return -1;
-    if (digit < 32) {
-      numbers[n++] = value * 32 + digit;
-      value = 0;
-    } else value = value * 32 + digit - 32;
-  }
-  return n === to ? at : -1;
-}
-
-/**
- * `keyCount` lists holding `valueCount` values in all, from `numbers[at]`:
- * each list's length, then its values as gaps; undefined unless the lengths
- * add up and every value is below `bound`.
- */
-function postingsOf(numbers: Float64Array, at: number, keyCount: number, valueCount: number, bound: number): Postings | undefined {
+function* readPostings(reader: DigitReader, keyCount: number, valueCount: number, bound: number): Steps<Postings | undefined> {
   const start = new Int32Array(keyCount + 1);
   for (let k = 0; k < keyCount; k++) {
-    const length = numbers[at + k];
-    if (length > valueCount - start[k]) return undefined;
+    const length = reader.next();
+    if (length < 0 || length > valueCount - start[k]) return undefined;
     start[k + 1] = start[k] + length;
   }
   if (start[keyCount] !== valueCount) return undefined;
+  yield;
   const values = new Int32Array(valueCount);
-  const gapsAt = at + keyCount;
-  for (let k = 0; k < keyCount; k++) {
+  for (let k = 0, since = 0; k < keyCount; k++) {
     let value = 0;
     for (let i = start[k], end = start[k + 1]; i < end; i++) {
-      value += numbers[gapsAt + i];
+      const gap = reader.next();
+      if (gap < 0) return undefined;
+      value += gap;
       if (value >= bound) return undefined;
       values[i] = value;
     }
+    if (start[k + 1] - since >= numbersPerStep) {
+      since = start[k + 1];
+      yield;
+    }
   }
   return { start, values };
+}
+
+/** Reads the numbers a `DigitWriter` wrote, one at a time. One plain loop: it runs over millions of digits, in a session whose code has not warmed up yet. */
+class DigitReader {
+  private at = 0;
+
+  constructor(private readonly digits: string) {}
+
+  /** Digits not read yet. */
+  get left(): number {
+    return this.digits.length - this.at;
+  }
+
+  /** The next number; -1 if the digits run out or one is not a digit. */
+  next(): number {
+    const { digits } = this;
+    let value = 0;
+    for (let at = this.at; at < digits.length; at++) {
+      const code = digits.charCodeAt(at);
+      const digit = code < 128 ? digitOf[code] : -1;
+      if (digit < 0 || value > Number.MAX_SAFE_INTEGER / 64) return -1;
+      if (digit < 32) {
+        this.at = at + 1;
+        return value * 32 + digit;
+      }
+      value = value * 32 + digit - 32;
+    }
+    return -1;
+  }
+}
+
+/** Whole numbers from 0 up as digits, for `decodeNumbers`. */
+export function encodeNumbers(numbers: ArrayLike<number>): string {
+  const writer = new DigitWriter(2 * numbers.length + 16);
+  for (let n = 0; n < numbers.length; n++) writer.put(numbers[n]);
+  return writer.text();
+}
+
+/** The `count` numbers `encodeNumbers` wrote into `digits`; undefined unless the digits hold exactly that many. */
+export function decodeNumbers(digits: string, count: number): Float64Array | undefined {
+  if (count > digits.length) return undefined;
+  const reader = new DigitReader(digits);
+  const numbers = new Float64Array(count);
+  for (let n = 0; n < count; n++) {
+    numbers[n] = reader.next();
+    if (numbers[n] < 0) return undefined;
+  }
+  return reader.left === 0 ? numbers : undefined;
+}
+
+/** A signed whole number as one from 0 up: 0, -1, 1, -2, 2 … as 0, 1, 2, 3, 4 … */
+export function zigzag(value: number): number {
+  return value >= 0 ? 2 * value : -2 * value - 1;
+}
+
+export function unzigzag(value: number): number {
+  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
 }

@@ -4,11 +4,11 @@ import { cslYamlSteps } from './cslYamlSteps';
 import { pathList, scanFrontMatter } from './frontMatter';
 import { decodeFile, defaultLimits, refusalDiagnostic, type FileContent, type Limits, type Refusal } from './limits';
 import { LineMap } from './lineMap';
-import type { Registry, Sidecar } from './model';
+import type { Reference, Registry, Sidecar } from './model';
 import { resolvePath, siblingUri, stemOf } from './paths';
 import { mergeRegistrySteps, type Bibliography } from './registry';
 import { parseSidecar } from './sidecar';
-import { digestSteps, libraryRecord, recordedLibraryTables, recordedSidecar, sidecarRecord, type ParsedStore } from './parsedStore';
+import { digestSteps, libraryRecord, recordedLibrary, recordedSidecar, sidecarRecord, type ParsedStore, type RecordedLibrary } from './parsedStore';
 import { adoptRecordedSearchTables, keepRecordedSearchTables, type RecordedSearchTables } from './search';
 import { sidecarSteps } from './sidecarPieces';
 import { runInSlices, runNow, StepsCancelled, type Scheduler, type SliceOptions, type Steps } from './steps';
@@ -258,11 +258,11 @@ export class ParseCache {
     }
   }
 
-  /** The search tables kept in the record of a large library of this very text; undefined for none. A store that fails costs only the time it took. */
-  private async recallLibrary(uri: string, digest: string, length: number): Promise<RecordedSearchTables | undefined> {
+  /** What the record of a large library of this very text holds; undefined for none. A store that fails costs only the time it took. */
+  private async recallLibrary(uri: string, digest: string, text: string, scheduler: Scheduler): Promise<RecordedLibrary | undefined> {
     try {
       const record = await this.store?.read(uri);
-      return record === undefined ? undefined : recordedLibraryTables(record, uri, digest, length);
+      return record === undefined ? undefined : await runInSlices(recordedLibrary(record, uri, digest, text), scheduler);
     } catch {
       return undefined;
     }
@@ -371,30 +371,71 @@ export class ParseCache {
     const load = new PendingLoad<Bibliography>(text);
     this.detach(this.bibliographyLoads, uri, load.ready);
     this.bibliographyLoads.set(uri, load);
+    void this.loadBibliography(uri, text, load, scheduler);
+    return load.ready;
+  }
+
+  /**
+   * A library's load in steps. With a store, its record is read too: a
+   * CSL-JSON library's record may serve the library itself, without a parse,
+   * so it is read first; for the others, whose records hold only the search
+   * tables, it is read while the library is parsed, and is there long before
+   * the library is.
+   */
+  private async loadBibliography(uri: string, text: string, load: PendingLoad<Bibliography>, scheduler: Scheduler): Promise<void> {
     const background = this.background ?? scheduler;
-    // The record's search tables are looked for while the library is read; they are ready long before it is.
+    const format = bibliographyFormat(uri);
     let digest: string | undefined;
-    let recalled: RecordedSearchTables | undefined;
-    const recall = this.store
-      ? this.digestOf(text, scheduler, { cancelled: () => load.cancelled }).then(async (known) => {
-          digest = known;
-          recalled = known === undefined ? undefined : await this.recallLibrary(uri, known, text.length);
-        })
-      : undefined;
+    let recalled: RecordedLibrary | undefined;
+    const recall = async (): Promise<void> => {
+      digest = await this.digestOf(text, scheduler, { cancelled: () => load.cancelled });
+      recalled = digest === undefined ? undefined : await this.recallLibrary(uri, digest, text, scheduler);
+    };
+    if (this.store && format === 'csl-json') {
+      await recall();
+      const bibliography = recalled?.bibliography;
+      if (recalled && bibliography) {
+        keepRecordedSearchTables(bibliography, recalled.tables);
+        if (load.detached) {
+          load.settle(bibliography);
+          return;
+        }
+        this.bibliographyLoads.delete(uri);
+        // The line map is made when first asked for: the record holds every line the references need.
+        load.settle(this.storeBibliography(uri, text, bibliography, new LineMap(text), false));
+        void this.readItemsInBackground(uri, bibliography, background);
+        return;
+      }
+    }
+    const alongside = this.store && format !== 'csl-json' ? recall() : undefined;
     const handover = new QuickHandover(scheduler, background);
     const quick = (bibliography: Bibliography, lines: LineMap): void => handover.serve(load, load.detached ? bibliography : this.storeBibliography(uri, text, bibliography, lines, true));
-    const format = bibliographyFormat(uri);
     const steps = format === 'bibtex' ? bibtexSteps(uri, text) : format === 'csl-yaml' ? cslYamlSteps(uri, text, { quick }) : cslJsonSteps(uri, text);
-    void this.runLoad(this.bibliographyLoads, uri, load, steps, handover.turn, handover.options, ({ bibliography, lines }, keep) => {
+    await this.runLoad(this.bibliographyLoads, uri, load, steps, handover.turn, handover.options, ({ bibliography, lines }, keep) => {
       if (!keep) return bibliography;
       const quickServed = this.bibliographies.get(uri)?.quick === true;
       const value = this.storeBibliography(uri, text, bibliography, lines, false);
       if (quickServed) this.loadedPrecisely(uri);
-      if (recalled) keepRecordedSearchTables(value, recalled);
+      if (recalled) keepRecordedSearchTables(value, recalled.tables);
       else if (digest !== undefined) void this.remember(uri, libraryRecord(value, digest, text.length), background);
       return value;
-    }, recall);
-    return load.ready;
+    }, alongside);
+  }
+
+  /**
+   * Parses, in the background, the items of a library served from its record,
+   * which are otherwise parsed one by one when first read: so that whatever
+   * reads them all later (completion, the citation picker) does not pay for
+   * all of them at once. Stops once the library is no longer the cache's.
+   */
+  private async readItemsInBackground(uri: string, bibliography: Bibliography, background: Scheduler): Promise<void> {
+    try {
+      // Not in the turn the library is served in: what waits for it goes first.
+      await background();
+      await runInSlices(readItemsSteps(bibliography.references), background, { cancelled: () => this.bibliographies.get(uri)?.value !== bibliography });
+    } catch {
+      // Cancelled: the items left are parsed when read.
+    }
   }
 
   private storeBibliography(uri: string, text: string, value: Bibliography, lines: LineMap, quick: boolean): Bibliography {
@@ -574,6 +615,17 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
   }
   const registry = scheduler ? await cache.registryInSteps(sources, scheduler) : cache.registryOf(sources);
   return { registry, sidecars: sidecarUris, bibliographies: bibliographyUris, diagnostics };
+}
+
+/** Items read between two steps. */
+const itemsPerStep = 128;
+
+/** Reads the item of every reference, in steps. */
+function* readItemsSteps(references: readonly Reference[]): Steps<void> {
+  for (let r = 0; r < references.length; r++) {
+    void references[r].item;
+    if (r % itemsPerStep === itemsPerStep - 1) yield;
+  }
 }
 
 /** A bibliography named in a sidecar that is missing or unreadable is reported on the sidecar, at the line that names it. */

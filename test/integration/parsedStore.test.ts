@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { mergeRegistry, ParseCache, parseCslJson, parseSidecar, ReferenceSearch, referenceSearchFor, steppedLoadChars, type Scheduler } from '../../src/core';
+import { mergeRegistry, ParseCache, parseCslJson, parseSidecar, ReferenceSearch, referenceSearchFor, steppedLoadChars, type Reference, type Scheduler } from '../../src/core';
 import { GlobalStorageParsedStore } from '../../src/extension/parsedStore';
 
 const turn: Scheduler = () => new Promise((resolve) => setImmediate(resolve));
@@ -63,6 +63,11 @@ describe('sidecar records in the extension storage', () => {
     const fresh = new ReferenceSearch(mergeRegistry([parseCslJson(libraryUri, text)], new Map()).references.values());
     for (const query of ['author7 1857', 'letters exile 12', 'autor42']) assert.deepStrictEqual(next.search(query).map((r) => r.id), fresh.search(query).map((r) => r.id), query);
     assert.ok(next.search('author7 1857').some((r) => r.id === 'author7-1857-7'));
+    // The library itself is served from the record, each item parsed from the file's text when read.
+    const served = await new ParseCache(true, new GlobalStorageParsedStore(folder, '1.0.0')).bibliographyInSteps(libraryUri, text, turn);
+    const plain = (references: readonly Reference[]): unknown => references.map(({ id, item, source }) => ({ id, item, source }));
+    assert.notStrictEqual(Object.getPrototypeOf(served.references[0]), Object.prototype, 'a reference read back from the record');
+    assert.deepStrictEqual(plain(served.references), plain(parseCslJson(libraryUri, text).references));
     // Another version of the extension may build other tables: its digest differs, and the record is a miss.
     assert.strictEqual((await searchOf(new ParseCache(true, new GlobalStorageParsedStore(folder, '1.0.1')))).fromRecordedTables, false);
   });

@@ -25,12 +25,14 @@ import {
   steppedLoadChars,
   LineMap,
   recordedSidecar,
+  recordedLibrary,
   sidecarRecord,
   digestSteps,
   type ParsedStore,
   type TextDigester,
   type Scheduler,
   type Sidecar,
+  type Bibliography,
 } from '../../src/core';
 import { fileUri, MemoryReader } from './helpers';
 
@@ -550,6 +552,82 @@ describe('sidecar records kept from one session to the next', () => {
     const changedRead = await third.bibliographyInSteps(libraryUri, changed, scheduler);
     assert.strictEqual(referenceSearchFor(third.registryOf([changedRead])).prepare().fromRecordedTables, false);
     while (store.writes === 1) await scheduler();
+  });
+
+  it('serve a CSL-JSON library in the next session without parsing it, each item parsed when first read', async () => {
+    const libraryUri = fileUri('library.json');
+    const deep: unknown = Array.from({ length: 70 }).reduce<unknown>((inner) => ({ inner }), 'bottom');
+    const items: unknown[] = Array.from({ length: 2500 }, (_, n) => ({ id: `${words[n % 10]}${1850 + (n % 90)}-${n}`, type: 'book', title: `On ${words[(n * 7) % 10]}`, author: [{ family: `Author${n % 400}`, given: 'A.' }] }));
+    // What the parse does to odd items must come back the same: a number for an id, an escaped id, a prototype key, deep nesting, a repeated id, no id.
+    items.splice(10, 0, { id: 1917, title: 'A number for an id' }, { id: 'caf\u00e9', title: 'Escaped' }, { id: 'proto', ['__proto__']: { polluted: true }, title: 'Prototype key' }, { id: 'deep', note: deep }, { id: 'mutual1850-0', title: 'Again' }, { title: 'No id' });
+    const libraryText = JSON.stringify(items, null, 2).replace('"caf\u00e9"', '"caf\\u00e9"');
+    assert.ok(libraryText.includes('"caf\\u00e9"'), 'the escaped id is written with its escape');
+    const parsed = parseCslJson(libraryUri, libraryText);
+    assert.strictEqual(parsed.diagnostics.length, 3);
+    const store = new MemoryStore();
+    const { scheduler } = countingScheduler();
+    await new ParseCache(true, store).bibliographyInSteps(libraryUri, libraryText, scheduler);
+    while (store.writes === 0) await scheduler();
+
+    const parse = JSON.parse;
+    let parses = 0;
+    JSON.parse = ((...args: Parameters<typeof JSON.parse>) => {
+      parses++;
+      return parse(...args) as unknown;
+    }) as typeof JSON.parse;
+    let served: Bibliography;
+    let atServe: number;
+    let afterwards: number;
+    try {
+      served = await new ParseCache(true, store).bibliographyInSteps(libraryUri, (' ' + libraryText).slice(1), scheduler);
+      atServe = parses;
+      // What is left is parsed in the background, an item at a time.
+      for (let turn = 0; turn < 200 && parses < atServe + served.references.length; turn++) await scheduler();
+      afterwards = parses;
+    } finally {
+      JSON.parse = parse;
+    }
+    assert.ok(atServe < 10, `${atServe} parses before the library was served`);
+    assert.strictEqual(afterwards - atServe, served.references.length, 'each item parsed once, in the background');
+    const plain = (bibliography: Bibliography): unknown => bibliography.references.map(({ id, item, source }) => ({ id, item, source }));
+    assert.deepStrictEqual(plain(served), plain(parsed));
+    assert.deepStrictEqual(served.diagnostics, parsed.diagnostics);
+    assert.strictEqual(served.valid, true);
+    assert.strictEqual(JSON.stringify(served.references), JSON.stringify(parsed.references));
+    const proto = served.references.find((r) => r.id === 'proto');
+    assert.ok(proto && !Object.prototype.hasOwnProperty.call(proto.item, '__proto__') && Object.getPrototypeOf(proto.item) === Object.prototype);
+  });
+
+  it('are misses for a library whose places do not fit its text', async () => {
+    const libraryUri = fileUri('library.json');
+    const items = Array.from({ length: 2500 }, (_, n) => ({ id: `${words[n % 10]}-${n}`, title: `On ${words[(n * 7) % 10]}`, author: [{ family: `Author${n % 400}` }] }));
+    const libraryText = JSON.stringify(items, null, 2);
+    const store = new MemoryStore();
+    const { scheduler } = countingScheduler();
+    await new ParseCache(true, store).bibliographyInSteps(libraryUri, libraryText, scheduler);
+    while (store.writes === 0) await scheduler();
+    const record = store.records.get(libraryUri) ?? '';
+    const digest = runNow(digestSteps(store, libraryText));
+    const [header, places, tables] = record.split('\n');
+    const read = (header: string, places: string, text = libraryText): Bibliography | undefined => runNow(recordedLibrary([header, places, tables].join('\n'), libraryUri, digest, text))?.bibliography;
+    assert.strictEqual(read(header, places)?.references.length, items.length);
+    const [ids, digits] = places.split('\t');
+    assert.ok(digits.startsWith('E'), 'the first item starts at 4');
+    const garbled = [
+      ids.replace('"mutual-0"', '"mutual-00"'),
+      ids.replace('"mutual-0",', ''),
+      `${ids}\t${digits.slice(0, -1)}`,
+      `${ids}\t${digits}A`,
+      // The first item's start, one character on.
+      `${ids}\t${digits.replace(/^E/, 'F')}`,
+      ids,
+      '',
+    ].map((garble) => (garble.includes('\t') || garble === ids || garble === '' ? garble : `${garble}\t${digits}`));
+    for (const [n, garble] of garbled.entries()) assert.strictEqual(read(header, garble), undefined, `garble ${n}`);
+    assert.strictEqual(read(header.replace(/"references":\d+/, '"references":2499'), places), undefined);
+    assert.strictEqual(read(header.replace(/"references":\d+/, '"references":-1'), places), undefined);
+    // The same length and digest, other characters where an item was: a text the digest could not tell apart.
+    assert.strictEqual(read(header, places, libraryText.replace('{', '[')), undefined);
   });
 
   it('are let go when the store fails, and the file is read as if there were none', async () => {
