@@ -234,7 +234,7 @@ export class ParseCache {
       const quickServed = this.sidecars.get(uri)?.quick === true;
       const value = this.storeSidecar(uri, text, sidecar, lines, false);
       if (quickServed) this.loadedPrecisely(uri);
-      if (digest !== undefined) void this.remember(uri, sidecarRecord(sidecar, digest, text.length), background);
+      if (digest !== undefined && this.store) void this.remember(uri, sidecarRecord(sidecar, digest, text.length, this.store), background);
       return value;
     });
   }
@@ -250,9 +250,10 @@ export class ParseCache {
 
   /** The store's record of this text, read back; undefined for none. A store that fails costs only the time it took. */
   private async recall(uri: string, text: string, digest: string, scheduler: Scheduler): Promise<{ sidecar: Sidecar; lines: LineMap; tables: RecordedSearchTables } | undefined> {
+    const { store } = this;
     try {
-      const record = await this.store?.read(uri);
-      return record === undefined ? undefined : await runInSlices(recordedSidecar(record, uri, digest, text), scheduler);
+      const record = await store?.read(uri);
+      return record === undefined || !store ? undefined : await runInSlices(recordedSidecar(record, uri, digest, text, store), scheduler);
     } catch {
       return undefined;
     }
