@@ -248,13 +248,8 @@ function* itemsOf(uri: string, text: string, lines: LineMap, elements: readonly 
   const places = new IntList(Math.max(16, 2 * elements.length));
   for (let i = 0; i < elements.length; i++) {
     const { start, end, depth } = elements[i];
-    const source = text.slice(start, end);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(source);
-    } catch {
-      return undefined;
-    }
+    const raw = tryJson(text.slice(start, end));
+    if (raw === undefined) return undefined;
     // Most items need no safe copy: the copy is a third of the time of the read.
     if (items.add(raw, depth < bracketBudget && !unsafe.within(start, end))) {
       places.push(start);
@@ -286,12 +281,7 @@ export function itemPlacesOf(bibliography: Bibliography): Int32Array | undefined
  */
 export function cslItemAt(text: string, start: number, end: number, id: string): CslItem | undefined {
   const source = text.slice(start, end);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(source);
-  } catch {
-    return undefined;
-  }
+  const raw = tryJson(source);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
   const rawId = (raw as CslItem).id;
   if ((typeof rawId !== 'string' && typeof rawId !== 'number') || String(rawId) !== id) return undefined;
