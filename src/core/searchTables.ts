@@ -116,88 +116,98 @@ export function* decodePrefilterTables(text: string, itemCount: number): Steps<P
   const fields = text.split('\t');
   if (fields.length !== 4 || fields[0] !== tablesFormat || fields[1] !== String(itemCount)) return undefined;
   const words = fields[2] === '' ? [] : fields[2].split(' ');
-  const reader = new DigitReader(fields[3]);
+  const digits = fields[3];
   yield;
-  const holderCount = reader.next();
-  const gramCount = reader.next();
-  const byGramCount = reader.next();
+  const counts = new Float64Array(3);
+  let at = readNumbers(digits, 0, counts, 0, 3);
+  if (at < 0) return undefined;
+  const [holderCount, gramCount, byGramCount] = counts;
   // Each number takes at least one digit: a larger count cannot be true, and would allocate for nothing.
-  if (holderCount < 0 || gramCount < 0 || byGramCount < 0 || words.length + holderCount + 2 * gramCount + byGramCount > reader.left) return undefined;
-  const holders = yield* readPostings(reader, words.length, holderCount, itemCount);
+  if (words.length + holderCount + 2 * gramCount + byGramCount > digits.length - at) return undefined;
+  const holders = yield* readPostings(digits, at, words.length, holderCount, itemCount);
   if (!holders) return undefined;
   const gramKeys = new Float64Array(gramCount);
-  for (let g = 0; g < gramCount; g++) {
-    const zigzagged = reader.next();
-    if (zigzagged < 0) return undefined;
-    // Keys of word starts are negative, written zigzag.
-    gramKeys[g] = unzigzag(zigzagged);
-  }
+  at = readNumbers(digits, holders.end, gramKeys, 0, gramCount);
+  if (at < 0) return undefined;
+  // Keys of word starts are negative, written zigzag.
+  for (let g = 0; g < gramCount; g++) gramKeys[g] = unzigzag(gramKeys[g]);
   yield;
-  const byGram = yield* readPostings(reader, gramCount, byGramCount, words.length);
-  if (!byGram || reader.left !== 0) return undefined;
-  return { itemCount, words, holders, gramKeys, byGram };
+  const byGram = yield* readPostings(digits, at, gramCount, byGramCount, words.length);
+  if (!byGram || byGram.end !== digits.length) return undefined;
+  return { itemCount, words, holders: holders.postings, gramKeys, byGram: byGram.postings };
 }
 
 /**
  * `keyCount` lists holding `valueCount` values in all, as `putPostings` wrote
- * them: each list's length, then its values as gaps; undefined unless the
- * lengths add up and every value is below `bound`. Read straight into the
- * lists: a library's tables hold some three million numbers.
+ * them from the digits at `at`: each list's length, then its values as gaps;
+ * with where they end. Undefined unless the lengths add up and every value is
+ * below `bound`. Read straight into the lists: a library's tables hold some
+ * three million numbers.
  */
-function* readPostings(reader: DigitReader, keyCount: number, valueCount: number, bound: number): Steps<Postings | undefined> {
+function* readPostings(digits: string, at: number, keyCount: number, valueCount: number, bound: number): Steps<{ postings: Postings; end: number } | undefined> {
   const start = new Int32Array(keyCount + 1);
-  for (let k = 0; k < keyCount; k++) {
-    const length = reader.next();
-    if (length < 0 || length > valueCount - start[k]) return undefined;
-    start[k + 1] = start[k] + length;
+  at = readInts(digits, at, start, 1, keyCount + 1);
+  if (at < 0) return undefined;
+  for (let k = 0, total = 0; k < keyCount; k++) {
+    total += start[k + 1];
+    if (total > valueCount) return undefined;
+    start[k + 1] = total;
   }
   if (start[keyCount] !== valueCount) return undefined;
   yield;
   const values = new Int32Array(valueCount);
-  for (let k = 0, since = 0; k < keyCount; k++) {
+  for (let from = 0; from < valueCount; from += numbersPerStep) {
+    at = readInts(digits, at, values, from, Math.min(valueCount, from + numbersPerStep));
+    if (at < 0) return undefined;
+    yield;
+  }
+  for (let k = 0; k < keyCount; k++) {
     let value = 0;
     for (let i = start[k], end = start[k + 1]; i < end; i++) {
-      const gap = reader.next();
-      if (gap < 0) return undefined;
-      value += gap;
+      value += values[i];
       if (value >= bound) return undefined;
       values[i] = value;
     }
-    if (start[k + 1] - since >= numbersPerStep) {
-      since = start[k + 1];
-      yield;
-    }
   }
-  return { start, values };
+  return { postings: { start, values }, end: at };
 }
 
-/** Reads the numbers a `DigitWriter` wrote, one at a time. One plain loop: it runs over millions of digits, in a session whose code has not warmed up yet. */
-class DigitReader {
-  private at = 0;
-
-  constructor(private readonly digits: string) {}
-
-  /** Digits not read yet. */
-  get left(): number {
-    return this.digits.length - this.at;
+/**
+ * Reads `numbers[from]` up to `numbers[to]` from the digits at `at`; where
+ * they end, or -1 if the digits run out or one is not a digit. One plain
+ * loop: it runs over millions of digits, in a session whose code has not
+ * warmed up yet.
+ */
+function readNumbers(digits: string, at: number, numbers: Float64Array, from: number, to: number): number {
+  let value = 0;
+  let n = from;
+  for (; n < to && at < digits.length; at++) {
+    const code = digits.charCodeAt(at);
+    const digit = code < 128 ? digitOf[code] : -1;
+    if (digit < 0 || value > Number.MAX_SAFE_INTEGER / 64) return -1;
+    if (digit < 32) {
+      numbers[n++] = value * 32 + digit;
+      value = 0;
+    } else value = value * 32 + digit - 32;
   }
+  return n === to ? at : -1;
+}
 
-  /** The next number; -1 if the digits run out or one is not a digit. */
-  next(): number {
-    const { digits } = this;
-    let value = 0;
-    for (let at = this.at; at < digits.length; at++) {
-      const code = digits.charCodeAt(at);
-      const digit = code < 128 ? digitOf[code] : -1;
-      if (digit < 0 || value > Number.MAX_SAFE_INTEGER / 64) return -1;
-      if (digit < 32) {
-        this.at = at + 1;
-        return value * 32 + digit;
-      }
-      value = value * 32 + digit - 32;
-    }
-    return -1;
+/** `readNumbers` into 32-bit integers, for counts and ids; -1 as well for a number that does not fit. */
+function readInts(digits: string, at: number, numbers: Int32Array, from: number, to: number): number {
+  let value = 0;
+  let n = from;
+  for (; n < to && at < digits.length; at++) {
+    const code = digits.charCodeAt(at);
+    const digit = code < 128 ? digitOf[code] : -1;
+    // Below 2 ** 26 a number and one more digit stay below 2 ** 31.
+    if (digit < 0 || value >= 0x400_0000) return -1;
+    if (digit < 32) {
+      numbers[n++] = value * 32 + digit;
+      value = 0;
+    } else value = value * 32 + digit - 32;
   }
+  return n === to ? at : -1;
 }
 
 /** Whole numbers from 0 up as digits, for `decodeNumbers`. */
@@ -210,13 +220,8 @@ export function encodeNumbers(numbers: ArrayLike<number>): string {
 /** The `count` numbers `encodeNumbers` wrote into `digits`; undefined unless the digits hold exactly that many. */
 export function decodeNumbers(digits: string, count: number): Float64Array | undefined {
   if (count > digits.length) return undefined;
-  const reader = new DigitReader(digits);
   const numbers = new Float64Array(count);
-  for (let n = 0; n < count; n++) {
-    numbers[n] = reader.next();
-    if (numbers[n] < 0) return undefined;
-  }
-  return reader.left === 0 ? numbers : undefined;
+  return readNumbers(digits, 0, numbers, 0, count) === digits.length ? numbers : undefined;
 }
 
 /** A signed whole number as one from 0 up: 0, -1, 1, -2, 2 … as 0, 1, 2, 3, 4 … */
