@@ -211,8 +211,9 @@ export class ParseCache {
 
   /** A load in steps: from the store's record of this very text if it has one, otherwise a quick read, then the precise one. */
   private async loadSidecar(uri: string, text: string, load: PendingLoad<Sidecar>, scheduler: Scheduler): Promise<void> {
+    const record = this.readRecord(uri);
     const digest = await this.digestOf(text, scheduler);
-    const recorded = digest === undefined ? undefined : await this.recall(uri, text, digest, scheduler);
+    const recorded = digest === undefined ? undefined : await this.recall(uri, text, digest, await record, scheduler);
     if (recorded) {
       if (load.detached) {
         load.settle(recorded.sidecar);
@@ -249,20 +250,31 @@ export class ParseCache {
   }
 
   /** The store's record of this text, read back; undefined for none. A store that fails costs only the time it took. */
-  private async recall(uri: string, text: string, digest: string, scheduler: Scheduler): Promise<{ sidecar: Sidecar; lines: LineMap; tables: RecordedSearchTables } | undefined> {
+  /**
+   * The store's record of a file, read while the text's digest is taken:
+   * reading a record of megabytes from disk overlaps hashing the text.
+   * Undefined for none, and for a store that fails, which costs only the
+   * time it took.
+   */
+  private readRecord(uri: string): Promise<string | undefined> {
+    const { store } = this;
+    if (!store) return Promise.resolve(undefined);
+    return (async () => store.read(uri))().catch(() => undefined);
+  }
+
+  /** The sidecar a record of this text holds; undefined for none. */
+  private async recall(uri: string, text: string, digest: string, record: string | undefined, scheduler: Scheduler): Promise<{ sidecar: Sidecar; lines: LineMap; tables: RecordedSearchTables } | undefined> {
     const { store } = this;
     try {
-      const record = await store?.read(uri);
       return record === undefined || !store ? undefined : await runInSlices(recordedSidecar(record, uri, digest, text, store), scheduler);
     } catch {
       return undefined;
     }
   }
 
-  /** What the record of a large library of this very text holds; undefined for none. A store that fails costs only the time it took. */
-  private async recallLibrary(uri: string, digest: string, text: string, scheduler: Scheduler): Promise<RecordedLibrary | undefined> {
+  /** What the record of a large library of this very text holds; undefined for none. */
+  private async recallLibrary(uri: string, digest: string, text: string, record: string | undefined, scheduler: Scheduler): Promise<RecordedLibrary | undefined> {
     try {
-      const record = await this.store?.read(uri);
       return record === undefined ? undefined : await runInSlices(recordedLibrary(record, uri, digest, text), scheduler);
     } catch {
       return undefined;
@@ -389,8 +401,9 @@ export class ParseCache {
     let digest: string | undefined;
     let recalled: RecordedLibrary | undefined;
     const recall = async (): Promise<void> => {
+      const record = this.readRecord(uri);
       digest = await this.digestOf(text, scheduler, { cancelled: () => load.cancelled });
-      recalled = digest === undefined ? undefined : await this.recallLibrary(uri, digest, text, scheduler);
+      recalled = digest === undefined ? undefined : await this.recallLibrary(uri, digest, text, await record, scheduler);
     };
     if (this.store && format === 'csl-json') {
       await recall();
