@@ -249,7 +249,6 @@ export class ParseCache {
     }
   }
 
-  /** The store's record of this text, read back; undefined for none. A store that fails costs only the time it took. */
   /**
    * The store's record of a file, read while the text's digest is taken:
    * reading a record of megabytes from disk overlaps hashing the text.
