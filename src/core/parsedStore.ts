@@ -37,7 +37,7 @@ export interface TextDigester {
 const digestChunk = 1 << 20;
 
 /** The store's digest of `text`, fed a chunk a step, never splitting a surrogate pair, so that it is the digest of the whole text. */
-export function* digestSteps(store: ParsedStore, text: string): Steps<string> {
+export function* digestSteps(store: Pick<ParsedStore, 'digester'>, text: string): Steps<string> {
   const digester = store.digester();
   for (let at = 0; at < text.length; ) {
     let end = Math.min(text.length, at + digestChunk);
@@ -65,11 +65,12 @@ const recordFormat = 5;
  * file's items. Undefined for a library too small for the search's
  * prefilter, whose build is quick.
  */
-export function* libraryRecord(bibliography: Bibliography, digest: string, length: number): Steps<string | undefined> {
+export function* libraryRecord(bibliography: Bibliography, digest: string, length: number, store: Pick<ParsedStore, 'digester'>): Steps<string | undefined> {
   const { references } = yield* searchTablesSteps(bibliography);
   if (references === undefined) return undefined;
   const places = libraryPlaces(bibliography);
   yield;
+  const body = `${places ?? ''}\n${references}`;
   const header: LibraryRecordHeader = {
     format: recordFormat,
     kind: 'library',
@@ -78,8 +79,9 @@ export function* libraryRecord(bibliography: Bibliography, digest: string, lengt
     length,
     references: places ? bibliography.references.length : -1,
     diagnostics: bibliography.diagnostics,
+    body: yield* digestSteps(store, body),
   };
-  return `${JSON.stringify(header)}\n${places ?? ''}\n${references}`;
+  return `${JSON.stringify(header)}\n${body}`;
 }
 
 interface LibraryRecordHeader {
@@ -91,6 +93,8 @@ interface LibraryRecordHeader {
   /** How many references the record holds the places of; -1 for none. */
   readonly references: number;
   readonly diagnostics: readonly Diagnostic[];
+  /** The store's digest of everything after the header, which is read only when asked for and must be what was written. */
+  readonly body: string;
 }
 
 /** Numbers kept for each reference of a library: see `libraryPlaces`. */
@@ -131,11 +135,12 @@ const placesPerStep = 4096;
 
 /**
  * What a library's record holds, if the record is of this file and of this
- * very text (by digest and length); undefined otherwise. Places that do not
+ * very text (by digest and length), and what follows its header is what was
+ * written (by its own digest); undefined otherwise. Places that do not
  * fit the text (an item that is not braced, an id not written where it
  * says) make the whole record a miss.
  */
-export function* recordedLibrary(record: string, uri: string, digest: string, text: string): Steps<RecordedLibrary | undefined> {
+export function* recordedLibrary(record: string, uri: string, digest: string, text: string, store: Pick<ParsedStore, 'digester'>): Steps<RecordedLibrary | undefined> {
   const headerEnd = record.indexOf('\n');
   const placesEnd = headerEnd < 0 ? -1 : record.indexOf('\n', headerEnd + 1);
   if (placesEnd < 0) return undefined;
@@ -147,7 +152,8 @@ export function* recordedLibrary(record: string, uri: string, digest: string, te
   }
   if (!isObject(header) || header.format !== recordFormat || header.kind !== 'library' || header.uri !== uri || header.digest !== digest || header.length !== text.length) return undefined;
   const { references: count, diagnostics } = header;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < -1 || !Array.isArray(diagnostics)) return undefined;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < -1 || !Array.isArray(diagnostics) || typeof header.body !== 'string') return undefined;
+  if ((yield* digestSteps(store, record.slice(headerEnd + 1))) !== header.body) return undefined;
   // The search checks the tables as it reads them, and builds afresh from the references if they do not read back.
   const tables: RecordedSearchTables = { references: record.slice(placesEnd + 1) };
   if (count === -1) return placesEnd === headerEnd + 1 ? { tables } : undefined;
@@ -267,8 +273,8 @@ interface RecordHeader {
   readonly bibliographies: Sidecar['bibliographies'];
   readonly diagnostics: readonly Diagnostic[];
   readonly valid: boolean;
-  /** The store's digest of the detail lines, which are parsed only when read. */
-  readonly details: string;
+  /** The store's digest of every line after the header: the detail lines and the tables are read only when asked for, and must be what was written. */
+  readonly body: string;
 }
 
 /**
@@ -290,7 +296,6 @@ export function* sidecarRecord(sidecar: Sidecar, digest: string, length: number,
   const { uri } = sidecar;
   if (![...sidecar.people, ...sidecar.references].every((entry) => entry.source.uri === uri)) return undefined;
   const lines: string[] = [];
-  const details = store.digester();
   const place = ({ source }: Person | Reference): number[] => [source.span.start, source.span.end, source.line];
   const chunked = function* <T extends Person | Reference>(list: readonly T[], needed: (entry: T) => unknown[], rest: (entry: T) => unknown): Steps<void> {
     for (let from = 0; from < list.length; from += entriesPerStep) {
@@ -298,7 +303,6 @@ export function* sidecarRecord(sidecar: Sidecar, digest: string, length: number,
       lines.push(JSON.stringify(chunk.map((entry) => [...needed(entry), ...place(entry)])));
       const restLine = JSON.stringify(chunk.map(rest));
       lines.push(restLine);
-      details.update(`${restLine}\n`);
       yield;
     }
   };
@@ -309,6 +313,8 @@ export function* sidecarRecord(sidecar: Sidecar, digest: string, length: number,
   );
   yield* chunked(sidecar.references, (reference) => [reference.id], (reference) => reference.item);
   const tables: RecordedSearchTables = yield* searchTablesSteps(sidecar);
+  lines.push(JSON.stringify(tables));
+  const body = lines.join('\n');
   const header: RecordHeader = {
     format: recordFormat,
     uri,
@@ -319,16 +325,17 @@ export function* sidecarRecord(sidecar: Sidecar, digest: string, length: number,
     bibliographies: sidecar.bibliographies,
     diagnostics: sidecar.diagnostics,
     valid: sidecar.valid,
-    details: details.digest(),
+    body: yield* digestSteps(store, body),
   };
-  return [JSON.stringify(header), ...lines, JSON.stringify(tables)].join('\n');
+  return `${JSON.stringify(header)}\n${body}`;
 }
 
 /**
  * The sidecar a record holds, with the line map of `text`, if the record is
  * of this file and of this very text (by digest and length); undefined for
- * any other record, or one that does not read back whole. The detail lines
- * are checked against their digest here, and parsed when first read.
+ * any other record, or one that does not read back whole. Everything after
+ * the header is checked against its digest here; the detail lines are
+ * parsed when first read.
  */
 export function* recordedSidecar(record: string, uri: string, digest: string, text: string, store: Pick<ParsedStore, 'digester'>): Steps<{ sidecar: Sidecar; lines: LineMap; tables: RecordedSearchTables } | undefined> {
   // Records are written from sanitized reads and never hold such keys; one that does was not written here.
@@ -337,27 +344,25 @@ export function* recordedSidecar(record: string, uri: string, digest: string, te
   const header = lineReader.next() as Partial<RecordHeader> | undefined;
   if (!isObject(header) || header.format !== recordFormat || header.uri !== uri || header.digest !== digest || header.length !== text.length) return undefined;
   const { people: peopleCount, references: referenceCount, bibliographies, diagnostics, valid } = header;
-  if (typeof peopleCount !== 'number' || typeof referenceCount !== 'number' || !Array.isArray(bibliographies) || !Array.isArray(diagnostics) || typeof valid !== 'boolean' || typeof header.details !== 'string') return undefined;
-  const details = store.digester();
-  const people = yield* entriesOf(lineReader, peopleCount, details, (needed, rest, index) => personAt(needed, uri, rest, index));
-  const references = people && (yield* entriesOf(lineReader, referenceCount, details, (needed, rest, index) => referenceAt(needed, uri, rest, index)));
+  if (typeof peopleCount !== 'number' || typeof referenceCount !== 'number' || !Array.isArray(bibliographies) || !Array.isArray(diagnostics) || typeof valid !== 'boolean' || typeof header.body !== 'string') return undefined;
+  if ((yield* digestSteps(store, record.slice(lineReader.offset))) !== header.body) return undefined;
+  const people = yield* entriesOf(lineReader, peopleCount, (needed, rest, index) => personAt(needed, uri, rest, index));
+  const references = people && (yield* entriesOf(lineReader, referenceCount, (needed, rest, index) => referenceAt(needed, uri, rest, index)));
   const tables = references && tablesOf(lineReader.next());
-  if (!people || !references || !tables || !lineReader.done || details.digest() !== header.details) return undefined;
+  if (!people || !references || !tables || !lineReader.done) return undefined;
   return { sidecar: { uri, people, references, bibliographies, diagnostics, valid }, lines: new LineMap(text), tables };
 }
 
 /**
  * The next `count` entries of a record, each made by `make` from its needed
  * values and its place in a detail line; undefined as soon as one cannot be.
- * The detail lines are fed to `details` as they were when written.
  */
-function* entriesOf<T>(lineReader: RecordLines, count: number, details: TextDigester, make: (needed: unknown, rest: DetailLine, index: number) => T | undefined): Steps<T[] | undefined> {
+function* entriesOf<T>(lineReader: RecordLines, count: number, make: (needed: unknown, rest: DetailLine, index: number) => T | undefined): Steps<T[] | undefined> {
   const made: T[] = [];
   while (made.length < count) {
     const needed = lineReader.next();
     const restLine = lineReader.nextText();
     if (!Array.isArray(needed) || needed.length !== Math.min(entriesPerStep, count - made.length) || restLine === undefined) return undefined;
-    details.update(`${restLine}\n`);
     const rest = new DetailLine(restLine);
     for (let index = 0; index < needed.length; index++) {
       const entry = make(needed[index], rest, index);
@@ -374,6 +379,11 @@ class RecordLines {
   private at = 0;
 
   constructor(private readonly record: string) {}
+
+  /** Where the next line starts. */
+  get offset(): number {
+    return this.at;
+  }
 
   get done(): boolean {
     return this.at >= this.record.length;

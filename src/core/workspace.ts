@@ -273,8 +273,9 @@ export class ParseCache {
 
   /** What the record of a large library of this very text holds; undefined for none. */
   private async recallLibrary(uri: string, digest: string, text: string, record: string | undefined, scheduler: Scheduler): Promise<RecordedLibrary | undefined> {
+    const { store } = this;
     try {
-      return record === undefined ? undefined : await runInSlices(recordedLibrary(record, uri, digest, text), scheduler);
+      return record === undefined || !store ? undefined : await runInSlices(recordedLibrary(record, uri, digest, text, store), scheduler);
     } catch {
       return undefined;
     }
@@ -430,7 +431,7 @@ export class ParseCache {
       const value = this.storeBibliography(uri, text, bibliography, lines, false);
       if (quickServed) this.loadedPrecisely(uri);
       if (recalled) keepRecordedSearchTables(value, recalled.tables);
-      else if (digest !== undefined) void this.remember(uri, libraryRecord(value, digest, text.length), background);
+      else if (digest !== undefined && this.store) void this.remember(uri, libraryRecord(value, digest, text.length, this.store), background);
       return value;
     }, alongside);
   }

@@ -433,6 +433,13 @@ describe('sidecar records kept from one session to the next', () => {
     const text = generatedSidecar(20, 20);
     const kept = record(text) as string;
     const lines = kept.split('\n');
+    // A garbled record is sealed with its body's digest, as if written so, unless the garble is the digest's to find.
+    const sealed = (garbled: string): string => {
+      const end = garbled.indexOf('\n');
+      if (end < 0) return garbled;
+      const body = garbled.slice(end + 1);
+      return `${garbled.slice(0, end).replace(/"body":"[^"]*"/, `"body":${JSON.stringify(runNow(digestSteps(digests, body)))}`)}\n${body}`;
+    };
     const firstPeople = JSON.parse(lines[1]) as unknown[][];
     const namedByNumber = JSON.stringify([[firstPeople[0][0], 7, ...firstPeople[0].slice(2)], ...firstPeople.slice(1)]);
     const misses: Record<string, [string, string, string, string]> = {
@@ -448,7 +455,7 @@ describe('sidecar records kept from one session to the next', () => {
       'a person too few': [[lines[0], JSON.stringify(firstPeople.slice(1)), ...lines.slice(2)].join('\n'), sidecarUri, 'd', text],
       'a person whose name is not text': [[lines[0], namedByNumber, ...lines.slice(2)].join('\n'), sidecarUri, 'd', text],
       'a place that is not a number': [[lines[0], lines[1].replace(/,(\d+)\]\]$/, ',"$1"]]'), ...lines.slice(2)].join('\n'), sidecarUri, 'd', text],
-      'a detail changed': [[lines[0], lines[1], lines[2].replace('"links":[]', '"links":[ ]'), ...lines.slice(3)].join('\n'), sidecarUri, 'd', text],
+      'a body that is not what was written': [[lines[0], lines[1], lines[2].replace('"links":[]', '"links":[ ]'), ...lines.slice(3)].join('\n'), sidecarUri, 'd', text],
       'a detail line missing': [[lines[0], lines[1], ...lines.slice(3)].join('\n'), sidecarUri, 'd', text],
       'a prototype key': [kept.replace('"links":', '"__proto__":{"polluted":1},"links":'), sidecarUri, 'd', text],
       'not a record': ['{}', sidecarUri, 'd', text],
@@ -456,7 +463,10 @@ describe('sidecar records kept from one session to the next', () => {
     };
     assert.ok(lines[2].includes('"links":[]'), 'the first detail line is of people');
     assert.ok(runNow(recordedSidecar(kept, sidecarUri, 'd', text, digests)));
-    for (const [name, args] of Object.entries(misses)) assert.strictEqual(runNow(recordedSidecar(...args, digests)), undefined, name);
+    for (const [name, [garbled, ...rest]] of Object.entries(misses)) {
+      const record = name === 'a body that is not what was written' ? garbled : sealed(garbled);
+      assert.strictEqual(runNow(recordedSidecar(record, ...rest, digests)), undefined, name);
+    }
   });
 
   it('are written after a precise read, and serve the next session at once, without a quick read', async () => {
@@ -625,7 +635,13 @@ describe('sidecar records kept from one session to the next', () => {
     const record = store.records.get(libraryUri) ?? '';
     const digest = runNow(digestSteps(store, libraryText));
     const [header, places, tables] = record.split('\n');
-    const read = (header: string, places: string, text = libraryText): Bibliography | undefined => runNow(recordedLibrary([header, places, tables].join('\n'), libraryUri, digest, text))?.bibliography;
+    // Each garbled record is sealed with its body's digest, as if written so: its places must be refused on their own.
+    const read = (header: string, places: string, text = libraryText): Bibliography | undefined => {
+      const body = [places, tables].join('\n');
+      const sealed = header.replace(/"body":"[^"]*"/, `"body":${JSON.stringify(runNow(digestSteps(store, body)))}`);
+      return runNow(recordedLibrary(`${sealed}\n${body}`, libraryUri, digest, text, store))?.bibliography;
+    };
+    assert.strictEqual(runNow(recordedLibrary(record.replace('"mutual-0"', '"mutual-1"'), libraryUri, digest, libraryText, store)), undefined, 'a body that is not what was written');
     assert.strictEqual(read(header, places)?.references.length, items.length);
     const [ids, digits] = places.split('\t');
     assert.ok(digits.startsWith('E'), 'the first item starts at 4');
