@@ -3,7 +3,7 @@ import { authorsShort, yearOf } from './format';
 import { IntList } from './intList';
 import type { CslItem, CslName, Person, Reference, Registry } from './model';
 import { mergeRegistrySteps, type RegistrySource } from './registry';
-import { decodePrefilterTables, encodePrefilterTables, type Postings, type PrefilterTables } from './searchTables';
+import { decodePrefilterTables, encodePrefilterTables, listEnd, type Postings, type PrefilterTables } from './searchTables';
 import { runInSlices, type Scheduler, type SliceOptions, type Steps } from './steps';
 
 /**
@@ -795,7 +795,7 @@ class TokenPrefilter {
       for (let s = 0; s < similar.length; s++) {
         const token = similar.data[s];
         const similarity = this.similarity[token];
-        for (let h = this.holders.start[token], end = this.holders.start[token + 1]; h < end; h++) {
+        for (let h = this.holders.start[token], end = listEnd(this.holders, token); h < end; h++) {
           const item = this.holders.values[h];
           if (this.wordMark[item] === wordMark) {
             if (this.wordScore[item] < similarity) this.wordScore[item] = similarity;
@@ -854,7 +854,7 @@ class TokenPrefilter {
     if (word.length < 3) {
       const gram = this.grams.get(prefixKey(word, word.length === 1 ? 1 : 2));
       if (gram < 0) return found;
-      for (let g = this.byGram.start[gram], end = this.byGram.start[gram + 1]; g < end; g++) {
+      for (let g = this.byGram.start[gram], end = listEnd(this.byGram, gram); g < end; g++) {
         const token = this.byGram.values[g];
         this.similarity[token] = 1;
         found.push(token);
@@ -866,7 +866,7 @@ class TokenPrefilter {
     for (const piece of pieces) {
       const gram = this.grams.get(trigramKey(piece, 0));
       if (gram < 0) continue;
-      for (let g = this.byGram.start[gram], end = this.byGram.start[gram + 1]; g < end; g++) {
+      for (let g = this.byGram.start[gram], end = listEnd(this.byGram, gram); g < end; g++) {
         const token = this.byGram.values[g];
         if (this.tokenMark[token] === tokenMark) this.shared[token]++;
         else {

@@ -4,16 +4,68 @@ import type { Steps } from './steps';
  * The tables of a search's prefilter as text, so that they can be kept in a
  * sidecar's or library's record and read back in the next session several
  * times faster than they are built (about 100 ms for 10,000 references and
- * 10,000 people, 300 ms for 50,000 references). JSON arrays of the same numbers parse four times slower, so
- * the numbers are written as variable-length digits; the lists are sorted,
- * and their gaps are small. A text that does not read back whole and
- * consistent is refused, never trusted: it comes from a file on disk.
+ * 10,000 people, 300 ms for 50,000 references). JSON arrays of the same
+ * numbers parse four times slower, so the numbers are written as
+ * variable-length digits; the lists are sorted, and their gaps are small.
+ * A text whose counts do not add up is refused, and a list is checked when
+ * it is read, never trusted: it comes from a file on disk.
  */
 
-/** For each key, a list of values: those of key `k` are `values[start[k]]` up to `values[start[k + 1]]`. */
+/**
+ * For each key, a list of values: those of key `k` are `values[start[k]]` up
+ * to `values[listEnd(postings, k)]`, which is `start[k + 1]` but for lists
+ * read back from a record (see `LazyLists`).
+ */
 export interface Postings {
   readonly start: Int32Array;
   readonly values: Int32Array;
+  readonly lazy?: LazyLists;
+}
+
+/** Where the list of `key` ends in `postings.values`, once its values are there to read. */
+export function listEnd(postings: Postings, key: number): number {
+  return postings.lazy === undefined ? postings.start[key + 1] : postings.lazy.end(key);
+}
+
+/**
+ * Lists read back from a record one at a time, when first asked for: a
+ * keystroke reads a few thousand of a library's 140,000, and reading all of
+ * them up front took 20 to 40 ms of the 150 a warm load has. A list whose
+ * digits do not end where the record says, or that holds a value out of
+ * bounds, reads as empty.
+ */
+export class LazyLists {
+  /** For each key: 0 not read yet, 1 read, 2 refused. */
+  private readonly state: Uint8Array;
+
+  constructor(
+    private readonly digits: string,
+    /** Where each key's digits start in `digits`, and the end of the last. */
+    private readonly digitStart: Int32Array,
+    private readonly start: Int32Array,
+    private readonly values: Int32Array,
+    private readonly bound: number,
+  ) {
+    this.state = new Uint8Array(start.length - 1);
+  }
+
+  end(key: number): number {
+    if (this.state[key] === 0) this.state[key] = this.read(key) ? 1 : 2;
+    return this.state[key] === 1 ? this.start[key + 1] : this.start[key];
+  }
+
+  private read(key: number): boolean {
+    const { values } = this;
+    const from = this.start[key];
+    const to = this.start[key + 1];
+    if (readInts(this.digits, this.digitStart[key], values, from, to) !== this.digitStart[key + 1]) return false;
+    for (let i = from, value = 0; i < to; i++) {
+      value += values[i];
+      if (value >= this.bound) return false;
+      values[i] = value;
+    }
+    return true;
+  }
 }
 
 /** What a prefilter needs besides its scratch space. */
@@ -30,7 +82,7 @@ export interface PrefilterTables {
 }
 
 /** Bumped whenever the layout below changes. */
-const tablesFormat = '1';
+const tablesFormat = '2';
 
 /**
  * Digits in base 32 from the URL-safe Base64 alphabet, most significant
@@ -44,42 +96,56 @@ for (let d = 0; d < alphabet.length; d++) digitOf[alphabet.charCodeAt(d)] = d;
 
 const alphabetCodes = Uint8Array.from(alphabet, (c) => c.charCodeAt(0));
 
-/** The tables as text, for `decodePrefilterTables`; in steps, as a library's tables take tens of milliseconds to write. */
+/**
+ * The tables as text, for `decodePrefilterTables`: the words; then the
+ * counts, each list's length and number of digits, and the pieces' keys; then
+ * the lists of each table, apart, so that a list can be read alone. In
+ * steps, as a library's tables take tens of milliseconds to write.
+ */
 export function* encodePrefilterTables(tables: PrefilterTables): Steps<string> {
   const { holders, gramKeys, byGram } = tables;
-  const writer = new DigitWriter(2 * (holders.values.length + byGram.values.length + holders.start.length + 2 * byGram.start.length) + 64);
-  writer.put(holders.values.length);
-  writer.put(gramKeys.length);
-  writer.put(byGram.values.length);
-  yield* putPostings(holders, writer);
+  const head = new DigitWriter(2 * (holders.start.length + 2 * byGram.start.length) + 64);
+  head.put(holders.values.length);
+  head.put(gramKeys.length);
+  head.put(byGram.values.length);
+  const holderLists = yield* putLists(holders, head);
   // Keys of word starts are negative: zigzag keeps them whole numbers.
-  for (const key of gramKeys) writer.put(zigzag(key));
+  for (const key of gramKeys) head.put(zigzag(key));
   yield;
-  yield* putPostings(byGram, writer);
-  return [tablesFormat, String(tables.itemCount), tables.words.join(' '), writer.text()].join('\t');
+  const byGramLists = yield* putLists(byGram, head);
+  return [tablesFormat, String(tables.itemCount), tables.words.join(' '), head.text(), holderLists, byGramLists].join('\t');
 }
 
-/** Each key's count, then its values as gaps from the one before, yielding every `numbersPerStep` numbers or so. */
-function* putPostings(postings: Postings, writer: DigitWriter): Steps<void> {
+/** Each key's list as gaps from the value before, into a text of their own; each list's length and number of digits into `head`. */
+function* putLists(postings: Postings, head: DigitWriter): Steps<string> {
   const { start, values } = postings;
-  for (let k = 0; k + 1 < start.length; k++) writer.put(start[k + 1] - start[k]);
-  yield;
+  const lists = new DigitWriter(2 * values.length + 16);
   for (let k = 0, since = 0; k + 1 < start.length; k++) {
-    for (let i = start[k], previous = 0; i < start[k + 1]; i++) {
-      writer.put(values[i] - previous);
+    const before = lists.size;
+    const end = listEnd(postings, k);
+    for (let i = start[k], previous = 0; i < end; i++) {
+      lists.put(values[i] - previous);
       previous = values[i];
     }
-    if (start[k + 1] - since >= numbersPerStep) {
-      since = start[k + 1];
+    head.put(end - start[k]);
+    head.put(lists.size - before);
+    if (end - since >= numbersPerStep) {
+      since = end;
       yield;
     }
   }
+  return lists.text();
 }
 
 /** Numbers written as digits into bytes, decoded to text once: hundreds of thousands of small strings joined take several times as long. */
 class DigitWriter {
   private bytes: Uint8Array;
   private length = 0;
+
+  /** Digits written so far. */
+  get size(): number {
+    return this.length;
+  }
   private readonly scratch = new Uint8Array(16);
 
   constructor(capacity: number) {
@@ -109,67 +175,57 @@ const numbersPerStep = 1 << 18;
 
 /**
  * The tables `text` holds, if it was written by `encodePrefilterTables` for
- * `itemCount` items and every list is in order and within bounds; undefined
- * otherwise. In steps: a library's tables take tens of milliseconds to read.
+ * `itemCount` items and every count adds up; undefined otherwise. Each list
+ * is read when first asked for, and checked then (see `LazyLists`).
  */
 export function* decodePrefilterTables(text: string, itemCount: number): Steps<PrefilterTables | undefined> {
   const fields = text.split('\t');
-  if (fields.length !== 4 || fields[0] !== tablesFormat || fields[1] !== String(itemCount)) return undefined;
+  if (fields.length !== 6 || fields[0] !== tablesFormat || fields[1] !== String(itemCount)) return undefined;
   const words = fields[2] === '' ? [] : fields[2].split(' ');
-  const digits = fields[3];
+  const [head, holderLists, byGramLists] = fields.slice(3);
   yield;
   const counts = new Float64Array(3);
-  let at = readNumbers(digits, 0, counts, 0, 3);
+  let at = readNumbers(head, 0, counts, 0, 3);
   if (at < 0) return undefined;
   const [holderCount, gramCount, byGramCount] = counts;
   // Each number takes at least one digit: a larger count cannot be true, and would allocate for nothing.
-  if (words.length + holderCount + 2 * gramCount + byGramCount > digits.length - at) return undefined;
-  const holders = yield* readPostings(digits, at, words.length, holderCount, itemCount);
+  if (2 * words.length + 3 * gramCount > head.length - at || holderCount > holderLists.length || byGramCount > byGramLists.length) return undefined;
+  const holders = yield* lazyPostings(head, at, words.length, holderCount, itemCount, holderLists);
   if (!holders) return undefined;
   const gramKeys = new Float64Array(gramCount);
-  at = readNumbers(digits, holders.end, gramKeys, 0, gramCount);
+  at = readNumbers(head, holders.end, gramKeys, 0, gramCount);
   if (at < 0) return undefined;
   // Keys of word starts are negative, written zigzag.
   for (let g = 0; g < gramCount; g++) gramKeys[g] = unzigzag(gramKeys[g]);
-  yield;
-  const byGram = yield* readPostings(digits, at, gramCount, byGramCount, words.length);
-  if (!byGram || byGram.end !== digits.length) return undefined;
+  const byGram = yield* lazyPostings(head, at, gramCount, byGramCount, words.length, byGramLists);
+  if (!byGram || byGram.end !== head.length) return undefined;
   return { itemCount, words, holders: holders.postings, gramKeys, byGram: byGram.postings };
 }
 
 /**
- * `keyCount` lists holding `valueCount` values in all, as `putPostings` wrote
- * them from the digits at `at`: each list's length, then its values as gaps;
- * with where they end. Undefined unless the lengths add up and every value is
- * below `bound`. Read straight into the lists: a library's tables hold some
- * three million numbers.
+ * `keyCount` lists holding `valueCount` values in all, each read from
+ * `lists` when first asked for: their lengths and numbers of digits are read
+ * from `head` at `at`, with where they end there. Undefined unless the
+ * lengths and digits add up.
  */
-function* readPostings(digits: string, at: number, keyCount: number, valueCount: number, bound: number): Steps<{ postings: Postings; end: number } | undefined> {
-  const start = new Int32Array(keyCount + 1);
-  at = readInts(digits, at, start, 1, keyCount + 1);
-  if (at < 0) return undefined;
-  for (let k = 0, total = 0; k < keyCount; k++) {
-    total += start[k + 1];
-    if (total > valueCount) return undefined;
-    start[k + 1] = total;
-  }
-  if (start[keyCount] !== valueCount) return undefined;
+function* lazyPostings(head: string, at: number, keyCount: number, valueCount: number, bound: number, lists: string): Steps<{ postings: Postings; end: number } | undefined> {
+  const sizes = new Int32Array(2 * keyCount);
+  const end = readInts(head, at, sizes, 0, 2 * keyCount);
+  if (end < 0) return undefined;
   yield;
+  const start = new Int32Array(keyCount + 1);
+  const digitStart = new Int32Array(keyCount + 1);
+  for (let k = 0, values = 0, digits = 0; k < keyCount; k++) {
+    values += sizes[2 * k];
+    digits += sizes[2 * k + 1];
+    // Each value takes a digit at least.
+    if (values > valueCount || digits > lists.length || sizes[2 * k] > sizes[2 * k + 1]) return undefined;
+    start[k + 1] = values;
+    digitStart[k + 1] = digits;
+  }
+  if (start[keyCount] !== valueCount || digitStart[keyCount] !== lists.length) return undefined;
   const values = new Int32Array(valueCount);
-  for (let from = 0; from < valueCount; from += numbersPerStep) {
-    at = readInts(digits, at, values, from, Math.min(valueCount, from + numbersPerStep));
-    if (at < 0) return undefined;
-    yield;
-  }
-  for (let k = 0; k < keyCount; k++) {
-    let value = 0;
-    for (let i = start[k], end = start[k + 1]; i < end; i++) {
-      value += values[i];
-      if (value >= bound) return undefined;
-      values[i] = value;
-    }
-  }
-  return { postings: { start, values }, end: at };
+  return { postings: { start, values, lazy: new LazyLists(lists, digitStart, start, values, bound) }, end };
 }
 
 /**

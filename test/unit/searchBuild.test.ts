@@ -165,18 +165,20 @@ describe('search tables kept with a record', () => {
     assert.strictEqual(runNow(new ReferenceSearch(references.slice(0, 100)).tablesSteps()), undefined, 'too few items for a prefilter');
   });
 
-  it('are refused when they do not read back whole and within bounds, and the search is built from the items', () => {
-    const [format, count, words, digits] = tables.split('\t');
+  it('are refused when their counts do not add up, and the search is built from the items', () => {
+    const [format, count, words, head, holderLists, byGramLists] = tables.split('\t');
     const garbled: Record<string, string> = {
-      'another layout': ['0', count, words, digits].join('\t'),
-      'another item count': [format, '5999', words, digits].join('\t'),
-      'a word too many': [format, count, `${words} extra`, digits].join('\t'),
-      'a word too few': [format, count, words.slice(words.indexOf(' ') + 1), digits].join('\t'),
+      'another layout': ['1', count, words, head, holderLists, byGramLists].join('\t'),
+      'another item count': [format, '5999', words, head, holderLists, byGramLists].join('\t'),
+      'a word too many': [format, count, `${words} extra`, head, holderLists, byGramLists].join('\t'),
+      'a word too few': [format, count, words.slice(words.indexOf(' ') + 1), head, holderLists, byGramLists].join('\t'),
       'cut short': tables.slice(0, -1),
       'a digit too many': `${tables}A`,
-      'not a digit': [format, count, words, `${digits.slice(0, 100)}!${digits.slice(101)}`].join('\t'),
-      'a huge count': [format, count, words, `_________f${digits}`].join('\t'),
+      'a list digit too few': [format, count, words, head, holderLists.slice(1), byGramLists].join('\t'),
+      'not a digit in the counts': [format, count, words, `${head.slice(0, 100)}!${head.slice(101)}`, holderLists, byGramLists].join('\t'),
+      'a huge count': [format, count, words, `_________f${head}`, holderLists, byGramLists].join('\t'),
       'a field too many': `${tables}\t`,
+      'a field too few': [format, count, words, head, holderLists].join('\t'),
       empty: '',
     };
     for (const [name, text] of Object.entries(garbled)) {
@@ -184,12 +186,26 @@ describe('search tables kept with a record', () => {
       assert.strictEqual(search.fromRecordedTables, false, name);
       assert.deepStrictEqual(ids(search.search('woodcock 1950')), ids(built.search('woodcock 1950')), name);
     }
-    // Digits changed in the middle may still read back: what a search gives from them stays within its items.
-    for (let at = 5; at < digits.length; at += Math.floor(digits.length / 40)) {
-      const changed = [format, count, words, `${digits.slice(0, at)}${digits[at] === 'A' ? 'B' : 'A'}${digits.slice(at + 1)}`].join('\t');
-      const search = new ReferenceSearch(references, changed).prepare();
-      for (const query of queries) for (const found of search.search(query)) assert.ok(references.includes(found), `${query} at ${at}`);
+  });
+
+  it('read each list when first asked for, and a list that does not read back whole as empty', () => {
+    const [format, count, words, head, holderLists, byGramLists] = tables.split('\t');
+    // Digits changed within the lists keep the counts: the tables are taken, and what a search gives stays within its items.
+    for (const which of ['holders', 'pieces']) {
+      const lists = which === 'holders' ? holderLists : byGramLists;
+      for (let at = 5; at < lists.length; at += Math.floor(lists.length / 40)) {
+        const changed = `${lists.slice(0, at)}${lists[at] === 'A' ? 'B' : lists[at] === '!' ? 'A' : '!'}${lists.slice(at + 1)}`;
+        const fields = which === 'holders' ? [format, count, words, head, changed, byGramLists] : [format, count, words, head, holderLists, changed];
+        const search = new ReferenceSearch(references, fields.join('\t')).prepare();
+        assert.ok(search.fromRecordedTables, `${which} at ${at}`);
+        for (const query of queries) for (const found of search.search(query)) assert.ok(references.includes(found), `${query}, ${which} at ${at}`);
+      }
     }
+    // A list no query reads is never read: a broken last list leaves every query's ranking as it was.
+    const last = `${holderLists.slice(0, -1)}!`;
+    const search = new ReferenceSearch(references, [format, count, words, head, last, byGramLists].join('\t')).prepare();
+    assert.ok(search.fromRecordedTables);
+    for (const query of ['woodcock 1950', 'anarchist prince', 'shub19']) assert.deepStrictEqual(ids(search.search(query)), ids(built.search(query)), query);
   });
 });
 
