@@ -301,8 +301,7 @@ export function* sidecarRecord(sidecar: Sidecar, digest: string, length: number,
     for (let from = 0; from < list.length; from += entriesPerStep) {
       const chunk = list.slice(from, from + entriesPerStep);
       lines.push(JSON.stringify(chunk.map((entry) => [...needed(entry), ...place(entry)])));
-      const restLine = JSON.stringify(chunk.map(rest));
-      lines.push(restLine);
+      lines.push(JSON.stringify(chunk.map(rest)));
       yield;
     }
   };
@@ -542,7 +541,7 @@ class RecordedPerson implements Person {
 }
 
 /** A person's fields as a plain object, in the parser's order. */
-export function plainPerson(person: Person): Person {
+function plainPerson(person: Person): Person {
   const { key, name, aliases, born, died, description, bio, links, image, implicit, source } = person;
   return { key, name, aliases, born, died, description, bio, links, image, implicit, source };
 }

@@ -249,7 +249,11 @@ function readNumbers(digits: string, at: number, numbers: Float64Array, from: nu
   return n === to ? at : -1;
 }
 
-/** `readNumbers` into 32-bit integers, for counts and ids; -1 as well for a number that does not fit. */
+/**
+ * `readNumbers` into 32-bit integers, for counts and ids; -1 as well for a
+ * number that does not fit. A copy rather than one function over both kinds
+ * of array, so that the loop over a library's lists stores into one kind.
+ */
 function readInts(digits: string, at: number, numbers: Int32Array, from: number, to: number): number {
   let value = 0;
   let n = from;
