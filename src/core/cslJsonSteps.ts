@@ -206,8 +206,7 @@ function tryJson(source: string): unknown {
  * file costs a few `indexOf` scans, not one test per item.
  */
 class UnsafeText {
-  static readonly needles = ['__proto__', 'constructor', 'prototype', '\\u'];
-  private readonly needles = UnsafeText.needles;
+  private readonly needles = ['__proto__', 'constructor', 'prototype', '\\u'];
   private readonly next = this.needles.map(() => -1);
 
   constructor(private readonly text: string) {}
@@ -285,7 +284,7 @@ export function cslItemAt(text: string, start: number, end: number, id: string):
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
   const rawId = (raw as CslItem).id;
   if ((typeof rawId !== 'string' && typeof rawId !== 'number') || String(rawId) !== id) return undefined;
-  const copied = bracketCount(text, start, end) < bracketBudget && !UnsafeText.needles.some((needle) => source.includes(needle));
+  const copied = bracketCount(text, start, end) < bracketBudget && !new UnsafeText(source).within(0, source.length);
   return cslItemOf(raw, id, copied, { deep: false });
 }
 
