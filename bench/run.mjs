@@ -65,7 +65,7 @@ function row(what, result, target, peerName, peer) {
 // The `yaml` package takes seconds on the full sidecar: one cold run each is all the time allows.
 const yamlPeer = measure(() => YAML.parse(sidecarText), { runs: 1, warmup: 0 });
 const jsYamlPeer = measure(() => jsYaml.load(sidecarText, { schema: jsYaml.CORE_SCHEMA }), { runs: size.runs, warmup: 1 });
-const sidecarCold = measure(() => core.parseSidecar(sidecarUri, sidecarText), { runs: 1, warmup: 0 });
+const sidecarCold = measure(() => core.parseSidecar(sidecarUri, sidecarText), { runs: 1, warmup: 0, keep: true });
 const sidecar = sidecarCold.result;
 row('sidecar load, cold (parser of record)', sidecarCold, '≤ 500 ms', '`yaml`', yamlPeer);
 rows.push(['', '', '', '', 'js-yaml (core schema)', ms(jsYamlPeer.median), ratio(sidecarCold.median, jsYamlPeer.median)]);
@@ -82,12 +82,14 @@ if (core.quickSidecar) {
  */
 async function watchedLoads(runs, load, prepare = () => undefined) {
   const turn = () => new Promise((resolve) => setImmediate(resolve));
-  const out = { histogram: [], ticker: [] };
+  const out = { histogram: [], ticker: [], heap: [] };
   for (let run = 0; run < runs; run++) {
     // What the load is handed is made before the watch begins: copying a text of megabytes is no part of loading it.
     const input = prepare();
     // Garbage the peers left (the `yaml` documents of the whole sidecar) would be collected during the load, and counted against it.
     global.gc();
+    // What the collector has to mark during the load, besides the load's own objects: the stalls grow with it.
+    out.heap.push(process.memoryUsage().heapUsed);
     const histogram = monitorEventLoopDelay({ resolution: 10 });
     histogram.enable();
     let longest = 0;
@@ -135,6 +137,7 @@ async function searchesReady(cache, loaded, turn) {
 function stallRows(watched) {
   row('  longest event-loop stall (monitorEventLoopDelay max)', summarize(watched.histogram), '≤ 50 ms', '', undefined);
   row('  longest event-loop stall (setImmediate ticker)', summarize(watched.ticker), '≤ 50 ms', '', undefined);
+  rows.push(['  heap in use as the load began, after a collection', `${(summarize(watched.heap).median / 1e6).toFixed(0)} MB`, '', '', '', '', '']);
 }
 
 let sidecarQuick;
@@ -204,6 +207,9 @@ row(`CSL-JSON load, cold (${size.library} items, ${(libraryText.length / 1e6).to
 cache.bibliography(libraryUri, libraryText);
 const cslWarm = measure((copy) => cache.bibliography(libraryUri, copy), { runs: size.runs, warmup: 1, setup: () => (' ' + libraryText).slice(1) });
 row('CSL-JSON load, warm (unchanged)', cslWarm, '≤ 150 ms', 'JSON.parse', jsonPeer);
+// The whole-file reads are timed: from here on the heap holds what a session would, the sidecar's registry and not a second copy of every file.
+cache.forget(sidecarUri);
+cache.forget(libraryUri);
 if (core.cslJsonSteps) {
   const watched = await watchedLoads(size.runs, async (turn) => {
     const start = performance.now();
@@ -251,7 +257,7 @@ if (core.cslJsonSteps) {
 
 /** A library read at once, then in steps with the event loop watched: one run of each, as they take seconds. */
 async function libraryRows(what, uri, text, count, unit, steps) {
-  const atOnce = measure(() => core.parseBibliography(uri, text), { runs: 1, warmup: 0 });
+  const atOnce = measure(() => core.parseBibliography(uri, text), { runs: 1, warmup: 0, keep: true });
   row(`${what} load, at once (${count} ${unit}, ${(text.length / 1e6).toFixed(1)} MB)`, atOnce, '', '', undefined);
   if (!steps) return;
   const watched = await watchedLoads(1, async (turn) => {
@@ -285,7 +291,7 @@ const regexPeer = measure(() => {
   return n;
 }, { runs: size.runs, warmup: 1 });
 const source = { uri: textUri, version: 1, text };
-const indexRun = measure(() => core.buildIndex(source, context), { runs: size.runs, warmup: 1 });
+const indexRun = measure(() => core.buildIndex(source, context), { runs: size.runs, warmup: 1, keep: true });
 const index = indexRun.result;
 row(`index ${(text.length / 1e6).toFixed(1)} M chars, ${registry.people.size} people`, indexRun, '≤ 60 ms', 'markdown-it', mdPeer);
 rows.push(['', '', '', '(≥ 5× faster; ≤ 3× regex)', 'regex pass', ms(regexPeer.median), ratio(indexRun.median, regexPeer.median)]);
@@ -372,7 +378,7 @@ if (core.updateIndex) {
 
 // ---------------------------------------------------------------- sidebar
 if (core.footnoteOutline && core.quoteOutline && core.peopleOutline) {
-  const outline = measure(() => [core.footnoteOutline(index), core.quoteOutline(index, { minimumQuoteLength: 12 }), core.peopleOutline(index)], { runs: smoke ? 2 : 3, warmup: 1 });
+  const outline = measure(() => [core.footnoteOutline(index), core.quoteOutline(index, { minimumQuoteLength: 12 }), core.peopleOutline(index)], { runs: smoke ? 2 : 3, warmup: 1, keep: true });
   row('sidebar tree data (footnotes, quotes, people)', outline, '≤ 100 ms', '', undefined);
   // A person's mention rows are made when the person is expanded: the most mentioned one is the worst case.
   const mostMentioned = outline.result[2][0];
@@ -400,10 +406,11 @@ if (core.footnoteOutline && core.quoteOutline && core.peopleOutline) {
 
 // ---------------------------------------------------------------- citation search
 {
-  const bibliography = cslCold.result;
+  // Parsed again here rather than kept since its load was timed: the loads timed in between would have collected it.
+  const bibliography = core.parseCslJson(libraryUri, libraryText);
   const references = bibliography.references;
   // The search builds on first use; `prepare` builds it at once, as the first keystroke would.
-  const build = measure(() => new core.ReferenceSearch(references).prepare?.() ?? new core.ReferenceSearch(references), { runs: smoke ? 2 : 3, warmup: 0 });
+  const build = measure(() => new core.ReferenceSearch(references).prepare?.() ?? new core.ReferenceSearch(references), { runs: smoke ? 2 : 3, warmup: 0, keep: true });
   const search = build.result;
   row(`citation search index build, at once (${references.length} references)`, build, '(part of load)', '', undefined);
   if (core.ReferenceSearch.prototype.prepareInSlices) {
