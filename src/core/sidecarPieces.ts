@@ -29,12 +29,16 @@ import type { Span } from './types';
  * bracket that crosses a piece's edge shows as an error in that piece.
  */
 
-/** Characters per piece read with `yaml`: about 4 ms each on a quiet machine. */
-export const defaultPieceChars = 4096;
+/**
+ * Characters per piece read with `yaml`: 2 to 4 ms each on a quiet machine.
+ * Twice as many took up to 20 ms a step, and a collection of a host's heap
+ * landing in such a step held the event loop past 50 ms.
+ */
+export const defaultPieceChars = 2048;
 /** Characters of the first piece of a section; the next ones double up to the full size. */
 const firstPieceChars = 256;
 /** Characters per piece read with js-yaml's events, a few milliseconds each: this many `yaml` pieces. */
-export const defaultQuickPieces = 4;
+export const defaultQuickPieces = 8;
 
 /** A stretch of a sidecar under one top-level key; a people or references section is read in pieces of whole entries. */
 export interface SidecarSection {
