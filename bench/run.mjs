@@ -207,7 +207,7 @@ row(`CSL-JSON load, cold (${size.library} items, ${(libraryText.length / 1e6).to
 cache.bibliography(libraryUri, libraryText);
 const cslWarm = measure((copy) => cache.bibliography(libraryUri, copy), { runs: size.runs, warmup: 1, setup: () => (' ' + libraryText).slice(1) });
 row('CSL-JSON load, warm (unchanged)', cslWarm, '≤ 150 ms', 'JSON.parse', jsonPeer);
-// The whole-file reads are timed: from here on the heap holds what a session would, the sidecar's registry and not a second copy of every file.
+// The whole-file reads are timed: from here on the cache holds what the extension's would, the sidecar's last good version, and no second copy of the library.
 cache.forget(sidecarUri);
 cache.forget(libraryUri);
 if (core.cslJsonSteps) {
