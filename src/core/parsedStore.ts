@@ -202,8 +202,22 @@ function* referencesAt(placesText: string, count: number, uri: string, text: str
 function quotedAt(text: string, span: Span, id: string): boolean {
   if (text.charCodeAt(span.start - 1) !== 0x22 || text.charCodeAt(span.end) !== 0x22) return false;
   // Most ids need no escapes in JSON, and are compared as they are.
-  if (span.end - span.start === id.length && text.startsWith(id, span.start)) return JSON.stringify(id).length === id.length + 2;
+  if (span.end - span.start === id.length && text.startsWith(id, span.start)) return !escapedInJson(id);
   return text.slice(span.start - 1, span.end + 1) === JSON.stringify(id);
+}
+
+/**
+ * Whether a JSON string must escape some character of `text`: a quote, a
+ * backslash or a control character. Any other character, a lone surrogate
+ * included, reads back as itself when written as it is. A loop: with
+ * `JSON.stringify` the check took a twentieth of a served library's time.
+ */
+function escapedInJson(text: string): boolean {
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return true;
+  }
+  return false;
 }
 
 /** Where a reference read back from a record finds its item. */

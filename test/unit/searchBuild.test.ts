@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { mergeRegistry, parseSidecar, peopleSearchFor, PeopleSearch, ReferenceSearch, referenceSearchFor, runNow, StepsCancelled, type Person, type Reference } from '../../src/core';
+import { JoinedWords } from '../../src/core/searchTables';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const exampleUri = 'file:///examples/kropotkin-meets-lenin.yaml';
@@ -185,6 +186,19 @@ describe('search tables kept with a record', () => {
       const search = new ReferenceSearch(references, text).prepare();
       assert.strictEqual(search.fromRecordedTables, false, name);
       assert.deepStrictEqual(ids(search.search('woodcock 1950')), ids(built.search('woodcock 1950')), name);
+    }
+  });
+
+  it('keep the words read back as one text, each word as splitting it at spaces gives', () => {
+    for (const text of ['', 'a', 'ab cd', 'a  b', ' x ', 'woodcock 1950 ленин']) {
+      const words = new JoinedWords(text);
+      const split = text === '' ? [] : text.split(' ');
+      assert.strictEqual(words.count, split.length, JSON.stringify(text));
+      assert.deepStrictEqual([...words.lengths()], split.map((word) => word.length), JSON.stringify(text));
+      assert.strictEqual(words.joined(), text);
+      for (const [id, word] of split.entries()) {
+        for (const prefix of ['', word.slice(0, 1), word, `${word}x`, `${word} `, 'b']) assert.strictEqual(words.startsWith(id, prefix), word.startsWith(prefix), `${JSON.stringify(text)} ${id} ${prefix}`);
+      }
     }
   });
 

@@ -34,6 +34,7 @@ import {
   type Sidecar,
   type Bibliography,
 } from '../../src/core';
+import { decodeNumbers, encodeNumbers, zigzag } from '../../src/core/searchTables';
 import { fileUri, MemoryReader } from './helpers';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -627,6 +628,8 @@ describe('sidecar records kept from one session to the next', () => {
   it('are misses for a library whose places do not fit its text', async () => {
     const libraryUri = fileUri('library.json');
     const items = Array.from({ length: 2500 }, (_, n) => ({ id: `${words[n % 10]}-${n}`, title: `On ${words[(n * 7) % 10]}`, author: [{ family: `Author${n % 400}` }] }));
+    // An id that JSON writes with escapes.
+    items[5].id = 'say "hi"';
     const libraryText = JSON.stringify(items, null, 2);
     const store = new MemoryStore();
     const { scheduler } = countingScheduler();
@@ -658,6 +661,16 @@ describe('sidecar records kept from one session to the next', () => {
     for (const [n, garble] of garbled.entries()) assert.strictEqual(read(header, garble), undefined, `garble ${n}`);
     assert.strictEqual(read(header.replace(/"references":\d+/, '"references":2499'), places), undefined);
     assert.strictEqual(read(header.replace(/"references":\d+/, '"references":-1'), places), undefined);
+    // The escaped id's raw characters claimed as an id: they are written there, quoted, but read as another id.
+    const numbers = decodeNumbers(digits, 5 * items.length);
+    assert.ok(numbers);
+    const rawId = 'say \\"hi\\"';
+    const itemStart = libraryText.indexOf(`"id": "${rawId}"`) - '{\n    '.length;
+    assert.strictEqual(libraryText[itemStart], '{');
+    numbers[5 * 5 + 2] = zigzag(libraryText.indexOf(rawId) - itemStart);
+    numbers[5 * 5 + 3] = rawId.length;
+    assert.strictEqual(read(header, `${ids}\t${encodeNumbers(numbers)}`)?.references.length, items.length, 'the escaped id placed where it is written, escapes and all');
+    assert.strictEqual(read(header, `${ids.replace(JSON.stringify(items[5].id), JSON.stringify(rawId))}\t${encodeNumbers(numbers)}`), undefined, 'raw escapes taken for an id');
     // The same length and digest, other characters where an item was: a text the digest could not tell apart.
     assert.strictEqual(read(header, places, libraryText.replace('{', '[')), undefined);
   });
