@@ -33,7 +33,10 @@ import {
   type Scheduler,
   type Sidecar,
   type Bibliography,
+  type Person,
+  type Reference,
 } from '../../src/core';
+import type { RegistrySource } from '../../src/core/registry';
 import { decodeNumbers, encodeNumbers, zigzag } from '../../src/core/searchTables';
 import { fileUri, MemoryReader } from './helpers';
 
@@ -869,6 +872,44 @@ describe('large files loaded in steps', () => {
     release();
     await held;
     assert.strictEqual(await waiting, 'idle');
+  });
+
+  it('keeps the first of each key in a merge, and says where each later one is, wherever the repeats fall', () => {
+    const at = (uri: string, line: number): Person['source'] => ({ uri, span: { start: line * 10, end: line * 10 + 5 }, line });
+    const person = (key: string, uri: string, line: number): Person => ({ key, name: `Name of ${key}`, aliases: [], links: [], implicit: true, source: at(uri, line) });
+    const reference = (id: string, uri: string, line: number): Reference => ({ id, item: { id }, source: at(uri, line) });
+    const source = (uri: string, people: string[], references: string[]): RegistrySource => ({
+      uri,
+      people: people.map((key, line) => person(key, uri, line)),
+      references: references.map((id, line) => reference(id, uri, 100 + line)),
+      diagnostics: [],
+    });
+    const naive = (sources: RegistrySource[]): { people: Person[]; references: Reference[]; later: string[] } => {
+      const people = new Map<string, Person>();
+      const references = new Map<string, Reference>();
+      const later: string[] = [];
+      for (const { people: somePeople = [], references: someReferences } of sources) {
+        for (const p of somePeople) if (people.has(p.key)) later.push(`${p.source.uri}:${p.source.line}`); else people.set(p.key, p);
+        for (const r of someReferences) if (references.has(r.id)) later.push(`${r.source.uri}:${r.source.line}`); else references.set(r.id, r);
+      }
+      return { people: [...people.values()], references: [...references.values()], later };
+    };
+    const cases: Record<string, RegistrySource[]> = {
+      'no repeats': [source('a', ['p', 'q'], ['x', 'y']), source('b', ['r'], ['z'])],
+      'repeats within the first source': [source('a', ['p', 'q', 'p'], ['x', 'y', 'x', 'y']), source('b', ['q', 'r'], ['y', 'z', 'z'])],
+      'the first repeat in a later source': [source('a', ['p', 'q'], ['x', 'y']), source('b', ['r', 'q'], ['z', 'x']), source('c', ['p'], ['y', 'z'])],
+      'one file twice': [source('a', ['p', 'q'], ['x', 'y']), source('a', ['p', 'q'], ['x', 'y'])],
+    };
+    for (const [name, sources] of Object.entries(cases)) {
+      const merged = mergeRegistry(sources, new Map());
+      const expected = naive(sources);
+      assert.deepStrictEqual([...merged.people.values()], expected.people, name);
+      assert.deepStrictEqual([...merged.references.values()], expected.references, name);
+      for (const [key, value] of merged.people) assert.strictEqual(expected.people.find((p) => p.key === key), value, `${name}: ${key} is the first object`);
+      for (const [id, value] of merged.references) assert.strictEqual(expected.references.find((r) => r.id === id), value, `${name}: ${id} is the first object`);
+      const later = merged.diagnostics.filter((d) => d.code === 'duplicate-key').map((d) => `${d.uri}:${d.span.start / 10}`);
+      assert.deepStrictEqual(later, expected.later, name);
+    }
   });
 
   it('merges a registry in steps to what the merge at once gives, once for the same files', async () => {
