@@ -1,9 +1,9 @@
-import { EVENT_ID, getScalarValue, parseEvents, SCALAR_STYLE, type Event } from 'js-yaml';
-import { isMap, isScalar, isSeq, parseDocument, Schema, type Document, type ScalarTag } from 'yaml';
+import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import type { LineMap } from './lineMap';
 import type { CslItem, Person, Sidecar } from './model';
 import { resolvePath } from './paths';
-import { FlowDepthScan, hasAnchorsOrAliases, personFields, SidecarEntries, SidecarReader, sidecarLimits, sidecarParseOptions, unsafeKeys } from './sidecar';
+import { Anchored, NotQuick, pieceValues, type PieceValues, type RootEntry } from './quickYaml';
+import { FlowDepthScan, hasAnchorsOrAliases, SidecarEntries, SidecarReader, sidecarLimits, sidecarParseOptions } from './sidecar';
 import { lineMapSteps, runNow, scanChunk, type Steps } from './steps';
 import type { Span } from './types';
 
@@ -240,113 +240,14 @@ function* readPrecisely(uri: string, text: string, lines: LineMap, sections: rea
 
 // ---------------------------------------------------------------- quick read
 
-/** js-yaml's events carry scalars as text; `yaml`'s own core schema types plain ones, so both reads agree on every value. */
-const coreTags = (new Schema({ schema: 'core' }).tags as ScalarTag[]).filter((tag) => tag.default === true && tag.test !== undefined);
-const coreOptions = { intAsBigInt: false };
-const ignoreError = (): void => {};
-/** Any plain scalar a core tag matches: most are strings, which one test then settles. */
-const coreTyped = new RegExp(coreTags.map((tag) => `(?:${(tag.test as RegExp).source})`).join('|'));
-
-function resolvePlainScalar(source: string): unknown {
-  if (!coreTyped.test(source)) return source;
-  for (const tag of coreTags) {
-    if (!tag.test?.test(source)) continue;
-    const value: unknown = tag.resolve(source, ignoreError, coreOptions);
-    return isScalar(value) ? value.value : value;
-  }
-  return source;
-}
-
-/** A mapping as the quick read builds it: pairs in order, duplicates kept, as `yaml` keeps them. */
-class QuickMap {
-  readonly keys: unknown[] = [];
-  readonly values: unknown[] = [];
-  /** Index in the events of each value, for the span of a reference's id. */
-  readonly valueEvents: number[] = [];
-}
-
-/** Something the quick read does not reproduce (a tag, a key that is not a scalar, deep nesting): the piece is read with `yaml`. */
-class NotQuick extends Error {}
-/** An anchor or an alias: the whole file is read at once, by `yaml`. */
-class Anchored extends Error {}
-
-/** Deepest node the quick read builds; deeper, a CSL item reaches the depth limit, which `yaml`'s read reports. */
-const quickDepth = sidecarLimits.depth - 4;
-
-/** Builds values from js-yaml's events for one piece. */
-class EventValues {
-  private at = 0;
-
-  constructor(
-    readonly events: readonly Event[],
-    private readonly source: string,
-    private readonly base: number,
-  ) {}
-
-  /** The root of the piece's one document. */
-  root(): unknown {
-    const { events } = this;
-    if (events.length < 3 || events[0].type !== EVENT_ID.DOCUMENT || events[events.length - 1].type !== EVENT_ID.POP) throw new NotQuick();
-    this.at = 1;
-    const root = this.value(0);
-    if (this.at !== events.length - 1) throw new NotQuick();
-    return root;
-  }
-
-  /** The span `yaml` gives a scalar: quotes included. */
-  scalarSpan(index: number): Span {
-    const event = this.events[index];
-    if (event.type !== EVENT_ID.SCALAR || event.valueStart < 0) throw new NotQuick();
-    const quoted = event.style === SCALAR_STYLE.SINGLE_QUOTED || event.style === SCALAR_STYLE.DOUBLE_QUOTED;
-    if (!quoted && event.style !== SCALAR_STYLE.PLAIN) throw new NotQuick();
-    return quoted ? { start: event.valueStart - 1 + this.base, end: event.valueEnd + 1 + this.base } : { start: event.valueStart + this.base, end: event.valueEnd + this.base };
-  }
-
-  /** The node that starts at the current event, which it moves past. */
-  private value(depth: number): unknown {
-    const event = this.events[this.at++];
-    if (event.type === EVENT_ID.ALIAS) throw new Anchored();
-    if (event.type === EVENT_ID.SCALAR) {
-      checkNode(event);
-      const text = getScalarValue(this.source, event);
-      return event.style === SCALAR_STYLE.PLAIN ? resolvePlainScalar(text) : text;
-    }
-    if (event.type !== EVENT_ID.SEQUENCE && event.type !== EVENT_ID.MAPPING) throw new NotQuick();
-    checkNode(event);
-    if (depth > quickDepth) throw new NotQuick();
-    const { events } = this;
-    if (event.type === EVENT_ID.SEQUENCE) {
-      const items: unknown[] = [];
-      while (events[this.at].type !== EVENT_ID.POP) items.push(this.value(depth + 1));
-      this.at++;
-      return items;
-    }
-    const map = new QuickMap();
-    while (events[this.at].type !== EVENT_ID.POP) {
-      if (events[this.at].type !== EVENT_ID.SCALAR) throw new NotQuick();
-      map.keys.push(this.value(depth + 1));
-      map.valueEvents.push(this.at);
-      map.values.push(this.value(depth + 1));
-    }
-    this.at++;
-    return map;
-  }
-}
-
-function checkNode(event: { anchorStart: number; tagStart: number }): void {
-  if (event.anchorStart >= 0) throw new Anchored();
-  if (event.tagStart >= 0) throw new NotQuick();
-}
-
 /**
- * The items of a piece that holds a YAML list, built from js-yaml's events
- * as the sidecar's quick read builds its references (prototype keys left
- * out); throws when the piece has to be read by `yaml`.
+ * The items of a piece that holds a YAML list, as the sidecar's quick read
+ * builds its references; throws when the piece has to be read by `yaml`.
  */
 export function quickListItems(source: string): unknown[] {
-  const root = new EventValues(parseEvents(source, { maxDepth: sidecarLimits.depth + 8 }), source, 0).root();
-  if (!Array.isArray(root)) throw new NotQuick();
-  return root.map(plainData);
+  const { items } = pieceValues(source, 0);
+  if (!items) throw new NotQuick();
+  return items;
 }
 
 /** `scalarText` of the precise read, for built values. */
@@ -354,50 +255,23 @@ function textOf(value: unknown): string | undefined {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
 }
 
-/** `plainValue` of the precise read, for built values. */
-function plainData(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plainData);
-  if (!(value instanceof QuickMap)) return value;
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < value.keys.length; i++) {
-    const key = String(value.keys[i]);
-    if (!unsafeKeys.has(key)) out[key] = plainData(value.values[i]);
-  }
-  return out;
+/** A mapping of the quick read's values. */
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-interface PersonEntry {
-  readonly key: unknown;
-  readonly keySpan: Span;
-  readonly value: unknown;
+/** The entries of a people piece. */
+function quickPeople(source: string, base: number): RootEntry[] {
+  const { entries } = pieceValues(source, base);
+  if (!entries) throw new NotQuick();
+  return entries;
 }
 
-interface ReferenceEntry {
-  readonly value: unknown;
-  /** The span of the value of the item's first `id` key, when it is a scalar. */
-  readonly idSpan: Span | undefined;
-}
-
-/** The entries of a people piece, from js-yaml's events. */
-function quickPeople(source: string, base: number): PersonEntry[] {
-  const values = new EventValues(parseEvents(source, { maxDepth: sidecarLimits.depth + 8 }), source, base);
-  const root = values.root();
-  if (!(root instanceof QuickMap)) throw new NotQuick();
-  // Keys are the events right before their values.
-  return root.keys.map((key, i) => ({ key, keySpan: values.scalarSpan(root.valueEvents[i] - 1), value: root.values[i] }));
-}
-
-/** The items of a references piece, from js-yaml's events. */
-function quickReferences(source: string, base: number): ReferenceEntry[] {
-  const values = new EventValues(parseEvents(source, { maxDepth: sidecarLimits.depth + 8 }), source, base);
-  const root = values.root();
-  if (!Array.isArray(root)) throw new NotQuick();
-  return root.map((value: unknown) => {
-    if (!(value instanceof QuickMap)) return { value, idSpan: undefined };
-    const id = value.keys.findIndex((key) => textOf(key) === 'id');
-    const idValue = id >= 0 ? value.values[id] : undefined;
-    return { value, idSpan: id >= 0 && !(idValue instanceof QuickMap) && !Array.isArray(idValue) && idValue !== null ? values.scalarSpan(value.valueEvents[id]) : undefined };
-  });
+/** The items of a references piece, each with the span of its id. */
+function quickReferences(source: string, base: number): PieceValues {
+  const values = pieceValues(source, base);
+  if (!values.items) throw new NotQuick();
+  return values;
 }
 
 /** Adds quick-read entries as the precise read would: the first definition of a key wins. */
@@ -408,7 +282,7 @@ class QuickEntries {
     readonly entries: SidecarEntries,
   ) {}
 
-  addPeople(list: readonly PersonEntry[]): void {
+  addPeople(list: readonly RootEntry[]): void {
     const seen = this.entries.personKeys;
     for (const { key: raw, keySpan, value } of list) {
       const key = textOf(raw);
@@ -419,34 +293,33 @@ class QuickEntries {
     }
   }
 
-  addReferences(list: readonly ReferenceEntry[]): void {
+  addReferences({ items, idSpans }: PieceValues): void {
     const seen = this.entries.referenceIds;
-    for (const { value, idSpan } of list) {
-      if (!(value instanceof QuickMap) || !idSpan) continue;
-      const id = textOf(value.values[value.keys.findIndex((key) => textOf(key) === 'id')])?.trim();
+    if (!items) return;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      const idSpan = idSpans[i];
+      if (!isMapping(item) || !idSpan) continue;
+      const id = textOf(item.id)?.trim();
       if (id === undefined || id === '' || seen.has(id)) continue;
       seen.add(id);
-      const item = { ...(plainData(value) as Record<string, unknown>), id } as CslItem;
-      this.entries.references.push({ id, item, source: { uri: this.uri, span: idSpan, line: this.lines.lineAt(idSpan.start) } });
+      // The quick read's values are fresh objects, each read once: the item keeps its own.
+      item.id = id;
+      this.entries.references.push({ id, item: item as CslItem, source: { uri: this.uri, span: idSpan, line: this.lines.lineAt(idSpan.start) } });
     }
   }
 
   /** `readPerson` of the precise read, without its diagnostics. */
   private person(key: string, keySpan: Span, value: unknown): Person | null {
-    if (!(value instanceof QuickMap)) return null;
-    const fields = new Map<string, unknown>();
-    for (let i = 0; i < value.keys.length; i++) {
-      const name = textOf(value.keys[i]);
-      if (name !== undefined && personFields.has(name) && !fields.has(name)) fields.set(name, value.values[i]);
-    }
+    if (!isMapping(value)) return null;
     const text = (field: string): string | undefined => {
-      const v = fields.get(field);
+      const v = value[field];
       return typeof v === 'string' ? v : typeof v === 'number' && field !== 'name' ? String(v) : undefined;
     };
     const name = text('name');
     if (name === undefined || name.trim() === '') return null;
     const aliases: string[] = [];
-    const aliasList = fields.get('aliases');
+    const aliasList = value.aliases;
     if (Array.isArray(aliasList)) {
       for (const item of aliasList) {
         const alias = textOf(item);
@@ -454,15 +327,14 @@ class QuickEntries {
       }
     }
     const links: { label: string; url: string }[] = [];
-    const linkMap = fields.get('links');
-    if (linkMap instanceof QuickMap) {
-      for (let i = 0; i < linkMap.keys.length; i++) {
-        const label = textOf(linkMap.keys[i]);
-        const url = textOf(linkMap.values[i]);
-        if (label !== undefined && url !== undefined) links.push({ label, url });
+    const linkMap = value.links;
+    if (isMapping(linkMap)) {
+      for (const label of Object.keys(linkMap)) {
+        const url = textOf(linkMap[label]);
+        if (url !== undefined) links.push({ label, url });
       }
     }
-    const implicit = fields.get('implicit');
+    const implicit = value.implicit;
     const image = text('image');
     return {
       key,

@@ -37,6 +37,7 @@ import {
   type Reference,
 } from '../../src/core';
 import type { RegistrySource } from '../../src/core/registry';
+import { blockValues, eventValues, NotQuick, Anchored, type PieceValues } from '../../src/core/quickYaml';
 import { decodeNumbers, encodeNumbers, zigzag } from '../../src/core/searchTables';
 import { fileUri, MemoryReader } from './helpers';
 
@@ -296,6 +297,117 @@ describe('sidecars read in pieces', () => {
     const sidecar = parseSidecar(uri, text);
     assert.strictEqual(sidecar.valid, true);
     assert.deepStrictEqual(sidecar.references[9999].item, { id: 'r9999', author: [{ family: 'F', given: 'G' }], issued: { 'date-parts': [[1900]] } });
+  });
+});
+
+/** The pieces of a sidecar's people and references sections, as the quick read cuts them: a section's entries, a few at a time. */
+function piecesOf(text: string, entriesPerPiece: number): { source: string; base: number }[] {
+  const pieces: { source: string; base: number }[] = [];
+  for (const section of runNow(sidecarSections(text)) ?? []) {
+    if (section.kind === 'top') continue;
+    for (let i = 0; i < section.entries.length; i += entriesPerPiece) {
+      const base = section.entries[i];
+      pieces.push({ source: text.slice(base, section.entries[i + entriesPerPiece] ?? section.end), base });
+    }
+  }
+  return pieces;
+}
+
+/** What js-yaml's events give for a piece, or the reason they give nothing. */
+function fromEvents(source: string, base: number): PieceValues | string {
+  try {
+    return eventValues(source, base);
+  } catch (error) {
+    return error instanceof NotQuick ? 'not quick' : error instanceof Anchored ? 'anchored' : 'syntax error';
+  }
+}
+
+/** The events' values; fails when they give none. */
+function valuesOf(events: PieceValues | string, message: string): PieceValues {
+  if (typeof events === 'string') assert.fail(`${message}: the events give ${events}`);
+  return events;
+}
+
+function sameValues(actual: PieceValues, expected: PieceValues, message: string): void {
+  assert.deepStrictEqual({ entries: actual.entries, items: actual.items, idSpans: actual.idSpans }, { entries: expected.entries, items: expected.items, idSpans: expected.idSpans }, message);
+}
+
+describe('pieces of YAML read from their characters', () => {
+  it('takes every piece of the example sidecar, and most of the generated ones, with the values and spans the events give', () => {
+    for (const { name, text } of [sidecarFixtures()[0], ...generated]) {
+      const pieces = piecesOf(text, 1);
+      let taken = 0;
+      for (const { source, base } of pieces) {
+        const block = blockValues(source, base);
+        const events = valuesOf(fromEvents(source, base), name);
+        if (!block) continue;
+        taken++;
+        sameValues(block, events, name);
+      }
+      // The generated sidecars also hold what is left to the events: folded and multi-line scalars, keys that are numbers.
+      const least = name.startsWith('examples') ? pieces.length : pieces.length / 3;
+      assert.ok(pieces.length > 10 && taken >= least, `${name}: ${taken} of ${pieces.length} pieces read from their characters`);
+    }
+  });
+
+  it('gives what the events give, or leaves the piece to them, on random edits', () => {
+    const bases = [generatedSidecar(12, 12), generatedSidecar(8, 8, { referencesIndent: 0, crlf: true }), fs.readFileSync(path.join(root, 'examples', 'kropotkin-meets-lenin.yaml'), 'utf8')];
+    const snippets = ['\n', ' ', '  ', ':', ': ', '- ', '-', '#', ' #', '"', "'", "''", '[', ']', '[]', ',', ', ', '{', '}', '&a ', '*a', '!!str ', '|', '|-', '|+', '>', '\t', '---\n', '...\n', 'x', '1', '12', 'true', 'null', '~', '\r\n', '\\', '%', '?', '@', '\u00a0', '\u0085', '\u2028', '\ud83d', '\ud83d\ude00', 'id: ', 'id: |\n  x\n', 'name: ', '\n  k:\n    name: K\n', '\n- id: z\n', 'constructor: c\n', 'toString: t\n'];
+    // Offsets spread over the whole file: an edit on a top-level line makes the file one that is not cut into pieces.
+    const edit = fc.record({ at: fc.integer({ min: 0, max: 2 ** 30 }), remove: fc.integer({ min: 0, max: 4 }), insert: fc.constantFrom(...snippets) });
+    let taken = 0;
+    let left = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: bases.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 4 }), (which, edits) => {
+        let text = bases[which];
+        for (const { at, remove, insert } of edits) {
+          const offset = at % (text.length + 1);
+          text = text.slice(0, offset) + insert + text.slice(offset + remove);
+        }
+        for (const { source, base } of piecesOf(text, 3)) {
+          const block = blockValues(source, base);
+          if (!block) {
+            left++;
+            continue;
+          }
+          taken++;
+          sameValues(block, valuesOf(fromEvents(source, base), `read from its characters: ${JSON.stringify(source)}`), JSON.stringify(source));
+        }
+      }),
+      { numRuns: 400, seed: 20251125 },
+    );
+    assert.ok(taken > 300 && left > 100, `${taken} pieces read from their characters, ${left} left to the events`);
+  });
+
+  it('gives what the events give, or leaves the piece to them, on random values as yaml.stringify writes them', () => {
+    const tricky = fc.constantFrom('1842', '007', '1e3', '0x1F', '.inf', '-.5', '+1', 'true', 'False', 'null', '~', '', ' ', '- x', '-x', 'a: b', 'a:b', 'a #b', 'a#b', '#c', "it's", '"q"', '[x]', '{y}', '*z', '&w', '!t', '|', '>', '%', '@', '`', '\\', 'x\ny', 'x\n\ny\n', ' x ', 'é\u00a0è', '12', '__proto__', 'constructor', 'prototype', 'toString', 'id');
+    // Mostly text as people write it, now and then anything.
+    const words = fc.stringMatching(/^[A-Za-zÀ-ÿА-я][\w À-ÿА-я,.'()/-]{0,20}$/);
+    const text = fc.oneof(words, words, fc.string({ unit: 'grapheme', maxLength: 12 }), tricky);
+    const scalar = fc.oneof(text, text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
+    const key = fc.oneof(fc.stringMatching(/^[a-z][a-z0-9-]{0,6}(?: [a-z0-9-]{1,6})?$/), fc.stringMatching(/^[a-z][a-z0-9-]{0,6}(?: [a-z0-9-]{1,6})?$/), text);
+    const { value } = fc.letrec<{ value: unknown }>((tie) => ({ value: fc.oneof({ depthSize: 'small' }, scalar, scalar, fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(key, tie('value'), { minKeys: 1, maxKeys: 3 })) }));
+    const item = fc.dictionary(fc.oneof(fc.constantFrom('id', 'title', 'author', 'note'), key), value, { minKeys: 1, maxKeys: 4 });
+    const piece = fc.oneof(fc.array(item, { minLength: 1, maxLength: 4 }), fc.dictionary(key, value, { minKeys: 1, maxKeys: 4 }));
+    const options = fc.record({
+      indent: fc.constantFrom(2, 4),
+      indentSeq: fc.boolean(),
+      lineWidth: fc.constantFrom(0, 24),
+      defaultStringType: fc.constantFrom('PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE', 'BLOCK_LITERAL'),
+      flowCollectionPadding: fc.boolean(),
+    } as const);
+    let taken = 0;
+    fc.assert(
+      fc.property(piece, options, fc.boolean(), (data, format, flow) => {
+        const source = stringify(data, { ...format, collectionStyle: flow ? 'any' : 'block' });
+        const block = blockValues(source, 7);
+        if (!block) return;
+        taken++;
+        sameValues(block, valuesOf(fromEvents(source, 7), `read from its characters: ${JSON.stringify(source)}`), JSON.stringify(source));
+      }),
+      { numRuns: 1000, seed: 20251125 },
+    );
+    assert.ok(taken > 300, `only ${taken} pieces read from their characters`);
   });
 });
 
