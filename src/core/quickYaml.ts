@@ -209,8 +209,11 @@ const APOSTROPHE = 0x27;
 const BACKSLASH = 0x5c;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 const COMMA = 0x2c;
 const PIPE = 0x7c;
+const GREATER = 0x3e;
 
 /** Characters that cannot start a plain scalar, and those that end one inside brackets. */
 const indicators = new Uint8Array(128);
@@ -279,10 +282,10 @@ function unescapeDoubleQuoted(text: string): string {
  * Reads a piece written in the block style most sidecars and libraries are
  * written in, straight from its characters: js-yaml's parse and the values
  * built from its events were most of a large sidecar's quick read. It takes
- * block mappings and sequences, keys and scalars on one line (plain or
- * quoted), bracketed lists on one line, literal blocks (`|`, `|-`) and
- * comments; anything else throws `NotQuick`, and the piece is read from the
- * events.
+ * block mappings and sequences, plain and quoted keys, plain scalars (over
+ * several lines too), quoted scalars on one line, lists and mappings in
+ * brackets on one line, literal and folded blocks, and comments; anything
+ * else throws `NotQuick`, and the piece is read from the events.
  */
 class BlockValues implements PieceValues {
   readonly entries: RootEntry[] | undefined;
@@ -370,8 +373,7 @@ class BlockValues implements PieceValues {
       } else if (this.keyEnd(at, end) >= 0) {
         items.push(this.mapping(at - this.line, at, depth + 1));
       } else {
-        items.push(this.inlineValue(at, end, depth + 1));
-        this.nextLine();
+        items.push(this.inlineValue(at, end, depth + 1, indent));
       }
       if (depth === 0) this.idSpans.push(this.idSpan);
       const next = this.nextContentLine();
@@ -435,14 +437,16 @@ class BlockValues implements PieceValues {
         if (next > indent) value = this.block(next, depth + 1);
         else if (next === indent && this.isEntry(this.line + indent)) value = this.sequence(indent, depth + 1, []);
         else value = resolvePlainScalar('');
-      } else if (source.charCodeAt(valueAt) === PIPE) {
+      } else if (source.charCodeAt(valueAt) === PIPE || source.charCodeAt(valueAt) === GREATER) {
         // An id in a block has no span on one line: the precise read reports it.
         if (depth === 1 && this.items && key === 'id') throw new NotQuick();
-        value = this.literal(valueAt, end, indent);
+        value = this.blockScalar(valueAt, end, indent);
       } else {
-        value = this.inlineValue(valueAt, end, depth + 1);
-        if (depth === 1 && this.items && key === 'id' && value !== null && typeof value !== 'object') this.idSpan = { start: valueAt + this.base, end: this.valueEnd + this.base };
-        this.nextLine();
+        value = this.inlineValue(valueAt, end, depth + 1, indent);
+        if (depth === 1 && this.items && key === 'id' && value !== null && typeof value !== 'object') {
+          if (this.continued) throw new NotQuick();
+          this.idSpan = { start: valueAt + this.base, end: this.valueEnd + this.base };
+        }
       }
       if (depth === 0) this.entries?.push({ key, keySpan: { start: at + this.base, end: keyEnd + this.base }, value });
       else map[objectKey(key, map)] = value;
@@ -474,8 +478,16 @@ class BlockValues implements PieceValues {
   /** Where the last scalar `inlineValue` read ends. */
   private valueEnd = 0;
 
-  /** A scalar or bracketed list that starts at `at` and is all the rest of the line, but for a comment. */
-  private inlineValue(at: number, end: number, depth: number): unknown {
+  /** Whether the last plain scalar `inlineValue` read went on past its first line. */
+  private continued = false;
+
+  /**
+   * A node that starts at `at` on the current line, the value of a node
+   * indented by `parent`: a scalar, or a list or mapping in brackets, which
+   * is all the rest of the line but for a comment. Moves to the line after it.
+   */
+  private inlineValue(at: number, end: number, depth: number, parent: number): unknown {
+    this.continued = false;
     const { source } = this;
     const c = source.charCodeAt(at);
     let value: unknown;
@@ -483,20 +495,60 @@ class BlockValues implements PieceValues {
     if (c === QUOTE || c === APOSTROPHE) {
       after = this.quotedEnd(at, end);
       value = this.quotedText(at, after);
-    } else if (c === OPEN_BRACKET) {
-      const list: unknown[] = [];
-      after = this.flowSequence(at, end, depth, list);
-      value = list;
+    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      value = this.flowNode(at, end, depth);
+      after = this.flowEnd;
     } else {
       after = this.plainEnd(at, end);
-      value = resolvePlainScalar(source.slice(at, after));
+      value = source.slice(at, after);
     }
     this.valueEnd = after;
     // Only a comment may follow, after a space.
     let rest = after;
     while (source.charCodeAt(rest) === SPACE) rest++;
     if (rest < end && !(source.charCodeAt(rest) === HASH && rest > after)) throw new NotQuick();
-    return value;
+    this.nextLine();
+    if (typeof value !== 'string' || c === QUOTE || c === APOSTROPHE) return value;
+    // A plain scalar goes on over the lines indented past its parent's, unless a comment ended it.
+    return resolvePlainScalar(rest < end ? value : this.plainLines(value, parent));
+  }
+
+  /**
+   * The rest of a plain scalar whose first line is `first`: the lines
+   * indented past `parent` that follow, folded as YAML folds them (a line
+   * break is a space, and each blank line between two lines a line break).
+   */
+  private plainLines(first: string, parent: number): string {
+    const { source } = this;
+    let text = first;
+    let blank = 0;
+    while (this.line < source.length) {
+      let at = this.line;
+      const end = this.lineEnd();
+      while (at < end && source.charCodeAt(at) === SPACE) at++;
+      if (at === end) {
+        blank++;
+        this.nextLine();
+        continue;
+      }
+      if (at - this.line <= parent) break;
+      // A comment, or what could start a node of its own, is left to the events.
+      const c = source.charCodeAt(at);
+      if (c === HASH || (c < 128 && indicators[c]) || ((c === DASH || c === 0x3f || c === COLON) && (at + 1 === end || source.charCodeAt(at + 1) === SPACE))) throw new NotQuick();
+      const lineEnd = this.plainEnd(at, end);
+      if (lineEnd < end) {
+        let rest = lineEnd;
+        while (source.charCodeAt(rest) === SPACE) rest++;
+        if (rest < end) throw new NotQuick();
+      }
+      text += blank === 0 ? ' ' : '\n'.repeat(blank);
+      text += source.slice(at, lineEnd);
+      blank = 0;
+      this.continued = true;
+      this.nextLine();
+    }
+    // Blank lines read after the last line are not part of the scalar: the next line is read as if they were skipped.
+    return text;
   }
 
   /** The end of a plain scalar in a block, trailing spaces left out. */
@@ -541,55 +593,121 @@ class BlockValues implements PieceValues {
     return text.includes('\\') ? unescapeDoubleQuoted(text) : text;
   }
 
-  /** A bracketed list on one line from `at`, its items added to `list`; where it ends. */
-  private flowSequence(at: number, end: number, depth: number, list: unknown[]): number {
+  /** Where the last node `flowNode` read ends. */
+  private flowEnd = 0;
+
+  /** A node inside brackets, on one line from `at`: a list, a mapping, or a scalar; it ends at `flowEnd`. */
+  private flowNode(at: number, end: number, depth: number): unknown {
+    const { source } = this;
+    const c = source.charCodeAt(at);
+    if (c === OPEN_BRACKET) return this.flowSequence(at, end, depth);
+    if (c === OPEN_BRACE) return this.flowMapping(at, end, depth);
+    if (c === QUOTE || c === APOSTROPHE) {
+      this.flowEnd = this.quotedEnd(at, end);
+      return this.quotedText(at, this.flowEnd);
+    }
+    if ((c < 128 && indicators[c]) || ((c === DASH || c === 0x3f || c === COLON) && source.charCodeAt(at + 1) === SPACE)) throw new NotQuick();
+    let stop = at + 1;
+    for (; stop < end; stop++) {
+      const d = source.charCodeAt(stop);
+      if (d < 128 && flowIndicators[d]) break;
+      // A colon could make a pair, and a hash a comment.
+      if (d === COLON || (d === HASH && source.charCodeAt(stop - 1) === SPACE)) throw new NotQuick();
+    }
+    this.flowEnd = stop;
+    while (source.charCodeAt(stop - 1) === SPACE) stop--;
+    return resolvePlainScalar(source.slice(at, stop));
+  }
+
+  /** Moves past the spaces from `at`, then a comma or the closing `close`: where the next entry starts, or -1 after the closing one. */
+  private flowSeparator(at: number, close: number): number {
+    const { source } = this;
+    while (source.charCodeAt(at) === SPACE) at++;
+    const c = source.charCodeAt(at);
+    if (c === close) {
+      this.flowEnd = at + 1;
+      return -1;
+    }
+    if (c !== COMMA) throw new NotQuick();
+    at++;
+    while (source.charCodeAt(at) === SPACE) at++;
+    // An empty entry or a comma before the bracket: left to the events.
+    if (source.charCodeAt(at) === COMMA || source.charCodeAt(at) === close) throw new NotQuick();
+    return at;
+  }
+
+  /** A bracketed list on one line from `at`. */
+  private flowSequence(at: number, end: number, depth: number): unknown[] {
     const { source } = this;
     if (depth > quickDepth) throw new NotQuick();
+    const list: unknown[] = [];
     let i = at + 1;
     while (source.charCodeAt(i) === SPACE) i++;
-    if (source.charCodeAt(i) === CLOSE_BRACKET) return i + 1;
-    for (;;) {
+    if (source.charCodeAt(i) === CLOSE_BRACKET) {
+      this.flowEnd = i + 1;
+      return list;
+    }
+    while (i >= 0) {
+      if (i >= end) throw new NotQuick();
+      list.push(this.flowNode(i, end, depth + 1));
+      i = this.flowSeparator(this.flowEnd, CLOSE_BRACKET);
+    }
+    return list;
+  }
+
+  /** A mapping in braces on one line from `at`, each key plain or quoted and followed by a colon and a space. */
+  private flowMapping(at: number, end: number, depth: number): Record<string, unknown> {
+    const { source } = this;
+    if (depth > quickDepth) throw new NotQuick();
+    const map: Record<string, unknown> = {};
+    let i = at + 1;
+    while (source.charCodeAt(i) === SPACE) i++;
+    if (source.charCodeAt(i) === CLOSE_BRACE) {
+      this.flowEnd = i + 1;
+      return map;
+    }
+    while (i >= 0) {
       if (i >= end) throw new NotQuick();
       const c = source.charCodeAt(i);
-      if (c === OPEN_BRACKET) {
-        const inner: unknown[] = [];
-        i = this.flowSequence(i, end, depth + 1, inner);
-        list.push(inner);
-      } else if (c === QUOTE || c === APOSTROPHE) {
-        const after = this.quotedEnd(i, end);
-        list.push(this.quotedText(i, after));
-        i = after;
+      let key: unknown;
+      let colon: number;
+      if (c === QUOTE || c === APOSTROPHE) {
+        colon = this.quotedEnd(i, end);
+        key = this.quotedText(i, colon);
+        while (source.charCodeAt(colon) === SPACE) colon++;
       } else {
         if ((c < 128 && indicators[c]) || ((c === DASH || c === 0x3f || c === COLON) && source.charCodeAt(i + 1) === SPACE)) throw new NotQuick();
-        let stop = i + 1;
-        for (; stop < end; stop++) {
-          const d = source.charCodeAt(stop);
-          if (d < 128 && flowIndicators[d]) break;
-          // A colon could make a pair, and a hash a comment.
-          if (d === COLON || (d === HASH && source.charCodeAt(stop - 1) === SPACE)) throw new NotQuick();
+        colon = i + 1;
+        for (; colon < end; colon++) {
+          const d = source.charCodeAt(colon);
+          if (d === COLON) break;
+          if ((d < 128 && flowIndicators[d]) || (d === HASH && source.charCodeAt(colon - 1) === SPACE)) throw new NotQuick();
         }
-        let trimmed = stop;
-        while (source.charCodeAt(trimmed - 1) === SPACE) trimmed--;
-        list.push(resolvePlainScalar(source.slice(i, trimmed)));
-        i = stop;
+        let keyEnd = colon;
+        while (source.charCodeAt(keyEnd - 1) === SPACE) keyEnd--;
+        key = resolvePlainScalar(source.slice(i, keyEnd));
       }
-      while (source.charCodeAt(i) === SPACE) i++;
-      const d = source.charCodeAt(i);
-      if (d === CLOSE_BRACKET) return i + 1;
-      if (d !== COMMA) throw new NotQuick();
-      i++;
-      while (source.charCodeAt(i) === SPACE) i++;
-      // An empty entry or a comma before the bracket: left to the events.
-      if (source.charCodeAt(i) === COMMA || source.charCodeAt(i) === CLOSE_BRACKET) throw new NotQuick();
+      // A key with no colon, or one not followed by a space (JSON's `"a":1`), is left to the events.
+      if (source.charCodeAt(colon) !== COLON || source.charCodeAt(colon + 1) !== SPACE) throw new NotQuick();
+      let valueAt = colon + 2;
+      while (source.charCodeAt(valueAt) === SPACE) valueAt++;
+      const name = objectKey(key, map);
+      map[name] = this.flowNode(valueAt, end, depth + 1);
+      i = this.flowSeparator(this.flowEnd, CLOSE_BRACE);
     }
+    return map;
   }
 
   /**
-   * A literal block (`|` or `|-`) whose header is at `at`, the value of a key in
-   * a mapping indented by `indent`. Its lines are indented as its first one is.
+   * A literal (`|`, `|-`) or folded (`>`, `>-`) block whose header is at
+   * `at`, the value of a key in a mapping indented by `indent`. Its lines are
+   * indented as its first one is; a folded block whose lines are indented
+   * further, or a block that keeps its trailing blank lines, is left to the
+   * events.
    */
-  private literal(at: number, end: number, indent: number): string {
+  private blockScalar(at: number, end: number, indent: number): string {
     const { source } = this;
+    const folded = source.charCodeAt(at) === GREATER;
     let header = at + 1;
     const strip = source.charCodeAt(header) === DASH;
     if (strip) header++;
@@ -601,24 +719,30 @@ class BlockValues implements PieceValues {
     const lines = first - this.line;
     // A block that is empty or starts with a blank line is left to the events.
     if (lines <= indent || first >= source.length || source.charCodeAt(first) === LF || source.charCodeAt(first) === CR) throw new NotQuick();
-    const parts: string[] = [];
+    let text = '';
     let blank = 0;
+    let started = false;
     while (this.line < source.length) {
-      let text = this.line;
+      let at = this.line;
       const lineEnd = this.lineEnd();
-      while (text < lineEnd && source.charCodeAt(text) === SPACE) text++;
-      if (text === lineEnd) {
+      while (at < lineEnd && source.charCodeAt(at) === SPACE) at++;
+      if (at === lineEnd) {
         // Blank lines count only when more text follows; a blank line with spaces past the indentation is text.
-        if (text - this.line > lines) throw new NotQuick();
+        if (at - this.line > lines) throw new NotQuick();
         blank++;
-      } else if (text - this.line < lines) {
+      } else if (at - this.line < lines) {
         break;
       } else {
-        for (; blank > 0; blank--) parts.push('');
-        parts.push(source.slice(this.line + lines, lineEnd));
+        if (folded && at - this.line > lines) throw new NotQuick();
+        // Between two lines of a folded block, a line break is a space, and each blank line a line break.
+        if (started) text += folded && blank === 0 ? ' ' : '\n'.repeat(folded ? blank : blank + 1);
+        else if (blank > 0) throw new NotQuick();
+        text += source.slice(this.line + lines, lineEnd);
+        blank = 0;
+        started = true;
       }
       this.nextLine();
     }
-    return strip ? parts.join('\n') : parts.join('\n') + '\n';
+    return strip ? text : text + '\n';
   }
 }

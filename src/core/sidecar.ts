@@ -51,10 +51,13 @@ export class FlowDepthScan {
     // Brackets are rare in a sidecar: jumping from one to the next is several times faster than reading every character.
     const brackets = /[[\]{}]/g;
     brackets.lastIndex = from;
-    for (let match = brackets.exec(text); match && match.index < to; match = brackets.exec(text)) {
-      const c = text.charCodeAt(match.index);
+    // `test` rather than `exec`: no match object for each of a large sidecar's tens of thousands of brackets.
+    while (brackets.test(text)) {
+      const at = brackets.lastIndex - 1;
+      if (at >= to) break;
+      const c = text.charCodeAt(at);
       if (c === 0x5b || c === 0x7b) {
-        if (++depth > this.max) return match.index;
+        if (++depth > this.max) return at;
       } else if (depth > 0) depth--;
     }
     this.depth = depth;

@@ -344,8 +344,8 @@ describe('pieces of YAML read from their characters', () => {
         taken++;
         sameValues(block, events, name);
       }
-      // The generated sidecars also hold what is left to the events: folded and multi-line scalars, keys that are numbers.
-      const least = name.startsWith('examples') ? pieces.length : pieces.length / 3;
+      // The generated sidecars also hold what is left to the events: quoted scalars over several lines, keys that are numbers.
+      const least = name.startsWith('examples') ? pieces.length : pieces.length * 0.6;
       assert.ok(pieces.length > 10 && taken >= least, `${name}: ${taken} of ${pieces.length} pieces read from their characters`);
     }
   });
@@ -376,7 +376,7 @@ describe('pieces of YAML read from their characters', () => {
       }),
       { numRuns: 400, seed: 20251125 },
     );
-    assert.ok(taken > 300 && left > 100, `${taken} pieces read from their characters, ${left} left to the events`);
+    assert.ok(taken > 700 && left > 100, `${taken} pieces read from their characters, ${left} left to the events`);
   });
 
   it('gives what the events give, or leaves the piece to them, on random values as yaml.stringify writes them', () => {
@@ -393,7 +393,7 @@ describe('pieces of YAML read from their characters', () => {
       indent: fc.constantFrom(2, 4),
       indentSeq: fc.boolean(),
       lineWidth: fc.constantFrom(0, 24),
-      defaultStringType: fc.constantFrom('PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE', 'BLOCK_LITERAL'),
+      defaultStringType: fc.constantFrom('PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE', 'BLOCK_LITERAL', 'BLOCK_FOLDED'),
       flowCollectionPadding: fc.boolean(),
     } as const);
     let taken = 0;
@@ -407,7 +407,7 @@ describe('pieces of YAML read from their characters', () => {
       }),
       { numRuns: 1000, seed: 20251125 },
     );
-    assert.ok(taken > 300, `only ${taken} pieces read from their characters`);
+    assert.ok(taken > 450, `only ${taken} pieces read from their characters`);
   });
 });
 
