@@ -39,7 +39,7 @@ function resolvePlainScalar(source: string): unknown {
   return source;
 }
 
-/** Something the quick read does not reproduce (a tag, a repeated key, deep nesting): the piece is read with `yaml`. */
+/** Something a reader does not reproduce (a tag, a repeated key, deep nesting): the piece goes to the next one, js-yaml's events and then `yaml`. */
 export class NotQuick extends Error {}
 /** An anchor or an alias: the whole file is read at once, by `yaml`. */
 export class Anchored extends Error {}
@@ -203,6 +203,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 const HASH = 0x23;
 const COLON = 0x3a;
+const QUESTION = 0x3f;
 const DASH = 0x2d;
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
@@ -383,6 +384,19 @@ class BlockValues implements PieceValues {
   }
 
   /**
+   * Whether a plain scalar cannot start at `at`: an indicator, or `-`, `?` or
+   * `:` before a space, the line's end or, inside brackets, a bracket or comma.
+   */
+  private cannotStartPlain(at: number, end: number, inBrackets: boolean): boolean {
+    const { source } = this;
+    const c = source.charCodeAt(at);
+    if (c < 128 && indicators[c] === 1) return true;
+    if (c !== DASH && c !== QUESTION && c !== COLON) return false;
+    const next = source.charCodeAt(at + 1);
+    return at + 1 === end || next === SPACE || (inBrackets && next < 128 && flowIndicators[next] === 1);
+  }
+
+  /**
    * Where the colon after a key that starts at `at` is: a plain key, or a
    * quoted one, then a colon before a space or the line's end; -1 when the
    * line holds no key.
@@ -424,8 +438,7 @@ class BlockValues implements PieceValues {
       while (source.charCodeAt(keyEnd - 1) === SPACE) keyEnd--;
       const c = source.charCodeAt(at);
       const quoted = c === QUOTE || c === APOSTROPHE;
-      // `?`, `:` and `-` start a plain scalar only before a character that is not a space.
-      if (keyEnd === at || (!quoted && (c === DASH || c === 0x3f || c === COLON) && source.charCodeAt(at + 1) === SPACE) || keyEnd - at > 1000) throw new NotQuick();
+      if (keyEnd === at || (!quoted && this.cannotStartPlain(at, end, false)) || keyEnd - at > 1000) throw new NotQuick();
       const key = quoted ? this.quotedText(at, keyEnd) : this.plainKey(at, keyEnd);
       let value: unknown;
       let valueAt = colon + 1;
@@ -532,9 +545,7 @@ class BlockValues implements PieceValues {
         continue;
       }
       if (at - this.line <= parent) break;
-      // A comment, or what could start a node of its own, is left to the events.
-      const c = source.charCodeAt(at);
-      if (c === HASH || (c < 128 && indicators[c]) || ((c === DASH || c === 0x3f || c === COLON) && (at + 1 === end || source.charCodeAt(at + 1) === SPACE))) throw new NotQuick();
+      // A line that starts a comment, or what could be a node of its own, is refused here.
       const lineEnd = this.plainEnd(at, end);
       if (lineEnd < end) {
         let rest = lineEnd;
@@ -554,8 +565,7 @@ class BlockValues implements PieceValues {
   /** The end of a plain scalar in a block, trailing spaces left out. */
   private plainEnd(at: number, end: number): number {
     const { source } = this;
-    const first = source.charCodeAt(at);
-    if ((first < 128 && indicators[first]) || ((first === DASH || first === 0x3f || first === COLON) && (at + 1 === end || source.charCodeAt(at + 1) === SPACE))) throw new NotQuick();
+    if (this.cannotStartPlain(at, end, false)) throw new NotQuick();
     let stop = end;
     for (let i = at + 1; i < end; i++) {
       const c = source.charCodeAt(i);
@@ -606,7 +616,7 @@ class BlockValues implements PieceValues {
       this.flowEnd = this.quotedEnd(at, end);
       return this.quotedText(at, this.flowEnd);
     }
-    if ((c < 128 && indicators[c]) || ((c === DASH || c === 0x3f || c === COLON) && source.charCodeAt(at + 1) === SPACE)) throw new NotQuick();
+    if (this.cannotStartPlain(at, end, true)) throw new NotQuick();
     let stop = at + 1;
     for (; stop < end; stop++) {
       const d = source.charCodeAt(stop);
@@ -617,6 +627,16 @@ class BlockValues implements PieceValues {
     this.flowEnd = stop;
     while (source.charCodeAt(stop - 1) === SPACE) stop--;
     return resolvePlainScalar(source.slice(at, stop));
+  }
+
+  /** Where the first entry after the opening bracket at `at` starts, or -1 when the closing `close` follows at once. */
+  private flowStart(at: number, close: number): number {
+    const { source } = this;
+    let i = at + 1;
+    while (source.charCodeAt(i) === SPACE) i++;
+    if (source.charCodeAt(i) !== close) return i;
+    this.flowEnd = i + 1;
+    return -1;
   }
 
   /** Moves past the spaces from `at`, then a comma or the closing `close`: where the next entry starts, or -1 after the closing one. */
@@ -638,16 +658,9 @@ class BlockValues implements PieceValues {
 
   /** A bracketed list on one line from `at`. */
   private flowSequence(at: number, end: number, depth: number): unknown[] {
-    const { source } = this;
     if (depth > quickDepth) throw new NotQuick();
     const list: unknown[] = [];
-    let i = at + 1;
-    while (source.charCodeAt(i) === SPACE) i++;
-    if (source.charCodeAt(i) === CLOSE_BRACKET) {
-      this.flowEnd = i + 1;
-      return list;
-    }
-    while (i >= 0) {
+    for (let i = this.flowStart(at, CLOSE_BRACKET); i >= 0; ) {
       if (i >= end) throw new NotQuick();
       list.push(this.flowNode(i, end, depth + 1));
       i = this.flowSeparator(this.flowEnd, CLOSE_BRACKET);
@@ -660,13 +673,7 @@ class BlockValues implements PieceValues {
     const { source } = this;
     if (depth > quickDepth) throw new NotQuick();
     const map: Record<string, unknown> = {};
-    let i = at + 1;
-    while (source.charCodeAt(i) === SPACE) i++;
-    if (source.charCodeAt(i) === CLOSE_BRACE) {
-      this.flowEnd = i + 1;
-      return map;
-    }
-    while (i >= 0) {
+    for (let i = this.flowStart(at, CLOSE_BRACE); i >= 0; ) {
       if (i >= end) throw new NotQuick();
       const c = source.charCodeAt(i);
       let key: unknown;
@@ -676,7 +683,7 @@ class BlockValues implements PieceValues {
         key = this.quotedText(i, colon);
         while (source.charCodeAt(colon) === SPACE) colon++;
       } else {
-        if ((c < 128 && indicators[c]) || ((c === DASH || c === 0x3f || c === COLON) && source.charCodeAt(i + 1) === SPACE)) throw new NotQuick();
+        if (this.cannotStartPlain(i, end, true)) throw new NotQuick();
         colon = i + 1;
         for (; colon < end; colon++) {
           const d = source.charCodeAt(colon);
