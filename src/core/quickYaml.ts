@@ -484,7 +484,8 @@ class BlockValues implements PieceValues {
     const recent = recentKeys[slot];
     if (recent !== undefined && recent.length === end - at && source.startsWith(recent, at)) return recent;
     const key = resolvePlainScalar(source.slice(at, end));
-    if (typeof key === 'string') recentKeys[slot] = key;
+    // A string cut from a text can hold on to the whole text: the one kept from file to file is a copy.
+    if (typeof key === 'string') recentKeys[slot] = (' ' + key).slice(1);
     return key;
   }
 

@@ -2,6 +2,8 @@ import * as assert from 'assert';
 import fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { stringify } from 'yaml';
 import {
   Foreground,
@@ -408,6 +410,23 @@ describe('pieces of YAML read from their characters', () => {
       { numRuns: 1000, seed: 20251125 },
     );
     assert.ok(taken > 450, `only ${taken} pieces read from their characters`);
+  });
+  it('keeps no file alive through the keys it remembers', () => {
+    // The collector, reached without starting Node with --expose-gc.
+    v8.setFlagsFromString('--expose-gc');
+    const collect = vm.runInNewContext('gc') as () => void;
+    collect();
+    const before = process.memoryUsage().heapUsed;
+    const readPieceOfLargeFile = (n: number): number => {
+      // Two bytes a character: 40 MB a file.
+      const text = `${'#'.repeat(20_000_000)}ζ\n  a-person-key-long-enough-${n}:\n    name: Someone\n    container-title-of-some-length: x\n`;
+      const start = text.indexOf('  a-person');
+      return blockValues(text.slice(start), start)?.entries?.length ?? 0;
+    };
+    for (let n = 0; n < 3; n++) assert.strictEqual(readPieceOfLargeFile(n), 1);
+    collect();
+    const held = process.memoryUsage().heapUsed - before;
+    assert.ok(held < 20_000_000, `${(held / 1e6).toFixed(0)} MB still held after reading three files of 40 MB`);
   });
 });
 
