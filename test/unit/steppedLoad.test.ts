@@ -411,6 +411,17 @@ describe('pieces of YAML read from their characters', () => {
     );
     assert.ok(taken > 450, `only ${taken} pieces read from their characters`);
   });
+  it('leaves to the events a dash, question mark or colon alone in brackets, which YAML does not read as text', () => {
+    for (const list of ['[-, b]', '[b, -]', '[?, b]', '[:, b]', '[[-], b]']) {
+      const source = `- id: x\n  aliases: ${list}\n`;
+      assert.strictEqual(blockValues(source, 0), undefined, list);
+    }
+    // Before a character that is not a space or a bracket, they start text, as the events say too.
+    const text = '- id: x\n  aliases: [-b, ?c, :d]\n';
+    assert.deepStrictEqual(blockValues(text, 0)?.items, [{ id: 'x', aliases: ['-b', '?c', ':d'] }]);
+    assert.deepStrictEqual(eventValues(text, 0).items, [{ id: 'x', aliases: ['-b', '?c', ':d'] }]);
+  });
+
   it('keeps no file alive through the keys it remembers', () => {
     // The collector, reached without starting Node with --expose-gc.
     v8.setFlagsFromString('--expose-gc');
