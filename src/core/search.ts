@@ -645,12 +645,51 @@ function prefixKey(word: string, length: 1 | 2): number {
   return length === 1 ? -1 - word.charCodeAt(0) : -0x1_0001 - word.charCodeAt(0) * 0x1_0000 - word.charCodeAt(1);
 }
 
+/** A letter's place among `a`-`z` then `0`-`9`, or -1 for any other UTF-16 unit. */
+function asciiPlace(unit: number): number {
+  if (unit >= 0x61 && unit <= 0x7a) return unit - 0x61;
+  return unit >= 0x30 && unit <= 0x39 ? unit - 0x30 + 26 : -1;
+}
+
+/**
+ * The ids `NumberIds` gives a word's pieces, with those made of lowercase
+ * ASCII letters and digits, nearly all of them in a library in a Latin
+ * script, found by their letters in small arrays rather than by hashing into
+ * a large table: a build over 50,000 references looks up a million pieces,
+ * of a few thousand kinds. An id is still given by `ids`, the first time a
+ * piece is met, so the ids and the tables are the same either way.
+ */
+class PieceIds {
+  /** For each piece of one, two or three such letters, its id plus one; 0 until it is met. */
+  private readonly ones = new Int32Array(36);
+  private readonly twos = new Int32Array(36 * 36);
+  private readonly threes = new Int32Array(36 * 36 * 36);
+
+  constructor(private readonly ids: NumberIds) {}
+
+  /** Pushes the ids of the word's one- and two-letter starts, then of its three-letter pieces in order. */
+  addPiecesOf(word: string, into: IntList): void {
+    let a = asciiPlace(word.charCodeAt(0));
+    into.push(a >= 0 ? (this.ones[a] ||= this.ids.idOf(prefixKey(word, 1)) + 1) - 1 : this.ids.idOf(prefixKey(word, 1)));
+    if (word.length < 2) return;
+    let b = asciiPlace(word.charCodeAt(1));
+    into.push(a >= 0 && b >= 0 ? (this.twos[a * 36 + b] ||= this.ids.idOf(prefixKey(word, 2)) + 1) - 1 : this.ids.idOf(prefixKey(word, 2)));
+    for (let k = 0; k + 3 <= word.length; k++) {
+      const c = asciiPlace(word.charCodeAt(k + 2));
+      into.push(a >= 0 && b >= 0 && c >= 0 ? (this.threes[(a * 36 + b) * 36 + c] ||= this.ids.idOf(trigramKey(word, k)) + 1) - 1 : this.ids.idOf(trigramKey(word, k)));
+      a = b;
+      b = c;
+    }
+  }
+}
+
 /** Items between yields while the words are read. */
 const itemsPerStep = 64;
 
 function* buildPrefilter(itemCount: number, fieldsOf: (item: number, add: (text: string) => void) => void): Steps<TokenPrefilter> {
   const table = new WordTable();
   const grams = new NumberIds();
+  const pieces = new PieceIds(grams);
   // Each item's words, and each word's pieces, as they come; turned round at the end.
   // A reference has a dozen words, a few of them new: room for that spares most regrowing.
   const itemWordsStart = new Int32Array(itemCount + 1);
@@ -685,10 +724,7 @@ function* buildPrefilter(itemCount: number, fieldsOf: (item: number, add: (text:
       const wordCount = table.words.length;
       const id = table.idOf(text, start, at, hash);
       if (id === wordCount) {
-        const word = table.words[id];
-        wordGrams.push(grams.idOf(prefixKey(word, 1)));
-        if (word.length >= 2) wordGrams.push(grams.idOf(prefixKey(word, 2)));
-        for (let k = 0; k + 3 <= word.length; k++) wordGrams.push(grams.idOf(trigramKey(word, k)));
+        pieces.addPiecesOf(table.words[id], wordGrams);
         wordGramsStart.push(wordGrams.length);
       } else {
         // A word said twice in one item counts once.

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { mergeRegistry, parseSidecar, peopleSearchFor, PeopleSearch, ReferenceSearch, referenceSearchFor, runNow, StepsCancelled, type Person, type Reference } from '../../src/core';
-import { JoinedWords } from '../../src/core/searchTables';
+import { decodePrefilterTables, JoinedWords, listEnd } from '../../src/core/searchTables';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const exampleUri = 'file:///examples/kropotkin-meets-lenin.yaml';
@@ -220,6 +220,30 @@ describe('search tables kept with a record', () => {
     const search = new ReferenceSearch(references, [format, count, words, head, last, byGramLists].join('\t')).prepare();
     assert.ok(search.fromRecordedTables);
     for (const query of ['woodcock 1950', 'anarchist prince', 'shub19']) assert.deepStrictEqual(ids(search.search(query)), ids(built.search(query)), query);
+  });
+
+  it("list under each piece of a word, found by its letters or by its number, just the words that hold it", () => {
+    // Pieces of ASCII letters and digits are looked up one way, all others another: words of both, and of both mixed.
+    const titles = ['Émile Zola 1898', "J'accuse zola1898", 'Ленин и Кропоткин', 'a b2 7x ÿz zÿ', 'aaaa banana ANANAS', 'ǅemal dž', 'x', 'abc bac acb cab bca cba ba 1ab b1a ab1'];
+    const mixed = [...references.slice(0, 2000), ...titles.map((title, n) => ({ id: `mixed${n}`, item: { id: `mixed${n}`, title }, source }))];
+    const text = runNow(new ReferenceSearch(mixed).tablesSteps()) as string;
+    const decoded = runNow(decodePrefilterTables(text, mixed.length));
+    assert.ok(decoded);
+    const words = decoded.words.joined().split(' ');
+    // A word's pieces as the prefilter numbers them: its first letter, its first two, and every three in a row, repeats counted.
+    const piecesOf = (word: string): number[] => {
+      const code = (k: number): number => word.charCodeAt(k);
+      const pieces = [-1 - code(0)];
+      if (word.length >= 2) pieces.push(-0x1_0001 - code(0) * 0x1_0000 - code(1));
+      for (let k = 0; k + 3 <= word.length; k++) pieces.push(code(k) * 0x1_0000_0000 + code(k + 1) * 0x1_0000 + code(k + 2));
+      return pieces.sort((a, b) => a - b);
+    };
+    const listed = words.map((): number[] => []);
+    for (let gram = 0; gram < decoded.gramKeys.length; gram++) {
+      for (let at = decoded.byGram.start[gram], end = listEnd(decoded.byGram, gram); at < end; at++) listed[decoded.byGram.values[at]].push(decoded.gramKeys[gram]);
+    }
+    for (const [id, word] of words.entries()) assert.deepStrictEqual(listed[id].sort((a, b) => a - b), piecesOf(word), word);
+    for (const word of ['émile', 'zola1898', 'ленин', 'ÿz', 'zÿ', 'b2', '7x', 'banana', 'ananas', 'ǆemal', 'dž']) assert.ok(words.includes(word), word);
   });
 });
 
