@@ -30,9 +30,25 @@ export interface FileReader {
 
 /**
  * Files at least this long (in UTF-16 code units) are read in steps when a
- * scheduler is given: smaller ones parse in well under 50 ms.
+ * scheduler is given, whatever their format, and, with a store, have their
+ * precise reads kept for later sessions.
  */
 export const steppedLoadChars = 256 * 1024;
+
+/**
+ * The shortest file of each format read in steps when a scheduler is given: a
+ * shorter one is read at once in about 50 ms or less. On a machine of two
+ * shared cores, the `yaml` package reads a sidecar or a CSL-YAML library at
+ * 3 to 5 µs a character (a 24 K sidecar took 88 to 115 ms), the BibTeX parser
+ * takes 2 ms or more an entry in a small file (30 entries, 5 K: 53 to 75 ms),
+ * and `JSON.parse` reads a CSL-JSON library of 256 K in about 15 ms.
+ */
+const steppedFrom: Readonly<Record<'sidecar' | ReturnType<typeof bibliographyFormat>, number>> = {
+  sidecar: 12 * 1024,
+  'csl-yaml': 12 * 1024,
+  bibtex: 2 * 1024,
+  'csl-json': steppedLoadChars,
+};
 
 /** A load in steps of one file's text, shared by everyone who asks for that text while it runs. */
 class PendingLoad<T> {
@@ -182,13 +198,14 @@ export class ParseCache {
   }
 
   /**
-   * The sidecar of `text`, read in steps between turns of the event loop when
-   * it has at least `steppedLoadChars` characters. Resolves with the quick read
+   * The sidecar of `text`, read in steps between turns of the event loop
+   * unless it is short enough to read at once (`steppedFrom`). Resolves with the quick read
    * as soon as it is there (or with the precise read, for a file that cannot be
    * read in pieces); the precise read follows in the background, replaces it
    * in the cache and is announced through `onDidLoadPrecisely`. With a store
-   * that holds the record of this very text, the precise read comes from the
-   * record, at once, and nothing follows. Callers asking
+   * that holds the record of this very text (one is kept of a text of
+   * `steppedLoadChars` or more), the precise read comes from the record, at
+   * once, and nothing follows. Callers asking
    * for the same text meanwhile share one load; a newer text supersedes it,
    * and its callers get the newer sidecar.
    */
@@ -201,7 +218,7 @@ export class ParseCache {
       this.detach(this.sidecarLoads, uri, hit.value);
       return Promise.resolve(hit.value);
     }
-    if (text.length < steppedLoadChars) return Promise.resolve(this.sidecar(uri, text));
+    if (text.length < steppedFrom.sidecar) return Promise.resolve(this.sidecar(uri, text));
     const load = new PendingLoad<Sidecar>(text);
     this.detach(this.sidecarLoads, uri, load.ready);
     this.sidecarLoads.set(uri, load);
@@ -211,8 +228,9 @@ export class ParseCache {
 
   /** A load in steps: from the store's record of this very text if it has one, otherwise a quick read, then the precise one. */
   private async loadSidecar(uri: string, text: string, load: PendingLoad<Sidecar>, scheduler: Scheduler): Promise<void> {
-    const record = this.readRecord(uri);
-    const digest = await this.digestOf(text, scheduler);
+    const keepsRecord = text.length >= steppedLoadChars;
+    const record = keepsRecord ? this.readRecord(uri) : Promise.resolve(undefined);
+    const digest = keepsRecord ? await this.digestOf(text, scheduler) : undefined;
     const recorded = digest === undefined ? undefined : await this.recall(uri, text, digest, await record, scheduler);
     if (recorded) {
       if (load.detached) {
@@ -366,7 +384,7 @@ export class ParseCache {
 
   /**
    * The bibliography of `text`, read in steps between turns of the event loop
-   * when it has at least `steppedLoadChars` characters, with the same result
+   * unless it is short enough to read at once (`steppedFrom`), with the same result
    * as `bibliography`. A CSL-YAML library resolves with its quick read, and
    * its precise read follows as a sidecar's does. Callers asking for the same
    * text meanwhile share one load; a newer text supersedes it.
@@ -380,7 +398,7 @@ export class ParseCache {
       this.detach(this.bibliographyLoads, uri, hit.value);
       return Promise.resolve(hit.value);
     }
-    if (text.length < steppedLoadChars) return Promise.resolve(this.bibliography(uri, text));
+    if (text.length < steppedFrom[bibliographyFormat(uri)]) return Promise.resolve(this.bibliography(uri, text));
     const load = new PendingLoad<Bibliography>(text);
     this.detach(this.bibliographyLoads, uri, load.ready);
     this.bibliographyLoads.set(uri, load);
@@ -398,6 +416,7 @@ export class ParseCache {
   private async loadBibliography(uri: string, text: string, load: PendingLoad<Bibliography>, scheduler: Scheduler): Promise<void> {
     const background = this.background ?? scheduler;
     const format = bibliographyFormat(uri);
+    const store = text.length >= steppedLoadChars ? this.store : undefined;
     let digest: string | undefined;
     let recalled: RecordedLibrary | undefined;
     const recall = async (): Promise<void> => {
@@ -405,7 +424,7 @@ export class ParseCache {
       digest = await this.digestOf(text, scheduler, { cancelled: () => load.cancelled });
       recalled = digest === undefined ? undefined : await this.recallLibrary(uri, digest, text, await record, scheduler);
     };
-    if (this.store && format === 'csl-json') {
+    if (store && format === 'csl-json') {
       await recall();
       const bibliography = recalled?.bibliography;
       if (recalled && bibliography) {
@@ -421,7 +440,7 @@ export class ParseCache {
         return;
       }
     }
-    const alongside = this.store && format !== 'csl-json' ? recall() : undefined;
+    const alongside = store && format !== 'csl-json' ? recall() : undefined;
     const handover = new QuickHandover(scheduler, background);
     const quick = (bibliography: Bibliography, lines: LineMap): void => handover.serve(load, load.detached ? bibliography : this.storeBibliography(uri, text, bibliography, lines, true));
     const steps = format === 'bibtex' ? bibtexSteps(uri, text) : format === 'csl-yaml' ? cslYamlSteps(uri, text, { quick }) : cslJsonSteps(uri, text);
@@ -431,7 +450,7 @@ export class ParseCache {
       const value = this.storeBibliography(uri, text, bibliography, lines, false);
       if (quickServed) this.loadedPrecisely(uri);
       if (recalled) keepRecordedSearchTables(value, recalled.tables);
-      else if (digest !== undefined && this.store) void this.remember(uri, libraryRecord(value, digest, text.length, this.store), background);
+      else if (digest !== undefined && store) void this.remember(uri, libraryRecord(value, digest, text.length, store), background);
       return value;
     }, alongside);
   }
@@ -521,8 +540,8 @@ function spanOfValue(text: string, frontMatter: Span, value: string): Span {
 
 export interface LoadOptions {
   /**
-   * Gives the event loop a turn. With it, sidecars, CSL-JSON and BibTeX files of at
-   * least `steppedLoadChars` characters are read in steps between turns (see
+   * Gives the event loop a turn. With it, sidecars and bibliographies too long
+   * to read at once are read in steps between turns (see
    * `ParseCache.sidecarInSteps`), and the context is ready as soon as their
    * quick reads are.
    */

@@ -193,6 +193,24 @@ describe('bibliography files', () => {
       assert.ok(large.length >= steppedLoadChars);
       assert.deepStrictEqual(await new ParseCache().bibliographyInSteps(uri, large, scheduler), parseBibliography(uri, large));
     });
+
+    it('reads a library of a few dozen entries in steps through the cache, and one of a few entries at once', async () => {
+      // The parser takes 2 ms or more an entry in a small file: 30 entries read whole hold the event loop for 50 ms and more.
+      let turns = 0;
+      const scheduler = (): Promise<void> => {
+        turns++;
+        return new Promise((resolve) => setImmediate(resolve));
+      };
+      const dozens = generated(30);
+      assert.ok(dozens.length > 2 * 1024 && dozens.length < steppedLoadChars);
+      assert.deepStrictEqual(await new ParseCache().bibliographyInSteps(uri, dozens, scheduler), parseBibliography(uri, dozens));
+      assert.ok(turns > 0, 'no turn given');
+      const few = generated(3);
+      assert.ok(few.length < 2 * 1024);
+      turns = 0;
+      assert.deepStrictEqual(await new ParseCache().bibliographyInSteps(uri, few, scheduler), parseBibliography(uri, few));
+      assert.strictEqual(turns, 0);
+    });
   });
 
   describe('CSL-YAML read in steps', () => {

@@ -10,6 +10,7 @@ import {
   loadTextContext,
   mergeRegistry,
   mergeRegistrySteps,
+  parseBibliography,
   parseCslJson,
   parseCslJsonInPieces,
   parseSidecar,
@@ -510,6 +511,14 @@ function countingScheduler(): { scheduler: Scheduler; turns: () => number } {
   };
 }
 
+/** Gives turns until `done`, and fails after many: a load that never finishes fails its test at once. */
+async function turnsUntil(done: () => boolean, scheduler: Scheduler, what: string): Promise<void> {
+  for (let turn = 0; !done(); turn++) {
+    assert.ok(turn < 10_000, `${what} never came`);
+    await scheduler();
+  }
+}
+
 /** Records kept in memory as a store keeps them on disk, counting what it is asked. */
 class MemoryStore implements ParsedStore {
   readonly records = new Map<string, string>();
@@ -958,6 +967,41 @@ describe('large files loaded in steps', () => {
     assert.deepStrictEqual(await a, parseCslJson(jsonUri, text));
     assert.ok(turns() > 0);
     assert.strictEqual(cache.bibliography(jsonUri, text), await a);
+  });
+
+  it('reads a sidecar or a library in steps once it is too long to read at once in about 50 ms, keeping records only of large files', async () => {
+    // Such files take 100 ms and more to read whole: a 24 K sidecar, a 20 K CSL-YAML library, a BibTeX file of 30 entries.
+    const store = new MemoryStore();
+    const cache = new ParseCache(true, store);
+    const counter = countingScheduler();
+    const sidecar = generatedSidecar(60, 60);
+    assert.ok(sidecar.length > 12 * 1024 && sidecar.length < steppedLoadChars, `${sidecar.length} characters`);
+    const announced: string[] = [];
+    cache.onDidLoadPrecisely((loaded) => announced.push(loaded));
+    const quick = await cache.sidecarInSteps(sidecarUri, sidecar, counter.scheduler);
+    // Served from the quick read: the precise read, in steps, is announced later.
+    assert.strictEqual(announced.length, 0);
+    assert.deepStrictEqual(entriesOf(quick), entriesOf(parseSidecar(sidecarUri, sidecar)));
+    await turnsUntil(() => announced.length > 0, counter.scheduler, 'the precise read of the sidecar');
+    assert.deepStrictEqual(cache.sidecar(sidecarUri, sidecar), parseSidecar(sidecarUri, sidecar));
+    const items = Array.from({ length: 90 }, (_, n) => `  - id: item${n}\n    type: book\n    title: The ${n}th book of a long series of books\n    author:\n      - family: Family${n}\n        given: Given\n    issued:\n      date-parts: [[${1800 + n}]]\n`);
+    const yamlText = `references:\n${items.join('')}`;
+    assert.ok(yamlText.length > 12 * 1024 && yamlText.length < steppedLoadChars, `${yamlText.length} characters`);
+    const yamlUri = fileUri('library.yaml');
+    const library = await cache.bibliographyInSteps(yamlUri, yamlText, counter.scheduler);
+    assert.ok(!announced.includes(yamlUri), 'a CSL-YAML library read at once');
+    assert.strictEqual(library.references.length, 90);
+    assert.deepStrictEqual(library.references.map((r) => r.id), parseBibliography(yamlUri, yamlText).references.map((r) => r.id));
+    await turnsUntil(() => announced.includes(yamlUri), counter.scheduler, 'the precise read of the library');
+    assert.deepStrictEqual(cache.bibliography(yamlUri, yamlText), parseBibliography(yamlUri, yamlText));
+    // Nothing is kept for the next session of files this short: they read in well under a second.
+    assert.strictEqual(store.reads + store.writes, 0);
+    // One short enough is read at once, with no turn.
+    const short = generatedSidecar(10, 10);
+    assert.ok(short.length < 12 * 1024);
+    const turns = counter.turns();
+    assert.deepStrictEqual(await cache.sidecarInSteps(fileUri('short.yaml'), short, counter.scheduler), parseSidecar(fileUri('short.yaml'), short));
+    assert.strictEqual(counter.turns(), turns);
   });
 
   it('ends a slice where a step asks, and goes on after the turn', async () => {

@@ -1,0 +1,59 @@
+// The first load of a session, timed in a process of its own: `bench/run.mjs`
+// runs this several times. In the bench's own process the loaders' code has
+// run before, and the engine has optimized it, or has thrown the optimized
+// code away after a full collection; in a new extension host it runs for the
+// first time. Prints one line of JSON: milliseconds from the start of the
+// load until the data is served and until the searches are ready, and the
+// longest gap between turns of the event loop.
+//
+//   node --expose-gc bench/first-load.mjs sidecar PEOPLE REFERENCES
+//   node --expose-gc bench/first-load.mjs library ITEMS EXAMPLE_ITEMS_JSON
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { generateCslJson, generateSidecar } from './generate.mjs';
+
+const require = createRequire(import.meta.url);
+const [kind, count, extra] = process.argv.slice(2);
+const core = require(process.env.MARGINALIA_CORE);
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+// The input is made before the watch begins: generating it is no part of loading it.
+const text = kind === 'sidecar' ? generateSidecar(Number(count), Number(extra)) : generateCslJson(Number(count), JSON.parse(extra));
+global.gc?.();
+
+let longest = 0;
+let last = performance.now();
+let ticking = true;
+const tick = () => {
+  const now = performance.now();
+  longest = Math.max(longest, now - last);
+  last = now;
+  if (ticking) setImmediate(tick);
+};
+setImmediate(tick);
+
+const start = performance.now();
+let served;
+if (kind === 'sidecar') {
+  // As the extension loads it, and as `bench/run.mjs` does in its own process.
+  const foreground = new core.Foreground();
+  const cache = new core.ParseCache(true, undefined, () => foreground.idle(250).then(turn));
+  await foreground.run(async () => {
+    const sidecar = await cache.sidecarInSteps('file:///bench/book.yaml', text, turn);
+    served = performance.now() - start;
+    const registry = await cache.registryInSteps([sidecar], turn);
+    await core.referenceSearchFor(registry).prepareInSlices(turn);
+    await core.peopleSearchFor(registry).prepareInSlices(turn);
+  });
+} else {
+  const { bibliography } = await core.runInSlices(core.cslJsonSteps('file:///bench/library.json', text), turn);
+  served = performance.now() - start;
+  await new core.ReferenceSearch(bibliography.references).prepareInSlices(turn);
+}
+const searchReady = performance.now() - start;
+// The stretch since the last tick is part of the load too: a load that never yields has no tick at all.
+longest = Math.max(longest, performance.now() - last);
+ticking = false;
+console.log(JSON.stringify({ served, searchReady, longest }));
+// The precise read of a sidecar goes on in the background for seconds; it is timed in the bench's own process.
+process.exit(0);
