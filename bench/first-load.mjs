@@ -8,17 +8,22 @@
 //
 //   node --expose-gc bench/first-load.mjs sidecar PEOPLE REFERENCES
 //   node --expose-gc bench/first-load.mjs library ITEMS EXAMPLE_ITEMS_JSON
+//   node --expose-gc bench/first-load.mjs sidecar-file|library-file URI at-once|in-steps   (the text on stdin)
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { generateCslJson, generateSidecar } from './generate.mjs';
 
 const require = createRequire(import.meta.url);
 const [kind, count, extra] = process.argv.slice(2);
+const file = kind.endsWith('-file');
 const core = require(process.env.MARGINALIA_CORE);
+// The BibTeX parser's CommonJS build is in a package marked as ES modules, which plain Node cannot load; the bundle is unaffected.
+if (file && count.endsWith('.bib')) require(process.env.MARGINALIA_BIBTEX_SHIM).useBibtexParserEsmBuild();
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 // The input is made before the watch begins: generating it is no part of loading it.
-const text = kind === 'sidecar' ? generateSidecar(Number(count), Number(extra)) : generateCslJson(Number(count), JSON.parse(extra));
+const text = file ? readFileSync(0, 'utf8') : kind === 'sidecar' ? generateSidecar(Number(count), Number(extra)) : generateCslJson(Number(count), JSON.parse(extra));
 global.gc?.();
 
 let longest = 0;
@@ -45,6 +50,20 @@ if (kind === 'sidecar') {
     await core.referenceSearchFor(registry).prepareInSlices(turn);
     await core.peopleSearchFor(registry).prepareInSlices(turn);
   });
+} else if (file) {
+  // A file of the size most are, as the extension loads it, or read at once, as files under 256 K were before.
+  const uri = count;
+  const sidecar = kind === 'sidecar-file';
+  const cache = new core.ParseCache(true);
+  let precise = extra === 'at-once' || uri.endsWith('.bib');
+  // A quick read is served first; the precise read follows in the background.
+  cache.onDidLoadPrecisely(() => (precise = true));
+  if (extra === 'at-once') {
+    if (sidecar) cache.sidecar(uri, text);
+    else cache.bibliography(uri, text);
+  } else await (sidecar ? cache.sidecarInSteps(uri, text, turn) : cache.bibliographyInSteps(uri, text, turn));
+  served = performance.now() - start;
+  while (!precise) await turn();
 } else {
   const { bibliography } = await core.runInSlices(core.cslJsonSteps('file:///bench/library.json', text), turn);
   served = performance.now() - start;

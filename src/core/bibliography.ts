@@ -317,6 +317,9 @@ const bibtexEntriesPerStep = 8;
  * error, is read whole, so that the result never depends on where it was cut.
  */
 export function* bibtexSteps(uri: string, text: string): Steps<{ bibliography: Bibliography; lines: LineMap }> {
+  // Loading the parser is a step of its own: the first time, it takes longer than reading a few entries.
+  bibtexParser();
+  yield;
   const lines = yield* lineMapSteps(text);
   const pieces = /\bxdata\s*=/i.test(text) ? undefined : yield* bibtexPieces(text);
   return { bibliography: yield* bibtexOf(uri, text, lines, pieces), lines };
