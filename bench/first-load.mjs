@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { generateCslJson, generateSidecar } from './generate.mjs';
+import { stallTicker } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
 const [kind, count, extra] = process.argv.slice(2);
@@ -26,17 +27,7 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 const text = file ? readFileSync(0, 'utf8') : kind === 'sidecar' ? generateSidecar(Number(count), Number(extra)) : generateCslJson(Number(count), JSON.parse(extra));
 global.gc?.();
 
-let longest = 0;
-let last = performance.now();
-let ticking = true;
-const tick = () => {
-  const now = performance.now();
-  longest = Math.max(longest, now - last);
-  last = now;
-  if (ticking) setImmediate(tick);
-};
-setImmediate(tick);
-
+const ticker = stallTicker();
 const start = performance.now();
 let served;
 if (kind === 'sidecar') {
@@ -70,9 +61,6 @@ if (kind === 'sidecar') {
   await new core.ReferenceSearch(bibliography.references).prepareInSlices(turn);
 }
 const searchReady = performance.now() - start;
-// The stretch since the last tick is part of the load too: a load that never yields has no tick at all.
-longest = Math.max(longest, performance.now() - last);
-ticking = false;
-console.log(JSON.stringify({ served, searchReady, longest }));
+console.log(JSON.stringify({ served, searchReady, longest: ticker.stop() }));
 // The precise read of a sidecar goes on in the background for seconds; it is timed in the bench's own process.
 process.exit(0);

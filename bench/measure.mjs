@@ -29,6 +29,31 @@ export function measure(fn, { runs = 5, warmup = 1, setup, keep = false } = {}) 
   return summarize(samples, keep ? last : undefined);
 }
 
+/**
+ * Watches the event loop from now until `stop()`, which gives the longest gap
+ * between turns of a `setImmediate` ticker, finer than monitorEventLoopDelay's
+ * histogram. The stretch from the last turn to the stop counts too: a load that
+ * never yields gives the ticker no turn at all.
+ */
+export function stallTicker() {
+  let longest = 0;
+  let last = performance.now();
+  let ticking = true;
+  const tick = () => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    stop() {
+      ticking = false;
+      return Math.max(longest, performance.now() - last);
+    },
+  };
+}
+
 export function summarize(samples, result) {
   const sorted = [...samples].sort((a, b) => a - b);
   return { median: percentile(sorted, 50), p99: percentile(sorted, 99), runs: samples.length, samples, result };

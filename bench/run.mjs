@@ -13,7 +13,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { generateBibtex, generateCslJson, generateCslYaml, generateSidecar, generateText, random } from './generate.mjs';
-import { measure, ms, printTable, ratio, summarize } from './measure.mjs';
+import { measure, ms, printTable, ratio, stallTicker, summarize } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -92,24 +92,12 @@ async function watchedLoads(runs, load, prepare = () => undefined) {
     out.heap.push(process.memoryUsage().heapUsed);
     const histogram = monitorEventLoopDelay({ resolution: 10 });
     histogram.enable();
-    let longest = 0;
-    let last = performance.now();
-    let ticking = true;
-    const tick = () => {
-      const now = performance.now();
-      longest = Math.max(longest, now - last);
-      last = now;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const ticker = stallTicker();
     const times = await load(turn, input);
-    // The stretch since the last tick is part of the load too: a load that never yields has no tick at all.
-    longest = Math.max(longest, performance.now() - last);
-    ticking = false;
+    out.ticker.push(ticker.stop());
     histogram.disable();
     for (const [key, value] of Object.entries(times)) (out[key] ??= []).push(value);
     out.histogram.push(histogram.max / 1e6);
-    out.ticker.push(longest);
   }
   return out;
 }

@@ -228,7 +228,7 @@ export class ParseCache {
 
   /** A load in steps: from the store's record of this very text if it has one, otherwise a quick read, then the precise one. */
   private async loadSidecar(uri: string, text: string, load: PendingLoad<Sidecar>, scheduler: Scheduler): Promise<void> {
-    const keepsRecord = text.length >= steppedLoadChars;
+    const keepsRecord = this.keepsRecordOf(text);
     const record = keepsRecord ? this.readRecord(uri) : Promise.resolve(undefined);
     const digest = keepsRecord ? await this.digestOf(text, scheduler) : undefined;
     const recorded = digest === undefined ? undefined : await this.recall(uri, text, digest, await record, scheduler);
@@ -256,6 +256,11 @@ export class ParseCache {
       if (digest !== undefined && this.store) void this.remember(uri, sidecarRecord(sidecar, digest, text.length, this.store), background);
       return value;
     });
+  }
+
+  /** Whether a text's precise read is kept for later sessions: only one that takes seconds to read again. */
+  private keepsRecordOf(text: string): boolean {
+    return this.store !== undefined && text.length >= steppedLoadChars;
   }
 
   /** The store's digest of a text, taken in steps; undefined without a store, when it fails, or once `options` cancel it. */
@@ -416,7 +421,7 @@ export class ParseCache {
   private async loadBibliography(uri: string, text: string, load: PendingLoad<Bibliography>, scheduler: Scheduler): Promise<void> {
     const background = this.background ?? scheduler;
     const format = bibliographyFormat(uri);
-    const store = text.length >= steppedLoadChars ? this.store : undefined;
+    const keepsRecord = this.keepsRecordOf(text);
     let digest: string | undefined;
     let recalled: RecordedLibrary | undefined;
     const recall = async (): Promise<void> => {
@@ -424,7 +429,7 @@ export class ParseCache {
       digest = await this.digestOf(text, scheduler, { cancelled: () => load.cancelled });
       recalled = digest === undefined ? undefined : await this.recallLibrary(uri, digest, text, await record, scheduler);
     };
-    if (store && format === 'csl-json') {
+    if (keepsRecord && format === 'csl-json') {
       await recall();
       const bibliography = recalled?.bibliography;
       if (recalled && bibliography) {
@@ -440,7 +445,7 @@ export class ParseCache {
         return;
       }
     }
-    const alongside = store && format !== 'csl-json' ? recall() : undefined;
+    const alongside = keepsRecord && format !== 'csl-json' ? recall() : undefined;
     const handover = new QuickHandover(scheduler, background);
     const quick = (bibliography: Bibliography, lines: LineMap): void => handover.serve(load, load.detached ? bibliography : this.storeBibliography(uri, text, bibliography, lines, true));
     const steps = format === 'bibtex' ? bibtexSteps(uri, text) : format === 'csl-yaml' ? cslYamlSteps(uri, text, { quick }) : cslJsonSteps(uri, text);
@@ -450,7 +455,7 @@ export class ParseCache {
       const value = this.storeBibliography(uri, text, bibliography, lines, false);
       if (quickServed) this.loadedPrecisely(uri);
       if (recalled) keepRecordedSearchTables(value, recalled.tables);
-      else if (digest !== undefined && store) void this.remember(uri, libraryRecord(value, digest, text.length, store), background);
+      else if (digest !== undefined && this.store) void this.remember(uri, libraryRecord(value, digest, text.length, this.store), background);
       return value;
     }, alongside);
   }
