@@ -970,7 +970,7 @@ describe('large files loaded in steps', () => {
   });
 
   it('reads a sidecar or a library in steps once it is too long to read at once in about 50 ms, keeping records only of large files', async () => {
-    // Such files take 100 ms and more to read whole: a 24 K sidecar, a 20 K CSL-YAML library, a BibTeX file of 30 entries.
+    // Such files take 100 ms and more to read whole in a new process: a 24 K sidecar, a 20 K CSL-YAML library.
     const store = new MemoryStore();
     const cache = new ParseCache(true, store);
     const counter = countingScheduler();
