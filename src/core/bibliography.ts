@@ -1,10 +1,10 @@
 import { parse as parseYaml } from 'yaml';
 import { firstStartingFrom } from './bounds';
 import { DiagnosticBuilder } from './diagnostics';
-import { LineMap } from './lineMap';
+import { LineMap, lineMapSteps } from './lineMap';
 import type { CslDate, CslItem, CslName, Reference } from './model';
 import { parseCslJson, type Bibliography } from './registry';
-import { lineMapSteps, runNow, type Steps } from './steps';
+import { runNow, type Steps } from './steps';
 import { DiagnosticCode } from './types';
 
 /**

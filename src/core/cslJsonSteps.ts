@@ -1,8 +1,8 @@
-import type { LineMap } from './lineMap';
+import { LineMap } from './lineMap';
 import type { CslItem } from './model';
 import { CslJsonItems, cslItemOf, maxJsonDepth, parseCslJson, type Bibliography } from './registry';
 import { IntList } from './intList';
-import { lineMapSteps, runNow, scanChunk, type Steps } from './steps';
+import { runNow, scanChunk, type Steps } from './steps';
 
 /*
  * A large CSL-JSON file read in steps. `JSON.parse` of a 50,000-item library
@@ -226,10 +226,11 @@ class UnsafeText {
 
 /**
  * Reads a CSL-JSON bibliography in steps of a few milliseconds each, with the
- * same result as `parseCslJson`, and the file's line map.
+ * same result as `parseCslJson`, and the file's line map, whose lines are found
+ * when first asked for: the references' lines are counted as they are read.
  */
 export function* cslJsonSteps(uri: string, text: string): Steps<{ bibliography: Bibliography; lines: LineMap }> {
-  const lines = yield* lineMapSteps(text);
+  const lines = new LineMap(text);
   const guessed = yield* guessedItems(text);
   if (guessed) {
     const bibliography = yield* itemsOf(uri, text, lines, guessed);

@@ -1,10 +1,10 @@
 import { isSeq, parseDocument } from 'yaml';
 import { cslYamlOf } from './bibliography';
-import type { LineMap } from './lineMap';
+import { lineMapSteps, type LineMap } from './lineMap';
 import type { Bibliography } from './registry';
 import { hasAnchorsOrAliases } from './sidecar';
 import { defaultPieceChars, defaultQuickPieces, isItemStart, pieceBounds, quickListItems, YamlLineScan } from './sidecarPieces';
-import { lineMapSteps, runNow, type Steps } from './steps';
+import { runNow, type Steps } from './steps';
 
 /*
  * A large CSL-YAML library read in pieces. `yaml`, the parser of record,

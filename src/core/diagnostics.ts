@@ -1,5 +1,9 @@
-import type { LineMap } from './lineMap';
-import { defaultSeverity, type Diagnostic, type DiagnosticCode, type Span } from './types';
+import { defaultSeverity, type Diagnostic, type DiagnosticCode, type Range, type Span } from './types';
+
+/** What turns a span of a file into a range: a `LineMap`, or lines counted on as a file is read. */
+export interface Ranges {
+  rangeOf(span: Span): Range;
+}
 
 /** Builds diagnostics for one file, with their ranges. */
 export class DiagnosticBuilder {
@@ -7,7 +11,7 @@ export class DiagnosticBuilder {
 
   constructor(
     readonly uri: string,
-    private readonly lines: LineMap,
+    private readonly lines: Ranges,
   ) {}
 
   add(code: DiagnosticCode, message: string, span: Span): void {

@@ -1,6 +1,6 @@
 export * from './types';
 export * from './model';
-export { LineMap } from './lineMap';
+export { LineMap, lineMapSteps } from './lineMap';
 export { scanFrontMatter, pathList } from './frontMatter';
 export { buildIndex, buildIndexInSteps, type AnnotationIndex, type IndexOptions, type TextSource } from './annotationIndex';
 export { findAt, mentionsOf, citationsOf, type Found } from './lookup';
@@ -27,7 +27,7 @@ export { sidecarSteps, sidecarSections, quickSidecar, parseSidecarInPieces, type
 export { cslJsonSteps, parseCslJsonInPieces } from './cslJsonSteps';
 export { bibtexSteps } from './bibliography';
 export { cslYamlSteps, parseCslYamlInPieces } from './cslYamlSteps';
-export { runNow, runInSlices, lineMapSteps, StepsCancelled, defaultSliceMs, Foreground, type Steps, type Scheduler, type SliceOptions } from './steps';
+export { runNow, runInSlices, StepsCancelled, defaultSliceMs, Foreground, type Steps, type Scheduler, type SliceOptions } from './steps';
 export { steppedLoadChars, type LoadOptions } from './workspace';
 export { sidecarRecord, recordedSidecar, libraryRecord, recordedLibrary, digestSteps, type ParsedStore, type TextDigester } from './parsedStore';
 export { bibliographyFormat } from './bibliography';

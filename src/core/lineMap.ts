@@ -1,4 +1,5 @@
 import { IntList } from './intList';
+import { scanChunk, type Steps } from './steps';
 import type { Position, Range, Span } from './types';
 
 /**
@@ -19,6 +20,27 @@ export class LineMap {
 
   private get lineStarts(): Int32Array {
     return (this.starts ??= lineStartsOf(this.text));
+  }
+
+  /** Whether the lines are found already, so that asking for a position costs no reading of the text. */
+  get isBuilt(): boolean {
+    return this.starts !== undefined;
+  }
+
+  /** Finds the lines, unless found already, a chunk of the text at a step. */
+  *builtSteps(): Steps<void> {
+    if (this.starts) return;
+    const { text } = this;
+    const starts = new IntList();
+    starts.push(0);
+    const hasCr = text.includes('\r');
+    let nextLf = text.indexOf('\n');
+    for (let from = 0; from < text.length && !this.starts; from += scanChunk) {
+      nextLf = addLineStarts(text, from, Math.min(text.length, from + scanChunk), hasCr, nextLf, starts);
+      yield;
+    }
+    // Asked for meanwhile, the lines were found at once: those stand.
+    this.starts ??= starts.toArray();
   }
 
   /**
@@ -84,6 +106,102 @@ export class LineMap {
   rangeOf(span: Span): Range {
     return { start: this.positionAt(span.start), end: this.positionAt(span.end) };
   }
+}
+
+/**
+ * The line map of a large text, built a chunk at a time. Lines end where
+ * `LineMap` ends them: at LF, CRLF or a lone CR.
+ */
+export function* lineMapSteps(text: string): Steps<LineMap> {
+  const lines = new LineMap(text);
+  yield* lines.builtSteps();
+  return lines;
+}
+
+/**
+ * Adds the line starts after breaks in `text[from, to)`, given the first LF at
+ * or after `from` (-1 for none), and returns the first one at or after `to`:
+ * carried from chunk to chunk, so that a text whose last LF comes early is not
+ * searched to its end once a chunk. Kept out of the generator, which V8
+ * optimizes less well.
+ */
+function addLineStarts(text: string, from: number, to: number, hasCr: boolean, nextLf: number, starts: IntList): number {
+  if (!hasCr) {
+    let lf = nextLf;
+    for (; lf >= 0 && lf < to; lf = text.indexOf('\n', lf + 1)) starts.push(lf + 1);
+    return lf;
+  }
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+  }
+  return nextLf;
+}
+
+/**
+ * Lines of offsets asked for in increasing order, each counted on from the
+ * one before: a library read from start to end gives each reference its line,
+ * and each diagnostic its range, without finding every line of the file (a
+ * library of 18 MB has a million), which `LineMap` does on its first answer.
+ * An offset before the last one asked for is answered by `lines`.
+ */
+export class ForwardLines {
+  private offset = 0;
+  private line = 0;
+  private lineStart = 0;
+  /** The first LF, and CR, at or after `offset`; Infinity for none. */
+  private nextLf: number;
+  private nextCr: number;
+
+  constructor(
+    private readonly text: string,
+    private readonly lines: LineMap,
+  ) {
+    this.nextLf = atOrInfinity(text.indexOf('\n'));
+    this.nextCr = atOrInfinity(text.indexOf('\r'));
+  }
+
+  lineAt(offset: number): number {
+    const at = Math.max(0, Math.min(offset, this.text.length));
+    if (at < this.offset) return this.lines.lineAt(at);
+    this.advance(at);
+    return this.line;
+  }
+
+  positionAt(offset: number): Position {
+    const at = Math.max(0, Math.min(offset, this.text.length));
+    if (at < this.offset) return this.lines.positionAt(at);
+    this.advance(at);
+    return { line: this.line, character: at - this.lineStart };
+  }
+
+  rangeOf(span: Span): Range {
+    return { start: this.positionAt(span.start), end: this.positionAt(span.end) };
+  }
+
+  /** Counts the line starts in `(offset, to]`: after an LF, or after a CR not followed by one. */
+  private advance(to: number): void {
+    const { text } = this;
+    let { line, lineStart, nextLf, nextCr } = this;
+    for (; nextLf < to; nextLf = atOrInfinity(text.indexOf('\n', nextLf + 1))) {
+      line++;
+      lineStart = nextLf + 1;
+    }
+    for (; nextCr < to; nextCr = atOrInfinity(text.indexOf('\r', nextCr + 1))) {
+      if (text.charCodeAt(nextCr + 1) === 10) continue;
+      line++;
+      if (nextCr + 1 > lineStart) lineStart = nextCr + 1;
+    }
+    this.offset = to;
+    this.line = line;
+    this.lineStart = lineStart;
+    this.nextLf = nextLf;
+    this.nextCr = nextCr;
+  }
+}
+
+function atOrInfinity(at: number): number {
+  return at < 0 ? Infinity : at;
 }
 
 /** Offsets where lines start. `indexOf` finds the breaks far faster than a loop over every character. */

@@ -1,5 +1,5 @@
 import { DiagnosticBuilder } from './diagnostics';
-import { LineMap } from './lineMap';
+import { ForwardLines, LineMap } from './lineMap';
 import type { CslItem, Person, Reference, Registry } from './model';
 import { runNow, type Steps } from './steps';
 import { DiagnosticCode, defaultSeverity, type Diagnostic } from './types';
@@ -65,6 +65,8 @@ export class CslJsonItems {
   private readonly references: Reference[] = [];
   private readonly seen = new Set<string>();
   private readonly diagnostics: DiagnosticBuilder;
+  /** Ids are found in file order, nearly always: their lines are counted on from one to the next. */
+  private readonly lines: ForwardLines;
   private searchFrom = 0;
   private misses = 0;
   /** Characters the searches of the whole text may still read. */
@@ -73,9 +75,10 @@ export class CslJsonItems {
   constructor(
     private readonly uri: string,
     private readonly text: string,
-    private readonly lines: LineMap,
+    lines: LineMap,
   ) {
-    this.diagnostics = new DiagnosticBuilder(uri, lines);
+    this.lines = new ForwardLines(text, lines);
+    this.diagnostics = new DiagnosticBuilder(uri, this.lines);
     this.wideBudget = 8 * text.length;
   }
 
@@ -158,8 +161,10 @@ export interface RegistrySource {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-function laterDefinition(code: DiagnosticCode, message: string, source: { uri: string; span: Diagnostic['span'] }, lines: ReadonlyMap<string, LineMap>): Diagnostic {
+function* laterDefinition(code: DiagnosticCode, message: string, source: { uri: string; span: Diagnostic['span'] }, lines: ReadonlyMap<string, LineMap>): Steps<Diagnostic> {
   const map = lines.get(source.uri);
+  // A large library's lines are found when first asked for, which at once would hold the event loop.
+  if (map) yield* map.builtSteps();
   const range = map ? map.rangeOf(source.span) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   return { severity: defaultSeverity[code], code, message, uri: source.uri, span: source.span, range };
 }
@@ -188,7 +193,7 @@ export function* mergeRegistrySteps(sources: readonly RegistrySource[], lineMaps
       if (++merged % entriesPerStep === 0) yield;
       const earlier = people.get(person.key);
       if (earlier) {
-        diagnostics.push(laterDefinition(DiagnosticCode.DuplicateKey, `Person "${person.key}" is already defined in ${earlier.source.uri}:${earlier.source.line + 1}; that definition is used.`, person.source, lineMaps));
+        diagnostics.push(yield* laterDefinition(DiagnosticCode.DuplicateKey, `Person "${person.key}" is already defined in ${earlier.source.uri}:${earlier.source.line + 1}; that definition is used.`, person.source, lineMaps));
         continue;
       }
       people.set(person.key, person);
@@ -203,7 +208,7 @@ export function* mergeRegistrySteps(sources: readonly RegistrySource[], lineMaps
       if (++merged % entriesPerStep === 0) yield;
       const earlier = references.get(reference.id);
       if (earlier) {
-        diagnostics.push(laterDefinition(DiagnosticCode.DuplicateKey, `Reference "${reference.id}" is already defined in ${earlier.source.uri}:${earlier.source.line + 1}; that definition is used.`, reference.source, lineMaps));
+        diagnostics.push(yield* laterDefinition(DiagnosticCode.DuplicateKey, `Reference "${reference.id}" is already defined in ${earlier.source.uri}:${earlier.source.line + 1}; that definition is used.`, reference.source, lineMaps));
         continue;
       }
       references.set(reference.id, reference);
@@ -213,7 +218,7 @@ export function* mergeRegistrySteps(sources: readonly RegistrySource[], lineMaps
     if (keys.length < 2) continue;
     for (const key of keys.slice(1)) {
       const person = people.get(key) as Person;
-      diagnostics.push(laterDefinition(DiagnosticCode.SharedAlias, `The name "${name}" belongs to ${keys.map((k) => `"${k}"`).join(' and ')}; in the text it resolves to neither. Use [[key]] to say who is meant.`, person.source, lineMaps));
+      diagnostics.push(yield* laterDefinition(DiagnosticCode.SharedAlias, `The name "${name}" belongs to ${keys.map((k) => `"${k}"`).join(' and ')}; in the text it resolves to neither. Use [[key]] to say who is meant.`, person.source, lineMaps));
     }
   }
   return {

@@ -1,10 +1,10 @@
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
-import type { LineMap } from './lineMap';
+import { lineMapSteps, type LineMap } from './lineMap';
 import type { CslItem, Person, Sidecar } from './model';
 import { resolvePath } from './paths';
 import { Anchored, NotQuick, pieceValues, type PieceValues, type RootEntry } from './quickYaml';
 import { FlowDepthScan, hasAnchorsOrAliases, SidecarEntries, SidecarReader, sidecarLimits, sidecarParseOptions } from './sidecar';
-import { lineMapSteps, runNow, scanChunk, type Steps } from './steps';
+import { runNow, scanChunk, type Steps } from './steps';
 import type { Span } from './types';
 
 /*

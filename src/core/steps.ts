@@ -1,5 +1,3 @@
-import { IntList } from './intList';
-import { LineMap } from './lineMap';
 
 /**
  * Work cut into steps: a generator that yields between units of a few
@@ -107,29 +105,3 @@ export class Foreground {
 /** Characters of text scanned in one step where the work per character is a comparison or two. */
 export const scanChunk = 1 << 18;
 
-/**
- * The line map of a large text, built a chunk at a time. Lines end where
- * `LineMap` ends them: at LF, CRLF or a lone CR.
- */
-export function* lineMapSteps(text: string): Steps<LineMap> {
-  const starts = new IntList();
-  starts.push(0);
-  const hasCr = text.includes('\r');
-  for (let from = 0; from < text.length; from += scanChunk) {
-    addLineStarts(text, from, Math.min(text.length, from + scanChunk), hasCr, starts);
-    yield;
-  }
-  return new LineMap(text, starts.toArray());
-}
-
-/** Line starts after breaks in `text[from, to)`. Kept out of the generator, which V8 optimizes less well. */
-function addLineStarts(text: string, from: number, to: number, hasCr: boolean, starts: IntList): void {
-  if (!hasCr) {
-    for (let lf = text.indexOf('\n', from); lf >= 0 && lf < to; lf = text.indexOf('\n', lf + 1)) starts.push(lf + 1);
-    return;
-  }
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
-  }
-}

@@ -1,0 +1,102 @@
+import * as assert from 'assert';
+import fc from 'fast-check';
+import { mergeRegistrySteps, parseCslJson, ParseCache, parseSidecar, runNow, steppedLoadChars, type Scheduler } from '../../src/core';
+import { ForwardLines, LineMap, lineMapSteps, lineStartsOf } from '../../src/core/lineMap';
+import { fileUri } from './helpers';
+
+/** Pieces of text with every kind of line break, next to one another too. */
+const piece = fc.oneof(fc.constantFrom('\n', '\r', '\r\n', '\n\r', '\r\r\n', 'x', 'ab', 'ć', '𝔄', ' '), fc.string({ maxLength: 5 }));
+const text = fc.array(piece, { maxLength: 40 }).map((pieces) => pieces.join(''));
+
+function startsOf(map: LineMap): number[] {
+  return Array.from({ length: map.lineCount }, (_, line) => map.lineStart(line));
+}
+
+function stepsOf<T>(steps: Generator<void, T, void>): { value: T; steps: number } {
+  let count = 0;
+  for (let next = steps.next(); ; next = steps.next(), count++) if (next.done) return { value: next.value, steps: count };
+}
+
+const scheduler: Scheduler = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('lines of a file', () => {
+  it('counts the lines of offsets asked for in order as the line map finds them, and asks the map for earlier ones', () => {
+    fc.assert(
+      fc.property(text, fc.array(fc.nat(), { maxLength: 12 }), fc.nat(), (source, offsets, earlier) => {
+        const map = new LineMap(source);
+        const forward = new ForwardLines(source, new LineMap(source));
+        // Offsets in order, past the end too, then one before the last: it must come from the map.
+        const asked = [...offsets.map((o) => o % (source.length + 3)).sort((a, b) => a - b), earlier % (source.length + 1)];
+        for (const offset of asked) {
+          assert.deepStrictEqual(forward.positionAt(offset), map.positionAt(offset), `offset ${offset} of ${JSON.stringify(source)}`);
+          assert.strictEqual(forward.lineAt(offset), map.lineAt(offset));
+        }
+        const spans = asked.slice(0, -1).map((start, k) => ({ start, end: asked[k + 1] ?? start }));
+        const inOrder = new ForwardLines(source, new LineMap(source));
+        for (const span of spans.filter((s) => s.start <= s.end)) assert.deepStrictEqual(inOrder.rangeOf(span), map.rangeOf(span));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('finds the lines in steps as the map finds them at once, and keeps them if asked for meanwhile', () => {
+    fc.assert(
+      fc.property(text, (source) => {
+        assert.deepStrictEqual(startsOf(runNow(lineMapSteps(source))), [...lineStartsOf(source)]);
+      }),
+      { numRuns: 300 },
+    );
+    // Longer than a step, with breaks only near its start, then only near its end.
+    for (const source of [`a\nb\r\nc\rd${'x'.repeat(700_000)}`, `${'x'.repeat(700_000)}\ny\r\nz\r`, `\n${'é'.repeat(600_000)}`]) {
+      const { value, steps } = stepsOf(lineMapSteps(source));
+      assert.ok(steps > 1, 'found in steps');
+      assert.deepStrictEqual(startsOf(value), [...lineStartsOf(source)]);
+    }
+    const source = 'one\ntwo\n'.repeat(100_000);
+    const map = new LineMap(source);
+    const steps = map.builtSteps();
+    steps.next();
+    assert.strictEqual(map.isBuilt, false);
+    // A position asked for between two steps finds every line at once; the steps then stop there.
+    assert.strictEqual(map.lineAt(source.length - 1), 199_999);
+    assert.ok(map.isBuilt);
+    assert.ok(steps.next().done);
+    assert.strictEqual(map.lineCount, 200_001);
+  });
+
+  it('gives a large CSL-JSON library read in steps its lines and ranges without finding all its lines', async () => {
+    const items = Array.from({ length: 3000 }, (_, n) => ({ id: `lib${n}`, title: `Item ${n}`, author: [{ family: `Family${n}`, given: 'Given' }] }));
+    // An item without an id, and one said twice, for diagnostics; line breaks of Windows, and a lone CR inside the file.
+    const withProblems = [...items.slice(0, 1500), { title: 'No id' }, items[7], ...items.slice(1500)];
+    const libraryText = JSON.stringify(withProblems, null, 2).replace(/\n/g, '\r\n').replace('"Item 2000"', '"Item\\r2000"').replace('},\r\n  {\r\n    "id": "lib2001"', '},\r  {\r\n    "id": "lib2001"');
+    assert.ok(libraryText.length > steppedLoadChars && libraryText.includes('},\r  {'));
+    const uri = fileUri('library.json');
+    const cache = new ParseCache();
+    const library = await cache.bibliographyInSteps(uri, libraryText, scheduler);
+    assert.strictEqual(cache.lineMaps.get(uri)?.isBuilt, false, 'the library’s own line map is not made');
+    const map = new LineMap(libraryText);
+    assert.strictEqual(library.references.length, 3000);
+    for (const reference of library.references) {
+      assert.strictEqual(libraryText.slice(reference.source.span.start, reference.source.span.end), reference.id);
+      assert.strictEqual(reference.source.line, map.lineAt(reference.source.span.start), reference.id);
+    }
+    assert.deepStrictEqual(
+      library.diagnostics.map((d) => [d.code, d.range]),
+      library.diagnostics.map((d) => [d.code, map.rangeOf(d.span)]),
+    );
+    assert.strictEqual(library.diagnostics.length, 2);
+    assert.deepStrictEqual(library, parseCslJson(uri, libraryText));
+
+    // A reference the sidecar defines too is reported at the library's line; its lines are found in steps for it.
+    const sidecarUri = fileUri('essay.yaml');
+    const sidecar = parseSidecar(sidecarUri, 'references:\n  - id: lib2999\n    title: Defined here first\n');
+    const merged = stepsOf(mergeRegistrySteps([sidecar, library], cache.lineMaps));
+    assert.ok(cache.lineMaps.get(uri)?.isBuilt);
+    const again = stepsOf(mergeRegistrySteps([sidecar, library], cache.lineMaps));
+    assert.ok(merged.steps > again.steps, `${merged.steps} steps, then ${again.steps} with the lines found`);
+    assert.deepStrictEqual(again.value.diagnostics, merged.value.diagnostics);
+    const later = merged.value.diagnostics.find((d) => d.message.startsWith('Reference "lib2999" is already defined'));
+    assert.ok(later);
+    assert.deepStrictEqual(later.range, map.rangeOf(library.references[2999].source.span));
+  });
+});
