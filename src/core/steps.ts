@@ -1,4 +1,3 @@
-
 /**
  * Work cut into steps: a generator that yields between units of a few
  * milliseconds each, so that a caller can give the event loop a turn between
@@ -104,4 +103,3 @@ export class Foreground {
 
 /** Characters of text scanned in one step where the work per character is a comparison or two. */
 export const scanChunk = 1 << 18;
-
