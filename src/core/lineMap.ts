@@ -27,6 +27,11 @@ export class LineMap {
     return this.starts !== undefined;
   }
 
+  /** Lines of offsets asked for in increasing order, counted on from one to the next rather than found all at once. */
+  forward(): ForwardLines {
+    return new ForwardLines(this.text, this);
+  }
+
   /** Finds the lines, unless found already, a chunk of the text at a step. */
   *builtSteps(): Steps<void> {
     if (this.starts) return;
@@ -143,7 +148,8 @@ function addLineStarts(text: string, from: number, to: number, hasCr: boolean, n
  * one before: a library read from start to end gives each reference its line,
  * and each diagnostic its range, without finding every line of the file (a
  * library of 18 MB has a million), which `LineMap` does on its first answer.
- * An offset before the last one asked for is answered by `lines`.
+ * An offset before the last one asked for is answered by `lines`, whose
+ * text this is (see `LineMap.forward`).
  */
 export class ForwardLines {
   private offset = 0;

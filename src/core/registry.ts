@@ -1,5 +1,5 @@
 import { DiagnosticBuilder } from './diagnostics';
-import { ForwardLines, LineMap } from './lineMap';
+import { LineMap, type ForwardLines } from './lineMap';
 import type { CslItem, Person, Reference, Registry } from './model';
 import { runNow, type Steps } from './steps';
 import { DiagnosticCode, defaultSeverity, type Diagnostic } from './types';
@@ -77,7 +77,7 @@ export class CslJsonItems {
     private readonly text: string,
     lines: LineMap,
   ) {
-    this.lines = new ForwardLines(text, lines);
+    this.lines = lines.forward();
     this.diagnostics = new DiagnosticBuilder(uri, this.lines);
     this.wideBudget = 8 * text.length;
   }

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import fc from 'fast-check';
 import { mergeRegistrySteps, parseCslJson, ParseCache, parseSidecar, runNow, steppedLoadChars, type Scheduler } from '../../src/core';
-import { ForwardLines, LineMap, lineMapSteps, lineStartsOf } from '../../src/core/lineMap';
+import { LineMap, lineMapSteps, lineStartsOf } from '../../src/core/lineMap';
 import { fileUri } from './helpers';
 
 /** Pieces of text with every kind of line break, next to one another too. */
@@ -24,7 +24,7 @@ describe('lines of a file', () => {
     fc.assert(
       fc.property(text, fc.array(fc.nat(), { maxLength: 12 }), fc.nat(), (source, offsets, earlier) => {
         const map = new LineMap(source);
-        const forward = new ForwardLines(source, new LineMap(source));
+        const forward = new LineMap(source).forward();
         // Offsets in order, past the end too, then one before the last: it must come from the map.
         const inOrder = offsets.map((o) => o % (source.length + 3)).sort((a, b) => a - b);
         const last = Math.min(inOrder.at(-1) ?? 0, source.length);
@@ -34,7 +34,7 @@ describe('lines of a file', () => {
           assert.strictEqual(forward.lineAt(offset), map.lineAt(offset));
         }
         const spans = asked.slice(0, -1).map((start, k) => ({ start, end: asked[k + 1] ?? start }));
-        const ranges = new ForwardLines(source, new LineMap(source));
+        const ranges = new LineMap(source).forward();
         for (const span of spans.filter((s) => s.start <= s.end)) assert.deepStrictEqual(ranges.rangeOf(span), map.rangeOf(span));
       }),
       { numRuns: 500 },
