@@ -1,3 +1,4 @@
+import { SpanMaker, type Anchor } from './anchors';
 import { scanBlocks, type ScanControl } from './blocks';
 import { firstStartingFrom } from './bounds';
 import { DiagnosticBuilder } from './diagnostics';
@@ -89,6 +90,8 @@ export interface TextScan {
   readonly unclosed: Span | null;
   /** Line starts where the block scanner holds no state, in order. */
   readonly cleanPoints: number[];
+  /** What the spans of every list count from, in order (see `SpanMaker`). */
+  readonly anchors: Anchor[];
   readonly notes: NoteEntry[];
   readonly noteRefs: NoteReference[];
   /** Citation items whose key the registry lacks, and explicit mentions of unknown people: found once, when scanned. */
@@ -129,6 +132,8 @@ export interface ScannedRegion {
   readonly noteRefs: NoteReference[];
   readonly unknownCitations: CitationItem[];
   readonly unknownPeople: Mention[];
+  /** What the region's spans count from, the first at where it starts. */
+  readonly anchors: Anchor[];
   /** Where the scan ended: the text's length, or the clean line where it was told to stop. */
   readonly end: number;
 }
@@ -137,7 +142,8 @@ export interface ScannedRegion {
 export function scanRegion(text: string, from: number, registry: Registry, implicitMentions: boolean, control: ScanControl): ScannedRegion {
   const sink: InlineSink = { citations: [], mentions: [], quotes: [], noteRefs: [], inlineNotes: [] };
   const matcher = nameMatcherFor(registry, implicitMentions);
-  const scanner = new InlineScanner(sink, matcher, registry.people);
+  const spans = new SpanMaker(from);
+  const scanner = new InlineScanner(sink, matcher, registry.people, spans);
   const headings: Heading[] = [];
   const scan = scanBlocks(
     text,
@@ -145,7 +151,7 @@ export function scanRegion(text: string, from: number, registry: Registry, impli
     (block) => {
       if (block.lineCount === 0) return;
       const blockSrc = blockSource(text, block);
-      if (block.kind === 'heading') headings.push({ level: block.level, text: blockSrc.src.trim(), span: block.span });
+      if (block.kind === 'heading') headings.push({ level: block.level, text: blockSrc.src.trim(), span: spans.of(block.span) });
       scanner.scanBlock(blockSrc);
     },
     control,
@@ -165,7 +171,7 @@ export function scanRegion(text: string, from: number, registry: Registry, impli
 
   const quotes: Quote[] = [];
   for (const block of scan.quotes) {
-    const span = { start: block.start, end: block.end };
+    const span = spans.span(block.start, block.end);
     const inside: number[] = [];
     for (let c = lowerBound(citations, span.start); c < citations.length && citations[c].span.start < span.end; c++) inside.push(c);
     quotes.push({ kind: 'block', text: noteText(text, block.lines), span, citations: inside });
@@ -179,17 +185,17 @@ export function scanRegion(text: string, from: number, registry: Registry, impli
   const mentions: Mention[] = sink.mentions;
   if (!inOrder(mentions)) mentions.sort(byStart);
 
-  const notes: NoteEntry[] = scan.notes.map((n) => ({ label: n.label, labelSpan: n.labelSpan, span: { start: n.start, end: n.end }, text: noteText(text, n.lines) }));
+  const notes: NoteEntry[] = scan.notes.map((n) => ({ label: n.label, labelSpan: spans.of(n.labelSpan), span: spans.span(n.start, n.end), text: noteText(text, n.lines) }));
   const noteRefs: NoteReference[] = [
     ...sink.noteRefs.map((r): NoteReference => ({ label: r.label, span: r.span, labelSpan: r.labelSpan, text: '' })),
-    // Every span has one owner, so an update can shift each exactly once: the label span is a copy.
-    ...sink.inlineNotes.map((n): NoteReference => ({ label: null, span: n.span, labelSpan: { start: n.span.start, end: n.span.end }, text: n.text })),
+    // Every span has one owner, so an update can move each exactly once: the label span is a copy.
+    ...sink.inlineNotes.map((n): NoteReference => ({ label: null, span: n.span, labelSpan: spans.of(n.span), text: n.text })),
   ].sort(byStart);
   const unknownCitations: CitationItem[] = [];
   for (const citation of citations) for (const item of citation.items) if (!registry.references.has(item.key)) unknownCitations.push(item);
   if (!unknownCitations.every((item, k) => k === 0 || unknownCitations[k - 1].keySpan.start <= item.keySpan.start)) unknownCitations.sort((a, b) => a.keySpan.start - b.keySpan.start);
   const unknownPeople = mentions.filter((m) => m.explicit && m.person === null && m.keySpan !== null);
-  return { headings, citations, mentions, quotes, notes, noteRefs, unknownCitations, unknownPeople, end: scan.end };
+  return { headings, citations, mentions, quotes, notes, noteRefs, unknownCitations, unknownPeople, anchors: spans.anchors, end: scan.end };
 }
 
 /** Is the list in `byStart` order already? A sort would leave it as it is, at far greater cost. */
@@ -289,6 +295,7 @@ class IndexBuild {
     append(lists.noteRefs, region.noteRefs);
     append(lists.unknownCitations, region.unknownCitations);
     append(lists.unknownPeople, region.unknownPeople);
+    append(lists.anchors, region.anchors);
   }
 
   finish(): AnnotationIndex {
@@ -298,13 +305,14 @@ class IndexBuild {
     const lastUnit = text.charCodeAt(text.length - 1);
     if (this.lineStarts.last < text.length && (text.length === 0 || lastUnit === 10 || lastUnit === 13)) this.lineStarts.push(text.length);
     const lines = new LineMap(text, this.lineStarts.toArray());
-    const read = this.lists ?? { headings: [], citations: [], mentions: [], quotes: [], notes: [], noteRefs: [], unknownCitations: [], unknownPeople: [] };
+    const read = this.lists ?? { headings: [], citations: [], mentions: [], quotes: [], notes: [], noteRefs: [], unknownCitations: [], unknownPeople: [], anchors: [] };
     const lists: PositionedLists = { headings: read.headings, citations: read.citations, mentions: read.mentions, quotes: read.quotes };
     const scan: TextScan = {
       bodyStart: this.bodyStart,
       safeFrom: this.unclosed ? Infinity : frontMatterSafeFrom(this.bodyStart, lines),
       unclosed: this.unclosed,
       cleanPoints: this.cleanPoints,
+      anchors: read.anchors,
       notes: read.notes,
       noteRefs: read.noteRefs,
       unknownCitations: read.unknownCitations,

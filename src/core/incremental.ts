@@ -1,3 +1,4 @@
+import { Anchor, anchorsBefore, type AnchoredSpan } from './anchors';
 import { assembleIndex, buildIndex, lowerBound, releaseScan, scanOf, scanRegion, type AnnotationIndex, type NoteEntry, type NoteReference, type PairedFootnotes, type PositionedLists, type ScannedRegion, type TextScan } from './annotationIndex';
 import { firstStartingFrom } from './bounds';
 import { LineMap } from './lineMap';
@@ -20,10 +21,11 @@ export interface TextChange {
  * a code fence re-scans to the end; one near the front matter parses afresh.
  * The result equals `buildIndex(newText)` with the same context.
  *
- * `previous` is consumed: to keep a keystroke in a whole book within a few
- * milliseconds, its lists and the spans in them are reused and shifted in
- * place rather than copied, so it must not be read afterwards. Updating it a
- * second time falls back to a full parse.
+ * `previous` is consumed: to keep a keystroke in a whole book within a
+ * millisecond, its lists and the spans in them are reused rather than copied,
+ * and the spans after the edit move with their anchors (see `SpanMaker`), so
+ * it must not be read afterwards. Updating it a second time falls back to a
+ * full parse.
  */
 export function updateIndex(previous: AnnotationIndex, change: TextChange, newText: string, options: { version?: number } = {}): AnnotationIndex {
   const version = options.version ?? previous.version + 1;
@@ -49,9 +51,26 @@ export function updateIndex(previous: AnnotationIndex, change: TextChange, newTe
   const resumeOld = middle.end === newText.length ? previous.text.length + 1 : middle.end - delta;
   releaseScan(previous);
 
-  // Each list: the stretch the scan covered is replaced, and what follows is shifted. The loops
-  // are written out rather than shared through a callback, which would make each call megamorphic.
-  // Lists that share objects with others are cut before anything is shifted, while all offsets are still old ones.
+  // Each list: the stretch the scan covered is replaced. What follows counts from the anchors after the stretch,
+  // which move as wholes below, except for the spans of the one anchor the stretch ends inside: those move to an
+  // anchor of their own one by one, a few hundred at most. The loops are written out rather than shared through
+  // a callback, which would make each call megamorphic. Lists that share objects with others are cut before
+  // anything moves, while all offsets are still old ones.
+  const anchors = scan.anchors;
+  const anchorsKept = anchorsBefore(anchors, restart);
+  const anchorsMoved = anchorsBefore(anchors, resumeOld);
+  const endsInside = anchorsMoved > 0 ? anchors[anchorsMoved - 1] : null;
+  const tail = new Anchor(resumeOld + delta);
+  let tailUsed = false;
+  /** Moves a span of `endsInside` that starts after the stretch to `tail`; false for a span of a later anchor. */
+  const carry = (span: Span): boolean => {
+    const anchored = span as AnchoredSpan;
+    if (anchored.anchor !== endsInside) return false;
+    anchored.moveTo(tail, delta);
+    tailUsed = true;
+    return true;
+  };
+
   const unknownCitations = scan.unknownCitations;
   splice(unknownCitations, keyBound(unknownCitations, restart), keyBound(unknownCitations, resumeOld), middle.unknownCitations);
   const unknownPeople = scan.unknownPeople;
@@ -66,49 +85,45 @@ export function updateIndex(previous: AnnotationIndex, change: TextChange, newTe
   splice(citations, citationsFrom, citationsTo, middle.citations);
   for (let k = citationsFrom + middle.citations.length; k < citations.length; k++) {
     const citation = citations[k];
-    shiftSpan(citation.span, delta);
-    for (const item of citation.items) shiftSpan(item.keySpan, delta);
+    if (!carry(citation.span)) break;
+    for (const item of citation.items) carry(item.keySpan);
   }
 
   const quotes = previous.quotes as Quote[];
   for (const quote of middle.quotes) shiftPlaces(quote.citations, citationsFrom);
   const quotesFrom = lowerBound(quotes, restart);
   splice(quotes, quotesFrom, lowerBound(quotes, resumeOld), middle.quotes);
-  for (let k = quotesFrom + middle.quotes.length; k < quotes.length; k++) {
-    const quote = quotes[k];
-    shiftSpan(quote.span, delta);
-    if (placeShift !== 0) shiftPlaces(quote.citations, placeShift);
-  }
+  for (let k = quotesFrom + middle.quotes.length; k < quotes.length && carry(quotes[k].span); k++);
+  if (placeShift !== 0) for (let k = quotesFrom + middle.quotes.length; k < quotes.length; k++) shiftPlaces(quotes[k].citations, placeShift);
 
   const mentions = previous.mentions as Mention[];
   const mentionsFrom = lowerBound(mentions, restart);
   splice(mentions, mentionsFrom, lowerBound(mentions, resumeOld), middle.mentions);
   for (let k = mentionsFrom + middle.mentions.length; k < mentions.length; k++) {
     const mention = mentions[k];
-    shiftSpan(mention.span, delta);
-    if (mention.keySpan) shiftSpan(mention.keySpan, delta);
+    if (!carry(mention.span)) break;
+    if (mention.keySpan) carry(mention.keySpan);
   }
 
   const headings = previous.headings as Heading[];
   const headingsFrom = lowerBound(headings, restart);
   splice(headings, headingsFrom, lowerBound(headings, resumeOld), middle.headings);
-  for (let k = headingsFrom + middle.headings.length; k < headings.length; k++) shiftSpan(headings[k].span, delta);
+  for (let k = headingsFrom + middle.headings.length; k < headings.length && carry(headings[k].span); k++);
 
   const noteRefs = scan.noteRefs;
   const noteRefsFrom = lowerBound(noteRefs, restart);
   if (!footnotesKept) splice(noteRefs, noteRefsFrom, lowerBound(noteRefs, resumeOld), middle.noteRefs);
-  for (let k = noteRefsFrom + middle.noteRefs.length; k < noteRefs.length; k++) {
-    shiftSpan(noteRefs[k].span, delta);
-    shiftSpan(noteRefs[k].labelSpan, delta);
-  }
+  for (let k = noteRefsFrom + middle.noteRefs.length; k < noteRefs.length && carry(noteRefs[k].span); k++) carry(noteRefs[k].labelSpan);
 
   const notes = scan.notes;
   const notesFrom = lowerBound(notes, restart);
   if (!footnotesKept) splice(notes, notesFrom, lowerBound(notes, resumeOld), middle.notes);
-  for (let k = notesFrom + middle.notes.length; k < notes.length; k++) {
-    shiftSpan(notes[k].span, delta);
-    shiftSpan(notes[k].labelSpan, delta);
-  }
+  for (let k = notesFrom + middle.notes.length; k < notes.length && carry(notes[k].span); k++) carry(notes[k].labelSpan);
+
+  // Anchors before the stretch stay, those inside it give way to the stretch's own, and those after it move.
+  const anchorsIn = tailUsed ? [...middle.anchors, tail] : middle.anchors;
+  splice(anchors, anchorsKept, anchorsMoved, anchorsIn);
+  for (let k = anchorsKept + anchorsIn.length; k < anchors.length; k++) anchors[k].offset += delta;
 
   const cleanFrom = restartAt;
   const cleanTo = upperBound(oldClean, resumeOld - 1);
@@ -157,9 +172,7 @@ function carryNotesOver(scan: TextScan, middle: ScannedRegion, restart: number, 
 }
 
 function copySpan(target: Span, source: Span): void {
-  const mutable = target as Mutable<Span>;
-  mutable.start = source.start;
-  mutable.end = source.end;
+  (target as AnchoredSpan).copyFrom(source as AnchoredSpan);
 }
 
 /** The first citation item whose key starts at or after `offset`. */
@@ -175,14 +188,6 @@ function keyBound(list: readonly CitationItem[], offset: number): number {
 export function updatesInPlace(previous: AnnotationIndex, change: TextChange): boolean {
   const scan = scanOf(previous);
   return scan !== undefined && change.start >= scan.safeFrom;
-}
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-function shiftSpan(span: Span, delta: number): void {
-  const mutable = span as Mutable<Span>;
-  mutable.start += delta;
-  mutable.end += delta;
 }
 
 function shiftPlaces(places: readonly number[], by: number): void {

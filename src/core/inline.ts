@@ -1,3 +1,4 @@
+import type { SpanMaker } from './anchors';
 import { codePointAt, codePointBefore, isAlphaNum, isAsciiAlphaNum, isAsciiPunctuation, isWordChar } from './chars';
 import type { InlineBlock } from './blocks';
 import { firstPairStartingFrom, firstStartingFrom } from './bounds';
@@ -165,6 +166,7 @@ export class InlineScanner {
     private readonly sink: InlineSink,
     private readonly names: NameMatcher,
     private readonly people: ReadonlyMap<string, Person>,
+    private readonly spans: SpanMaker,
   ) {
     this.stops = stopsFor(names);
   }
@@ -195,7 +197,7 @@ export class InlineScanner {
 
   private span(start: number, end: number): Span {
     const map = this.map;
-    return map ? { start: map(start), end: map(end) } : { start: this.base + start, end: this.base + end };
+    return map ? this.spans.span(map(start), map(end)) : this.spans.span(this.base + start, this.base + end);
   }
 
   /**
