@@ -203,22 +203,42 @@ function tryJson(source: string): unknown {
  * Finds text that would make a parsed item unsafe to keep as it is (a
  * prototype key, or an escape that could spell one) in items met in file
  * order. Each needle is searched for once past each occurrence, so the whole
- * file costs a few `indexOf` scans, not one test per item.
+ * file costs a few `indexOf` scans, not one test per item; and a window at a
+ * time, so that a needle the file lacks is not searched for to its end, 18 MB
+ * in 20 ms, within one step.
  */
-class UnsafeText {
+export class UnsafeText {
   private readonly needles = ['__proto__', 'constructor', 'prototype', '\\u'];
-  private readonly next = this.needles.map(() => -1);
+  /** The first occurrence of each needle at or after where the last item began, if it starts before `searchedTo`; else Infinity. */
+  private readonly next = this.needles.map(() => Infinity);
+  /** How far each needle's occurrences are known: where the next window starts. */
+  private readonly searchedTo = this.needles.map(() => 0);
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    /** Characters searched at a time, past the item asked about; tests set it low. */
+    private readonly window = scanChunk,
+  ) {}
 
+  /** Whether a needle starts in `[start, end)`; `start` never goes back from one call to the next. */
   within(start: number, end: number): boolean {
+    const text = this.text;
     for (let n = 0; n < this.needles.length; n++) {
-      let at = this.next[n];
-      if (at !== Infinity && at < start) {
-        const found = this.text.indexOf(this.needles[n], start);
-        at = this.next[n] = found < 0 ? Infinity : found;
+      // An occurrence before the item says nothing of what follows it: search again from the item.
+      if (this.next[n] < start || this.searchedTo[n] < start) {
+        this.next[n] = Infinity;
+        this.searchedTo[n] = start;
       }
-      if (at < end) return true;
+      const needle = this.needles[n];
+      while (this.next[n] === Infinity && this.searchedTo[n] < end) {
+        const from = this.searchedTo[n];
+        const to = Math.min(text.length, Math.max(end, from + this.window));
+        // The window's last occurrence may run past `to`.
+        const found = text.slice(from, Math.min(text.length, to + needle.length - 1)).indexOf(needle);
+        if (found >= 0) this.next[n] = from + found;
+        this.searchedTo[n] = to;
+      }
+      if (this.next[n] < end) return true;
     }
     return false;
   }

@@ -39,6 +39,7 @@ import {
   type Person,
   type Reference,
 } from '../../src/core';
+import { UnsafeText } from '../../src/core/cslJsonSteps';
 import type { RegistrySource } from '../../src/core/registry';
 import { blockValues, eventValues, NotQuick, Anchored, type PieceValues } from '../../src/core/quickYaml';
 import { decodeNumbers, encodeNumbers, zigzag } from '../../src/core/searchTables';
@@ -495,6 +496,30 @@ describe('CSL-JSON read in steps', () => {
         assert.deepStrictEqual(parseCslJsonInPieces(jsonUri, text), parseCslJson(jsonUri, text));
       }),
       { numRuns: 400, seed: 20240611 },
+    );
+  });
+
+  it('finds a prototype key or escape in an item whatever window the search is in', () => {
+    const needles = ['__proto__', 'constructor', 'prototype', '\\u'];
+    // Pieces of the needles too, so that one may start in one window and end in the next.
+    const piece = fc.constantFrom('x', ' ', '"', '\\', 'u', '__pro', 'to__', '__proto__', 'constr', 'uctor', 'constructor', 'proto', 'type', 'prototype');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 60 }), fc.array(fc.nat(40), { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 24 }), (pieces, lengths, window) => {
+        const text = pieces.join('');
+        const unsafe = new UnsafeText(text, window);
+        // Items in file order, with gaps between them, as the commas and spaces of an array leave.
+        let start = 0;
+        for (const [k, length] of lengths.entries()) {
+          const end = Math.min(text.length, start + length);
+          const expected = needles.some((needle) => {
+            const at = text.indexOf(needle, start);
+            return at >= 0 && at < end;
+          });
+          assert.strictEqual(unsafe.within(start, end), expected, `item ${k} at [${start}, ${end}) of ${JSON.stringify(text)}, window ${window}`);
+          start = Math.min(text.length, end + (length % 3));
+        }
+      }),
+      { numRuns: 3000, seed: 20261206 },
     );
   });
 });
