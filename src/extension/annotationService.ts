@@ -15,6 +15,7 @@ export function isAnnotatedText(document: vscode.TextDocument): boolean {
 
 interface Entry {
   version: number;
+  /** The service's generation when the build of this index began. */
   generation: number;
   promise: Promise<AnnotationIndex>;
   index?: AnnotationIndex;
@@ -47,8 +48,12 @@ export class AnnotationService implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly cache: ParseCache;
   private readonly reader = new WorkspaceReader();
-  /** Bumped when any dependency changes, so cached indexes are rebuilt. */
+  /** Counts the changes of dependencies; an index is stale once one of its own changed after its build began. */
   private generation = 0;
+  /** The generation in which each dependency last changed. */
+  private readonly changedIn = new Map<string, number>();
+  /** The generation in which every index was last made stale: settings changed, or a refresh was asked for. */
+  private allChangedIn = 0;
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
@@ -118,7 +123,7 @@ export class AnnotationService implements vscode.Disposable {
   getIndex(document: vscode.TextDocument): Promise<AnnotationIndex> {
     const key = document.uri.toString();
     const entry = this.entries.get(key);
-    if (entry && entry.version === document.version && entry.generation === this.generation) return entry.promise;
+    if (entry && entry.version === document.version && !this.isStale(entry)) return entry.promise;
     const version = document.version;
     const text = document.getText();
     const generation = this.generation;
@@ -247,7 +252,7 @@ export class AnnotationService implements vscode.Disposable {
     const key = e.document.uri.toString();
     const entry = this.entries.get(key);
     if (!entry?.index || !entry.limits || e.contentChanges.length !== 1) return;
-    if (entry.version !== e.document.version - 1 || entry.generation !== this.generation) return;
+    if (entry.version !== e.document.version - 1 || this.isStale(entry)) return;
     const edit = e.contentChanges[0];
     const change = { start: edit.rangeOffset, end: edit.rangeOffset + edit.rangeLength, text: edit.text };
     if (!updatesInPlace(entry.index, change)) return;
@@ -264,13 +269,25 @@ export class AnnotationService implements vscode.Disposable {
     this.entries.set(key, { version: e.document.version, generation: entry.generation, dependencies: entry.dependencies, limits: entry.limits, index, promise: Promise.resolve(index) });
   }
 
+  /**
+   * Whether a dependency of the entry changed after its build began. Only its
+   * own count: a whole book is not parsed again because another text's
+   * sidecar was saved. A build under way is checked against the dependencies
+   * it found once it is done, so a change it read too early still counts.
+   */
+  private isStale(entry: Entry): boolean {
+    if (this.allChangedIn > entry.generation) return true;
+    for (const dependency of entry.dependencies) if ((this.changedIn.get(dependency) ?? -1) > entry.generation) return true;
+    return false;
+  }
+
   private dependencyChanged(uri: string): void {
-    this.generation++;
+    this.changedIn.set(uri, ++this.generation);
     for (const dependent of this.dependentsOf(uri)) this.schedule(dependent);
   }
 
   private invalidateAll(): void {
-    this.generation++;
+    this.allChangedIn = ++this.generation;
     for (const key of this.entries.keys()) this.schedule(vscode.Uri.parse(key));
   }
 

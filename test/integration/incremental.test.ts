@@ -65,6 +65,39 @@ describe('in-place re-indexing in the editor', () => {
     assert.strictEqual(inPlaceUpdates, edits.length, 'every edit was applied in place');
   });
 
+  it("keeps applying edits in place while another text's sidecar changes, which that text sees", async () => {
+    const marginalia = await api();
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-other-'));
+    for (const name of ['kropotkin-meets-lenin.annot.md', 'kropotkin-meets-lenin.yaml']) fs.copyFileSync(path.join(projectRoot, 'examples', name), path.join(other, name));
+    const otherText = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(other, 'kropotkin-meets-lenin.annot.md')));
+    const otherSidecar = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(other, 'kropotkin-meets-lenin.yaml')));
+    try {
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(folder, 'kropotkin-meets-lenin.annot.md')));
+      const editor = await vscode.window.showTextDocument(document);
+      const unknownField = (index: { diagnostics: readonly { code: string }[] }): boolean => index.diagnostics.some((d) => d.code === 'unknown-field');
+      assert.ok(!unknownField(await marginalia.index(otherText.uri)));
+      await marginalia.index(document.uri);
+      // An unsaved edit of the other sidecar counts at once, as a save would: the other text depends on it, this one does not.
+      const field = otherSidecar.getText().indexOf('    name: Peter Kropotkin\n');
+      assert.ok(field >= 0);
+      const change = new vscode.WorkspaceEdit();
+      change.insert(otherSidecar.uri, otherSidecar.positionAt(field), '    colour: red\n');
+      assert.ok(await vscode.workspace.applyEdit(change));
+      const { inPlaceUpdates } = marginalia.indexStats();
+      assert.ok(await editor.edit((b) => b.insert(document.positionAt(document.getText().indexOf('In May') + 2), 'x')));
+      const inPlace = await marginalia.index(document.uri);
+      assert.strictEqual(marginalia.indexStats().inPlaceUpdates, inPlaceUpdates + 1, 'the edit was applied in place');
+      assert.ok(unknownField(await marginalia.index(otherText.uri)), 'the other text was built again, with its changed sidecar');
+      await vscode.commands.executeCommand('marginalia.refreshAnnotations');
+      assert.deepStrictEqual(inPlace, await marginalia.index(document.uri));
+    } finally {
+      // The unsaved edit goes with the document: the folder is removed without asking to save it.
+      await vscode.window.showTextDocument(otherSidecar);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('parses afresh when an edit changes the front matter, so a newly named sidecar counts', async () => {
     const marginalia = await api();
     const document = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(folder, 'kropotkin-meets-lenin.annot.md')));
