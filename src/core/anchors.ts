@@ -1,3 +1,4 @@
+import { firstStartingFrom } from './bounds';
 import type { Span } from './types';
 
 /**
@@ -89,26 +90,16 @@ export class SpanMaker {
   }
 }
 
-/** The index of the last anchor at or before `offset`, or 0 if none is. */
+/** The index of the last anchor at or before `offset`, or 0 if none is: offsets are whole numbers. */
 function anchorIndexAt(anchors: readonly Anchor[], offset: number): number {
-  let lo = 0;
-  let hi = anchors.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (anchors[mid].offset <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  return Math.max(0, firstStartingFrom(anchors, offset + 1, offsetOf) - 1);
 }
 
 /** The number of anchors before `offset`. */
 export function anchorsBefore(anchors: readonly Anchor[], offset: number): number {
-  let lo = 0;
-  let hi = anchors.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (anchors[mid].offset < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstStartingFrom(anchors, offset, offsetOf);
+}
+
+function offsetOf(anchor: Anchor): number {
+  return anchor.offset;
 }

@@ -234,7 +234,7 @@ export class UnsafeText {
         const from = this.searchedTo[n];
         const to = Math.min(text.length, Math.max(end, from + this.window));
         // The window's last occurrence may run past `to`.
-        const found = text.slice(from, Math.min(text.length, to + needle.length - 1)).indexOf(needle);
+        const found = text.slice(from, to + needle.length - 1).indexOf(needle);
         if (found >= 0) this.next[n] = from + found;
         this.searchedTo[n] = to;
       }
