@@ -128,10 +128,10 @@ async function searchesReady(cache, loaded, turn) {
  * The same load as the first of a session, each run in a new process
  * (`bench/first-load.mjs`), whose loaders' code has not run before.
  */
-async function firstLoads(kind, args, input) {
+async function firstLoads(kind, args, input, loadedCore = corePath) {
   const { spawnSync } = await import('node:child_process');
   const out = { served: [], searchReady: [], longest: [] };
-  const env = { ...process.env, MARGINALIA_CORE: corePath, MARGINALIA_BIBTEX_SHIM: path.join(root, 'out', 'test', 'unit', 'bibtexParserEsm.js') };
+  const env = { ...process.env, MARGINALIA_CORE: loadedCore, MARGINALIA_BIBTEX_SHIM: path.join(root, 'out', 'test', 'unit', 'bibtexParserEsm.js') };
   for (let run = 0; run < (smoke ? 1 : 5); run++) {
     const child = spawnSync(process.execPath, ['--expose-gc', path.join(root, 'bench/first-load.mjs'), kind, ...args.map(String)], { encoding: 'utf8', env, input });
     if (child.status !== 0) throw new Error(`bench/first-load.mjs ${kind} failed: ${child.stderr}`);
@@ -139,6 +139,21 @@ async function firstLoads(kind, args, input) {
     for (const key of Object.keys(out)) out[key].push(times[key]);
   }
   return out;
+}
+
+/**
+ * The core bundled as the extension bundles it, for loads that load a module
+ * on the way: from the bundle a module is evaluated with no file to read.
+ */
+async function bundledCore() {
+  const esbuild = await import('esbuild');
+  const { bibtexParserEsm } = await import('../scripts/esbuild-plugins.mjs');
+  const outfile = path.join(root, '.cache', 'bench', 'core.js');
+  const { metafile } = await esbuild.build({ entryPoints: [corePath], outfile, bundle: true, platform: 'node', target: 'node18', format: 'cjs', plugins: [bibtexParserEsm], metafile: true, logLevel: 'warning' });
+  // Two builds of unicode2latex would each be evaluated, and loading its tables first would save the parser nothing.
+  const builds = new Set(Object.keys(metafile.inputs).flatMap((input) => /unicode2latex\/dist\/(\w+)\//.exec(input)?.[1] ?? []));
+  if (builds.size !== 1) throw new Error(`the bundle of the core holds ${builds.size} builds of unicode2latex: ${[...builds].join(', ')}`);
+  return outfile;
 }
 
 function firstLoadRows(first, what, inProcess) {
@@ -330,6 +345,12 @@ for (const [what, uri, fileText, sidecarFile] of [
   row('  first load in a new process, at once: longest stall', summarize(firstAtOnce.longest), '≤ 50 ms', '', undefined);
   row('  first load in a new process, in steps: longest stall', summarize(firstInSteps.longest), '≤ 50 ms', 'at once', summarize(firstAtOnce.longest));
   row('  first load in a new process, in steps: served', summarize(firstInSteps.served), '', 'at once', summarize(firstAtOnce.served));
+  if (!sidecarFile && uri.endsWith('.bib')) {
+    // The BibTeX parser is loaded during the load, from module files above; the extension loads it from its bundle.
+    const fromBundle = await firstLoads(kind, [uri, 'in-steps'], fileText, await bundledCore());
+    row('  the same from a bundle of the core, as the extension: longest stall', summarize(fromBundle.longest), '≤ 50 ms', 'from module files', summarize(firstInSteps.longest));
+    row('  the same from a bundle of the core: served', summarize(fromBundle.served), '', 'from module files', summarize(firstInSteps.served));
+  }
 }
 
 // ---------------------------------------------------------------- index

@@ -1,22 +1,8 @@
 // Bundles the extension and the CLI into dist/, so the .vsix ships no dependency sources.
 import * as esbuild from 'esbuild';
+import { bibtexParserEsm } from './esbuild-plugins.mjs';
 
 const production = process.argv.includes('--production');
-
-// @retorquere/bibtex-parser's CommonJS build lives in a "type": "module"
-// package and requires packages that export only ES modules; its ES module
-// build resolves cleanly, so the bundle takes that one.
-const bibtexParserEsm = {
-  name: 'bibtex-parser-esm',
-  setup(build) {
-    build.onResolve({ filter: /^@retorquere\/bibtex-parser$/ }, async (args) => {
-      // build.resolve runs this hook again: the mark stops the recursion.
-      if (args.pluginData?.esm) return undefined;
-      const resolved = await build.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir, pluginData: { esm: true } });
-      return { path: resolved.path };
-    });
-  },
-};
 
 const common = {
   plugins: [bibtexParserEsm],

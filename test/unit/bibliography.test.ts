@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { bibtexSteps, cslDate, cslYamlSteps, parseBibliography, ParseCache, runInSlices, runNow, steppedLoadChars, type Bibliography } from '../../src/core';
@@ -192,6 +193,34 @@ describe('bibliography files', () => {
       const large = `${text}\n${generated(800).replace(/key(\d+)/g, 'more$1').replace(/inline0/, 'inline1')}`;
       assert.ok(large.length >= steppedLoadChars);
       assert.deepStrictEqual(await new ParseCache().bibliographyInSteps(uri, large, scheduler), parseBibliography(uri, large));
+    });
+
+    it('loads the parser in steps of their own, its LaTeX tables first, when a session reads its first BibTeX file', () => {
+      // Modules stay loaded for the life of a process, and this one has loaded the parser: a new one reads the file.
+      const script = `
+        const Module = require('module');
+        require(${JSON.stringify(path.join(__dirname, 'bibtexParserEsm.js'))}).useBibtexParserEsmBuild();
+        const resolve = Module._resolveFilename;
+        let step = 0;
+        const asked = [];
+        Module._resolveFilename = function (request, ...rest) {
+          if (request === 'unicode2latex' || request === '@retorquere/bibtex-parser') asked.push([request, step]);
+          return resolve.call(this, request, ...rest);
+        };
+        const core = require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'src', 'core'))});
+        const steps = core.bibtexSteps('file:///work/library.bib', '@book{a, title = {T}}\\n');
+        let done;
+        while (!(done = steps.next()).done) step++;
+        console.log(JSON.stringify({ asked, references: done.value.bibliography.references.length }));`;
+      const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      assert.strictEqual(child.status, 0, child.stderr);
+      const { asked, references } = JSON.parse(child.stdout) as { asked: [string, number][]; references: number };
+      // Each module is asked for in a step of its own, the tables first; the parser's own imports do not come through here.
+      assert.deepStrictEqual(asked.slice(0, 2), [
+        ['unicode2latex', 0],
+        ['@retorquere/bibtex-parser', 1],
+      ]);
+      assert.strictEqual(references, 1);
     });
 
     it('reads a library of a few dozen entries in steps through the cache, and one of a few entries at once', async () => {
