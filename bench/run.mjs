@@ -143,16 +143,17 @@ async function firstLoads(kind, args, input, loadedCore = corePath) {
 
 /**
  * The core bundled as the extension bundles it, for loads that load a module
- * on the way: from the bundle a module is evaluated with no file to read.
+ * on the way: from a bundle a module is one file to read, and the BibTeX
+ * parser and its tables are bundles of their own beside it.
  */
 async function bundledCore() {
   const esbuild = await import('esbuild');
-  const { bibtexParserEsm } = await import('../scripts/esbuild-plugins.mjs');
+  const { bundleWithLazyModules } = await import('../scripts/esbuild-plugins.mjs');
   const outfile = path.join(root, '.cache', 'bench', 'core.js');
-  const { metafile } = await esbuild.build({ entryPoints: [corePath], outfile, bundle: true, platform: 'node', target: 'node18', format: 'cjs', plugins: [bibtexParserEsm], metafile: true, logLevel: 'warning' });
+  const metafiles = await bundleWithLazyModules(esbuild, { entry: corePath, outfile });
   // Two builds of unicode2latex would each be evaluated, and loading its tables first would save the parser nothing.
-  const builds = new Set(Object.keys(metafile.inputs).flatMap((input) => /unicode2latex\/dist\/(\w+)\//.exec(input)?.[1] ?? []));
-  if (builds.size !== 1) throw new Error(`the bundle of the core holds ${builds.size} builds of unicode2latex: ${[...builds].join(', ')}`);
+  const builds = new Set(metafiles.flatMap((metafile) => Object.keys(metafile.inputs).flatMap((input) => /unicode2latex\/dist\/(\w+)\//.exec(input)?.[1] ?? [])));
+  if (builds.size !== 1) throw new Error(`the bundles of the core hold ${builds.size} builds of unicode2latex: ${[...builds].join(', ')}`);
   return outfile;
 }
 
@@ -351,6 +352,36 @@ for (const [what, uri, fileText, sidecarFile] of [
     row('  the same from a bundle of the core, as the extension: longest stall', summarize(fromBundle.longest), '≤ 50 ms', 'from module files', summarize(firstInSteps.longest));
     row('  the same from a bundle of the core: served', summarize(fromBundle.served), '', 'from module files', summarize(firstInSteps.served));
   }
+}
+
+// ---------------------------------------------------------------- the extension's bundle
+// What the extension host does before `activate` runs: read, compile and run the bundle. The peer is the
+// same extension bundled whole, with the modules it loads only when first needed (see scripts/esbuild-plugins.mjs).
+const extensionBundle = path.join(root, 'dist', 'extension.js');
+if (existsSync(extensionBundle)) {
+  const esbuild = await import('esbuild');
+  const { bibtexParserEsm } = await import('../scripts/esbuild-plugins.mjs');
+  const whole = path.join(root, '.cache', 'bench', 'extension-whole.js');
+  await esbuild.build({ entryPoints: [path.join(root, 'src', 'extension', 'extension.ts')], outfile: whole, bundle: true, platform: 'node', target: 'node18', format: 'cjs', external: ['vscode'], plugins: [bibtexParserEsm], logLevel: 'warning' });
+  const { spawnSync } = await import('node:child_process');
+  const loads = (bundle) => {
+    const times = [];
+    for (let run = 0; run < (smoke ? 1 : 7); run++) {
+      const child = spawnSync(process.execPath, [path.join(root, 'bench', 'load-extension.cjs'), bundle], { encoding: 'utf8' });
+      if (child.status !== 0) throw new Error(`bench/load-extension.cjs ${bundle} failed: ${child.stderr}`);
+      times.push(JSON.parse(child.stdout).loaded);
+    }
+    return summarize(times);
+  };
+  // Alternated, so that the machine's load falls on both alike.
+  const [split, together] = [[], []];
+  for (let round = 0; round < (smoke ? 1 : 3); round++) {
+    split.push(...loads(extensionBundle).samples);
+    together.push(...loads(whole).samples);
+  }
+  row('extension bundle loaded in a new process, before activate runs', summarize(split), '', 'bundled whole', summarize(together));
+} else {
+  notes.push('dist/extension.js is missing (npm run build): the bundle\'s load is not timed.');
 }
 
 // ---------------------------------------------------------------- index

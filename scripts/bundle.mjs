@@ -1,6 +1,6 @@
 // Bundles the extension and the CLI into dist/, so the .vsix ships no dependency sources.
 import * as esbuild from 'esbuild';
-import { bibtexParserEsm } from './esbuild-plugins.mjs';
+import { bibtexParserEsm, bundleWithLazyModules } from './esbuild-plugins.mjs';
 
 const production = process.argv.includes('--production');
 
@@ -16,7 +16,7 @@ const common = {
 };
 
 await Promise.all([
-  esbuild.build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
+  bundleWithLazyModules(esbuild, { entry: 'src/extension/extension.ts', outfile: 'dist/extension.js', external: ['vscode'], sourcemap: !production, minify: production }),
   esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
 ]);
 

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -151,6 +151,36 @@ describe('citeproc formatting', function () {
     const formatter = await formatterFor('chicago-author-date');
     const shub = references.find((r) => r.id === 'shub1953') as CslItem;
     assert.strictEqual(formatter.citation([{ item: shub, suppressAuthor: true, prefix: 'see' }], 'text'), '(see 1953)');
+  });
+});
+
+describe('citeproc loading', () => {
+  it('loads citeproc-js before the style is read, so that loading it and making the engine fall in different turns', function () {
+    if (!haveCsl) this.skip();
+    // Modules stay loaded for the life of a process, and this one has loaded citeproc-js: a new one formats for the first time.
+    const script = `
+      const Module = require('module');
+      const resolve = Module._resolveFilename;
+      const events = [];
+      Module._resolveFilename = function (request, ...rest) {
+        if (request === 'citeproc') events.push('citeproc loaded');
+        return resolve.call(this, request, ...rest);
+      };
+      const { CitationFormatter } = require(${JSON.stringify(path.join(root, 'out', 'src', 'core'))});
+      const fs = require('fs');
+      const style = fs.readFileSync(${JSON.stringify(path.join(cslFolder, 'chicago-author-date.csl'))}, 'utf8');
+      const locale = fs.readFileSync(${JSON.stringify(path.join(cslFolder, 'locales-en-US.xml'))}, 'utf8');
+      const source = {
+        style: async () => { events.push('style read'); return style; },
+        locale: async () => locale,
+      };
+      CitationFormatter.create(source, 'chicago-author-date').then((formatter) => {
+        events.push(formatter.citation([{ item: { id: 'a', type: 'book', author: [{ family: 'Woodcock' }], issued: { 'date-parts': [[1950]] } } }]));
+        console.log(JSON.stringify(events));
+      });`;
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    assert.strictEqual(child.status, 0, child.stderr);
+    assert.deepStrictEqual(JSON.parse(child.stdout), ['citeproc loaded', 'style read', '(Woodcock 1950)']);
   });
 });
 
