@@ -109,11 +109,13 @@ export class FormatterStore implements vscode.Disposable {
 }
 
 let store: FormatterStore | undefined;
-const log = vscode.window.createOutputChannel('Marginalia Citations', { log: true });
+/** Made on activation, not when the bundle is loaded: loading a module should not touch the editor. */
+let log: vscode.LogOutputChannel | undefined;
 
 /** Makes the styles shipped in the extension's `dist/csl` the source of every formatter. */
 export function registerCitationStyles(context: vscode.ExtensionContext): FormatterStore {
   store = new FormatterStore(new BundledStyleSource(vscode.Uri.joinPath(context.extensionUri, 'dist', 'csl')));
+  log = vscode.window.createOutputChannel('Marginalia Citations', { log: true });
   context.subscriptions.push(store, log);
   return store;
 }
@@ -124,7 +126,7 @@ export async function configuredFormatter(): Promise<CitationFormatter | undefin
   try {
     return await store.formatter();
   } catch (error) {
-    log.warn(`Citation style "${configuredStyle()}": ${(error as Error).message}`);
+    log?.warn(`Citation style "${configuredStyle()}": ${(error as Error).message}`);
     return undefined;
   }
 }
@@ -137,7 +139,7 @@ export async function referenceDetailFormatter(): Promise<(item: CslItem) => str
     try {
       return formatter.reference(item, 'text') || undefined;
     } catch (error) {
-      log.warn(`Formatting ${item.id}: ${(error as Error).message}`);
+      log?.warn(`Formatting ${item.id}: ${(error as Error).message}`);
       return undefined;
     }
   };
@@ -162,7 +164,7 @@ export async function withFormattedReference(card: string, index: AnnotationInde
     // A function, so that a `$` in a title is not read as a replacement pattern.
     return card.replace(plain, () => (cited && cited !== entry ? `${entry}\n\n${cited}` : entry));
   } catch (error) {
-    log.warn(`Formatting ${reference.id}: ${(error as Error).message}`);
+    log?.warn(`Formatting ${reference.id}: ${(error as Error).message}`);
     return card;
   }
 }
