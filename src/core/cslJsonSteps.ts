@@ -1,6 +1,7 @@
 import { LineMap } from './lineMap';
-import type { CslItem } from './model';
+import type { CslItem, Reference, SourceLocation } from './model';
 import { CslJsonItems, cslItemOf, maxJsonDepth, parseCslJson, type Bibliography } from './registry';
+import { referenceSearchFields } from './format';
 import { IntList } from './intList';
 import { runNow, scanChunk, type Steps } from './steps';
 
@@ -266,20 +267,86 @@ function* itemsOf(uri: string, text: string, lines: LineMap, elements: readonly 
   const items = new CslJsonItems(uri, text, lines);
   const unsafe = new UnsafeText(text);
   const places = new IntList(Math.max(16, 2 * elements.length));
+  // Items are parsed here to be checked, and kept as their text, each parsed again when first read: kept, the parses
+  // of a large library, some 20 MB, were copied by the engine's young-generation collections, which on Node 24 held
+  // the event loop past 50 ms. What the citation search reads of each is kept instead, as one string.
+  const parsed = new ItemsInText(text);
+  let kept = 0;
+  let raw: unknown;
+  const inText = (id: string, source: SourceLocation): Reference => new TextReference(id, source, parsed, kept, searchText(raw as CslItem, id));
   for (let i = 0; i < elements.length; i++) {
     const { start, end, depth } = elements[i];
-    const raw = tryJson(text.slice(start, end));
+    raw = tryJson(text.slice(start, end));
     if (raw === undefined) return undefined;
     // Most items need no safe copy: the copy is a third of the time of the read.
-    if (items.add(raw, depth < bracketBudget && !unsafe.within(start, end))) {
+    const safe = depth < bracketBudget && !unsafe.within(start, end);
+    if (items.add(raw, safe, inText)) {
       places.push(start);
       places.push(end);
+      kept++;
     }
     if (i % itemsPerStep === itemsPerStep - 1) yield;
   }
   const bibliography = items.result();
-  itemPlaces.set(bibliography, places.toArray());
+  parsed.places = places.toArray();
+  itemPlaces.set(bibliography, parsed.places);
   return bibliography;
+}
+
+/** The items of a library read in steps, each parsed from its place in the text when first read. */
+class ItemsInText {
+  /** Each item's start and end, two numbers an item: set once the read is done, before any item is read. */
+  places: Int32Array = new Int32Array(0);
+  private readonly items: (CslItem | undefined)[] = [];
+
+  constructor(private readonly text: string) {}
+
+  item(index: number, id: string): CslItem {
+    // The item parsed whole when the library was read, so it parses again; an id alone stands in should it not.
+    return (this.items[index] ??= cslItemAt(this.text, this.places[2 * index], this.places[2 * index + 1], id) ?? { id });
+  }
+}
+
+/** The texts the citation search reads of an item, one after another, separated by a character that is never part of a word. */
+function searchText(item: CslItem, id: string): string {
+  const texts: string[] = [];
+  referenceSearchFields(item, id, (text) => texts.push(text));
+  return texts.join('\n');
+}
+
+/**
+ * A reference of a library read in steps, whose item is parsed when first
+ * read. A class, not an object with a getter, as the record's references are.
+ */
+class TextReference implements Reference {
+  readonly #items: ItemsInText;
+  readonly #index: number;
+
+  constructor(
+    readonly id: string,
+    readonly source: SourceLocation,
+    items: ItemsInText,
+    index: number,
+    /** What the citation search reads of the item, its texts one after another. */
+    readonly searchText: string,
+  ) {
+    this.#items = items;
+    this.#index = index;
+  }
+
+  get item(): CslItem {
+    return this.#items.item(this.#index, this.id);
+  }
+
+  /** Written out as a parsed reference is. */
+  toJSON(): Reference {
+    return { id: this.id, item: this.item, source: this.source };
+  }
+}
+
+/** What the citation search reads of a reference read in steps, as one text; undefined for others, whose items it reads. */
+export function searchTextOf(reference: Reference): string | undefined {
+  return reference instanceof TextReference ? reference.searchText : undefined;
 }
 
 /** Where the item of each reference of a library read in pieces is written: its start and end, reference by reference. */

@@ -30,6 +30,26 @@ export function authorsShort(item: CslItem): string {
   return `${familyName(names[0])} et al.`;
 }
 
+/**
+ * The texts of a reference the citation search splits into words: those of
+ * the record fuse.js reads, without making the record, as most references
+ * are never a candidate.
+ */
+export function referenceSearchFields(item: CslItem, id: string, add: (text: string) => void): void {
+  add(authorsShort(item));
+  if (Array.isArray(item.author)) {
+    // A library file may hold anything: only text is read.
+    for (const name of item.author as unknown[]) {
+      if (typeof name !== 'object' || name === null) continue;
+      const { given, family, literal } = name as CslName;
+      for (const part of [given, family, literal]) if (typeof part === 'string') add(part);
+    }
+  }
+  add(yearOf(item.issued));
+  if (typeof item.title === 'string') add(item.title);
+  add(id);
+}
+
 /** "Shub 1953": the label of a reference in pickers. */
 export function authorYear(item: CslItem): string {
   return [authorsShort(item) || item.id, yearOf(item.issued)].filter(Boolean).join(' ');

@@ -28,6 +28,6 @@ export { cslJsonSteps, parseCslJsonInPieces } from './cslJsonSteps';
 export { bibtexSteps } from './bibliography';
 export { cslYamlSteps, parseCslYamlInPieces } from './cslYamlSteps';
 export { runNow, runInSlices, StepsCancelled, defaultSliceMs, Foreground, type Steps, type Scheduler, type SliceOptions } from './steps';
-export { steppedLoadChars, type LoadOptions } from './workspace';
+export { readItemsSteps, steppedLoadChars, type LoadOptions } from './workspace';
 export { sidecarRecord, recordedSidecar, libraryRecord, recordedLibrary, digestSteps, type ParsedStore, type TextDigester } from './parsedStore';
 export { bibliographyFormat } from './bibliography';

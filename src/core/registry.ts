@@ -1,6 +1,6 @@
 import { DiagnosticBuilder } from './diagnostics';
 import { LineMap, type ForwardLines } from './lineMap';
-import type { CslItem, Person, Reference, Registry } from './model';
+import type { CslItem, Person, Reference, Registry, SourceLocation } from './model';
 import { runNow, type Steps } from './steps';
 import { DiagnosticCode, defaultSeverity, type Diagnostic } from './types';
 
@@ -85,9 +85,10 @@ export class CslJsonItems {
   /**
    * Adds one parsed item; whether it was kept (it has an id, not seen before).
    * `copied` says the caller already knows it holds no prototype key and nests
-   * shallowly, so that it need not be copied.
+   * shallowly, so that it need not be copied; such an item's reference is
+   * then made by `inText`, when given, which keeps the item as its text.
    */
-  add(raw: unknown, copied = false): boolean {
+  add(raw: unknown, copied = false, inText?: (id: string, source: SourceLocation) => Reference): boolean {
     const { diagnostics } = this;
     const id = raw !== null && typeof raw === 'object' && (typeof (raw as CslItem).id === 'string' || typeof (raw as CslItem).id === 'number') ? String((raw as CslItem).id) : '';
     // Items appear in file order, so each id is found after the previous one.
@@ -104,6 +105,10 @@ export class CslJsonItems {
       return false;
     }
     this.seen.add(id);
+    if (inText && copied) {
+      this.references.push(inText(id, { uri: this.uri, span, line: this.lines.lineAt(span.start) }));
+      return true;
+    }
     const cut = { deep: false };
     const item = cslItemOf(raw, id, copied, cut);
     if (cut.deep) diagnostics.add(DiagnosticCode.LimitReached, `Reference "${id}" nests more than ${maxJsonDepth} levels deep; the deeper values are left out.`, span);

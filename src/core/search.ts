@@ -1,8 +1,9 @@
 import Fuse, { type FuseIndex, type IFuseOptions } from 'fuse.js';
-import { authorsShort, yearOf } from './format';
+import { authorsShort, referenceSearchFields, yearOf } from './format';
 import { IntList } from './intList';
 import type { CslItem, CslName, Person, Reference, Registry } from './model';
 import { mergeRegistrySteps, type RegistrySource } from './registry';
+import { searchTextOf } from './cslJsonSteps';
 import { decodePrefilterTables, encodePrefilterTables, listEnd, WordArray, type Postings, type PrefilterTables, type WordList } from './searchTables';
 import { runInSlices, type Scheduler, type SliceOptions, type Steps } from './steps';
 
@@ -293,22 +294,12 @@ export class ReferenceSearch extends FuzzySearch<Reference, ReferenceRecord> {
   }
 
   protected prefilterFields(reference: Reference, add: (text: string) => void): void {
-    // The fields of the record fuse.js reads, without making the record: most are never a candidate.
-    const item = reference.item;
-    add(authorsShort(item));
-    if (Array.isArray(item.author)) {
-      // A library file may hold anything: only text is read.
-      for (const name of item.author as unknown[]) {
-        if (typeof name !== 'object' || name === null) continue;
-        const { given, family, literal } = name as CslName;
-        for (const part of [given, family, literal]) if (typeof part === 'string') add(part);
-      }
-    }
-    add(yearOf(item.issued));
-    if (typeof item.title === 'string') add(item.title);
-    add(reference.id);
+    const kept = searchTextOf(reference);
+    if (kept !== undefined) add(kept);
+    else referenceSearchFields(reference.item, reference.id, add);
   }
 }
+
 
 /** Fuzzy search over people by name, aliases and key, best first. */
 export class PeopleSearch extends FuzzySearch<Person, Person> {

@@ -456,13 +456,15 @@ export class ParseCache {
       if (quickServed) this.loadedPrecisely(uri);
       if (recalled) keepRecordedSearchTables(value, recalled.tables);
       else if (digest !== undefined && this.store) void this.remember(uri, libraryRecord(value, digest, text.length, this.store), background);
+      // A CSL-JSON library read in steps keeps its items as text too, parsed when first read.
+      if (format === 'csl-json') void this.readItemsInBackground(uri, value, background);
       return value;
     }, alongside);
   }
 
   /**
-   * Parses, in the background, the items of a library served from its record,
-   * which are otherwise parsed one by one when first read: so that whatever
+   * Parses, in the background, the items of a library served from its record
+   * or read in steps, which are otherwise parsed one by one when first read: so that whatever
    * reads them all later (completion, the citation picker) does not pay for
    * all of them at once. Stops once the library is no longer the cache's.
    */
@@ -659,7 +661,7 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
 const itemsPerStep = 128;
 
 /** Reads the item of every reference, in steps. */
-function* readItemsSteps(references: readonly Reference[]): Steps<void> {
+export function* readItemsSteps(references: readonly Reference[]): Steps<void> {
   for (let r = 0; r < references.length; r++) {
     void references[r].item;
     if (r % itemsPerStep === itemsPerStep - 1) yield;

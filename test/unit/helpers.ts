@@ -1,4 +1,4 @@
-import { buildIndex, loadTextContext, type AnnotationIndex, type FileContent, type FileReader } from '../../src/core';
+import { buildIndex, loadTextContext, type AnnotationIndex, type Bibliography, type FileContent, type FileReader } from '../../src/core';
 
 /** An in-memory workspace: file URIs to texts (as an open editor gives them) or bytes (as stored on disk). */
 export class MemoryReader implements FileReader {
@@ -67,4 +67,12 @@ references:
 /** The text at a span, for readable assertions. */
 export function at(index: AnnotationIndex, span: { start: number; end: number }): string {
   return index.text.slice(span.start, span.end);
+}
+
+/**
+ * A bibliography with its references as plain data: a library read in steps
+ * keeps each item as its text, behind a getter, and is compared by what it gives.
+ */
+export function plainBibliography(bibliography: Bibliography): Bibliography {
+  return { ...bibliography, references: bibliography.references.map(({ id, item, source }) => ({ id, item, source })) };
 }

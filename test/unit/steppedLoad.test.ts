@@ -43,7 +43,7 @@ import { UnsafeText } from '../../src/core/cslJsonSteps';
 import type { RegistrySource } from '../../src/core/registry';
 import { blockValues, eventValues, NotQuick, Anchored, type PieceValues } from '../../src/core/quickYaml';
 import { decodeNumbers, encodeNumbers, zigzag } from '../../src/core/searchTables';
-import { fileUri, MemoryReader } from './helpers';
+import { fileUri, MemoryReader, plainBibliography } from './helpers';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -477,7 +477,7 @@ describe('CSL-JSON read in steps', () => {
   it('gives what parseCslJson gives, diagnostics and id spans included', () => {
     const jsonUri = fileUri('library.json');
     for (const [name, text] of Object.entries({ ...texts, hostile, library })) {
-      assert.deepStrictEqual(parseCslJsonInPieces(jsonUri, text), parseCslJson(jsonUri, text), name);
+      assert.deepStrictEqual(plainBibliography(parseCslJsonInPieces(jsonUri, text)), parseCslJson(jsonUri, text), name);
     }
     assert.strictEqual(parseCslJsonInPieces(jsonUri, texts['pretty array']).references.length, 40);
   });
@@ -493,9 +493,66 @@ describe('CSL-JSON read in steps', () => {
           const offset = Math.floor(at * text.length);
           text = text.slice(0, offset) + insert + text.slice(offset + remove);
         }
-        assert.deepStrictEqual(parseCslJsonInPieces(jsonUri, text), parseCslJson(jsonUri, text));
+        assert.deepStrictEqual(plainBibliography(parseCslJsonInPieces(jsonUri, text)), parseCslJson(jsonUri, text));
       }),
       { numRuns: 400, seed: 20240611 },
+    );
+  });
+
+  it('keeps the items as text: the citation search parses none, and each is parsed once, when first read', () => {
+    const jsonUri = fileUri('library.json');
+    // Enough references for the search's prefilter, with what its words are made of: several authors, one-letter
+    // names, literal names, editors instead of authors, dates as text, Greek with a final sigma, a number for an id,
+    // an item without author or date, a title that is not text, and an unsafe item kept as a copy.
+    const many = Array.from({ length: 2400 }, (_, n) => {
+      const kind = n % 8;
+      const names = [{ family: `Ὀδυσσεύς${n % 37}`, given: 'Σ' }, { family: `Mc${n % 53}`, given: 'A. B.' }];
+      return {
+        id: kind === 7 ? n : `ref-${n}`,
+        ...(kind === 1 ? { editor: names } : kind === 2 ? {} : { author: kind === 3 ? [{ literal: `Society ${n % 11}` }, null, 'x'] : names }),
+        ...(kind === 4 ? { issued: { literal: `about ${1800 + (n % 200)}` } } : kind === 2 ? {} : { issued: { 'date-parts': [[1800 + (n % 200)]] } }),
+        title: kind === 5 ? { text: 'not text' } : `On ${words[n % words.length]} and ΣΟΦΙΑΣ ${n}`,
+      };
+    });
+    const text = JSON.stringify([...many, { id: 'unsafe', title: 'Kept as a copy' }], null, 2).replace('"id": "unsafe",', '"id": "unsafe",\n    "__proto__": {"polluted": 1},');
+    assert.ok(text.includes('"__proto__": {"polluted": 1}'));
+    const whole = parseCslJson(jsonUri, text);
+    const parse = JSON.parse;
+    let parses = 0;
+    JSON.parse = ((...args: Parameters<typeof JSON.parse>) => {
+      parses++;
+      return parse(...args) as unknown;
+    }) as typeof JSON.parse;
+    let inSteps: Bibliography;
+    let searchTables: string | undefined;
+    let parsesOfTheSearch: number;
+    let parsesOfTheReads: number;
+    let parsesOfTheSecondReads: number;
+    try {
+      inSteps = parseCslJsonInPieces(jsonUri, text);
+      parses = 0;
+      searchTables = runNow(new ReferenceSearch(inSteps.references).tablesSteps());
+      parsesOfTheSearch = parses;
+      parses = 0;
+      for (const reference of inSteps.references) void reference.item;
+      parsesOfTheReads = parses;
+      parses = 0;
+      for (const reference of inSteps.references) void reference.item;
+      parsesOfTheSecondReads = parses;
+    } finally {
+      JSON.parse = parse;
+    }
+    assert.strictEqual(parsesOfTheSearch, 0, 'the search parsed items');
+    // The unsafe item was copied when the library was read, and is not parsed again.
+    assert.strictEqual(parsesOfTheReads, inSteps.references.length - 1);
+    assert.strictEqual(parsesOfTheSecondReads, 0);
+    assert.deepStrictEqual(plainBibliography(inSteps), whole);
+    // The texts kept for the search make the very tables the items make.
+    assert.ok(searchTables !== undefined);
+    assert.strictEqual(searchTables, runNow(new ReferenceSearch(whole.references).tablesSteps()));
+    assert.deepStrictEqual(
+      new ReferenceSearch(inSteps.references).search('odysseus 1850', 5).map((r) => r.id),
+      new ReferenceSearch(whole.references).search('odysseus 1850', 5).map((r) => r.id),
     );
   });
 
@@ -772,8 +829,10 @@ describe('sidecar records kept from one session to the next', () => {
     assert.strictEqual(parsed.diagnostics.length, 3);
     const store = new MemoryStore();
     const { scheduler } = countingScheduler();
-    await new ParseCache(true, store).bibliographyInSteps(libraryUri, libraryText, scheduler);
+    const first = await new ParseCache(true, store).bibliographyInSteps(libraryUri, libraryText, scheduler);
     while (store.writes === 0) await scheduler();
+    // Read in steps, its items are parsed in the background too: read now, they leave that nothing to parse below.
+    for (const reference of first.references) void reference.item;
 
     const parse = JSON.parse;
     let parses = 0;
@@ -989,9 +1048,28 @@ describe('large files loaded in steps', () => {
     const jsonUri = fileUri('library.json');
     const a = cache.bibliographyInSteps(jsonUri, text, scheduler);
     assert.strictEqual(cache.bibliographyInSteps(jsonUri, text, scheduler), a);
-    assert.deepStrictEqual(await a, parseCslJson(jsonUri, text));
+    const library = await a;
+    // Its items are kept as text and parsed in the background, each once, so that reading them all later parses none.
+    const parse = JSON.parse;
+    let parses = 0;
+    JSON.parse = ((...args: Parameters<typeof JSON.parse>) => {
+      parses++;
+      return parse(...args) as unknown;
+    }) as typeof JSON.parse;
+    let inBackground: number;
+    try {
+      for (let turn = 0; turn < 5000 && parses < library.references.length; turn++) await scheduler();
+      for (let turn = 0; turn < 20; turn++) await scheduler();
+      inBackground = parses;
+      for (const reference of library.references) void reference.item;
+    } finally {
+      JSON.parse = parse;
+    }
+    assert.strictEqual(inBackground, library.references.length);
+    assert.strictEqual(parses, inBackground, 'items parsed again when read');
+    assert.deepStrictEqual(plainBibliography(library), parseCslJson(jsonUri, text));
     assert.ok(turns() > 0);
-    assert.strictEqual(cache.bibliography(jsonUri, text), await a);
+    assert.strictEqual(cache.bibliography(jsonUri, text), library);
   });
 
   it('reads a sidecar or a library in steps once it is too long to read at once in about 50 ms, keeping records only of large files', async () => {
