@@ -273,7 +273,7 @@ function* itemsOf(uri: string, text: string, lines: LineMap, elements: readonly 
   const parsed = new ItemsInText(text);
   let kept = 0;
   let raw: unknown;
-  const inText = (id: string, source: SourceLocation): Reference => new TextReference(id, source, parsed, kept, searchText(raw as CslItem, id));
+  const inText = (id: string, source: SourceLocation): Reference => new ItemReference(id, source, parsed, kept, searchText(raw as CslItem, id));
   for (let i = 0; i < elements.length; i++) {
     const { start, end, depth } = elements[i];
     raw = tryJson(text.slice(start, end));
@@ -288,21 +288,39 @@ function* itemsOf(uri: string, text: string, lines: LineMap, elements: readonly 
     if (i % itemsPerStep === itemsPerStep - 1) yield;
   }
   const bibliography = items.result();
-  parsed.places = places.toArray();
-  itemPlaces.set(bibliography, parsed.places);
+  const placesOfItems = places.toArray();
+  parsed.placed(placesOfItems);
+  itemPlaces.set(bibliography, placesOfItems);
   return bibliography;
 }
 
-/** The items of a library read in steps, each parsed from its place in the text when first read. */
-class ItemsInText {
-  /** Each item's start and end, two numbers an item: set once the read is done, before any item is read. */
-  places: Int32Array = new Int32Array(0);
-  private readonly items: (CslItem | undefined)[] = [];
+/** Where a reference whose item is kept as text, or in a record's line, finds it. */
+export interface ItemSource {
+  item(index: number, id: string): CslItem;
+}
 
-  constructor(private readonly text: string) {}
+/**
+ * The items of a library read in steps or served from its record, each
+ * parsed from its place in the text when first read, and kept.
+ */
+export class ItemsInText implements ItemSource {
+  private items: (CslItem | undefined)[];
+
+  constructor(
+    private readonly text: string,
+    /** Where each reference's item starts and ends, two numbers a reference; given once known, before any item is read. */
+    private places: Int32Array = new Int32Array(0),
+  ) {
+    this.items = new Array<CslItem | undefined>(places.length / 2);
+  }
+
+  placed(places: Int32Array): void {
+    this.places = places;
+    this.items = new Array<CslItem | undefined>(places.length / 2);
+  }
 
   item(index: number, id: string): CslItem {
-    // The item parsed whole when the library was read, so it parses again; an id alone stands in should it not.
+    // The item was checked when the library was read, so it parses; an id alone stands in should it not.
     return (this.items[index] ??= cslItemAt(this.text, this.places[2 * index], this.places[2 * index + 1], id) ?? { id });
   }
 }
@@ -315,20 +333,21 @@ function searchText(item: CslItem, id: string): string {
 }
 
 /**
- * A reference of a library read in steps, whose item is parsed when first
- * read. A class, not an object with a getter, as the record's references are.
+ * A reference whose item is read from elsewhere when first asked for. A
+ * class, not an object with a getter: 50,000 such objects took 40 to 120 ms
+ * to make, these a few.
  */
-class TextReference implements Reference {
-  readonly #items: ItemsInText;
+export class ItemReference implements Reference {
+  readonly #items: ItemSource;
   readonly #index: number;
 
   constructor(
     readonly id: string,
     readonly source: SourceLocation,
-    items: ItemsInText,
+    items: ItemSource,
     index: number,
-    /** What the citation search reads of the item, its texts one after another. */
-    readonly searchText: string,
+    /** What the citation search reads of the item, its texts one after another; kept by a library read in steps. */
+    readonly searchText?: string,
   ) {
     this.#items = items;
     this.#index = index;
@@ -346,7 +365,7 @@ class TextReference implements Reference {
 
 /** What the citation search reads of a reference read in steps, as one text; undefined for others, whose items it reads. */
 export function searchTextOf(reference: Reference): string | undefined {
-  return reference instanceof TextReference ? reference.searchText : undefined;
+  return reference instanceof ItemReference ? reference.searchText : undefined;
 }
 
 /** Where the item of each reference of a library read in pieces is written: its start and end, reference by reference. */
@@ -364,9 +383,8 @@ export function itemPlacesOf(bibliography: Bibliography): Int32Array | undefined
 /**
  * The item of reference `id` written at `text[start, end)`, parsed as
  * `cslJsonSteps` parses it; undefined unless it is a JSON object with that id.
- * A library served from its record parses each item when it is first read.
  */
-export function cslItemAt(text: string, start: number, end: number, id: string): CslItem | undefined {
+function cslItemAt(text: string, start: number, end: number, id: string): CslItem | undefined {
   const source = text.slice(start, end);
   const raw = tryJson(source);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;

@@ -1,5 +1,5 @@
 import { LineMap } from './lineMap';
-import { cslItemAt, itemPlacesOf } from './cslJsonSteps';
+import { ItemReference, ItemsInText, itemPlacesOf, type ItemSource } from './cslJsonSteps';
 import type { CslItem, Person, Reference, Sidecar, SourceLocation } from './model';
 import type { Bibliography } from './registry';
 import { searchTablesSteps, type RecordedSearchTables } from './search';
@@ -176,7 +176,7 @@ function* referencesAt(placesText: string, count: number, uri: string, text: str
   if (!Array.isArray(ids) || ids.length !== count || !numbers) return undefined;
   const references: Reference[] = [];
   const places = new Int32Array(2 * count);
-  const items = new RecordedItems(text, places);
+  const items = new ItemsInText(text, places);
   for (let r = 0, previousEnd = 0, previousLine = 0; r < count; r++) {
     const id: unknown = ids[r];
     const at = placeNumbers * r;
@@ -190,7 +190,7 @@ function* referencesAt(placesText: string, count: number, uri: string, text: str
     if (span.end > span.start && !quotedAt(text, span, id)) return undefined;
     places[2 * r] = start;
     places[2 * r + 1] = end;
-    references.push(new RecordedReference(id, { uri, span, line }, items, r));
+    references.push(new ItemReference(id, { uri, span, line }, items, r));
     previousEnd = end;
     previousLine = line;
     if (r % placesPerStep === placesPerStep - 1) yield;
@@ -218,57 +218,6 @@ function escapedInJson(text: string): boolean {
     if (c < 0x20 || c === 0x22 || c === 0x5c) return true;
   }
   return false;
-}
-
-/** Where a reference read back from a record finds its item. */
-interface ItemSource {
-  item(index: number, id: string): CslItem;
-}
-
-/** The items of a library served from its record, each parsed from its place in the text when first read. */
-class RecordedItems implements ItemSource {
-  private readonly items: (CslItem | undefined)[];
-
-  constructor(
-    private readonly text: string,
-    /** Where each reference's item starts and ends, two numbers a reference. */
-    private readonly places: Int32Array,
-  ) {
-    this.items = new Array<CslItem | undefined>(places.length / 2);
-  }
-
-  item(index: number, id: string): CslItem {
-    // The record was checked against the text, so the item parses; an id alone stands in should it not.
-    return (this.items[index] ??= cslItemAt(this.text, this.places[2 * index], this.places[2 * index + 1], id) ?? { id });
-  }
-}
-
-/**
- * A reference of a library served from its record. A class, not an object
- * with a getter: 50,000 such objects took 40 to 120 ms to make, these a few.
- */
-class RecordedReference implements Reference {
-  readonly #items: ItemSource;
-  readonly #index: number;
-
-  constructor(
-    readonly id: string,
-    readonly source: SourceLocation,
-    items: ItemSource,
-    index: number,
-  ) {
-    this.#items = items;
-    this.#index = index;
-  }
-
-  get item(): CslItem {
-    return this.#items.item(this.#index, this.id);
-  }
-
-  /** Written out as a parsed reference is. */
-  toJSON(): Reference {
-    return { id: this.id, item: this.item, source: this.source };
-  }
 }
 
 /** A key that would reach an object's prototype once the record's objects are copied. */
@@ -475,7 +424,7 @@ function referenceAt(needed: unknown, uri: string, rest: DetailLine, index: numb
   const [id, start, end, line] = needed as unknown[];
   const source = sourceOf(start, end, line, uri);
   if (!source || typeof id !== 'string') return undefined;
-  return new RecordedReference(id, source, rest, index);
+  return new ItemReference(id, source, rest, index);
 }
 
 /** What a person's detail line holds: everything a registry does not need. */

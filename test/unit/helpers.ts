@@ -76,3 +76,18 @@ export function at(index: AnnotationIndex, span: { start: number; end: number })
 export function plainBibliography(bibliography: Bibliography): Bibliography {
   return { ...bibliography, references: bibliography.references.map(({ id, item, source }) => ({ id, item, source })) };
 }
+
+/** Runs `body` with every call of `JSON.parse` counted: `parses()` says how many so far. */
+export async function countingJsonParses<T>(body: (parses: () => number) => T | Promise<T>): Promise<T> {
+  const parse = JSON.parse;
+  let count = 0;
+  JSON.parse = ((...args: Parameters<typeof JSON.parse>) => {
+    count++;
+    return parse(...args) as unknown;
+  }) as typeof JSON.parse;
+  try {
+    return await body(() => count);
+  } finally {
+    JSON.parse = parse;
+  }
+}

@@ -43,7 +43,7 @@ import { UnsafeText } from '../../src/core/cslJsonSteps';
 import type { RegistrySource } from '../../src/core/registry';
 import { blockValues, eventValues, NotQuick, Anchored, type PieceValues } from '../../src/core/quickYaml';
 import { decodeNumbers, encodeNumbers, zigzag } from '../../src/core/searchTables';
-import { fileUri, MemoryReader, plainBibliography } from './helpers';
+import { countingJsonParses, fileUri, MemoryReader, plainBibliography } from './helpers';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -499,7 +499,7 @@ describe('CSL-JSON read in steps', () => {
     );
   });
 
-  it('keeps the items as text: the citation search parses none, and each is parsed once, when first read', () => {
+  it('keeps the items as text: the citation search parses none, and each is parsed once, when first read', async () => {
     const jsonUri = fileUri('library.json');
     // Enough references for the search's prefilter, with what its words are made of: several authors, one-letter
     // names, literal names, editors instead of authors, dates as text, Greek with a final sigma, a number for an id,
@@ -517,31 +517,15 @@ describe('CSL-JSON read in steps', () => {
     const text = JSON.stringify([...many, { id: 'unsafe', title: 'Kept as a copy' }], null, 2).replace('"id": "unsafe",', '"id": "unsafe",\n    "__proto__": {"polluted": 1},');
     assert.ok(text.includes('"__proto__": {"polluted": 1}'));
     const whole = parseCslJson(jsonUri, text);
-    const parse = JSON.parse;
-    let parses = 0;
-    JSON.parse = ((...args: Parameters<typeof JSON.parse>) => {
-      parses++;
-      return parse(...args) as unknown;
-    }) as typeof JSON.parse;
-    let inSteps: Bibliography;
-    let searchTables: string | undefined;
-    let parsesOfTheSearch: number;
-    let parsesOfTheReads: number;
-    let parsesOfTheSecondReads: number;
-    try {
-      inSteps = parseCslJsonInPieces(jsonUri, text);
-      parses = 0;
-      searchTables = runNow(new ReferenceSearch(inSteps.references).tablesSteps());
-      parsesOfTheSearch = parses;
-      parses = 0;
+    const inSteps = parseCslJsonInPieces(jsonUri, text);
+    const { searchTables, parsesOfTheSearch, parsesOfTheReads, parsesOfTheSecondReads } = await countingJsonParses((parses) => {
+      const searchTables = runNow(new ReferenceSearch(inSteps.references).tablesSteps());
+      const parsesOfTheSearch = parses();
       for (const reference of inSteps.references) void reference.item;
-      parsesOfTheReads = parses;
-      parses = 0;
+      const parsesOfTheReads = parses() - parsesOfTheSearch;
       for (const reference of inSteps.references) void reference.item;
-      parsesOfTheSecondReads = parses;
-    } finally {
-      JSON.parse = parse;
-    }
+      return { searchTables, parsesOfTheSearch, parsesOfTheReads, parsesOfTheSecondReads: parses() - parsesOfTheSearch - parsesOfTheReads };
+    });
     assert.strictEqual(parsesOfTheSearch, 0, 'the search parsed items');
     // The unsafe item was copied when the library was read, and is not parsed again.
     assert.strictEqual(parsesOfTheReads, inSteps.references.length - 1);
@@ -834,24 +818,13 @@ describe('sidecar records kept from one session to the next', () => {
     // Read in steps, its items are parsed in the background too: read now, they leave that nothing to parse below.
     for (const reference of first.references) void reference.item;
 
-    const parse = JSON.parse;
-    let parses = 0;
-    JSON.parse = ((...args: Parameters<typeof JSON.parse>) => {
-      parses++;
-      return parse(...args) as unknown;
-    }) as typeof JSON.parse;
-    let served: Bibliography;
-    let atServe: number;
-    let afterwards: number;
-    try {
-      served = await new ParseCache(true, store).bibliographyInSteps(libraryUri, (' ' + libraryText).slice(1), scheduler);
-      atServe = parses;
+    const { served, atServe, afterwards } = await countingJsonParses(async (parses) => {
+      const served = await new ParseCache(true, store).bibliographyInSteps(libraryUri, (' ' + libraryText).slice(1), scheduler);
+      const atServe = parses();
       // What is left is parsed in the background, an item at a time.
-      for (let turn = 0; turn < 200 && parses < atServe + served.references.length; turn++) await scheduler();
-      afterwards = parses;
-    } finally {
-      JSON.parse = parse;
-    }
+      for (let turn = 0; turn < 200 && parses() < atServe + served.references.length; turn++) await scheduler();
+      return { served, atServe, afterwards: parses() };
+    });
     assert.ok(atServe < 10, `${atServe} parses before the library was served`);
     assert.strictEqual(afterwards - atServe, served.references.length, 'each item parsed once, in the background');
     const plain = (bibliography: Bibliography): unknown => bibliography.references.map(({ id, item, source }) => ({ id, item, source }));
@@ -1050,23 +1023,15 @@ describe('large files loaded in steps', () => {
     assert.strictEqual(cache.bibliographyInSteps(jsonUri, text, scheduler), a);
     const library = await a;
     // Its items are kept as text and parsed in the background, each once, so that reading them all later parses none.
-    const parse = JSON.parse;
-    let parses = 0;
-    JSON.parse = ((...args: Parameters<typeof JSON.parse>) => {
-      parses++;
-      return parse(...args) as unknown;
-    }) as typeof JSON.parse;
-    let inBackground: number;
-    try {
-      for (let turn = 0; turn < 5000 && parses < library.references.length; turn++) await scheduler();
+    const { inBackground, inAll } = await countingJsonParses(async (parses) => {
+      for (let turn = 0; turn < 5000 && parses() < library.references.length; turn++) await scheduler();
       for (let turn = 0; turn < 20; turn++) await scheduler();
-      inBackground = parses;
+      const inBackground = parses();
       for (const reference of library.references) void reference.item;
-    } finally {
-      JSON.parse = parse;
-    }
+      return { inBackground, inAll: parses() };
+    });
     assert.strictEqual(inBackground, library.references.length);
-    assert.strictEqual(parses, inBackground, 'items parsed again when read');
+    assert.strictEqual(inAll, inBackground, 'items parsed again when read');
     assert.deepStrictEqual(plainBibliography(library), parseCslJson(jsonUri, text));
     assert.ok(turns() > 0);
     assert.strictEqual(cache.bibliography(jsonUri, text), library);
