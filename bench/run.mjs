@@ -364,9 +364,9 @@ for (const [what, uri, fileText, sidecarFile] of [
 const extensionBundle = path.join(root, 'dist', 'extension.js');
 if (existsSync(extensionBundle)) {
   const esbuild = await import('esbuild');
-  const { bibtexParserEsm } = await import('../scripts/esbuild-plugins.mjs');
+  const { bibtexParserEsm, nodeBundle } = await import('../scripts/esbuild-plugins.mjs');
   const whole = path.join(root, '.cache', 'bench', 'extension-whole.js');
-  await esbuild.build({ entryPoints: [path.join(root, 'src', 'extension', 'extension.ts')], outfile: whole, bundle: true, platform: 'node', target: 'node18', format: 'cjs', external: ['vscode'], plugins: [bibtexParserEsm], logLevel: 'warning' });
+  await esbuild.build({ ...nodeBundle, entryPoints: [path.join(root, 'src', 'extension', 'extension.ts')], outfile: whole, external: ['vscode'], plugins: [bibtexParserEsm] });
   const { spawnSync } = await import('node:child_process');
   const loads = (bundle) => {
     const times = [];

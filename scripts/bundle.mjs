@@ -1,19 +1,10 @@
 // Bundles the extension and the CLI into dist/, so the .vsix ships no dependency sources.
 import * as esbuild from 'esbuild';
-import { bibtexParserEsm, bundleWithLazyModules } from './esbuild-plugins.mjs';
+import { bibtexParserEsm, bundleWithLazyModules, nodeBundle } from './esbuild-plugins.mjs';
 
 const production = process.argv.includes('--production');
 
-const common = {
-  plugins: [bibtexParserEsm],
-  bundle: true,
-  platform: 'node',
-  target: 'node18',
-  format: 'cjs',
-  sourcemap: !production,
-  minify: production,
-  logLevel: 'warning',
-};
+const common = { ...nodeBundle, plugins: [bibtexParserEsm], sourcemap: !production, minify: production };
 
 await Promise.all([
   bundleWithLazyModules(esbuild, { entry: 'src/extension/extension.ts', outfile: 'dist/extension.js', external: ['vscode'], sourcemap: !production, minify: production }),

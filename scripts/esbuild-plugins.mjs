@@ -19,6 +19,9 @@ export const bibtexParserEsm = {
   },
 };
 
+/** What every bundle of the extension, the CLI and the core shares: one CommonJS file for Node. */
+export const nodeBundle = { bundle: true, platform: 'node', target: 'node18', format: 'cjs', logLevel: 'warning' };
+
 /**
  * Modules the extension loads only when first needed (a BibTeX file read, a
  * citation formatted), each bundled in a file of its own. The engine compiles
@@ -48,7 +51,7 @@ function lazyExternals(prefix, own) {
  * its own in `lazy/` beside it. Returns the metafiles of every bundle made.
  */
 export async function bundleWithLazyModules(esbuild, { entry, outfile, ...options }) {
-  const common = { bundle: true, platform: 'node', target: 'node18', format: 'cjs', logLevel: 'warning', metafile: true, ...options };
+  const common = { ...nodeBundle, metafile: true, ...options };
   const lazyDir = path.join(path.dirname(outfile), 'lazy');
   const builds = [esbuild.build({ ...common, entryPoints: [entry], outfile, plugins: [lazyExternals('./lazy/'), bibtexParserEsm] })];
   for (const [name, file] of lazyModules) {

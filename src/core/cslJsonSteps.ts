@@ -271,19 +271,17 @@ function* itemsOf(uri: string, text: string, lines: LineMap, elements: readonly 
   // of a large library, some 20 MB, were copied by the engine's young-generation collections, which on Node 24 held
   // the event loop past 50 ms. What the citation search reads of each is kept instead, as one string.
   const parsed = new ItemsInText(text);
-  let kept = 0;
-  let raw: unknown;
-  const inText = (id: string, source: SourceLocation): Reference => new ItemReference(id, source, parsed, kept, searchText(raw as CslItem, id));
+  // The next reference's item is the next pair of places.
+  const inText = (raw: CslItem, id: string, source: SourceLocation): Reference => new ItemReference(id, source, parsed, places.length / 2, searchText(raw, id));
   for (let i = 0; i < elements.length; i++) {
     const { start, end, depth } = elements[i];
-    raw = tryJson(text.slice(start, end));
+    const raw = tryJson(text.slice(start, end));
     if (raw === undefined) return undefined;
     // Most items need no safe copy: the copy is a third of the time of the read.
     const safe = depth < bracketBudget && !unsafe.within(start, end);
     if (items.add(raw, safe, inText)) {
       places.push(start);
       places.push(end);
-      kept++;
     }
     if (i % itemsPerStep === itemsPerStep - 1) yield;
   }

@@ -88,7 +88,7 @@ export class CslJsonItems {
    * shallowly, so that it need not be copied; such an item's reference is
    * then made by `inText`, when given, which keeps the item as its text.
    */
-  add(raw: unknown, copied = false, inText?: (id: string, source: SourceLocation) => Reference): boolean {
+  add(raw: unknown, copied = false, inText?: (raw: CslItem, id: string, source: SourceLocation) => Reference): boolean {
     const { diagnostics } = this;
     const id = raw !== null && typeof raw === 'object' && (typeof (raw as CslItem).id === 'string' || typeof (raw as CslItem).id === 'number') ? String((raw as CslItem).id) : '';
     // Items appear in file order, so each id is found after the previous one.
@@ -106,7 +106,7 @@ export class CslJsonItems {
     }
     this.seen.add(id);
     if (inText && copied) {
-      this.references.push(inText(id, { uri: this.uri, span, line: this.lines.lineAt(span.start) }));
+      this.references.push(inText(raw as CslItem, id, { uri: this.uri, span, line: this.lines.lineAt(span.start) }));
       return true;
     }
     const cut = { deep: false };

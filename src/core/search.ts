@@ -300,7 +300,6 @@ export class ReferenceSearch extends FuzzySearch<Reference, ReferenceRecord> {
   }
 }
 
-
 /** Fuzzy search over people by name, aliases and key, best first. */
 export class PeopleSearch extends FuzzySearch<Person, Person> {
   constructor(people: Iterable<Person>, recordedTables?: string) {

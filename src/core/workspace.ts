@@ -464,9 +464,9 @@ export class ParseCache {
 
   /**
    * Parses, in the background, the items of a library served from its record
-   * or read in steps, which are otherwise parsed one by one when first read: so that whatever
-   * reads them all later (completion, the citation picker) does not pay for
-   * all of them at once. Stops once the library is no longer the cache's.
+   * or read in steps, which are otherwise parsed one by one when first read:
+   * so that whatever reads them all later (completion, the citation picker)
+   * does not pay for all of them at once. Stops once the library is no longer the cache's.
    */
   private async readItemsInBackground(uri: string, bibliography: Bibliography, background: Scheduler): Promise<void> {
     try {
