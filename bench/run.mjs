@@ -200,6 +200,25 @@ if (core.sidecarSteps) {
   stallRows(watched);
   firstLoadRows(await firstLoads('sidecar', [size.people, size.references]), 'sidecar load in steps', { served: sidecarQuick, searchReady: summarize(watched.search) });
 }
+if (core.sidecarSteps) {
+  // An entry being typed: a quote opened and not yet closed, which runs on to the next quote; only the whole file says where.
+  const at = sidecarText.indexOf('name: ', sidecarText.length >> 2);
+  const typing = sidecarText.slice(0, at) + 'name: "Unclosed ' + sidecarText.slice(at + 6);
+  // What the load did before a broken file was read whole in steps: the parser of record at once.
+  const atOnce = measure(() => core.parseSidecar(sidecarUri, typing), { runs: 1, warmup: 0 });
+  const watched = await watchedLoads(smoke ? 1 : 3, async (turn) => {
+    const start = performance.now();
+    const cache = new core.ParseCache(true);
+    const precise = new Promise((resolve) => cache.onDidLoadPrecisely(() => resolve(performance.now() - start)));
+    const served = await cache.sidecarInSteps(sidecarUri, typing, turn);
+    const quick = performance.now() - start;
+    if (typing.length >= core.steppedLoadChars && served.valid) notes.push('the quick read of a sidecar with a syntax error was marked valid');
+    return { quick, precise: typing.length < core.steppedLoadChars ? quick : await precise };
+  });
+  row('sidecar with an entry being typed (a quote not closed), in steps: quick read ready', summarize(watched.quick), '≤ 500 ms', 'read at once', atOnce);
+  row('  then the whole file read, in steps, with its syntax error', summarize(watched.precise), '(background)', 'read at once', atOnce);
+  stallRows(watched);
+}
 const cache = new core.ParseCache(true);
 cache.sidecar(sidecarUri, sidecarText);
 // A fresh copy of the same text, as a re-read from disk gives: the cache must compare contents, not identities.

@@ -233,17 +233,25 @@ export class SidecarReader {
     }
   }
 
-  /** Top-level keys: the root mapping of the whole file, or of a piece that starts at `base`. */
-  readTopLevel(doc: Document, root: YAMLMap, base: number): void {
+  /**
+   * Top-level keys: the root mapping of the whole file, or of a piece that
+   * starts at `base`. Gives the pairs whose people or references it read, so
+   * that a section read in slices goes on only if it was.
+   */
+  readTopLevel(doc: Document, root: YAMLMap, base: number): Set<unknown> {
     this.at(doc, base);
+    const sections = new Set<unknown>();
     for (const pair of root.items) {
       const key = scalarText(pair.key);
       const keySpan = this.span(pair.key as Node, this.whole);
       if (key === undefined) continue;
       if (!this.openSection(key, keySpan)) continue;
-      if (key === 'people' || key === 'references') this.readSectionValue(key, pair);
-      else this.readBibliography(pair);
+      if (key === 'people' || key === 'references') {
+        sections.add(pair);
+        this.readSectionValue(key, pair);
+      } else this.readBibliography(pair);
     }
+    return sections;
   }
 
   /**

@@ -5,6 +5,7 @@ import { resolvePath } from './paths';
 import { Anchored, NotQuick, pieceValues, type PieceValues, type RootEntry } from './quickYaml';
 import { FlowDepthScan, hasAnchorsOrAliases, SidecarEntries, SidecarReader, sidecarLimits, sidecarParseOptions } from './sidecar';
 import { runNow, scanChunk, type Steps } from './steps';
+import { readWholeInSteps } from './sidecarWhole';
 import type { Span } from './types';
 
 /*
@@ -190,12 +191,16 @@ export function pieceBounds(starts: readonly number[], end: number, chars: numbe
   return bounds;
 }
 
-/** A piece parsed by `yaml`, or undefined when it cannot stand for its part of the whole file. */
-function parsePiece(text: string, start: number, end: number): Document | undefined {
+/**
+ * A piece parsed by `yaml`; 'error' when it does not parse alone, and
+ * 'anchored' when it holds anchors or aliases, which only the whole file
+ * resolves.
+ */
+function parsePiece(text: string, start: number, end: number): Document | 'error' | 'anchored' {
   const source = text.slice(start, end);
   const doc = parseDocument(source, sidecarParseOptions);
-  if (doc.errors.length > 0) return undefined;
-  if ((source.includes('&') || source.includes('*')) && hasAnchorsOrAliases(doc.contents)) return undefined;
+  if (doc.errors.length > 0) return 'error';
+  if ((source.includes('&') || source.includes('*')) && hasAnchorsOrAliases(doc.contents)) return 'anchored';
   return doc;
 }
 
@@ -205,7 +210,8 @@ type ParsedPieces = Map<number, Document>;
 function pieceAt(text: string, start: number, end: number, parsed: ParsedPieces): Document | undefined {
   const kept = parsed.get(start);
   parsed.delete(start);
-  return kept ?? parsePiece(text, start, end);
+  const doc = kept ?? parsePiece(text, start, end);
+  return typeof doc === 'string' ? undefined : doc;
 }
 
 /**
@@ -355,23 +361,33 @@ class QuickEntries {
 /**
  * The quick read of a sidecar's sections: the people, references and
  * bibliographies the precise read gives, without diagnostics; undefined when
- * the file must be read whole. Pieces it reads with `yaml` (top-level keys,
- * and entries with tags) are kept in `parsed` for the precise read.
+ * the file must be read whole at once. Pieces it reads with `yaml` (top-level
+ * keys, and entries with tags) are kept in `parsed` for the precise read.
+ *
+ * A piece that does not parse alone, as while an entry is being typed, is
+ * left out: the read is then not `complete`, and not `valid`, so that a last
+ * good version of the file serves instead where there is one.
  */
-function* readQuickly(uri: string, text: string, lines: LineMap, sections: readonly SidecarSection[], parsed: ParsedPieces, pieceChars: number, quickPieces: number): Steps<Sidecar | undefined> {
+function* readQuickly(uri: string, text: string, lines: LineMap, sections: readonly SidecarSection[], parsed: ParsedPieces, pieceChars: number, quickPieces: number): Steps<{ sidecar: Sidecar; complete: boolean } | undefined> {
   const entries = new SidecarEntries();
   const quick = new QuickEntries(uri, lines, entries);
   // Reads, into the same entries, what the events do not reproduce; its diagnostics are the precise read's business.
   const reader = new SidecarReader(uri, text, lines, entries);
+  let complete = true;
+  /** Reads a piece with `yaml`; false when the file must be read whole at once. */
   const precisely = (start: number, end: number, kind: SidecarSection['kind']): boolean => {
     const doc = parsePiece(text, start, end);
-    if (!doc) return false;
+    if (doc === 'anchored') return false;
+    if (doc === 'error') {
+      complete = false;
+      return true;
+    }
     parsed.set(start, doc);
     const root = doc.contents;
     if (kind === 'top' && isMap(root)) reader.readTopLevel(doc, root, start);
     else if (kind === 'people' && isMap(root)) reader.readPeople(doc, root, start);
     else if (kind === 'references' && isSeq(root)) reader.readReferences(doc, root, start);
-    else return false;
+    else complete = false;
     return true;
   };
   for (const section of sections) {
@@ -403,7 +419,7 @@ function* readQuickly(uri: string, text: string, lines: LineMap, sections: reado
     }
   }
   const { people, references, bibliographies } = entries;
-  return { uri, people, references, bibliographies, diagnostics: [], valid: reader.valid };
+  return { sidecar: { uri, people, references, bibliographies, diagnostics: [], valid: complete && reader.valid }, complete };
 }
 
 // ---------------------------------------------------------------- loading
@@ -440,7 +456,7 @@ export function* sidecarSteps(uri: string, text: string, options: SidecarStepsOp
   const sections = yield* sidecarSections(text);
   if (sections) {
     const parsed: ParsedPieces = new Map();
-    let quick: Sidecar | undefined;
+    let quick: { sidecar: Sidecar; complete: boolean } | undefined;
     try {
       quick = yield* readQuickly(uri, text, lines, sections, parsed, pieceChars, quickPieces);
     } catch {
@@ -448,14 +464,17 @@ export function* sidecarSteps(uri: string, text: string, options: SidecarStepsOp
       quick = undefined;
     }
     if (quick) {
-      options.quick?.(quick, lines);
-      const precise = yield* readPrecisely(uri, text, lines, sections, parsed, pieceChars);
+      options.quick?.(quick.sidecar, lines);
+      // A piece that does not parse alone may be cut where the whole file would not be: only the whole file tells.
+      const precise = quick.complete ? yield* readPrecisely(uri, text, lines, sections, parsed, pieceChars) : undefined;
       if (precise) return { sidecar: precise, lines };
     }
   }
   const reader = new SidecarReader(uri, text, lines);
-  reader.readWhole();
-  return { sidecar: reader.result(), lines };
+  if (yield* readWholeInSteps(reader, text, pieceChars)) return { sidecar: reader.result(), lines };
+  const atOnce = new SidecarReader(uri, text, lines);
+  atOnce.readWhole();
+  return { sidecar: atOnce.result(), lines };
 }
 
 /** The quick read of a sidecar, at once; undefined when it can only be read whole. */

@@ -40,6 +40,7 @@ import {
   type Reference,
 } from '../../src/core';
 import { UnsafeText } from '../../src/core/cslJsonSteps';
+import { SidecarReader } from '../../src/core/sidecar';
 import type { RegistrySource } from '../../src/core/registry';
 import { blockValues, eventValues, NotQuick, Anchored, type PieceValues } from '../../src/core/quickYaml';
 import { decodeNumbers, encodeNumbers, zigzag } from '../../src/core/searchTables';
@@ -150,7 +151,8 @@ describe('sidecars read in pieces', () => {
       const whole = parseSidecar(uri, text);
       for (const options of [{}, tiny]) {
         const quick = quickSidecar(uri, text, options);
-        if (!quick) continue;
+        // A broken file's quick read leaves out what does not parse alone; see below.
+        if (!quick || hasSyntaxError(whole)) continue;
         quickReads++;
         assert.deepStrictEqual(entriesOf(quick), entriesOf(whole), name);
         assert.deepStrictEqual(quick.diagnostics, []);
@@ -167,18 +169,79 @@ describe('sidecars read in pieces', () => {
     assert.deepStrictEqual(entriesOf(quick), entriesOf(parseSidecar(uri, text)));
   });
 
-  it('reads a file whole when pieces cannot stand alone: anchors, directives, repeated keys, syntax errors', () => {
+  it('reads a file whole when pieces cannot stand alone: anchors, directives, repeated keys, tabs', () => {
     const base = generatedSidecar(8, 8);
     const cases = {
       anchor: base.replace('name: Aid Person1', 'name: &n Aid Person1').replace('name: Bread Person2', 'name: *n'),
       directive: `%YAML 1.2\n---\n${base}`,
       'repeated key': `${base}people:\n  late:\n    name: Late\n`,
-      'syntax error': base.replace('aliases: [P2, "Person 2"]', 'aliases: [P2, "Person 2"'),
       'tab in indentation': base.replace('  person3:', '\tperson3:'),
     };
     for (const [name, text] of Object.entries(cases)) {
       assert.strictEqual(quickSidecar(uri, text, tiny), undefined, name);
       assert.deepStrictEqual(parseSidecarInPieces(uri, text, tiny), parseSidecar(uri, text), name);
+    }
+  });
+
+  it('serves a quick read without the entry that does not parse alone, marked not valid, as while it is being typed', () => {
+    const base = generatedSidecar(8, 8);
+    const clean = parseSidecar(uri, base);
+    const cases = {
+      'unclosed bracket': base.replace('aliases: [P2, "Person 2"]', 'aliases: [P2, "Person 2"'),
+      'unclosed quote': base.replace('name: Bread Person2', 'name: "Bread Person2'),
+      'mapping in a compact value': base.replace('name: Bread Person2', 'name: Bread: Person2'),
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      const quick = quickSidecar(uri, text, tiny);
+      assert.ok(quick, name);
+      assert.strictEqual(quick.valid, false, name);
+      const keys = quick.people.map((p) => p.key);
+      assert.ok(!keys.includes('person2'), `${name}: ${keys.join(' ')}`);
+      // One entry per piece: only the broken one is left out, and its neighbours are read as in the clean file.
+      assert.deepStrictEqual(keys, clean.people.map((p) => p.key).filter((key) => key !== 'person2'), name);
+      const items = (sidecar: Sidecar): unknown => sidecar.references.map(({ id, item }) => ({ id, item }));
+      assert.deepStrictEqual(items(quick), items(clean), name);
+      assert.deepStrictEqual(parseSidecarInPieces(uri, text, tiny), parseSidecar(uri, text), name);
+    }
+  });
+
+  it('reads a large sidecar with a syntax error whole in many short steps, never at once, as parseSidecar does', () => {
+    const text = generatedSidecar(1500, 1500);
+    const at = text.indexOf('name: ', text.length >> 2);
+    const cases = {
+      // The quote runs on to the next one, in a later line of the entry: only the whole file says where it ends.
+      'unclosed quote': text.slice(0, at) + 'name: "Unclosed ' + text.slice(at + 6),
+      'mapping in a compact value': text.slice(0, at) + 'name: Odd: value ' + text.slice(at + 6),
+      'bad indentation': text.slice(0, at) + '  ' + text.slice(at),
+      'a key with no value at the top': `${text}stray\n`,
+    };
+    const aliased = cases['unclosed quote'].replace('name: Aid Person1', 'name: &n Aid Person1').replace('name: Bread Person2', 'name: *n');
+    const wholes = new Map([...Object.values(cases), aliased].map((broken) => [broken, parseSidecar(uri, broken)]));
+    const readWhole: (this: SidecarReader) => void = Reflect.get(SidecarReader.prototype, 'readWhole');
+    let readsAtOnce = 0;
+    SidecarReader.prototype.readWhole = function (this: SidecarReader) {
+      readsAtOnce++;
+      readWhole.call(this);
+    };
+    try {
+      for (const [name, broken] of Object.entries(cases)) {
+        const order: string[] = [];
+        const steps = sidecarSteps(uri, broken, { quick: (quick) => order.push(quick.valid ? 'valid quick' : 'quick') });
+        let count = 0;
+        let next = steps.next();
+        for (; !next.done; next = steps.next()) count++;
+        assert.strictEqual(readsAtOnce, 0, name);
+        assert.ok(count > broken.length / 2048, `${name}: ${count} steps`);
+        const whole = wholes.get(broken);
+        assert.ok(whole && hasSyntaxError(whole), name);
+        assert.deepStrictEqual(next.value.sidecar, whole, name);
+        if (name !== 'a key with no value at the top') assert.deepStrictEqual(order, ['quick'], name);
+      }
+      // What slices cannot give is still read, at once: here an alias, which may point into another slice.
+      assert.deepStrictEqual(runNow(sidecarSteps(uri, aliased)).sidecar, wholes.get(aliased));
+      assert.strictEqual(readsAtOnce, 1);
+    } finally {
+      SidecarReader.prototype.readWhole = readWhole;
     }
   });
 
