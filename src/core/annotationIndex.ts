@@ -7,7 +7,7 @@ import { blockSource, InlineScanner, type InlineSink } from './inline';
 import { IntList } from './intList';
 import { LineMap, lineStartsOf } from './lineMap';
 import type { Registry } from './model';
-import { nameMatcherFor } from './names';
+import { nameMatcherFor, nameMatcherSteps } from './names';
 import { emptyRegistry } from './registry';
 import type { Scheduler } from './steps';
 import type { TextContext } from './workspace';
@@ -228,6 +228,9 @@ export function buildIndex(source: TextSource, context?: TextContext, options: I
  * the block scanner would let it take on far more than the slice can read.
  */
 export async function buildIndexInSteps(source: TextSource, context: TextContext | undefined, options: IndexOptions, pause: Scheduler, sliceChars = defaultSliceChars): Promise<AnnotationIndex> {
+  // A new registry's name matcher first, in steps of its own: the first slice would otherwise build it whole.
+  const matcher = nameMatcherSteps(context?.registry ?? emptyRegistry, options.implicitMentions !== false);
+  while (!matcher.next().done) await pause();
   const build = new IndexBuild(source, context, options);
   while (!build.scanTo(sliceChars)) await pause();
   return build.finish();

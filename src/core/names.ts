@@ -1,5 +1,6 @@
 import { isWordChar, codePointAt, codePointBefore } from './chars';
 import type { Registry } from './model';
+import { runNow, type Steps } from './steps';
 
 export interface NameCandidate {
   readonly name: string;
@@ -34,7 +35,23 @@ export class NameMatcher {
   private readonly firstPairs = new Uint8Array(65536);
 
   constructor(names: ReadonlyMap<string, readonly string[]>, includeKey: (key: string) => boolean) {
+    runNow(this.fill(names, includeKey));
+  }
+
+  /** An empty matcher, to be filled in steps with `fill`. */
+  static empty(): NameMatcher {
+    return new NameMatcher(new Map(), () => false);
+  }
+
+  /**
+   * Adds the names, in steps of a few thousand: a registry of ten thousand
+   * people has some thirty thousand names and aliases, which take tens of
+   * milliseconds to add in an extension host.
+   */
+  *fill(names: ReadonlyMap<string, readonly string[]>, includeKey: (key: string) => boolean): Steps<void> {
+    let count = 0;
     for (const [name, allKeys] of names) {
+      if (++count % namesPerStep === 0) yield;
       const keys = allKeys.filter(includeKey);
       if (keys.length === 0 || name.length === 0) continue;
       const first = leadingWord(name);
@@ -49,7 +66,10 @@ export class NameMatcher {
       this.firstUnits[name.charCodeAt(0)] = 1;
       this.firstPairs[pairKey(first.charCodeAt(0), first.length > 1 ? first.charCodeAt(1) : -1)] = 1;
     }
-    for (const list of this.byFirstWord.values()) list.sort((a, b) => b.name.length - a.name.length);
+    for (const list of this.byFirstWord.values()) {
+      if (list.length > 1) list.sort((a, b) => b.name.length - a.name.length);
+      if (++count % namesPerStep === 0) yield;
+    }
   }
 
   get isEmpty(): boolean {
@@ -151,20 +171,30 @@ export function isWordStart(src: string, i: number): boolean {
   return isWordChar(codePointAt(src, i)) && !isWordChar(codePointBefore(src, i));
 }
 
+/** Names added per step: some 3 ms in an extension host. */
+const namesPerStep = 2048;
+
 const matcherCache = new WeakMap<Registry, Map<string, NameMatcher>>();
 
 /** The matcher for a registry, built once per registry and option set. */
 export function nameMatcherFor(registry: Registry, implicitMentions: boolean): NameMatcher {
+  return runNow(nameMatcherSteps(registry, implicitMentions));
+}
+
+/** `nameMatcherFor`, built in steps when it is not built yet. */
+export function* nameMatcherSteps(registry: Registry, implicitMentions: boolean): Steps<NameMatcher> {
   let byOption = matcherCache.get(registry);
   if (!byOption) {
     byOption = new Map();
     matcherCache.set(registry, byOption);
   }
   const cacheKey = implicitMentions ? 'on' : 'off';
-  let matcher = byOption.get(cacheKey);
-  if (!matcher) {
-    matcher = new NameMatcher(implicitMentions ? registry.names : new Map(), (key) => registry.people.get(key)?.implicit !== false);
-    byOption.set(cacheKey, matcher);
-  }
-  return matcher;
+  const cached = byOption.get(cacheKey);
+  if (cached) return cached;
+  const matcher = NameMatcher.empty();
+  yield* matcher.fill(implicitMentions ? registry.names : new Map(), (key) => registry.people.get(key)?.implicit !== false);
+  // Another build may have made one meanwhile: the first stays, so that both builds share it.
+  const made = byOption.get(cacheKey) ?? matcher;
+  byOption.set(cacheKey, made);
+  return made;
 }

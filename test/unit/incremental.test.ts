@@ -192,6 +192,32 @@ describe('incremental re-indexing', () => {
     );
   });
 
+  it('builds a large registry\'s name matcher in steps of its own, once, before the first slice', async () => {
+    // Three thousand people with two aliases each: nine thousand names to add.
+    const entries = Array.from({ length: 3000 }, (_, n) => `  p${n}:\n    name: Given${n} Family${n}\n    aliases: [Family${n}, G. Family${n}]\n`);
+    const sidecar = `people:\n${entries.join('')}`;
+    const text = 'Given17 Family17 wrote to Family2999, and G. Family5 replied.\n\nLater Family17 wrote again.\n';
+    const contextOf = async (): Promise<Awaited<ReturnType<typeof loadTextContext>>> => loadTextContext(uri, '', new MemoryReader({ 'essay.yaml': sidecar }));
+    const [stepped, atOnce] = [await contextOf(), await contextOf()];
+    assert.notStrictEqual(stepped.registry, atOnce.registry);
+    let pauses = 0;
+    const pause = (): Promise<void> => {
+      pauses++;
+      return Promise.resolve();
+    };
+    // A slice as long as the text: every pause but the last slice's is the matcher's.
+    const first = await buildIndexInSteps({ uri, text }, stepped, {}, pause, text.length);
+    assert.ok(pauses >= 4, `the matcher took ${pauses} pauses`);
+    assert.deepStrictEqual(exact(first), exact(buildIndex({ uri, text }, atOnce)));
+    assert.deepStrictEqual(
+      first.mentions.map((m) => m.person),
+      ['p17', 'p2999', 'p5', 'p17'],
+    );
+    pauses = 0;
+    await buildIndexInSteps({ uri, text }, stepped, {}, pause, text.length);
+    assert.strictEqual(pauses, 0, 'the same registry\'s matcher is built once');
+  });
+
   it('an index updated once is consumed: updating it again parses afresh, and is still right', () => {
     const text = 'Lenin wrote.\n\nKropotkin answered.\n\nLenin again.\n';
     const first = buildIndex({ uri, text }, context);
