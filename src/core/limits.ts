@@ -30,7 +30,15 @@ export function limitsFromMegabytes(megabytes: unknown): Limits {
  */
 export type FileContent =
   | { readonly kind: 'bytes'; readonly bytes: Uint8Array }
-  | { readonly kind: 'text'; readonly text: string }
+  | {
+      readonly kind: 'text';
+      readonly text: string;
+      /**
+       * An open editor's text with changes not yet saved. No record is read or
+       * kept for it: records serve later sessions, which read the file from disk.
+       */
+      readonly unsaved?: boolean;
+    }
   | { readonly kind: 'tooLarge'; readonly size: number };
 
 /** Why a file is not parsed: a code and a message for a diagnostic at its first line. */

@@ -209,7 +209,7 @@ export class ParseCache {
    * for the same text meanwhile share one load; a newer text supersedes it,
    * and its callers get the newer sidecar.
    */
-  sidecarInSteps(uri: string, text: string, scheduler: Scheduler): Promise<Sidecar> {
+  sidecarInSteps(uri: string, text: string, scheduler: Scheduler, options: StepsLoadOptions = {}): Promise<Sidecar> {
     const running = this.sidecarLoads.get(uri);
     if (running && running.text === text) return running.ready;
     const hit = this.sidecars.get(uri);
@@ -222,13 +222,13 @@ export class ParseCache {
     const load = new PendingLoad<Sidecar>(text);
     this.detach(this.sidecarLoads, uri, load.ready);
     this.sidecarLoads.set(uri, load);
-    void this.loadSidecar(uri, text, load, scheduler);
+    void this.loadSidecar(uri, text, load, scheduler, options);
     return load.ready;
   }
 
   /** A load in steps: from the store's record of this very text if it has one, otherwise a quick read, then the precise one. */
-  private async loadSidecar(uri: string, text: string, load: PendingLoad<Sidecar>, scheduler: Scheduler): Promise<void> {
-    const keepsRecord = this.keepsRecordOf(text);
+  private async loadSidecar(uri: string, text: string, load: PendingLoad<Sidecar>, scheduler: Scheduler, options: StepsLoadOptions): Promise<void> {
+    const keepsRecord = this.keepsRecordOf(text, options);
     const record = keepsRecord ? this.readRecord(uri) : Promise.resolve(undefined);
     const digest = keepsRecord ? await this.digestOf(text, scheduler) : undefined;
     const recorded = digest === undefined ? undefined : await this.recall(uri, text, digest, await record, scheduler);
@@ -258,9 +258,9 @@ export class ParseCache {
     });
   }
 
-  /** Whether a text's precise read is kept for later sessions: only one that takes seconds to read again. */
-  private keepsRecordOf(text: string): boolean {
-    return this.store !== undefined && text.length >= steppedLoadChars;
+  /** Whether a text's precise read is kept for later sessions: only one that takes seconds to read again, and that is saved. */
+  private keepsRecordOf(text: string, options: StepsLoadOptions): boolean {
+    return this.store !== undefined && text.length >= steppedLoadChars && options.unsaved !== true;
   }
 
   /** The store's digest of a text, taken in steps; undefined without a store, when it fails, or once `options` cancel it. */
@@ -394,7 +394,7 @@ export class ParseCache {
    * its precise read follows as a sidecar's does. Callers asking for the same
    * text meanwhile share one load; a newer text supersedes it.
    */
-  bibliographyInSteps(uri: string, text: string, scheduler: Scheduler): Promise<Bibliography> {
+  bibliographyInSteps(uri: string, text: string, scheduler: Scheduler, options: StepsLoadOptions = {}): Promise<Bibliography> {
     const running = this.bibliographyLoads.get(uri);
     if (running && running.text === text) return running.ready;
     const hit = this.bibliographies.get(uri);
@@ -407,7 +407,7 @@ export class ParseCache {
     const load = new PendingLoad<Bibliography>(text);
     this.detach(this.bibliographyLoads, uri, load.ready);
     this.bibliographyLoads.set(uri, load);
-    void this.loadBibliography(uri, text, load, scheduler);
+    void this.loadBibliography(uri, text, load, scheduler, options);
     return load.ready;
   }
 
@@ -418,10 +418,10 @@ export class ParseCache {
    * tables, it is read while the library is parsed, and is there long before
    * the library is.
    */
-  private async loadBibliography(uri: string, text: string, load: PendingLoad<Bibliography>, scheduler: Scheduler): Promise<void> {
+  private async loadBibliography(uri: string, text: string, load: PendingLoad<Bibliography>, scheduler: Scheduler, options: StepsLoadOptions): Promise<void> {
     const background = this.background ?? scheduler;
     const format = bibliographyFormat(uri);
-    const keepsRecord = this.keepsRecordOf(text);
+    const keepsRecord = this.keepsRecordOf(text, options);
     let digest: string | undefined;
     let recalled: RecordedLibrary | undefined;
     const recall = async (): Promise<void> => {
@@ -545,6 +545,12 @@ function spanOfValue(text: string, frontMatter: Span, value: string): Span {
   return at >= 0 && at < frontMatter.end ? { start: at, end: at + value.length } : { start: frontMatter.start, end: frontMatter.start + 3 };
 }
 
+/** How a file read in steps was read. */
+export interface StepsLoadOptions {
+  /** Its text is an editor's, with changes not yet saved: no record is read or kept for it (see `FileContent`). */
+  readonly unsaved?: boolean;
+}
+
 export interface LoadOptions {
   /**
    * Gives the event loop a turn. With it, sidecars and bibliographies too long
@@ -575,10 +581,13 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
    * not exist; null when it cannot be read, which is reported at `span` in the
    * file that names it (`from`).
    */
+  // Files whose text is an editor's, with changes not yet saved.
+  const unsaved = new Set<string>();
   const read = async (uri: string, span: Span, what: string, from = textUri): Promise<string | Refusal | undefined | null> => {
     try {
       const content = await reader.read(uri, limits.maxFileBytes);
       if (content === undefined) return undefined;
+      if (content.kind === 'text' && content.unsaved === true) unsaved.add(uri);
       const decoded = decodeFile(content, limits, what);
       return 'text' in decoded ? decoded.text : decoded.refusal;
     } catch (error) {
@@ -590,11 +599,11 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
   };
   const sidecarOf = async (uri: string, content: string | Refusal): Promise<Sidecar> => {
     if (typeof content !== 'string') return cache.refusedSidecar(uri, content);
-    return scheduler ? cache.sidecarInSteps(uri, content, scheduler) : cache.sidecar(uri, content);
+    return scheduler ? cache.sidecarInSteps(uri, content, scheduler, { unsaved: unsaved.has(uri) }) : cache.sidecar(uri, content);
   };
   const bibliographyOf = async (uri: string, content: string | Refusal): Promise<Bibliography> => {
     if (typeof content !== 'string') return cache.refusedBibliography(uri, content);
-    return scheduler ? cache.bibliographyInSteps(uri, content, scheduler) : cache.bibliography(uri, content);
+    return scheduler ? cache.bibliographyInSteps(uri, content, scheduler, { unsaved: unsaved.has(uri) }) : cache.bibliography(uri, content);
   };
 
   const sidecarUris: string[] = [];

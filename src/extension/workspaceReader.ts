@@ -8,7 +8,7 @@ import type { FileContent, FileReader } from '../core';
 export class WorkspaceReader implements FileReader {
   async read(uri: string, maxBytes: number): Promise<FileContent | undefined> {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
-    if (open) return { kind: 'text', text: open.getText() };
+    if (open) return { kind: 'text', text: open.getText(), unsaved: open.isDirty };
     try {
       const target = vscode.Uri.parse(uri);
       // Stat first, so a huge file in someone else's repository is never loaded into memory.

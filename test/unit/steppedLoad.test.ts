@@ -31,6 +31,7 @@ import {
   recordedLibrary,
   sidecarRecord,
   digestSteps,
+  type FileContent,
   type ParsedStore,
   type TextDigester,
   type Scheduler,
@@ -751,6 +752,38 @@ describe('sidecar records kept from one session to the next', () => {
       const record = name === 'a body that is not what was written' ? garbled : sealed(garbled);
       assert.strictEqual(runNow(recordedSidecar(record, ...rest, digests)), undefined, name);
     }
+  });
+
+  it('are neither read nor written for an editor\'s unsaved text, which no later session reads', async () => {
+    const bigSidecar = generatedSidecar(1500, 1500);
+    const store = new MemoryStore();
+    const { scheduler } = countingScheduler();
+    const cache = new ParseCache(true, store);
+    const precise = new Promise<void>((resolve) => cache.onDidLoadPrecisely(() => resolve()));
+    await cache.sidecarInSteps(sidecarUri, bigSidecar, scheduler, { unsaved: true });
+    await precise;
+    for (let i = 0; i < 20; i++) await scheduler();
+    assert.deepStrictEqual([store.reads, store.writes], [0, 0]);
+
+    // Through a text's context: a reader that says the sidecar's text is an editor's, unsaved.
+    class EditorReader extends MemoryReader {
+      override async read(uri: string, maxBytes: number): Promise<FileContent | undefined> {
+        const content = await super.read(uri, maxBytes);
+        return content?.kind === 'text' ? { ...content, unsaved: true } : content;
+      }
+    }
+    const textUri = fileUri('essay.annot.md');
+    const other = new ParseCache(true, store);
+    const otherPrecise = new Promise<void>((resolve) => other.onDidLoadPrecisely(() => resolve()));
+    const context = await loadTextContext(textUri, 'Text.', new EditorReader({ 'essay.yaml': bigSidecar }), other, undefined, { scheduler });
+    assert.ok(context.registry.people.size > 1000);
+    await otherPrecise;
+    for (let i = 0; i < 20; i++) await scheduler();
+    assert.deepStrictEqual([store.reads, store.writes], [0, 0]);
+    // Saved, the same text has its record read, then written.
+    await new ParseCache(true, store).sidecarInSteps(fileUri('essay.yaml'), bigSidecar, scheduler);
+    while (store.writes === 0) await scheduler();
+    assert.strictEqual(store.reads, 1);
   });
 
   it('are written after a precise read, and serve the next session at once, without a quick read', async () => {
