@@ -1,6 +1,9 @@
 import { createHash } from 'crypto';
 import * as vscode from 'vscode';
-import type { ParsedStore, TextDigester } from '../core';
+import { decodeUtf8Steps, encodeUtf8Steps, runInSlices, type ParsedStore, type TextDigester } from '../core';
+
+/** A turn of the event loop between pieces of a record being encoded or decoded. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Records kept at most: one per large sidecar or library, and a scholar works with a few. */
 const maxRecords = 16;
@@ -29,7 +32,7 @@ export class GlobalStorageParsedStore implements ParsedStore {
 
   async read(uri: string): Promise<string | undefined> {
     try {
-      return new TextDecoder().decode(await vscode.workspace.fs.readFile(this.fileOf(uri)));
+      return await runInSlices(decodeUtf8Steps(await vscode.workspace.fs.readFile(this.fileOf(uri))), turn);
     } catch {
       return undefined;
     }
@@ -37,7 +40,7 @@ export class GlobalStorageParsedStore implements ParsedStore {
 
   async write(uri: string, record: string): Promise<void> {
     await vscode.workspace.fs.createDirectory(this.folder);
-    await vscode.workspace.fs.writeFile(this.fileOf(uri), new TextEncoder().encode(record));
+    await vscode.workspace.fs.writeFile(this.fileOf(uri), await runInSlices(encodeUtf8Steps(record), turn));
     await this.prune();
   }
 
