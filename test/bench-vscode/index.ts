@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { performance } from 'perf_hooks';
+import { performance, PerformanceObserver } from 'perf_hooks';
 import * as vscode from 'vscode';
 import type { MarginaliaApi } from '../../src/extension/extension';
 
@@ -42,6 +42,8 @@ async function measure(log: (line: string) => void): Promise<void> {
   if (!extension) throw new Error('the extension marginalia.marginalia is not installed in this host');
   const api = await extension.activate();
   log(`activation (start of activate to its return): ${api.activationMs.toFixed(1)} ms (target ≤ 50 ms)`);
+  const sidecar = process.env.MARGINALIA_BENCH_SIDECAR;
+  if (sidecar) await typingInSidecar(api, sidecar, log, 'in a host that has read nothing else');
 
   // The same hover on the small example text: what the round trip through the host costs whatever the size.
   const small = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(projectRoot, 'examples/kropotkin-meets-lenin.annot.md')));
@@ -130,6 +132,99 @@ async function measure(log: (line: string) => void): Promise<void> {
   }
 }
 
+/** The longest gap between turns of the extension host's event loop, from now until `stop`. */
+function stallTicker(): { stop(): number } {
+  let longest = 0;
+  let last = performance.now();
+  let ticking = true;
+  const tick = (): void => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    stop: () => {
+      ticking = false;
+      return Math.max(longest, performance.now() - last);
+    },
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Typing into a large sidecar: a quote opened in a name, as when one starts
+ * typing a quoted value, then taken out. Each version is read again; one with
+ * the unclosed quote does not parse in pieces and is read whole. Meanwhile
+ * hovers on the text are asked every 100 ms, as a user moving the mouse
+ * would, and the event loop is watched from this same extension host.
+ */
+async function typingInSidecar(api: MarginaliaApi, sidecarSource: string, log: (line: string) => void, when: string): Promise<void> {
+  log(`typing into a large sidecar, ${when}:`);
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-bench-'));
+  const textPath = path.join(folder, 'essay.annot.md');
+  const sidecarPath = path.join(folder, 'essay.yaml');
+  fs.copyFileSync(path.join(projectRoot, 'examples/kropotkin-meets-lenin.annot.md'), textPath);
+  fs.copyFileSync(sidecarSource, sidecarPath);
+  try {
+    const text = await vscode.workspace.openTextDocument(vscode.Uri.file(textPath));
+    await vscode.window.showTextDocument(text);
+    const position = text.positionAt(text.getText().indexOf('[[kropotkin]]') + 3);
+    const hover = async (): Promise<{ ms: number; card: boolean }> => {
+      const t = performance.now();
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', text.uri, position);
+      const card = hovers.some((h) => h.contents.some((c) => (typeof c === 'string' ? c : c.value).includes('Kropotkin')));
+      return { ms: performance.now() - t, card };
+    };
+    let t = performance.now();
+    await hover();
+    log(`  a text whose sidecar has ${(fs.statSync(sidecarPath).size / 1e6).toFixed(1)} MB: first hover ${(performance.now() - t).toFixed(0)} ms (the sidecar's quick read)`);
+    // The precise read follows in the background, and the text is indexed again once it is there.
+    const builds = api.indexStats().fullBuilds;
+    for (const deadline = performance.now() + 30_000; api.indexStats().fullBuilds === builds && performance.now() < deadline; ) await sleep(100);
+    await sleep(1000);
+
+    const sidecar = await vscode.workspace.openTextDocument(vscode.Uri.file(sidecarPath));
+    const editor = await vscode.window.showTextDocument(sidecar, vscode.ViewColumn.Beside);
+    const nameAt = sidecar.getText().indexOf('    name: ', Math.floor(sidecar.getText().length / 4)) + '    name: '.length;
+    const syntaxErrors = (): vscode.Diagnostic[] => vscode.languages.getDiagnostics(sidecar.uri).filter((d) => d.code === 'yaml-syntax' && d.severity === vscode.DiagnosticSeverity.Error);
+    /** Applies an edit, then hovers every 100 ms until `settled`; the longest stall of the event loop meanwhile. */
+    const watch = async (what: string, edit: (b: vscode.TextEditorEdit) => void, settled: () => boolean): Promise<void> => {
+      const ticker = stallTicker();
+      // Collections of the host's whole heap, which holds every extension's objects, count in its stalls too.
+      const pauses: number[] = [];
+      const observer = new PerformanceObserver((list) => pauses.push(...list.getEntries().map((e) => e.duration)));
+      observer.observe({ entryTypes: ['gc'] });
+      t = performance.now();
+      await editor.edit(edit);
+      const hovers: { ms: number; card: boolean }[] = [];
+      const deadline = t + 60_000;
+      while (!settled() && performance.now() < deadline) {
+        hovers.push(await hover());
+        await sleep(100);
+      }
+      const done = performance.now() - t;
+      const longest = ticker.stop();
+      observer.disconnect();
+      const heap = process.memoryUsage().heapUsed;
+      const times = hovers.map((h) => h.ms);
+      log(
+        `  ${what}: ${settled() ? `settled after ${done.toFixed(0)} ms` : 'NOT settled after 60 s'}; longest event-loop stall in the extension host meanwhile ${longest.toFixed(1)} ms; ` +
+          `${hovers.length} hovers, median ${times.length ? median(times).toFixed(1) : '—'} ms, max ${times.length ? Math.max(...times).toFixed(1) : '—'} ms, ${hovers.filter((h) => h.card).length} with Kropotkin's card; ` +
+          `longest garbage collection ${pauses.length ? Math.max(...pauses).toFixed(1) : '—'} ms of ${pauses.length}, heap in use after ${(heap / 1e6).toFixed(0)} MB`,
+      );
+    };
+    await watch('a quote opened in a name, until its syntax error is shown', (b) => b.insert(sidecar.positionAt(nameAt), '"'), () => syntaxErrors().length > 0);
+    await watch('the quote taken out again, until no syntax error is shown', (b) => b.delete(new vscode.Range(sidecar.positionAt(nameAt), sidecar.positionAt(nameAt + 1))), () => syntaxErrors().length === 0);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<void> {
   const { output, summary } = reportPaths();
   fs.mkdirSync(path.dirname(output), { recursive: true });
@@ -138,6 +233,9 @@ export async function run(): Promise<void> {
   log(`bench:vscode, VS Code ${vscode.version}, ${os.cpus().length} cores`);
   try {
     await measure(log);
+    const sidecar = process.env.MARGINALIA_BENCH_SIDECAR;
+    const extension = vscode.extensions.getExtension<MarginaliaApi>('marginalia.marginalia');
+    if (sidecar && extension) await typingInSidecar(extension.exports, sidecar, log, 'after the whole book above');
     fs.writeFileSync(summary, `${JSON.stringify({ passed: 1, failed: 0, pending: 0 })}\n`);
   } catch (error) {
     log(error instanceof Error ? (error.stack ?? error.message) : String(error));
