@@ -5,7 +5,7 @@ import { resolvePath } from './paths';
 import { Anchored, NotQuick, pieceValues, type PieceValues, type RootEntry } from './quickYaml';
 import { FlowDepthScan, hasAnchorsOrAliases, SidecarEntries, SidecarReader, sidecarLimits, sidecarParseOptions } from './sidecar';
 import { runNow, scanChunk, type Steps } from './steps';
-import { readWholeInSteps } from './sidecarWhole';
+import { readWholeInSteps, type WholeReadSteps } from './sidecarWhole';
 import type { Span } from './types';
 
 /*
@@ -431,6 +431,8 @@ export interface SidecarStepsOptions {
   readonly pieceChars?: number;
   /** `yaml` pieces per piece of the quick read. */
   readonly quickPieces?: number;
+  /** How finely a file that does not parse in pieces is read whole (see sidecarWhole.ts). */
+  readonly wholeReadSteps?: WholeReadSteps;
 }
 
 /**
@@ -471,7 +473,7 @@ export function* sidecarSteps(uri: string, text: string, options: SidecarStepsOp
     }
   }
   const reader = new SidecarReader(uri, text, lines);
-  if (yield* readWholeInSteps(reader, text, pieceChars)) return { sidecar: reader.result(), lines };
+  if (yield* readWholeInSteps(reader, text, pieceChars, options.wholeReadSteps)) return { sidecar: reader.result(), lines };
   const atOnce = new SidecarReader(uri, text, lines);
   atOnce.readWhole();
   return { sidecar: atOnce.result(), lines };

@@ -11,7 +11,9 @@ import type { Steps } from './steps';
  * `yaml` holds the event loop for seconds on a large sidecar. So the file is
  * lexed and parsed to its syntax tree in steps, and the tree, which shows
  * exactly where each entry begins and ends, is composed into documents a
- * slice of entries at a time.
+ * slice of entries at a time. The entries of a large section are taken from
+ * the tree as soon as the parser is done with them, so that the tree, some
+ * fifty times the file's size, is never held whole.
  *
  * `yaml` composes a mapping's or a list's entries one after another, each
  * from its own tokens, carrying only the offset where the previous one ended.
@@ -25,28 +27,13 @@ import type { Steps } from './steps';
  */
 
 /** Lexemes per step of the lexer and parser, about 4 ms of work. */
-const lexemesPerStep = 4096;
+const defaultLexemesPerStep = 4096;
 
 /** Top-level tokens that go with the one document of a sidecar; others (directives, `...`, more documents) are left to the read at once. */
 const besideDocument = new Set(['comment', 'newline', 'space', 'byte-order-mark', 'error']);
 
 type BlockCollection = CST.BlockMap | CST.BlockSequence;
 type CollectionItem = BlockCollection['items'][number];
-
-/** The tokens of a whole file, lexed and parsed in steps; undefined at the first anchor or alias. */
-function* syntaxTree(text: string): Steps<CST.Token[] | undefined> {
-  const parser = new Parser();
-  const tokens: CST.Token[] = [];
-  let count = 0;
-  for (const lexeme of new Lexer().lex(text)) {
-    // No text begins with either outside quotes: such a lexeme is an anchor or an alias.
-    if ((lexeme[0] === '&' || lexeme[0] === '*') && (CST.tokenType(lexeme) === 'anchor' || CST.tokenType(lexeme) === 'alias')) return undefined;
-    for (const token of parser.next(lexeme)) tokens.push(token);
-    if (++count % lexemesPerStep === 0) yield;
-  }
-  for (const token of parser.end()) tokens.push(token);
-  return tokens;
-}
 
 /** Where an item's tokens begin. */
 function itemStart(item: CollectionItem): number {
@@ -59,14 +46,18 @@ function commentOnly(item: CollectionItem): boolean {
   return !item.key && !item.sep && !item.value && !item.start.some((t) => t.type === 'anchor' || t.type === 'tag' || t.type === 'seq-item-ind' || t.type === 'explicit-key-ind');
 }
 
-/** The collection's items cut into runs of at least `sliceChars` characters; undefined if a comment-only item is not the last. */
-function slicesOf(items: readonly CollectionItem[], sliceChars: number): CollectionItem[][] | undefined {
+/**
+ * Items cut into runs of at least `sliceChars` characters; undefined if a
+ * comment-only item is not the last of its collection (`ending`: these are
+ * its last items).
+ */
+function slicesOf(items: readonly CollectionItem[], sliceChars: number, ending: boolean): CollectionItem[][] | undefined {
   const slices: CollectionItem[][] = [];
   let current: CollectionItem[] = [];
   let from = -1;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    if (i + 1 < items.length && commentOnly(item)) return undefined;
+    if ((i + 1 < items.length || !ending) && commentOnly(item)) return undefined;
     const start = itemStart(item);
     if (current.length > 0 && start - from >= sliceChars) {
       slices.push(current);
@@ -124,7 +115,7 @@ function rangeOf(node: unknown): [number, number, number] {
  * would at once; false when the file has to be read at once (see above), and
  * then `reader` may hold part of it and is to be let go.
  */
-export function* readWholeInSteps(reader: SidecarReader, text: string, sliceChars: number): Steps<boolean> {
+export function* readWholeInSteps(reader: SidecarReader, text: string, sliceChars: number, steps: WholeReadSteps = {}): Steps<boolean> {
   // In file order: a section's slices right after the root slice whose last pair opened it, if it did.
   let sectionOpen = false;
   const read = ({ doc, kind, node }: ComposedSlice): void => {
@@ -134,12 +125,21 @@ export function* readWholeInSteps(reader: SidecarReader, text: string, sliceChar
     else if (sectionOpen && isSeq(node)) reader.readReferences(doc, node, 0);
   };
   try {
-    return yield* composeInSlices(text, sliceChars, read);
+    return yield* composeWhole(text, new SliceComposer(read, sliceChars, steps.entriesTaken ?? defaultEntriesTaken), steps.lexemes ?? defaultLexemesPerStep);
   } catch {
     // Whatever failed here, the read at once fails the same way and says so.
     return false;
   }
 }
+
+/** How finely the whole read is cut: lexemes per step, and a section's entries taken from the parser at once, at least. */
+export interface WholeReadSteps {
+  readonly lexemes?: number;
+  readonly entriesTaken?: number;
+}
+
+/** Entries taken from the parser at once, at least: a few slices' worth. */
+const defaultEntriesTaken = 64;
 
 interface ComposedSlice {
   readonly doc: Document;
@@ -147,74 +147,200 @@ interface ComposedSlice {
   readonly node: YAMLMap | YAMLSeq;
 }
 
+/** The parser's stack of collections under construction, outermost first; `yaml` keeps it private. */
+function parserStack(parser: Parser): readonly CST.Token[] | undefined {
+  const stack = (parser as unknown as { stack?: unknown }).stack;
+  return Array.isArray(stack) ? (stack as CST.Token[]) : undefined;
+}
+
+/** Entries of a section under construction left to the parser: it looks back at the last two. */
+const keptByParser = 2;
+
 /**
- * Composes the whole file's document a slice at a time, in file order,
- * handing each slice to `read` and letting it go; false when the file has to
- * be read at once.
+ * Lexes and parses the file in steps, and composes it a slice at a time.
+ * A large section is composed while it is parsed: the entries the parser is
+ * done with are taken out of its syntax tree, composed, read and let go, so
+ * that the tree of a large sidecar, some fifty times the file's size, is
+ * never held whole. False when the file has to be read at once.
  */
-function* composeInSlices(text: string, sliceChars: number, read: (slice: ComposedSlice) => void): Steps<boolean> {
-  const tokens = yield* syntaxTree(text);
-  if (!tokens) return false;
+function* composeWhole(text: string, composer: SliceComposer, lexemesPerStep: number): Steps<boolean> {
+  const parser = new Parser();
+  const tokens: CST.Token[] = [];
+  let count = 0;
+  for (const lexeme of new Lexer().lex(text)) {
+    // No text begins with either outside quotes: such a lexeme is an anchor or an alias.
+    if ((lexeme[0] === '&' || lexeme[0] === '*') && (CST.tokenType(lexeme) === 'anchor' || CST.tokenType(lexeme) === 'alias')) return false;
+    for (const token of parser.next(lexeme)) tokens.push(token);
+    if (++count % lexemesPerStep !== 0) continue;
+    yield;
+    // Only once the document has begun, with nothing but blank lines and comments before it.
+    const stack = parserStack(parser);
+    if (stack && tokens.every((t) => besideDocument.has(t.type))) yield* composer.takeFromParser(stack, tokens);
+  }
+  for (const token of parser.end()) tokens.push(token);
   const documents = tokens.filter((t) => t.type === 'document');
   if (documents.length !== 1 || tokens.some((t) => t.type !== 'document' && !besideDocument.has(t.type))) return false;
   const doc = documents[0];
-  const root = doc.value;
-  if (root?.type !== 'block-map') return false;
+  if (doc.value?.type !== 'block-map') return false;
   const at = tokens.indexOf(doc);
-  const before = tokens.slice(0, at);
-  const after = tokens.slice(at + 1);
-  const rootSlices = slicesOf(root.items, sliceChars);
-  if (!rootSlices) return false;
-  // Cut further where a root item holds a section: that item ends its slice, with the section's items left out.
-  const units: CollectionItem[][] = [];
-  for (const slice of rootSlices) {
-    let current: CollectionItem[] = [];
-    for (const item of slice) {
-      current.push(item);
-      if (sectionKind(item)) {
-        units.push(current);
-        current = [];
-      }
+  yield* composer.finish(doc, doc.value, tokens.slice(0, at), tokens.slice(at + 1));
+  return true;
+}
+
+/** A people or references section being composed a slice at a time. */
+interface OpenSection {
+  readonly token: BlockCollection;
+  readonly kind: 'people' | 'references';
+  /** Where its next slice goes on from, and where it ends so far. */
+  inner: number;
+  end: number;
+}
+
+/**
+ * Composes the root mapping's items and its sections' entries in file
+ * order, carrying the offsets the whole composition would carry, and hands
+ * each composed slice to `read`.
+ */
+class SliceComposer {
+  /** Root items composed so far. */
+  private rootDone = 0;
+  /** Where the root mapping's next item goes on from; set with the first slice. */
+  private offset = -1;
+  private section: OpenSection | null = null;
+
+  constructor(
+    private readonly read: (slice: ComposedSlice) => void,
+    private readonly sliceChars: number,
+    private readonly entriesTaken: number,
+  ) {}
+
+  /** While parsing: composes the entries of the section under construction that the parser is done with. */
+  *takeFromParser(stack: readonly CST.Token[], before: CST.Token[]): Steps<void> {
+    const [doc, root, value] = stack;
+    if (stack.length < 3 || doc.type !== 'document' || root.type !== 'block-map' || (value.type !== 'block-map' && value.type !== 'block-seq')) return;
+    const item = root.items[root.items.length - 1];
+    if (item.value !== undefined || !item.sep) return;
+    const done = value.items.length - keptByParser;
+    if (done < this.entriesTaken) return;
+    if (this.section?.token !== value) {
+      const kind = sectionKind({ ...item, value });
+      if (!kind) return;
+      if (this.section) yield* this.closeParsedSection(root);
+      // The root items before it, then its key.
+      yield* this.composeRoot(doc, root, root.items.slice(this.rootDone, -1), before, false);
+      yield* this.openSection(doc, root, item, value, kind, before);
     }
-    if (current.length > 0) units.push(current);
+    const taken = value.items.splice(0, done);
+    yield* this.composeEntries(doc, taken, false, false, []);
   }
-  let offset = root.offset;
-  for (let u = 0; u < units.length; u++) {
-    const unit = units[u];
-    const last = unit[unit.length - 1];
-    const kind = sectionKind(last);
-    const section = kind ? (last.value as BlockCollection) : undefined;
-    const items = section ? [...unit.slice(0, -1), { ...last, value: { ...section, items: [] } } as CollectionItem] : unit;
-    const isFirst = u === 0;
-    const isLast = u === units.length - 1 && !section;
-    const slice = composeSlice(root, items, offset, isFirst || isLast ? { ...doc, start: isFirst ? doc.start : [], end: isLast ? doc.end : undefined } : null, isFirst ? before : [], isLast ? after : []);
+
+  /** The section composed while parsing, now parsed to its end: its last entries, still in the tree. */
+  private *closeParsedSection(root: CST.BlockMap, doc?: CST.Document, closing = false, after: CST.Token[] = []): Steps<void> {
+    const section = this.section;
+    if (!section || root.items[this.rootDone - 1]?.value !== section.token) throw new Bail();
+    const rest = section.token.items;
+    section.token.items = [];
+    yield* this.composeEntries(doc ?? null, rest, true, closing, after);
+    this.closeSection();
+  }
+
+  /** Once parsed: composes whatever is left, to the end of the document. */
+  *finish(doc: CST.Document, root: CST.BlockMap, before: CST.Token[], after: CST.Token[]): Steps<void> {
+    const rest = root.items.slice(this.rootDone);
+    if (this.section) yield* this.closeParsedSection(root, doc, rest.length === 0, after);
+    if (rest.length > 0 || this.offset < 0) yield* this.composeRoot(doc, root, rest, before, true, after);
+  }
+
+  /**
+   * Complete root items, a slice at a time, each section among them opened
+   * and composed in slices; with `closing`, the document's end goes with the
+   * last slice.
+   */
+  private *composeRoot(doc: CST.Document, root: CST.BlockMap, items: CollectionItem[], before: CST.Token[], closing: boolean, after: CST.Token[] = []): Steps<void> {
+    const slices = slicesOf(items, this.sliceChars, closing);
+    if (!slices) throw new Bail();
+    // A section item ends its slice, and is composed with its section's items left out.
+    const units: CollectionItem[][] = [];
+    for (const slice of slices) {
+      let current: CollectionItem[] = [];
+      for (const item of slice) {
+        if (sectionKind(item)) {
+          if (current.length > 0) units.push(current);
+          units.push([item]);
+          current = [];
+        } else current.push(item);
+      }
+      if (current.length > 0) units.push(current);
+    }
+    for (let u = 0; u < units.length; u++) {
+      const unit = units[u];
+      const last = u === units.length - 1 && closing;
+      const kind = unit.length === 1 ? sectionKind(unit[0]) : undefined;
+      if (kind) {
+        const section = unit[0].value as BlockCollection;
+        yield* this.openSection(doc, root, unit[0], section, kind, before);
+        yield* this.composeEntries(doc, section.items, true, last, after);
+        this.closeSection();
+        continue;
+      }
+      const start = this.offset < 0 ? doc.start : [];
+      const slice = composeSlice(root, unit, this.rootOffset(root), { ...doc, start, end: last ? doc.end : undefined }, this.offset < 0 ? before : [], last ? after : []);
+      this.rootDone += unit.length;
+      yield;
+      const map = slice.contents;
+      if (!isMap(map)) throw new Bail();
+      this.read({ doc: slice, kind: 'top', node: map });
+      this.offset = rangeOf(map)[1];
+    }
+  }
+
+  private rootOffset(root: CST.BlockMap): number {
+    return this.offset < 0 ? root.offset : this.offset;
+  }
+
+  /** Composes a section's key, with its entries left out, as the last item of a root slice of its own. */
+  private *openSection(doc: CST.Document, root: CST.BlockMap, item: CollectionItem, section: BlockCollection, kind: 'people' | 'references', before: CST.Token[]): Steps<void> {
+    const first = this.offset < 0;
+    const slice = composeSlice(root, [{ ...item, value: { ...section, items: [] } }], this.rootOffset(root), { ...doc, start: first ? doc.start : [], end: undefined }, first ? before : [], []);
+    this.rootDone++;
     yield;
     const map = slice.contents;
     if (!isMap(map)) throw new Bail();
-    read({ doc: slice, kind: 'top', node: map });
-    offset = rangeOf(map)[1];
-    if (!section || !kind) continue;
     const pair = map.items[map.items.length - 1];
     const value = pair?.value as Node | null;
     const empty = kind === 'people' ? isMap(value) : isSeq(value);
     if (!empty || value?.tag || value?.anchor || (pair.key as { value?: unknown } | null)?.value !== kind) throw new Bail();
-    const sectionSlices = slicesOf(section.items, sliceChars);
-    if (!sectionSlices) throw new Bail();
-    // Each slice's tokens are let go once it is composed: the syntax tree of a large file takes hundreds of megabytes.
-    section.items = [];
-    let inner = section.offset;
-    let end = inner;
-    for (let s = 0; s < sectionSlices.length; s++) {
-      const closing = u === units.length - 1 && s === sectionSlices.length - 1;
-      const part = composeSlice(section, sectionSlices[s], inner, closing ? { ...doc, start: [] } : null, [], closing ? after : []);
-      sectionSlices[s] = [];
+    this.read({ doc: slice, kind: 'top', node: map });
+    this.offset = rangeOf(map)[1];
+    this.section = { token: section, kind, inner: section.offset, end: section.offset };
+  }
+
+  /**
+   * A section's entries, a slice at a time: its last ones with `ending`; with
+   * `closing`, the document's end goes with the last slice.
+   */
+  private *composeEntries(doc: CST.Document | null, items: CollectionItem[], ending: boolean, closing: boolean, after: CST.Token[]): Steps<void> {
+    const section = this.section;
+    if (!section) throw new Bail();
+    const slices = slicesOf(items, this.sliceChars, ending);
+    if (!slices) throw new Bail();
+    for (let s = 0; s < slices.length; s++) {
+      const last = closing && s === slices.length - 1;
+      const part = composeSlice(section.token, slices[s], section.inner, last && doc ? { ...doc, start: [] } : null, [], last ? after : []);
+      // Each slice's tokens are let go once it is composed.
+      slices[s] = [];
       yield;
       const node = part.contents;
-      if (kind === 'people' ? !isMap(node) : !isSeq(node)) throw new Bail();
-      read({ doc: part, kind, node: node as YAMLMap | YAMLSeq });
-      [, inner, end] = rangeOf(node);
+      if (section.kind === 'people' ? !isMap(node) : !isSeq(node)) throw new Bail();
+      this.read({ doc: part, kind: section.kind, node: node as YAMLMap | YAMLSeq });
+      [, section.inner, section.end] = rangeOf(node);
     }
-    offset = end;
   }
-  return true;
+
+  /** The section is over: the root mapping goes on from where it ends. */
+  private closeSection(): void {
+    if (!this.section) throw new Bail();
+    this.offset = this.section.end;
+    this.section = null;
+  }
 }

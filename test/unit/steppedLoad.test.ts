@@ -110,8 +110,11 @@ function generatedSidecar(people: number, references: number, options: { indent?
 }
 
 const uri = fileUri('essay.yaml');
-/** Pieces of one entry each, so that every entry boundary is a piece boundary. */
-const tiny = { pieceChars: 1, quickPieces: 3 };
+/**
+ * Pieces of one entry each, so that every entry boundary is a piece boundary;
+ * and a file read whole has its entries taken from the parser as soon as it is done with them.
+ */
+const tiny = { pieceChars: 1, quickPieces: 3, wholeReadSteps: { lexemes: 1, entriesTaken: 1 } };
 
 function entriesOf(sidecar: Sidecar): unknown {
   return { people: sidecar.people, references: sidecar.references, bibliographies: sidecar.bibliographies };
