@@ -26,8 +26,8 @@ import type { Steps } from './steps';
  * checks it against the collection's end).
  */
 
-/** Lexemes per step of the lexer and parser, about 4 ms of work. */
-const defaultLexemesPerStep = 4096;
+/** Lexemes per step of the lexer and parser: about a millisecond of work once the engine has optimized them, and several before. */
+const defaultLexemesPerStep = 1024;
 
 /** Top-level tokens that go with the one document of a sidecar; others (directives, `...`, more documents) are left to the read at once. */
 const besideDocument = new Set(['comment', 'newline', 'space', 'byte-order-mark', 'error']);
