@@ -275,8 +275,12 @@ export function* sidecarRecord(sidecar: Sidecar, digest: string, length: number,
   );
   yield* chunked(sidecar.references, (reference) => [reference.id], (reference) => reference.item);
   const tables: RecordedSearchTables = yield* searchTablesSteps(sidecar);
+  yield;
+  // Each a step of its own: the tables' text and the body are megabytes, a few milliseconds each to make.
   lines.push(JSON.stringify(tables));
+  yield;
   const body = lines.join('\n');
+  yield;
   const header: RecordHeader = {
     format: recordFormat,
     uri,
