@@ -13,9 +13,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sidecar = path.join(root, '.cache', 'bench', 'vscode-sidecar.yaml');
 mkdirSync(path.dirname(sidecar), { recursive: true });
 writeFileSync(sidecar, generateSidecar(10_000, 10_000));
-const result = spawnSync(process.execPath, ['scripts/vscode/run-tests.mjs', '--workspace', 'examples', '--tests', 'out/test/bench-vscode/index.js', '--timeout', '600'], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, MARGINALIA_BENCH_SIDECAR: sidecar },
-});
-process.exit(result.status ?? 1);
+// Two hosts: one types into the large sidecar first thing, the other measures the book, then types into the sidecar.
+for (const scenario of ['sidecar', 'book']) {
+  const result = spawnSync(process.execPath, ['scripts/vscode/run-tests.mjs', '--workspace', 'examples', '--tests', 'out/test/bench-vscode/index.js', '--timeout', '600'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, MARGINALIA_BENCH_SIDECAR: sidecar, MARGINALIA_BENCH_SCENARIO: scenario },
+  });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
