@@ -207,6 +207,8 @@ class SliceComposer {
   /** Where the root mapping's next item goes on from; set with the first slice. */
   private offset = -1;
   private section: OpenSection | null = null;
+  /** How many top-level tokens stood before the document when slices were first composed while parsing. */
+  private beforeSeen: number | undefined;
 
   constructor(
     private readonly read: (slice: ComposedSlice) => void,
@@ -225,6 +227,7 @@ class SliceComposer {
     if (this.section?.token !== value) {
       const kind = sectionKind({ ...item, value });
       if (!kind) return;
+      this.beforeSeen ??= before.length;
       if (this.section) yield* this.closeParsedSection(root);
       // The root items before it, then its key.
       yield* this.composeRoot(doc, root, root.items.slice(this.rootDone, -1), before, false);
@@ -246,6 +249,8 @@ class SliceComposer {
 
   /** Once parsed: composes whatever is left, to the end of the document. */
   *finish(doc: CST.Document, root: CST.BlockMap, before: CST.Token[], after: CST.Token[]): Steps<void> {
+    // The tokens before the document went with the first slice: they must be all there are.
+    if (this.beforeSeen !== undefined && before.length !== this.beforeSeen) throw new Bail();
     const rest = root.items.slice(this.rootDone);
     if (this.section) yield* this.closeParsedSection(root, doc, rest.length === 0, after);
     if (rest.length > 0 || this.offset < 0) yield* this.composeRoot(doc, root, rest, before, true, after);
