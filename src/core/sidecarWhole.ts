@@ -242,6 +242,8 @@ class SliceComposer {
     const section = this.section;
     if (!section || root.items[this.rootDone - 1]?.value !== section.token) throw new Bail();
     const rest = section.token.items;
+    // The parser keeps its last entries, so there are some: a slice must carry the document's end.
+    if (rest.length === 0) throw new Bail();
     section.token.items = [];
     yield* this.composeEntries(doc ?? null, rest, true, closing, after);
     this.closeSection();
