@@ -1,4 +1,4 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq, type YAMLWarning } from 'yaml';
 import { DiagnosticBuilder } from './diagnostics';
 import { LineMap } from './lineMap';
 import type { CslItem, Person, Reference, Sidecar, SourceLocation } from './model';
@@ -214,23 +214,34 @@ export class SidecarReader {
 
   /** The errors and warnings of a document parsed from the text at `base`. */
   readParseProblems(doc: Document, base: number): void {
-    // The parser may place an error at the end of input, one past the last character.
-    const length = this.text.length;
-    const clamp = ([start, end]: [number, number]): Span => {
-      const from = Math.min(Math.max(0, start + base), length);
-      return { start: from, end: Math.min(Math.max(from, end + base), length) };
-    };
+    this.readParseErrors(doc, base);
+    this.readParseWarnings(doc.warnings, base);
+  }
+
+  /** A document's errors; `yaml` lists a document's errors before its warnings, and so do the diagnostics. */
+  readParseErrors(doc: Document, base: number): void {
     for (const error of doc.errors) {
       this.valid = false;
       const message = error.code === 'RESOURCE_EXHAUSTION' ? 'This YAML is nested too deeply to be read.' : firstLine(error.message);
-      this.add(this.problems, DiagnosticCode.YamlSyntax, message, clamp(error.pos));
+      this.add(this.problems, DiagnosticCode.YamlSyntax, message, this.clamped(error.pos, base));
     }
-    for (const warning of doc.warnings) {
-      const span = clamp(warning.pos);
+  }
+
+  /** A document's warnings, read after the errors of every piece of it. */
+  readParseWarnings(warnings: readonly YAMLWarning[], base: number): void {
+    for (const warning of warnings) {
+      const span = this.clamped(warning.pos, base);
       // An unknown tag such as !!js/function only names a type: the value is read as plain data, and nothing runs.
       const message = warning.code === 'TAG_RESOLVE_FAILED' ? `Unknown tag ${this.text.slice(span.start, span.end)}: the tag is ignored, and the value read as plain data.` : firstLine(warning.message);
       this.add(this.problems, DiagnosticCode.YamlSyntax, message, span, 'warning');
     }
+  }
+
+  /** A problem's place in a document parsed from the text at `base`; the parser may place one at the end of input, one past the last character. */
+  private clamped([start, end]: [number, number], base: number): Span {
+    const length = this.text.length;
+    const from = Math.min(Math.max(0, start + base), length);
+    return { start: from, end: Math.min(Math.max(from, end + base), length) };
   }
 
   /**

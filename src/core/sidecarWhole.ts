@@ -1,4 +1,4 @@
-import { Composer, CST, isMap, isSeq, Lexer, Parser, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
+import { Composer, CST, isMap, isSeq, Lexer, Parser, type Document, type Node, type YAMLMap, type YAMLSeq, type YAMLWarning } from 'yaml';
 import { type SidecarReader, sidecarParseOptions } from './sidecar';
 import type { Steps } from './steps';
 
@@ -118,18 +118,23 @@ function rangeOf(node: unknown): [number, number, number] {
 export function* readWholeInSteps(reader: SidecarReader, text: string, sliceChars: number, steps: WholeReadSteps = {}): Steps<boolean> {
   // In file order: a section's slices right after the root slice whose last pair opened it, if it did.
   let sectionOpen = false;
+  // The whole document's errors come before its warnings: the slices' warnings wait for the last slice's errors.
+  const warnings: YAMLWarning[] = [];
   const read = ({ doc, kind, node }: ComposedSlice): void => {
-    reader.readParseProblems(doc, 0);
+    reader.readParseErrors(doc, 0);
+    for (const warning of doc.warnings) warnings.push(warning);
     if (isMap(node) && kind === 'top') sectionOpen = reader.readTopLevel(doc, node, 0).has(node.items[node.items.length - 1]);
     else if (sectionOpen && isMap(node)) reader.readPeople(doc, node, 0);
     else if (sectionOpen && isSeq(node)) reader.readReferences(doc, node, 0);
   };
   try {
-    return yield* composeWhole(text, new SliceComposer(read, sliceChars, steps.entriesTaken ?? defaultEntriesTaken), steps.lexemes ?? defaultLexemesPerStep);
+    if (!(yield* composeWhole(text, new SliceComposer(read, sliceChars, steps.entriesTaken ?? defaultEntriesTaken), steps.lexemes ?? defaultLexemesPerStep))) return false;
   } catch {
     // Whatever failed here, the read at once fails the same way and says so.
     return false;
   }
+  reader.readParseWarnings(warnings, 0);
+  return true;
 }
 
 /** How finely the whole read is cut: lexemes per step, and a section's entries taken from the parser at once, at least. */
