@@ -113,6 +113,8 @@ class SectionScan extends YamlLineScan {
   private section: SidecarSection | undefined;
   /** Indentation of the current section's entries; -1 before its first entry. */
   private indent = -1;
+  /** The current section's key has nothing after it on its line: its value is on the lines below. */
+  private valueBelow = false;
 
   sections(): SidecarSection[] | undefined {
     if (this.section) this.close(this.text.length);
@@ -132,14 +134,17 @@ class SectionScan extends YamlLineScan {
       this.topKeys.add(key[1]);
       if (section) this.close(lineStart);
       blockValuePattern.lastIndex = i + key[0].length;
-      const opensBlock = (key[1] === 'people' || key[1] === 'references') && blockValuePattern.test(text) && blockValuePattern.lastIndex === lineEnd;
+      this.valueBelow = blockValuePattern.test(text) && blockValuePattern.lastIndex === lineEnd;
+      const opensBlock = (key[1] === 'people' || key[1] === 'references') && this.valueBelow;
       const start = this.found.length === 0 ? 0 : lineStart;
       this.section = { kind: opensBlock ? (key[1] as 'people' | 'references') : 'top', start, end: text.length, entries: [], keySpan: { start: i, end: i + key[1].length } };
       this.indent = -1;
       return true;
     }
     if (!section) return false;
-    if (section.kind === 'top') return true;
+    // Under a top-level key with nothing after it, list items and keys only: `yaml` may read an indented
+    // line of plain text there, and the top-level lines after it, as one key spanning lines.
+    if (section.kind === 'top') return !this.valueBelow || c === 0x2d || isPlainKey(text, i);
     if (indent < 0) {
       // The first entry sets the indentation; a section that does not open as expected is read as one piece.
       if (section.kind === 'people' ? isPlainKey(text, i) : isItemStart(text, i)) this.indent = spaces;

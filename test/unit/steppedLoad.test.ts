@@ -180,6 +180,8 @@ describe('sidecars read in pieces', () => {
       directive: `%YAML 1.2\n---\n${base}`,
       'repeated key': `${base}people:\n  late:\n    name: Late\n`,
       'tab in indentation': base.replace('  person3:', '\tperson3:'),
+      // `yaml` reads the indented text and the `people:` line after it as one key spanning lines: no people at all.
+      'plain text under a key with nothing after it': base.replace('people:\n', 'note:\n\n# c\n Some text\n\npeople:\n'),
     };
     for (const [name, text] of Object.entries(cases)) {
       assert.strictEqual(quickSidecar(uri, text, tiny), undefined, name);
