@@ -115,6 +115,8 @@ const uri = fileUri('essay.yaml');
  * and a file read whole has its entries taken from the parser as soon as it is done with them.
  */
 const tiny = { pieceChars: 1, quickPieces: 3, wholeReadSteps: { lexemes: 1, entriesTaken: 1 } };
+/** Pieces and slices of a few entries, with entries taken from the parser a few at a time. */
+const middling = { pieceChars: 200, quickPieces: 2, wholeReadSteps: { lexemes: 7, entriesTaken: 3 } };
 
 function entriesOf(sidecar: Sidecar): unknown {
   return { people: sidecar.people, references: sidecar.references, bibliographies: sidecar.bibliographies };
@@ -253,7 +255,12 @@ describe('sidecars read in pieces', () => {
 
   it('reads random edits of sidecars in pieces exactly as whole, and quickly with the same entries', () => {
     const bases = [generatedSidecar(12, 12), generatedSidecar(8, 8, { referencesIndent: 0 }), fs.readFileSync(path.join(root, 'examples', 'kropotkin-meets-lenin.yaml'), 'utf8')];
-    const snippets = ['\n', ' ', '  ', ':', ': ', '- ', '#', ' #', '"', "'", '[', ']', '{', '}', ',', '&a ', '*a', '!!str ', '!x ', '|', '>', '\t', '---\n', '...\n', 'x', '1', 'true', '~', '\r\n', '\r', 'id: ', 'name: ', '\n  k:\n    name: K\n', '\n- id: z\n', '\npeople:\n', '\\', '%'];
+    // Found by longer runs: a tag on the root with an error after it (warnings after every slice's errors), and a key spanning lines.
+    for (const text of ['!x \nreferences:\n' + bases[0].slice(2), 'name: \n\n# c\n ' + bases[0].slice(1)]) {
+      assert.deepStrictEqual(parseSidecarInPieces(uri, text, tiny), parseSidecar(uri, text));
+      assert.deepStrictEqual(parseSidecarInPieces(uri, text), parseSidecar(uri, text));
+    }
+    const snippets = ['\n', ' ', '  ', ':', ': ', '- ', '#', ' #', '"', "'", '[', ']', '{', '}', ',', '&a ', '*a', '!!str ', '!x ', '|', '>', '\t', '---\n', '...\n', 'x', '1', 'true', '~', '\r\n', '\r', 'id: ', 'name: ', '\n  k:\n    name: K\n', '\n- id: z\n', '\npeople:\n', '\nreferences:\n', '\n# c\n', '? ', '\\', '%'];
     const edit = fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), remove: fc.integer({ min: 0, max: 4 }), insert: fc.constantFrom(...snippets) });
     fc.assert(
       fc.property(fc.integer({ min: 0, max: bases.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 3 }), (which, edits) => {
@@ -264,6 +271,7 @@ describe('sidecars read in pieces', () => {
         }
         const whole = parseSidecar(uri, text);
         assert.deepStrictEqual(parseSidecarInPieces(uri, text, tiny), whole);
+        assert.deepStrictEqual(parseSidecarInPieces(uri, text, middling), whole);
         const quick = quickSidecar(uri, text, tiny);
         // js-yaml and yaml may disagree on what is an error; on a file yaml reads cleanly, the quick read must agree.
         if (quick && !hasSyntaxError(whole)) assert.deepStrictEqual(entriesOf(quick), entriesOf(whole));
