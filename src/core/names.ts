@@ -34,15 +34,6 @@ export class NameMatcher {
    */
   private readonly firstPairs = new Uint8Array(65536);
 
-  constructor(names: ReadonlyMap<string, readonly string[]>, includeKey: (key: string) => boolean) {
-    runNow(this.fill(names, includeKey));
-  }
-
-  /** An empty matcher, to be filled in steps with `fill`. */
-  static empty(): NameMatcher {
-    return new NameMatcher(new Map(), () => false);
-  }
-
   /**
    * Adds the names, in steps of a few thousand: a registry of ten thousand
    * people has some thirty thousand names and aliases, which take tens of
@@ -191,7 +182,7 @@ export function* nameMatcherSteps(registry: Registry, implicitMentions: boolean)
   const cacheKey = implicitMentions ? 'on' : 'off';
   const cached = byOption.get(cacheKey);
   if (cached) return cached;
-  const matcher = NameMatcher.empty();
+  const matcher = new NameMatcher();
   yield* matcher.fill(implicitMentions ? registry.names : new Map(), (key) => registry.people.get(key)?.implicit !== false);
   // Another build may have made one meanwhile: the first stays, so that both builds share it.
   const made = byOption.get(cacheKey) ?? matcher;

@@ -88,17 +88,23 @@ function sectionKind(item: CollectionItem): 'people' | 'references' | undefined 
 /** Thrown where the slices would not give what the whole composition gives. */
 class Bail extends Error {}
 
+/** What a slice takes of the document around it: the first, its start and the tokens before it; the last, its end and those after. */
+interface Around {
+  readonly start: CST.SourceToken[];
+  readonly end: CST.SourceToken[] | undefined;
+  readonly before: CST.Token[];
+  readonly after: CST.Token[];
+}
+
 /**
  * Composes a document of one slice of a collection's items, as the whole
- * document's composition would compose them after `offset`. `before` and
- * `after` are the top-level tokens around the document, given to the first
- * and last slice.
+ * document's composition would compose them after `offset`.
  */
-function composeSlice(collection: BlockCollection, items: CollectionItem[], offset: number, doc: CST.Document | null, before: CST.Token[], after: CST.Token[]): Document {
+function composeSlice(collection: BlockCollection, items: CollectionItem[], offset: number, around: Around): Document {
   const value = { ...collection, offset, items } as BlockCollection;
-  const token: CST.Document = { type: 'document', offset, start: doc?.start ?? [], value, end: doc?.end };
+  const token: CST.Document = { type: 'document', offset, start: around.start, value, end: around.end };
   const composer = new Composer(sidecarParseOptions);
-  const docs = [...composer.compose([...before, token, ...after])];
+  const docs = [...composer.compose([...around.before, token, ...around.after])];
   if (docs.length !== 1) throw new Bail();
   return docs[0];
 }
@@ -233,7 +239,7 @@ class SliceComposer {
       const kind = sectionKind({ ...item, value });
       if (!kind) return;
       this.beforeSeen ??= before.length;
-      if (this.section) yield* this.closeParsedSection(root);
+      if (this.section) yield* this.closeParsedSection(doc, root, false, []);
       // The root items before it, then its key.
       yield* this.composeRoot(doc, root, root.items.slice(this.rootDone, -1), before, false);
       yield* this.openSection(doc, root, item, value, kind, before);
@@ -243,14 +249,14 @@ class SliceComposer {
   }
 
   /** The section composed while parsing, now parsed to its end: its last entries, still in the tree. */
-  private *closeParsedSection(root: CST.BlockMap, doc?: CST.Document, closing = false, after: CST.Token[] = []): Steps<void> {
+  private *closeParsedSection(doc: CST.Document, root: CST.BlockMap, closing: boolean, after: CST.Token[]): Steps<void> {
     const section = this.section;
     if (!section || root.items[this.rootDone - 1]?.value !== section.token) throw new Bail();
     const rest = section.token.items;
     // The parser keeps its last entries, so there are some: a slice must carry the document's end.
     if (rest.length === 0) throw new Bail();
     section.token.items = [];
-    yield* this.composeEntries(doc ?? null, rest, true, closing, after);
+    yield* this.composeEntries(doc, rest, true, closing, after);
     this.closeSection();
   }
 
@@ -259,7 +265,7 @@ class SliceComposer {
     // The tokens before the document went with the first slice: they must be all there are.
     if (this.beforeSeen !== undefined && before.length !== this.beforeSeen) throw new Bail();
     const rest = root.items.slice(this.rootDone);
-    if (this.section) yield* this.closeParsedSection(root, doc, rest.length === 0, after);
+    if (this.section) yield* this.closeParsedSection(doc, root, rest.length === 0, after);
     if (rest.length > 0 || this.offset < 0) yield* this.composeRoot(doc, root, rest, before, true, after);
   }
 
@@ -295,8 +301,7 @@ class SliceComposer {
         this.closeSection();
         continue;
       }
-      const start = this.offset < 0 ? doc.start : [];
-      const slice = composeSlice(root, unit, this.rootOffset(root), { ...doc, start, end: last ? doc.end : undefined }, this.offset < 0 ? before : [], last ? after : []);
+      const slice = composeSlice(root, unit, this.rootOffset(root), this.around(doc, before, last, after));
       this.rootDone += unit.length;
       yield;
       const map = slice.contents;
@@ -310,10 +315,15 @@ class SliceComposer {
     return this.offset < 0 ? root.offset : this.offset;
   }
 
+  /** What the next slice takes of the document around it: its start if nothing is composed yet, its end if `last`. */
+  private around(doc: CST.Document, before: CST.Token[], last: boolean, after: CST.Token[]): Around {
+    const first = this.offset < 0;
+    return { start: first ? doc.start : [], end: last ? doc.end : undefined, before: first ? before : [], after: last ? after : [] };
+  }
+
   /** Composes a section's key, with its entries left out, as the last item of a root slice of its own. */
   private *openSection(doc: CST.Document, root: CST.BlockMap, item: CollectionItem, section: BlockCollection, kind: 'people' | 'references', before: CST.Token[]): Steps<void> {
-    const first = this.offset < 0;
-    const slice = composeSlice(root, [{ ...item, value: { ...section, items: [] } }], this.rootOffset(root), { ...doc, start: first ? doc.start : [], end: undefined }, first ? before : [], []);
+    const slice = composeSlice(root, [{ ...item, value: { ...section, items: [] } }], this.rootOffset(root), this.around(doc, before, false, []));
     this.rootDone++;
     yield;
     const map = slice.contents;
@@ -331,14 +341,14 @@ class SliceComposer {
    * A section's entries, a slice at a time: its last ones with `ending`; with
    * `closing`, the document's end goes with the last slice.
    */
-  private *composeEntries(doc: CST.Document | null, items: CollectionItem[], ending: boolean, closing: boolean, after: CST.Token[]): Steps<void> {
+  private *composeEntries(doc: CST.Document, items: CollectionItem[], ending: boolean, closing: boolean, after: CST.Token[]): Steps<void> {
     const section = this.section;
     if (!section) throw new Bail();
     const slices = slicesOf(items, this.sliceChars, ending);
     if (!slices) throw new Bail();
     for (let s = 0; s < slices.length; s++) {
       const last = closing && s === slices.length - 1;
-      const part = composeSlice(section.token, slices[s], section.inner, last && doc ? { ...doc, start: [] } : null, [], last ? after : []);
+      const part = composeSlice(section.token, slices[s], section.inner, this.around(doc, [], last, after));
       // Each slice's tokens are let go once it is composed.
       slices[s] = [];
       yield;

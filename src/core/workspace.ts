@@ -576,13 +576,13 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
   if (frontMatterError) report(DiagnosticCode.YamlSyntax, `The front matter could not be read, so its sidecar and bibliography are ignored: ${frontMatterError.message}`, frontMatterError.span);
 
   const sources: (Sidecar | Bibliography)[] = [];
+  // Files whose text is an editor's, with changes not yet saved.
+  const unsaved = new Set<string>();
   /**
    * A file's text, or its refusal (too large, binary); undefined when it does
    * not exist; null when it cannot be read, which is reported at `span` in the
    * file that names it (`from`).
    */
-  // Files whose text is an editor's, with changes not yet saved.
-  const unsaved = new Set<string>();
   const read = async (uri: string, span: Span, what: string, from = textUri): Promise<string | Refusal | undefined | null> => {
     try {
       const content = await reader.read(uri, limits.maxFileBytes);

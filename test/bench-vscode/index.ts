@@ -136,26 +136,6 @@ async function measure(log: (line: string) => void): Promise<void> {
   }
 }
 
-/** The longest gap between turns of the extension host's event loop, from now until `stop`. */
-function stallTicker(): { stop(): number } {
-  let longest = 0;
-  let last = performance.now();
-  let ticking = true;
-  const tick = (): void => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-    if (ticking) setImmediate(tick);
-  };
-  setImmediate(tick);
-  return {
-    stop: () => {
-      ticking = false;
-      return Math.max(longest, performance.now() - last);
-    },
-  };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -195,6 +175,8 @@ async function typingInSidecar(api: MarginaliaApi, sidecarSource: string, log: (
     const nameAt = sidecar.getText().indexOf('    name: ', Math.floor(sidecar.getText().length / 4)) + '    name: '.length;
     const syntaxErrors = (): vscode.Diagnostic[] => vscode.languages.getDiagnostics(sidecar.uri).filter((d) => d.code === 'yaml-syntax' && d.severity === vscode.DiagnosticSeverity.Error);
     /** Applies an edit, then hovers every 100 ms until `settled`; the longest stall of the event loop meanwhile. */
+    // The bench's own ticker of the longest gap between turns of the event loop: this host's Node loads an ES module by `require`.
+    const { stallTicker } = (await import(path.join(projectRoot, 'bench', 'measure.mjs'))) as { stallTicker: () => { stop(): number } };
     const watch = async (what: string, edit: (b: vscode.TextEditorEdit) => void, settled: () => boolean): Promise<void> => {
       const ticker = stallTicker();
       // Collections of the host's whole heap, which holds every extension's objects, count in its stalls too.
