@@ -218,6 +218,20 @@ if (core.sidecarSteps) {
   row('sidecar with an entry being typed (a quote not closed), in steps: quick read ready', summarize(watched.quick), '≤ 500 ms', 'read at once', atOnce);
   row('  then the whole file read, in steps, with its syntax error', summarize(watched.precise), '(background)', 'read at once', atOnce);
   stallRows(watched);
+  // The same file marked as one YAML document, a `---` line before it and a `...` line after, as many YAML files are.
+  const marked = `---\n${sidecarText}...\n`;
+  const markedLoads = await watchedLoads(smoke ? 1 : 3, async (turn) => {
+    const start = performance.now();
+    const cache = new core.ParseCache(true);
+    const precise = new Promise((resolve) => cache.onDidLoadPrecisely(() => resolve(performance.now() - start)));
+    const served = await cache.sidecarInSteps(sidecarUri, marked, turn);
+    const quick = performance.now() - start;
+    if (served.people.length !== sidecar.people.length) notes.push('the quick read of a sidecar between --- and ... missed people');
+    return { quick, precise: marked.length < core.steppedLoadChars ? quick : await precise };
+  });
+  row('sidecar between `---` and `...` lines, in steps: quick read ready', summarize(markedLoads.quick), '≤ 500 ms', 'parser of record', sidecarCold);
+  row('  then the precise read, in steps', summarize(markedLoads.precise), '(background)', 'parser of record', sidecarCold);
+  stallRows(markedLoads);
 }
 const cache = new core.ParseCache(true);
 cache.sidecar(sidecarUri, sidecarText);

@@ -3,7 +3,7 @@ import { cslYamlOf } from './bibliography';
 import { lineMapSteps, type LineMap } from './lineMap';
 import type { Bibliography } from './registry';
 import { hasAnchorsOrAliases } from './sidecar';
-import { defaultPieceChars, defaultQuickPieces, isItemStart, pieceBounds, quickListItems, YamlLineScan } from './sidecarPieces';
+import { defaultPieceChars, defaultQuickPieces, documentEndLine, documentStartLine, isItemStart, pieceBounds, quickListItems, YamlLineScan } from './sidecarPieces';
 import { runNow, type Steps } from './steps';
 
 /*
@@ -85,9 +85,7 @@ function preciseListItems(source: string): unknown[] | undefined {
   return doc.toJS(parseOptions) as unknown[];
 }
 
-/** A line that holds only `---`, `...` or `references:`, and perhaps a comment after it. */
-const documentStart = /^---(?:[ \t]+(?:#.*)?)?\r?$/;
-const documentEnd = /^\.\.\.(?:[ \t]+(?:#.*)?)?\r?$/;
+/** A line that holds only `references:`, and perhaps a comment after it. */
 const referencesKey = /^references[ \t]*:(?:[ \t]+(?:#.*)?)?\r?$/;
 
 /** The line scan of `cslYamlList`. */
@@ -124,7 +122,7 @@ class ListScan extends YamlLineScan {
     if (c === 0x09) return false;
     if (this.part === 'tail') {
       // After the list only the end of the document may come: anything else is for the whole read to judge.
-      if (spaces > 0 || this.seenEnd || !documentEnd.test(text.slice(i, lineEnd))) return false;
+      if (spaces > 0 || this.seenEnd || !documentEndLine.test(text.slice(i, lineEnd))) return false;
       this.seenEnd = true;
       return true;
     }
@@ -136,7 +134,7 @@ class ListScan extends YamlLineScan {
     }
     if (spaces > 0) return false;
     const line = text.slice(i, lineEnd);
-    if (!this.seenStart && !this.seenKey && documentStart.test(line)) {
+    if (!this.seenStart && !this.seenKey && documentStartLine.test(line)) {
       this.seenStart = true;
       return true;
     }

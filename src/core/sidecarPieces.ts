@@ -25,7 +25,8 @@ import type { Span } from './types';
  * crosses its edges. So the split is refused, and the file read whole, when
  * it is not clearly safe: directives or several documents, a top-level line
  * that is not a plain `key:`, a key repeated at top level, tabs or unusual
- * indentation where pieces meet. A piece with a syntax error, an anchor or an
+ * indentation where pieces meet. A `---` line before the first key and a
+ * `...` line after the last are the one document's markers, and are allowed. A piece with a syntax error, an anchor or an
  * alias also sends the file back to the whole read: an unclosed quote or
  * bracket that crosses a piece's edge shows as an error in that piece.
  */
@@ -51,6 +52,10 @@ export interface SidecarSection {
   /** The section's key, for a people or references section. */
   readonly keySpan: Span;
 }
+
+/** A line that holds only `---` or `...`, and perhaps a comment after it. */
+export const documentStartLine = /^---(?:[ \t]+(?:#.*)?)?\r?$/;
+export const documentEndLine = /^\.\.\.(?:[ \t]+(?:#.*)?)?\r?$/;
 
 const topKeyPattern = /([\p{L}\p{N}_][\p{L}\p{N}_\-./']*) *:(?=[ \t\r\n]|$)/uy;
 /** A top-level key with nothing after it but a comment: its value is the block below. */
@@ -115,6 +120,9 @@ class SectionScan extends YamlLineScan {
   private indent = -1;
   /** The current section's key has nothing after it on its line: its value is on the lines below. */
   private valueBelow = false;
+  /** A `---` line started the document, or a `...` line ended it. */
+  private started = false;
+  private ended = false;
 
   sections(): SidecarSection[] | undefined {
     if (this.section) this.close(this.text.length);
@@ -123,6 +131,17 @@ class SectionScan extends YamlLineScan {
 
   protected line(lineStart: number, lineEnd: number, i: number, spaces: number, c: number): boolean {
     const { text, section, indent } = this;
+    // After the document's end only blank lines and comments may come; anything else is for the whole read to judge.
+    if (this.ended) return false;
+    if (spaces === 0 && (c === 0x2d || c === 0x2e)) {
+      const line = text.slice(i, lineEnd);
+      if (c === 0x2d && !section && !this.started && documentStartLine.test(line)) return (this.started = true);
+      if (c === 0x2e && section && documentEndLine.test(line)) {
+        this.close(lineStart);
+        this.section = undefined;
+        return (this.ended = true);
+      }
+    }
     if (c === 0x09) {
       // A tab in the indentation: harmless deep inside an entry, unclear anywhere else.
       return section !== undefined && section.kind !== 'top' && spaces > indent;

@@ -19,8 +19,8 @@ import type { Steps } from './steps';
  * from its own tokens, carrying only the offset where the previous one ended.
  * A slice of entries composed with that offset gives the nodes and errors the
  * whole composition gives for them, in the same order. What would make the
- * slices differ sends the file back to the read at once: several documents or
- * directives, a root that is not a block mapping, tags or anchors on a
+ * slices differ sends the file back to the read at once: several documents
+ * or directives, a root that is not a block mapping, tags or anchors on a
  * section, anchors and aliases anywhere (an alias may point into another
  * slice), or a comment-only entry before the last of its collection (`yaml`
  * checks it against the collection's end).
@@ -29,7 +29,7 @@ import type { Steps } from './steps';
 /** Lexemes per step of the lexer and parser: about a millisecond of work once the engine has optimized them, and several before. */
 const defaultLexemesPerStep = 1024;
 
-/** Top-level tokens that go with the one document of a sidecar; others (directives, `...`, more documents) are left to the read at once. */
+/** Top-level tokens that go with the one document of a sidecar, besides its `...`; others (directives, more documents) are left to the read at once. */
 const besideDocument = new Set(['comment', 'newline', 'space', 'byte-order-mark', 'error']);
 
 type BlockCollection = CST.BlockMap | CST.BlockSequence;
@@ -190,10 +190,13 @@ function* composeWhole(text: string, composer: SliceComposer, lexemesPerStep: nu
   }
   for (const token of parser.end()) tokens.push(token);
   const documents = tokens.filter((t) => t.type === 'document');
-  if (documents.length !== 1 || tokens.some((t) => t.type !== 'document' && !besideDocument.has(t.type))) return false;
+  if (documents.length !== 1) return false;
   const doc = documents[0];
-  if (doc.value?.type !== 'block-map') return false;
   const at = tokens.indexOf(doc);
+  // The document's `...` may follow it, once.
+  const end = tokens.findIndex((t) => t.type === 'doc-end');
+  if (tokens.some((t, i) => i !== at && !besideDocument.has(t.type) && !(i === end && end > at))) return false;
+  if (doc.value?.type !== 'block-map') return false;
   yield* composer.finish(doc, doc.value, tokens.slice(0, at), tokens.slice(at + 1));
   return true;
 }

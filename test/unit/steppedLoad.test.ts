@@ -131,6 +131,7 @@ const generated = [
   { name: 'generated, indented 4, bibliography first', text: generatedSidecar(30, 30, { indent: 4, bibliographyFirst: true }) },
   { name: 'generated, references at the margin', text: generatedSidecar(30, 30, { referencesIndent: 0 }) },
   { name: 'generated, CRLF', text: generatedSidecar(30, 30, { crlf: true }) },
+  { name: 'generated, between --- and ...', text: `# notes\n--- # start\n${generatedSidecar(30, 30)}...\n# after the end\n` },
 ];
 
 describe('sidecars read in pieces', () => {
@@ -182,6 +183,9 @@ describe('sidecars read in pieces', () => {
       directive: `%YAML 1.2\n---\n${base}`,
       'repeated key': `${base}people:\n  late:\n    name: Late\n`,
       'tab in indentation': base.replace('  person3:', '\tperson3:'),
+      'a second document': `---\n${base}---\nextra: 1\n`,
+      'a key after the end': `${base}...\nextra: 1\n`,
+      'a second end': `${base}...\n...\n`,
       // `yaml` reads the indented text and the `people:` line after it as one key spanning lines: no people at all.
       'plain text under a key with nothing after it': base.replace('people:\n', 'note:\n\n# c\n Some text\n\npeople:\n'),
     };
@@ -222,6 +226,7 @@ describe('sidecars read in pieces', () => {
       'mapping in a compact value': text.slice(0, at) + 'name: Odd: value ' + text.slice(at + 6),
       'bad indentation': text.slice(0, at) + '  ' + text.slice(at),
       'a key with no value at the top': `${text}stray\n`,
+      'unclosed quote, between --- and ...': `---\n${text.slice(0, at)}name: "Unclosed ${text.slice(at + 6)}...\n`,
     };
     const aliased = cases['unclosed quote'].replace('name: Aid Person1', 'name: &n Aid Person1').replace('name: Bread Person2', 'name: *n');
     const wholes = new Map([...Object.values(cases), aliased].map((broken) => [broken, parseSidecar(uri, broken)]));
@@ -254,7 +259,7 @@ describe('sidecars read in pieces', () => {
   });
 
   it('reads random edits of sidecars in pieces exactly as whole, and quickly with the same entries', () => {
-    const bases = [generatedSidecar(12, 12), generatedSidecar(8, 8, { referencesIndent: 0 }), fs.readFileSync(path.join(root, 'examples', 'kropotkin-meets-lenin.yaml'), 'utf8')];
+    const bases = [generatedSidecar(12, 12), generatedSidecar(8, 8, { referencesIndent: 0 }), fs.readFileSync(path.join(root, 'examples', 'kropotkin-meets-lenin.yaml'), 'utf8'), `---\n${generatedSidecar(6, 6)}...\n`];
     // Found by longer runs: a tag on the root with an error after it (warnings after every slice's errors), and a key spanning lines.
     for (const text of ['!x \nreferences:\n' + bases[0].slice(2), 'name: \n\n# c\n ' + bases[0].slice(1)]) {
       assert.deepStrictEqual(parseSidecarInPieces(uri, text, tiny), parseSidecar(uri, text));
