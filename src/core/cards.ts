@@ -19,6 +19,8 @@ export interface CardOptions {
   readonly t?: Translate;
   /** Sidecars served from their last good version; a card says so when this is not empty. */
   readonly staleSidecars?: readonly string[];
+  /** Sidecars and libraries being read again after a change, which the card is from before; a card says so. */
+  readonly rereading?: readonly string[];
   /** Folder URIs (the workspace's) whose files a card may show as images; nothing else is loaded. */
   readonly imageRoots?: readonly string[];
 }
@@ -79,10 +81,16 @@ function isImageInside(written: string, roots: readonly string[]): boolean {
 }
 
 function staleNotice(options: CardOptions, t: Translate): string[] {
+  const notices: string[] = [];
   const stale = options.staleSidecars ?? [];
-  if (stale.length === 0) return [];
-  const names = stale.map((uri) => `\`${fileName(uri).replace(/`/g, '')}\``).join(', ');
-  return [`*${t('⚠ {0} has errors; showing its last good version.', names)}*`];
+  if (stale.length > 0) notices.push(`*${t('⚠ {0} has errors; showing its last good version.', fileNames(stale))}*`);
+  const rereading = options.rereading ?? [];
+  if (rereading.length > 0) notices.push(`*${t('{0} changed and is being read again; showing it as it was before.', fileNames(rereading))}*`);
+  return notices;
+}
+
+function fileNames(uris: readonly string[]): string {
+  return uris.map((uri) => `\`${fileName(uri).replace(/`/g, '')}\``).join(', ');
 }
 
 function fileName(uri: string): string {

@@ -23,6 +23,11 @@ interface Entry {
   dependencies: Set<string>;
   /** The size limit the index was built under. */
   limits?: Limits;
+  /**
+   * While this version's index is built again because a file it reads
+   * changed: the one built before, of the same text, for a glance.
+   */
+  earlier?: { readonly index: AnnotationIndex; readonly generation: number };
 }
 
 /** How indexes were made: for the extension's API, which tests and `npm run bench:vscode` read. */
@@ -52,6 +57,8 @@ export class AnnotationService implements vscode.Disposable {
   private generation = 0;
   /** The generation in which each dependency last changed. */
   private readonly changedIn = new Map<string, number>();
+  /** The generation in which each dependency's text last changed: not when only its precise read arrived. */
+  private readonly textChangedIn = new Map<string, number>();
   /** The generation in which every index was last made stale: settings changed, or a refresh was asked for. */
   private allChangedIn = 0;
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
@@ -87,7 +94,7 @@ export class AnnotationService implements vscode.Disposable {
       }),
     );
     // A large sidecar or library is served first from a quick read; its exact positions come later.
-    this.disposables.push(this.cache.onDidLoadPrecisely((uri) => this.dependencyChanged(uri)));
+    this.disposables.push(this.cache.onDidLoadPrecisely((uri) => this.dependencyChanged(uri, false)));
     // Sidecars and bibliographies change on disk too: saves, git checkouts, Zotero exports.
     this.watch(vscode.workspace.createFileSystemWatcher(dependencyGlob));
   }
@@ -127,12 +134,14 @@ export class AnnotationService implements vscode.Disposable {
     const version = document.version;
     const text = document.getText();
     const generation = this.generation;
-    const fresh: Entry = { version, generation, dependencies: entry?.dependencies ?? new Set(), promise: Promise.resolve(undefined as never) };
+    const earlier = entry?.version === version ? (entry.index ? { index: entry.index, generation: entry.generation } : entry.earlier) : undefined;
+    const fresh: Entry = { version, generation, dependencies: entry?.dependencies ?? new Set(), promise: Promise.resolve(undefined as never), earlier };
     // The text's own folder, where its sidecar and libraries usually are, is watched before the first build ends:
     // a watcher takes a moment to start, and a file saved meanwhile would not be seen to change.
     this.watchOutsideWorkspace(this.defaultSidecarCandidates(key));
     fresh.promise = this.foreground.run(() => this.build(key, version, text)).then((result) => {
       fresh.index = result.index;
+      fresh.earlier = undefined;
       fresh.limits = result.limits;
       this.prepareSearches(result.index.registry);
       fresh.dependencies = new Set([...result.context.sidecars, ...result.context.bibliographies, ...this.defaultSidecarCandidates(key)]);
@@ -141,6 +150,27 @@ export class AnnotationService implements vscode.Disposable {
     });
     this.entries.set(key, fresh);
     return fresh.promise;
+  }
+
+  /**
+   * The index for a glance, as a hover: the current one; or, while a sidecar
+   * or library the text reads is read again after a change and the new index
+   * is not ready within `graceMs`, the one built before, of the same text.
+   * `rereading` names the changed files that index is from before.
+   */
+  async indexForGlance(document: vscode.TextDocument, graceMs: number): Promise<{ index: AnnotationIndex; rereading: readonly string[] }> {
+    const current = this.getIndex(document);
+    const entry = this.entries.get(document.uri.toString());
+    const earlier = entry && !entry.index ? entry.earlier : undefined;
+    // Settings change what an index holds, not just what it reads: an index from before them is not shown.
+    if (!entry || !earlier || earlier.generation < this.allChangedIn) return { index: await current, rereading: [] };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), graceMs)));
+    const ready = await Promise.race([current, late]);
+    clearTimeout(timer);
+    if (ready) return { index: ready, rereading: [] };
+    const rereading = [...entry.dependencies].filter((uri) => (this.textChangedIn.get(uri) ?? -1) > earlier.generation);
+    return { index: earlier.index, rereading };
   }
 
   /**
@@ -281,8 +311,10 @@ export class AnnotationService implements vscode.Disposable {
     return false;
   }
 
-  private dependencyChanged(uri: string): void {
+  /** `textChanged` is false when only the precise read of an unchanged file arrived. */
+  private dependencyChanged(uri: string, textChanged = true): void {
     this.changedIn.set(uri, ++this.generation);
+    if (textChanged) this.textChangedIn.set(uri, this.generation);
     for (const dependent of this.dependentsOf(uri)) this.schedule(dependent);
   }
 

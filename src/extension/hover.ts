@@ -15,16 +15,23 @@ import {
 import { languageId, type AnnotationService } from './annotationService';
 import { withFormattedReference } from './citationStyles';
 
+/**
+ * How long a hover waits for the index of a text whose sidecar or library has
+ * just changed, before it shows the card from before the change, saying so:
+ * a large sidecar takes a second or more to read again, a hover should not.
+ */
+const glanceGraceMs = 50;
+
 /** Hover cards for people, citations and footnotes: what is under the cursor, asked of the index. */
 export class AnnotationHoverProvider implements vscode.HoverProvider {
   constructor(private readonly service: AnnotationService) {}
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
-    const index = await this.service.getIndex(document);
+    const { index, rereading } = await this.service.indexForGlance(document, glanceGraceMs);
     if (token.isCancellationRequested) return undefined;
     const found = findAt(index, document.offsetAt(position));
     if (!found) return undefined;
-    const card = cardFor(index, found, { t: (message, ...args) => vscode.l10n.t(message, ...args), staleSidecars: index.registry.staleSidecars, imageRoots: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString()) });
+    const card = cardFor(index, found, { t: (message, ...args) => vscode.l10n.t(message, ...args), staleSidecars: index.registry.staleSidecars, rereading, imageRoots: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString()) });
     if (card === undefined) return undefined;
     // The reference as the chosen CSL style writes it; the plain text stays when the engine cannot format it.
     const markdown = await withFormattedReference(card, index, found);

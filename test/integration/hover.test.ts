@@ -233,6 +233,36 @@ describe('hover cards', () => {
       assert.strictEqual(fs.readFileSync(path.join(folder, 'stale-sidecar.yaml'), 'utf8'), fs.readFileSync(path.join(fixtures, 'stale-sidecar.yaml'), 'utf8'), 'the file on disk is untouched');
     });
 
+    it('shows the card from before a sidecar change while a long text is indexed again, saying so, then the new one', async () => {
+      const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-'));
+      // Long enough that indexing it again takes longer than a hover waits.
+      const example = fs.readFileSync(exampleText.fsPath, 'utf8');
+      fs.writeFileSync(path.join(folder, 'long.annot.md'), example + example.slice(example.indexOf('\n---\n', 4) + 5).repeat(400));
+      fs.copyFileSync(exampleSidecar.fsPath, path.join(folder, 'long.yaml'));
+      const sidecar = await open(vscode.Uri.file(path.join(folder, 'long.yaml')));
+      const document = await open(vscode.Uri.file(path.join(folder, 'long.annot.md')));
+      const at = positionOf(document, '[[kropotkin]]', 4);
+      const before = await cardAt(document, at);
+      assert.ok(before.includes('Russian geographer') && !before.includes('being read again'), before);
+
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(sidecar.uri, sidecar.positionAt(sidecar.getText().indexOf('Russian geographer')), 'Celebrated ');
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      const glance = await cardAt(document, at);
+      assert.ok(glance.includes('*`long.yaml` changed and is being read again; showing it as it was before.*'), glance);
+      assert.ok(glance.includes('**Peter Kropotkin**') && !glance.includes('Celebrated'), glance);
+
+      const after = await waitFor(async () => {
+        const card = await cardAt(document, at);
+        return card.includes('Celebrated') ? card : undefined;
+      }, 'the card with the change');
+      assert.ok(!after.includes('being read again'), after);
+      const undo = new vscode.WorkspaceEdit();
+      const inserted = sidecar.getText().indexOf('Celebrated ');
+      undo.delete(sidecar.uri, new vscode.Range(sidecar.positionAt(inserted), sidecar.positionAt(inserted + 'Celebrated '.length)));
+      assert.ok(await vscode.workspace.applyEdit(undo));
+    });
+
     it('shows nothing in an empty document, and does not fail', async () => {
       const document = await open(vscode.Uri.file(path.join(fixtures, 'empty.annot.md')));
       assert.strictEqual(document.getText(), '');

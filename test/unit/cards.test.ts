@@ -204,6 +204,16 @@ describe('cards', () => {
       assert.ok(card.startsWith('*⚠ `essay.yaml` has errors; showing its last good version.*'), card);
     });
 
+    it('says when the card is from before a change to its sidecar or library that is still being read', () => {
+      const library = 'file:///work/`refs`.json';
+      const card = personCardMarkdown(person(), 1, { staleSidecars: [sidecarUri], rereading: [sidecarUri, library] });
+      const [stale, rereading] = card.split('\n\n');
+      assert.ok(stale.startsWith('*⚠ `essay.yaml` has errors'), card);
+      // A backtick in a file name cannot end the code span.
+      assert.strictEqual(rereading, '*`essay.yaml`, `refs.json` changed and is being read again; showing it as it was before.*');
+      assert.ok(!personCardMarkdown(person(), 1, { rereading: [] }).includes('being read again'));
+    });
+
     it('passes its sentences through the given translation', () => {
       const card = personCardMarkdown(person(), 2, { t: (m, ...args) => `«${m.replace('{0}', String(args[0]))}»` });
       assert.ok(card.includes('«Mentioned 2 times in this text.»'), card);
