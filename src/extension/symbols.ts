@@ -2,15 +2,25 @@ import * as vscode from 'vscode';
 import type { AnnotationIndex } from '../core';
 import { languageId, type AnnotationService } from './annotationService';
 import { firstWords } from './completion';
+import { yieldToEventLoop } from './eventLoop';
 
 /** The outline and breadcrumbs: headings nested by level, with footnote definitions inside their section. */
 export class AnnotationSymbolProvider implements vscode.DocumentSymbolProvider {
+  /** VS Code asks several times a version (outline, breadcrumbs, sticky scroll); an index updated in place has new text. */
+  private readonly made = new WeakMap<AnnotationIndex, { readonly text: string; readonly symbols: vscode.DocumentSymbol[] }>();
+
   constructor(private readonly service: AnnotationService) {}
 
   async provideDocumentSymbols(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.DocumentSymbol[] | undefined> {
     const index = await this.service.getIndex(document);
+    // A book's outline takes tens of milliseconds to make and more to send: hovers waiting on the same build answer first.
+    await yieldToEventLoop();
     if (token.isCancellationRequested) return undefined;
-    return documentSymbols(index);
+    const made = this.made.get(index);
+    if (made?.text === index.text) return made.symbols;
+    const symbols = documentSymbols(index);
+    this.made.set(index, { text: index.text, symbols });
+    return symbols;
   }
 }
 

@@ -1,4 +1,6 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 
@@ -65,6 +67,25 @@ describe('document symbols', () => {
       'Part Two > [^a]',
       'Part Two > [^b]',
     ]);
+  });
+
+  it('follows each edit, typed in place or not, however often it is asked for one version', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-'));
+    const uri = vscode.Uri.file(path.join(folder, 'edited.annot.md'));
+    fs.copyFileSync(path.join(fixtures, 'nested-headings.annot.md'), uri.fsPath);
+    const document = await vscode.workspace.openTextDocument(uri);
+    const first = await symbolsOf(uri);
+    assert.strictEqual((await symbolsOf(uri))[0]?.name, 'Part One');
+    assert.deepStrictEqual(outline(await symbolsOf(uri)), outline(first));
+    // One character typed into a heading: an edit the index takes in place.
+    const typed = new vscode.WorkspaceEdit();
+    typed.insert(uri, document.positionAt(document.getText().indexOf('Part One') + 'Part One'.length), '!');
+    assert.ok(await vscode.workspace.applyEdit(typed));
+    assert.strictEqual((await symbolsOf(uri))[0]?.name, 'Part One!');
+    const pasted = new vscode.WorkspaceEdit();
+    pasted.insert(uri, new vscode.Position(0, 0), '# Preface\n\n');
+    assert.ok(await vscode.workspace.applyEdit(pasted));
+    assert.deepStrictEqual(outline(await symbolsOf(uri)).slice(0, 2), ['Preface', 'Part One!']);
   });
 
   it('returns no symbols for an empty document', async () => {
