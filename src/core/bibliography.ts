@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { firstStartingFrom } from './bounds';
 import { DiagnosticBuilder } from './diagnostics';
 import { LineMap, lineMapSteps } from './lineMap';
@@ -31,23 +31,45 @@ export function bibliographyFormat(uri: string): 'bibtex' | 'csl-yaml' | 'csl-js
 export const bibliographyExtensions: readonly string[] = ['json', 'yaml', 'yml', 'bib', 'bibtex', 'biblatex'];
 
 export function parseCslYaml(uri: string, text: string): Bibliography {
-  return runNow(cslYamlOf(uri, text, new LineMap(text), undefined));
+  return runNow(cslYamlOf(uri, text, new LineMap(text), readCslYamlAtOnce(text)));
 }
 
-/** The bibliography of a CSL-YAML library: from `pieces`, its items read in steps, when given; otherwise from a parse of the whole text. */
-export function* cslYamlOf(uri: string, text: string, lines: LineMap, pieces: readonly unknown[] | undefined): Steps<Bibliography> {
+/** How a CSL-YAML library is composed and its values made: `yaml`'s defaults, with few aliases, errors without their context, and no warnings printed. */
+export const cslYamlParseOptions = { maxAliasCount: 100, prettyErrors: false, logLevel: 'error' } as const;
+
+/**
+ * A CSL-YAML library's text read whole: its data, or the first error that
+ * stops the read, placed in the text after its byte order mark.
+ */
+export type CslYamlRead = { readonly data: unknown } | { readonly error: { readonly message: string; readonly pos?: readonly [number, number] } };
+
+/** The read of a whole CSL-YAML library at once, as `yaml.parse` reads it. */
+export function readCslYamlAtOnce(text: string): CslYamlRead {
+  try {
+    const doc = parseDocument(text.replace(/^\uFEFF/, ''), cslYamlParseOptions);
+    if (doc.errors.length > 0) return { error: doc.errors[0] };
+    return { data: doc.toJS(cslYamlParseOptions) };
+  } catch (error) {
+    // Too many aliases, or nesting too deep for the stack.
+    return { error: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
+
+/** The bibliography of a CSL-YAML library: from its items read in pieces, or from a read of the whole text. */
+export function* cslYamlOf(uri: string, text: string, lines: LineMap, read: { readonly items: readonly unknown[] } | CslYamlRead): Steps<Bibliography> {
   const diagnostics = new DiagnosticBuilder(uri, lines);
-  let items: readonly unknown[] | null = pieces ?? null;
-  if (!items) {
-    let data: unknown;
-    try {
-      data = parseYaml(text.replace(/^\uFEFF/, ''), { maxAliasCount: 100 });
-    } catch (error) {
-      const position = (error as { pos?: [number, number] }).pos;
-      const span = position ? { start: position[0], end: Math.max(position[0] + 1, position[1]) } : { start: 0, end: Math.min(1, text.length) };
-      diagnostics.add(DiagnosticCode.YamlSyntax, `The bibliography is not valid YAML: ${(error as Error).message.split('\n')[0]}`, span);
-      return { uri, references: [], diagnostics: diagnostics.list, valid: false };
-    }
+  if ('error' in read) {
+    const { message, pos } = read.error;
+    // The read leaves a byte order mark out.
+    const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    const span = pos ? { start: Math.min(text.length, pos[0] + bom), end: Math.min(text.length, Math.max(pos[0] + 1, pos[1]) + bom) } : { start: 0, end: Math.min(1, text.length) };
+    diagnostics.add(DiagnosticCode.YamlSyntax, `The bibliography is not valid YAML: ${message.split('\n')[0]}`, span);
+    return { uri, references: [], diagnostics: diagnostics.list, valid: false };
+  }
+  let items: readonly unknown[] | null;
+  if ('items' in read) items = read.items;
+  else {
+    const { data } = read;
     items = Array.isArray(data) ? data : data !== null && typeof data === 'object' && Array.isArray((data as { references?: unknown }).references) ? (data as { references: unknown[] }).references : null;
   }
   if (!items) {

@@ -1,9 +1,10 @@
-import { isSeq, parseDocument } from 'yaml';
-import { cslYamlOf } from './bibliography';
+import { isMap, isScalar, isSeq, parseDocument, type YAMLError } from 'yaml';
+import { cslYamlOf, cslYamlParseOptions, readCslYamlAtOnce, type CslYamlRead } from './bibliography';
 import { lineMapSteps, type LineMap } from './lineMap';
 import type { Bibliography } from './registry';
 import { hasAnchorsOrAliases } from './sidecar';
 import { defaultPieceChars, defaultQuickPieces, documentEndLine, documentStartLine, isItemStart, pieceBounds, quickListItems, YamlLineScan } from './sidecarPieces';
+import { composeWholeInSteps, type ComposedSlice, type WholeReadSteps } from './sidecarWhole';
 import { runNow, type Steps } from './steps';
 
 /*
@@ -19,7 +20,9 @@ import { runNow, type Steps } from './steps';
  * piece parsed alone means what it means in the whole file only when nothing
  * crosses its edges: a piece with an error (an unclosed quote or bracket that
  * crosses an edge shows as one), an anchor or an alias sends the file back to
- * the whole read too, which then says what is wrong.
+ * the whole read too, which then says what is wrong. The whole read runs in
+ * steps too, a slice of items at a time, where its root is a mapping and it
+ * has no anchors or aliases.
  *
  * As for sidecars, a quick read from js-yaml's events, some fifteen times
  * faster, can serve the references first, while `yaml` reads on.
@@ -32,6 +35,8 @@ export interface CslYamlStepsOptions {
    * any prototype key; not called when the file is read whole.
    */
   readonly quick?: (bibliography: Bibliography, lines: LineMap) => void;
+  /** How finely a library that does not parse in pieces is read whole (see sidecarWhole.ts). */
+  readonly wholeReadSteps?: WholeReadSteps;
 }
 
 /** Reads a CSL-YAML library in steps of a few milliseconds each, with the same result as `parseCslYaml`, and the file's line map. */
@@ -40,10 +45,49 @@ export function* cslYamlSteps(uri: string, text: string, options: CslYamlStepsOp
   const list = yield* cslYamlList(text);
   if (list && options.quick) {
     const quick = yield* itemsInPieces(text, pieceBounds(list.starts, list.end, defaultPieceChars * defaultQuickPieces), quickListItems);
-    if (quick) options.quick(yield* cslYamlOf(uri, text, lines, quick), lines);
+    if (quick) options.quick(yield* cslYamlOf(uri, text, lines, { items: quick }), lines);
   }
   const items = list && (yield* itemsInPieces(text, pieceBounds(list.starts, list.end, defaultPieceChars), preciseListItems));
-  return { bibliography: yield* cslYamlOf(uri, text, lines, items), lines };
+  if (items) return { bibliography: yield* cslYamlOf(uri, text, lines, { items }), lines };
+  // Not laid out to be cut, or a piece does not parse alone, as while an item is being typed: read whole, in steps where the slices allow.
+  const whole = (yield* readWholeInSteps(text, options.wholeReadSteps)) ?? readCslYamlAtOnce(text);
+  return { bibliography: yield* cslYamlOf(uri, text, lines, whole), lines };
+}
+
+/**
+ * A library read whole in steps, to what `readCslYamlAtOnce` gives: its root
+ * mapping's entries and the items of its `references:` list composed a slice
+ * at a time, as sidecars are (see sidecarWhole.ts); undefined where only the
+ * read at once can tell, as for a list at the root or a key given twice.
+ */
+function* readWholeInSteps(text: string, steps: WholeReadSteps = {}): Steps<CslYamlRead | undefined> {
+  let error: YAMLError | undefined;
+  const rootKeys = new Set<unknown>();
+  let references: unknown;
+  /** The items of a `references:` list composed in slices of its own. */
+  let sliced: unknown[] | undefined;
+  const read = ({ doc, kind, node }: ComposedSlice): boolean => {
+    error ??= doc.errors[0];
+    if (kind === 'people') return false;
+    if (kind === 'references') {
+      sliced ??= [];
+      for (const item of doc.toJS(cslYamlParseOptions) as unknown[]) sliced.push(item);
+      return true;
+    }
+    if (!isMap(node)) return false;
+    // Each slice checks its own keys only: one repeated across slices is for the read at once to report.
+    for (const pair of node.items) {
+      if (!isScalar(pair.key) || rootKeys.has(pair.key.value)) return false;
+      rootKeys.add(pair.key.value);
+    }
+    // The `references:` key, and its list when its items do not come in slices of their own.
+    const value = (doc.toJS(cslYamlParseOptions) as Record<string, unknown> | null)?.references;
+    if (value !== undefined) references = value;
+    return true;
+  };
+  if (!(yield* composeWholeInSteps(text.replace(/^\uFEFF/, ''), read, cslYamlParseOptions, defaultPieceChars, steps))) return undefined;
+  if (error) return { error };
+  return { data: { references: sliced ?? references } };
 }
 
 /** The stepped read, at once: the same result as `parseCslYaml`. */

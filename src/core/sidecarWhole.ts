@@ -1,9 +1,10 @@
-import { Composer, CST, isMap, isSeq, Lexer, Parser, type Document, type Node, type YAMLMap, type YAMLSeq, type YAMLWarning } from 'yaml';
+import { Composer, CST, isMap, isSeq, Lexer, Parser, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions, type YAMLMap, type YAMLSeq, type YAMLWarning } from 'yaml';
 import { type SidecarReader, sidecarParseOptions } from './sidecar';
 import type { Steps } from './steps';
 
 /*
- * A sidecar that cannot be cut into pieces by its lines, read whole in steps.
+ * A sidecar that cannot be cut into pieces by its lines, read whole in steps;
+ * a CSL-YAML library too (see cslYamlSteps.ts), through `composeWholeInSteps`.
  *
  * Cutting by lines is refused when a piece does not parse alone, as while an
  * entry is being typed: an unclosed quote may run on into the next entries,
@@ -100,10 +101,10 @@ interface Around {
  * Composes a document of one slice of a collection's items, as the whole
  * document's composition would compose them after `offset`.
  */
-function composeSlice(collection: BlockCollection, items: CollectionItem[], offset: number, around: Around): Document {
+function composeSlice(collection: BlockCollection, items: CollectionItem[], offset: number, around: Around, options: ComposeOptions): Document {
   const value = { ...collection, offset, items } as BlockCollection;
   const token: CST.Document = { type: 'document', offset, start: around.start, value, end: around.end };
-  const composer = new Composer(sidecarParseOptions);
+  const composer = new Composer(options);
   const docs = [...composer.compose([...around.before, token, ...around.after])];
   if (docs.length !== 1) throw new Bail();
   return docs[0];
@@ -126,21 +127,35 @@ export function* readWholeInSteps(reader: SidecarReader, text: string, sliceChar
   let sectionOpen = false;
   // The whole document's errors come before its warnings: the slices' warnings wait for the last slice's errors.
   const warnings: YAMLWarning[] = [];
-  const read = ({ doc, kind, node }: ComposedSlice): void => {
+  const read = ({ doc, kind, node }: ComposedSlice): boolean => {
     reader.readParseErrors(doc, 0);
     for (const warning of doc.warnings) warnings.push(warning);
     if (isMap(node) && kind === 'top') sectionOpen = reader.readTopLevel(doc, node, 0).has(node.items[node.items.length - 1]);
     else if (sectionOpen && isMap(node)) reader.readPeople(doc, node, 0);
     else if (sectionOpen && isSeq(node)) reader.readReferences(doc, node, 0);
+    return true;
   };
+  if (!(yield* composeWholeInSteps(text, read, sidecarParseOptions, sliceChars, steps))) return false;
+  reader.readParseWarnings(warnings, 0);
+  return true;
+}
+
+/** What a document is composed with: `parseDocument`'s options. */
+export type ComposeOptions = ParseOptions & DocumentOptions & SchemaOptions;
+
+/**
+ * Composes a YAML file whole, in steps, a slice of its root mapping's items
+ * or of a section's entries at a time, in file order, handing each slice to
+ * `read`; false when the slices would not give what composing the file at
+ * once gives (see above), or when `read` refuses a slice.
+ */
+export function* composeWholeInSteps(text: string, read: (slice: ComposedSlice) => boolean, options: ComposeOptions, sliceChars: number, steps: WholeReadSteps = {}): Steps<boolean> {
   try {
-    if (!(yield* composeWhole(text, new SliceComposer(read, sliceChars, steps.entriesTaken ?? defaultEntriesTaken), steps.lexemes ?? defaultLexemesPerStep))) return false;
+    return yield* composeWhole(text, new SliceComposer(read, options, sliceChars, steps.entriesTaken ?? defaultEntriesTaken), steps.lexemes ?? defaultLexemesPerStep);
   } catch {
     // Whatever failed here, the read at once fails the same way and says so.
     return false;
   }
-  reader.readParseWarnings(warnings, 0);
-  return true;
 }
 
 /** How finely the whole read is cut: lexemes per step, and a section's entries taken from the parser at once, at least. */
@@ -152,7 +167,7 @@ export interface WholeReadSteps {
 /** Entries taken from the parser at once, at least: a few slices' worth. */
 const defaultEntriesTaken = 64;
 
-interface ComposedSlice {
+export interface ComposedSlice {
   readonly doc: Document;
   readonly kind: 'top' | 'people' | 'references';
   readonly node: YAMLMap | YAMLSeq;
@@ -225,7 +240,8 @@ class SliceComposer {
   private beforeSeen: number | undefined;
 
   constructor(
-    private readonly read: (slice: ComposedSlice) => void,
+    private readonly read: (slice: ComposedSlice) => boolean,
+    private readonly options: ComposeOptions,
     private readonly sliceChars: number,
     private readonly entriesTaken: number,
   ) {}
@@ -304,12 +320,12 @@ class SliceComposer {
         this.closeSection();
         continue;
       }
-      const slice = composeSlice(root, unit, this.rootOffset(root), this.around(doc, before, last, after));
+      const slice = composeSlice(root, unit, this.rootOffset(root), this.around(doc, before, last, after), this.options);
       this.rootDone += unit.length;
       yield;
       const map = slice.contents;
       if (!isMap(map)) throw new Bail();
-      this.read({ doc: slice, kind: 'top', node: map });
+      if (!this.read({ doc: slice, kind: 'top', node: map })) throw new Bail();
       this.offset = rangeOf(map)[1];
     }
   }
@@ -326,7 +342,7 @@ class SliceComposer {
 
   /** Composes a section's key, with its entries left out, as the last item of a root slice of its own. */
   private *openSection(doc: CST.Document, root: CST.BlockMap, item: CollectionItem, section: BlockCollection, kind: 'people' | 'references', before: CST.Token[]): Steps<void> {
-    const slice = composeSlice(root, [{ ...item, value: { ...section, items: [] } }], this.rootOffset(root), this.around(doc, before, false, []));
+    const slice = composeSlice(root, [{ ...item, value: { ...section, items: [] } }], this.rootOffset(root), this.around(doc, before, false, []), this.options);
     this.rootDone++;
     yield;
     const map = slice.contents;
@@ -335,7 +351,7 @@ class SliceComposer {
     const value = pair?.value as Node | null;
     const empty = kind === 'people' ? isMap(value) : isSeq(value);
     if (!empty || value?.tag || value?.anchor || (pair.key as { value?: unknown } | null)?.value !== kind) throw new Bail();
-    this.read({ doc: slice, kind: 'top', node: map });
+    if (!this.read({ doc: slice, kind: 'top', node: map })) throw new Bail();
     this.offset = rangeOf(map)[1];
     this.section = { token: section, kind, inner: section.offset, end: section.offset };
   }
@@ -351,13 +367,13 @@ class SliceComposer {
     if (!slices) throw new Bail();
     for (let s = 0; s < slices.length; s++) {
       const last = closing && s === slices.length - 1;
-      const part = composeSlice(section.token, slices[s], section.inner, this.around(doc, [], last, after));
+      const part = composeSlice(section.token, slices[s], section.inner, this.around(doc, [], last, after), this.options);
       // Each slice's tokens are let go once it is composed.
       slices[s] = [];
       yield;
       const node = part.contents;
       if (section.kind === 'people' ? !isMap(node) : !isSeq(node)) throw new Bail();
-      this.read({ doc: part, kind: section.kind, node: node as YAMLMap | YAMLSeq });
+      if (!this.read({ doc: part, kind: section.kind, node: node as YAMLMap | YAMLSeq })) throw new Bail();
       [, section.inner, section.end] = rangeOf(node);
     }
   }

@@ -3,6 +3,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { bibtexSteps, cslDate, cslYamlSteps, parseBibliography, ParseCache, runInSlices, runNow, steppedLoadChars, type Bibliography } from '../../src/core';
+import fc from 'fast-check';
+import * as bibliographyModule from '../../src/core/bibliography';
 import { indexText } from './helpers';
 import { useBibtexParserEsmBuild } from './bibtexParserEsm';
 
@@ -314,6 +316,72 @@ describe('bibliography files', () => {
       };
       for (const [name, text] of Object.entries(whole)) assert.deepStrictEqual(runNow(cslYamlSteps(uri, text)).bibliography, parseBibliography(uri, text), name);
       assert.strictEqual(parseBibliography(uri, whole['broken YAML']).diagnostics[0]?.code, 'yaml-syntax');
+    });
+
+    it('reads a large library with a syntax error whole in many short steps, never at once, as the read at once does', () => {
+      const text = generated(1500);
+      const at = text.indexOf('title: "On Mutual Aid: part 700"');
+      const cases: Record<string, string> = {
+        // The quote runs on into the next items: only the whole file says where it ends.
+        'an unclosed quote': text.slice(0, at) + 'title: "On Mutual Aid: part 700' + text.slice(at + 'title: "On Mutual Aid: part 700"'.length),
+        'an unclosed flow list': text.replace('date-parts: [[1900]]', 'date-parts: [[1900]'),
+        'a key with nothing after it at the top': `${text}stray\n`,
+        'between --- and ..., with a byte order mark': `\uFEFF---\n${text.slice(0, at)}title: "Unclosed${text.slice(at + 6)}...\n`,
+        'nothing broken, another top-level key after the list': `${text}nocite: ["@*"]\n`,
+      };
+      const atOnce: (text: string) => unknown = Reflect.get(bibliographyModule, 'readCslYamlAtOnce');
+      let readsAtOnce = 0;
+      Reflect.set(bibliographyModule, 'readCslYamlAtOnce', (whole: string) => {
+        readsAtOnce++;
+        return atOnce(whole);
+      });
+      try {
+        for (const [name, broken] of Object.entries(cases)) {
+          const steps = cslYamlSteps(uri, broken);
+          let count = 0;
+          let next = steps.next();
+          for (; !next.done; next = steps.next()) count++;
+          assert.strictEqual(readsAtOnce, 0, name);
+          assert.ok(count > broken.length / 2048, `${name}: ${count} steps`);
+          const expected = parseBibliography(uri, broken);
+          assert.deepStrictEqual(next.value.bibliography, expected, name);
+          if (name.startsWith('nothing broken')) assert.strictEqual(expected.references.length, 1500, name);
+          else assert.strictEqual(expected.diagnostics[0]?.code, 'yaml-syntax', name);
+        }
+        // The error is placed in the text, byte order mark and all.
+        const marked = parseBibliography(uri, cases['between --- and ..., with a byte order mark']).diagnostics[0];
+        assert.ok(marked.span.start > at && marked.span.start < at + 4000, `${marked.span.start}: ${marked.message}`);
+        const unmarked = parseBibliography(uri, cases['between --- and ..., with a byte order mark'].slice(1)).diagnostics[0];
+        assert.deepStrictEqual(marked.span, { start: unmarked.span.start + 1, end: unmarked.span.end + 1 });
+        // What slices cannot give is still read, at once: here a key given twice, which only the whole mapping shows.
+        const twice = `${text}references: []\n`;
+        assert.deepStrictEqual(runNow(cslYamlSteps(uri, twice)).bibliography, parseBibliography(uri, twice));
+        assert.strictEqual(parseBibliography(uri, twice).diagnostics[0]?.code, 'yaml-syntax');
+        assert.strictEqual(readsAtOnce, 1);
+      } finally {
+        Reflect.set(bibliographyModule, 'readCslYamlAtOnce', atOnce);
+      }
+    });
+
+    it('reads random edits of libraries whole in steps as the read at once does', () => {
+      const bases = [generated(12), `---\n${generated(8, '  ')}...\n`, read('library.yaml')];
+      const snippets = ['\n', ' ', '  ', ':', ': ', '- ', '#', '"', "'", '[', ']', '{', '}', ',', '&a ', '*a', '!!str ', '|', '>', '\t', '---\n', '...\n', 'x', '~', '\r\n', 'id: ', '\n- id: z\n', '\nreferences:\n', '\nnocite: x\n', '? ', '%'];
+      const edit = fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), remove: fc.integer({ min: 0, max: 4 }), insert: fc.constantFrom(...snippets) });
+      const tiny = { wholeReadSteps: { lexemes: 1, entriesTaken: 1 } };
+      const middling = { wholeReadSteps: { lexemes: 7, entriesTaken: 3 } };
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: bases.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 3 }), (which, edits) => {
+          let text = bases[which];
+          for (const { at, remove, insert } of edits) {
+            const offset = Math.floor(at * text.length);
+            text = text.slice(0, offset) + insert + text.slice(offset + remove);
+          }
+          const whole = parseBibliography(uri, text);
+          assert.deepStrictEqual(runNow(cslYamlSteps(uri, text, tiny)).bibliography, whole);
+          assert.deepStrictEqual(runNow(cslYamlSteps(uri, text, middling)).bibliography, whole);
+        }),
+        { numRuns: 300, seed: 20261206 },
+      );
     });
 
     it('gives a quick read first, with the references the precise read gives', () => {
