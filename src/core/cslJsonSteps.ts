@@ -76,6 +76,8 @@ class ElementScan {
         if (++depth > deepest) deepest = depth;
       } else if (c === 0x5d || c === 0x7d) {
         if (--depth === 0) {
+          // Brackets are counted alike; an element's own are checked when it is parsed, the outer pair here.
+          if (c !== (text.charCodeAt(this.open) === 0x5b ? 0x5d : 0x7d)) return -2;
           const empty = skipSpace(text, this.start) === i;
           if (empty && this.elements.length > 0) return -2;
           if (!empty) this.elements.push({ start: this.start, end: i, depth: deepest - 1 });

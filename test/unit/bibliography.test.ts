@@ -5,7 +5,7 @@ import * as path from 'path';
 import { bibtexSteps, cslDate, cslYamlSteps, parseBibliography, ParseCache, runInSlices, runNow, steppedLoadChars, type Bibliography } from '../../src/core';
 import fc from 'fast-check';
 import * as bibliographyModule from '../../src/core/bibliography';
-import { indexText } from './helpers';
+import { editedTexts, indexText } from './helpers';
 import { useBibtexParserEsmBuild } from './bibtexParserEsm';
 
 const fixtures = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'citeproc');
@@ -366,16 +366,10 @@ describe('bibliography files', () => {
     it('reads random edits of libraries whole in steps as the read at once does', () => {
       const bases = [generated(12), `---\n${generated(8, '  ')}...\n`, read('library.yaml')];
       const snippets = ['\n', ' ', '  ', ':', ': ', '- ', '#', '"', "'", '[', ']', '{', '}', ',', '&a ', '*a', '!!str ', '|', '>', '\t', '---\n', '...\n', 'x', '~', '\r\n', 'id: ', '\n- id: z\n', '\nreferences:\n', '\nnocite: x\n', '? ', '%'];
-      const edit = fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), remove: fc.integer({ min: 0, max: 4 }), insert: fc.constantFrom(...snippets) });
       const tiny = { wholeReadSteps: { lexemes: 1, entriesTaken: 1 } };
       const middling = { wholeReadSteps: { lexemes: 7, entriesTaken: 3 } };
       fc.assert(
-        fc.property(fc.integer({ min: 0, max: bases.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 3 }), (which, edits) => {
-          let text = bases[which];
-          for (const { at, remove, insert } of edits) {
-            const offset = Math.floor(at * text.length);
-            text = text.slice(0, offset) + insert + text.slice(offset + remove);
-          }
+        fc.property(editedTexts(bases, snippets), (text) => {
           const whole = parseBibliography(uri, text);
           assert.deepStrictEqual(runNow(cslYamlSteps(uri, text, tiny)).bibliography, whole);
           assert.deepStrictEqual(runNow(cslYamlSteps(uri, text, middling)).bibliography, whole);

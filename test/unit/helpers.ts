@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { buildIndex, loadTextContext, type AnnotationIndex, type Bibliography, type FileContent, type FileReader } from '../../src/core';
 
 /** An in-memory workspace: file URIs to texts (as an open editor gives them) or bytes (as stored on disk). */
@@ -90,4 +91,21 @@ export async function countingJsonParses<T>(body: (parses: () => number) => T | 
   } finally {
     JSON.parse = parse;
   }
+}
+
+/**
+ * Texts made from one of `bases` by one to `maxEdits` random edits, each
+ * removing up to `maxRemoved` characters somewhere and writing one of
+ * `snippets` there.
+ */
+export function editedTexts(bases: readonly string[], snippets: readonly string[], { maxEdits = 3, maxRemoved = 4 } = {}): fc.Arbitrary<string> {
+  const edit = fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), remove: fc.integer({ min: 0, max: maxRemoved }), insert: fc.constantFrom(...snippets) });
+  return fc.tuple(fc.integer({ min: 0, max: bases.length - 1 }), fc.array(edit, { minLength: 1, maxLength: maxEdits })).map(([which, edits]) => {
+    let text = bases[which];
+    for (const { at, remove, insert } of edits) {
+      const offset = Math.floor(at * text.length);
+      text = text.slice(0, offset) + insert + text.slice(offset + remove);
+    }
+    return text;
+  });
 }

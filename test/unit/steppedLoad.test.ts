@@ -45,7 +45,7 @@ import { SidecarReader } from '../../src/core/sidecar';
 import type { RegistrySource } from '../../src/core/registry';
 import { blockValues, eventValues, NotQuick, Anchored, type PieceValues } from '../../src/core/quickYaml';
 import { decodeNumbers, encodeNumbers, zigzag } from '../../src/core/searchTables';
-import { countingJsonParses, fileUri, MemoryReader, plainBibliography } from './helpers';
+import { countingJsonParses, editedTexts, fileUri, MemoryReader, plainBibliography } from './helpers';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -266,14 +266,8 @@ describe('sidecars read in pieces', () => {
       assert.deepStrictEqual(parseSidecarInPieces(uri, text), parseSidecar(uri, text));
     }
     const snippets = ['\n', ' ', '  ', ':', ': ', '- ', '#', ' #', '"', "'", '[', ']', '{', '}', ',', '&a ', '*a', '!!str ', '!x ', '|', '>', '\t', '---\n', '...\n', 'x', '1', 'true', '~', '\r\n', '\r', 'id: ', 'name: ', '\n  k:\n    name: K\n', '\n- id: z\n', '\npeople:\n', '\nreferences:\n', '\n# c\n', '? ', '\\', '%'];
-    const edit = fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), remove: fc.integer({ min: 0, max: 4 }), insert: fc.constantFrom(...snippets) });
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: bases.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 3 }), (which, edits) => {
-        let text = bases[which];
-        for (const { at, remove, insert } of edits) {
-          const offset = Math.floor(at * text.length);
-          text = text.slice(0, offset) + insert + text.slice(offset + remove);
-        }
+      fc.property(editedTexts(bases, snippets), (text) => {
         const whole = parseSidecar(uri, text);
         assert.deepStrictEqual(parseSidecarInPieces(uri, text, tiny), whole);
         assert.deepStrictEqual(parseSidecarInPieces(uri, text, middling), whole);
@@ -551,6 +545,9 @@ describe('CSL-JSON read in steps', () => {
     'garbage after': `${JSON.stringify(items)} x`,
     'two values': '[{"id": "a"}] [{"id": "b"}]',
     'mismatched brackets': '[{"id": "a"]}',
+    // Found by random edits: the outer pair closed by the other kind of bracket.
+    'an array closed by a brace': `${JSON.stringify(items, null, 1).slice(0, -1)}}`,
+    'an items object closed by a bracket': `${JSON.stringify({ items }).slice(0, -1)}]`,
     'not JSON': 'id: a',
   };
   const hostile = fs.readFileSync(path.join(root, 'test', 'fixtures', 'hostile', 'hostile-bibliography.json'), 'utf8');
@@ -569,12 +566,7 @@ describe('CSL-JSON read in steps', () => {
     const base = JSON.stringify(items.slice(0, 8), null, 1);
     const snippets = ['"', '\\', '\\"', '[', ']', '{', '}', ',', ':', ' ', '\n', '1', 'null', '"id": "x", ', '\\u0041', 'x'];
     fc.assert(
-      fc.property(fc.array(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), remove: fc.integer({ min: 0, max: 3 }), insert: fc.constantFrom(...snippets) }), { minLength: 1, maxLength: 3 }), (edits) => {
-        let text = base;
-        for (const { at, remove, insert } of edits) {
-          const offset = Math.floor(at * text.length);
-          text = text.slice(0, offset) + insert + text.slice(offset + remove);
-        }
+      fc.property(editedTexts([base], snippets, { maxRemoved: 3 }), (text) => {
         assert.deepStrictEqual(plainBibliography(parseCslJsonInPieces(jsonUri, text)), parseCslJson(jsonUri, text));
       }),
       { numRuns: 400, seed: 20240611 },
