@@ -167,6 +167,18 @@ function firstLoadRows(first, what, inProcess) {
   }
 }
 
+/** A sidecar loaded in steps by a new cache, its served read checked: when that read is served, and when the precise read is done. */
+async function servedThenPrecise(text, turn, check) {
+  const start = performance.now();
+  const cache = new core.ParseCache(true);
+  const precise = new Promise((resolve) => cache.onDidLoadPrecisely(() => resolve(performance.now() - start)));
+  const served = await cache.sidecarInSteps(sidecarUri, text, turn);
+  const quick = performance.now() - start;
+  check(served);
+  // A sidecar too small to read in steps is read precisely at once.
+  return { quick, precise: text.length < core.steppedLoadChars ? quick : await precise };
+}
+
 function stallRows(watched) {
   row('  longest event-loop stall (monitorEventLoopDelay max)', summarize(watched.histogram), '≤ 50 ms', '', undefined);
   row('  longest event-loop stall (setImmediate ticker)', summarize(watched.ticker), '≤ 50 ms', '', undefined);
@@ -206,29 +218,21 @@ if (core.sidecarSteps) {
   const typing = sidecarText.slice(0, at) + 'name: "Unclosed ' + sidecarText.slice(at + 6);
   // What the load did before a broken file was read whole in steps: the parser of record at once.
   const atOnce = measure(() => core.parseSidecar(sidecarUri, typing), { runs: 1, warmup: 0 });
-  const watched = await watchedLoads(smoke ? 1 : 3, async (turn) => {
-    const start = performance.now();
-    const cache = new core.ParseCache(true);
-    const precise = new Promise((resolve) => cache.onDidLoadPrecisely(() => resolve(performance.now() - start)));
-    const served = await cache.sidecarInSteps(sidecarUri, typing, turn);
-    const quick = performance.now() - start;
-    if (typing.length >= core.steppedLoadChars && served.valid) notes.push('the quick read of a sidecar with a syntax error was marked valid');
-    return { quick, precise: typing.length < core.steppedLoadChars ? quick : await precise };
-  });
+  const watched = await watchedLoads(smoke ? 1 : 3, (turn) =>
+    servedThenPrecise(typing, turn, (served) => {
+      if (typing.length >= core.steppedLoadChars && served.valid) notes.push('the quick read of a sidecar with a syntax error was marked valid');
+    }),
+  );
   row('sidecar with an entry being typed (a quote not closed), in steps: quick read ready', summarize(watched.quick), '≤ 500 ms', 'read at once', atOnce);
   row('  then the whole file read, in steps, with its syntax error', summarize(watched.precise), '(background)', 'read at once', atOnce);
   stallRows(watched);
   // The same file marked as one YAML document, a `---` line before it and a `...` line after, as many YAML files are.
   const marked = `---\n${sidecarText}...\n`;
-  const markedLoads = await watchedLoads(smoke ? 1 : 3, async (turn) => {
-    const start = performance.now();
-    const cache = new core.ParseCache(true);
-    const precise = new Promise((resolve) => cache.onDidLoadPrecisely(() => resolve(performance.now() - start)));
-    const served = await cache.sidecarInSteps(sidecarUri, marked, turn);
-    const quick = performance.now() - start;
-    if (served.people.length !== sidecar.people.length) notes.push('the quick read of a sidecar between --- and ... missed people');
-    return { quick, precise: marked.length < core.steppedLoadChars ? quick : await precise };
-  });
+  const markedLoads = await watchedLoads(smoke ? 1 : 3, (turn) =>
+    servedThenPrecise(marked, turn, (served) => {
+      if (served.people.length !== sidecar.people.length) notes.push('the quick read of a sidecar between --- and ... missed people');
+    }),
+  );
   row('sidecar between `---` and `...` lines, in steps: quick read ready', summarize(markedLoads.quick), '≤ 500 ms', 'parser of record', sidecarCold);
   row('  then the precise read, in steps', summarize(markedLoads.precise), '(background)', 'parser of record', sidecarCold);
   stallRows(markedLoads);
