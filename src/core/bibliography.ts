@@ -39,7 +39,7 @@ export const cslYamlParseOptions = { maxAliasCount: 100, prettyErrors: false, lo
 
 /**
  * A CSL-YAML library's text read whole: its data, or the first error that
- * stops the read, placed in the text after its byte order mark.
+ * stops the read, placed in the text as read, without its byte order mark.
  */
 export type CslYamlRead = { readonly data: unknown } | { readonly error: { readonly message: string; readonly pos?: readonly [number, number] } };
 

@@ -80,7 +80,8 @@ function isImageInside(written: string, roots: readonly string[]): boolean {
   return roots.some((root) => target.startsWith(root.endsWith('/') ? root : `${root}/`));
 }
 
-function staleNotice(options: CardOptions, t: Translate): string[] {
+/** What a card says of where it comes from: a sidecar's last good version, or files being read again. */
+function sourceNotices(options: CardOptions, t: Translate): string[] {
   const notices: string[] = [];
   const stale = options.staleSidecars ?? [];
   if (stale.length > 0) notices.push(`*${t('⚠ {0} has errors; showing its last good version.', fileNames(stale))}*`);
@@ -119,7 +120,7 @@ function cutBio(bio: string, t: Translate, source: Person['source'], imageRoots:
 /** A person's card: name, life dates, description, bio, links, how often the text mentions them. */
 export function personCardMarkdown(person: Person, mentionCount: number, options: CardOptions = {}): string {
   const t = options.t ?? untranslated;
-  const blocks: string[] = [...staleNotice(options, t)];
+  const blocks: string[] = [...sourceNotices(options, t)];
   const dates = lifeDates(person);
   blocks.push(`**${escapeMarkdown(person.name)}**${dates ? ` (${escapeMarkdown(dates)})` : ''}`);
   if (person.description) blocks.push(escapeMarkdown(person.description));
@@ -134,7 +135,7 @@ export function personCardMarkdown(person: Person, mentionCount: number, options
 /** For `[[key]]` whose key no sidecar defines: what is wrong and how to fix it. */
 export function unknownPersonCardMarkdown(key: string, sidecars: readonly string[], options: CardOptions = {}): string {
   const t = options.t ?? untranslated;
-  const blocks: string[] = [...staleNotice(options, t)];
+  const blocks: string[] = [...sourceNotices(options, t)];
   blocks.push(`**${t('Unknown person “{0}”', escapeMarkdown(key))}**`);
   const where = sidecars.length > 0 ? sidecars.map((uri) => `\`${fileName(uri).replace(/`/g, '')}\``).join(', ') : t('the sidecar (a .yaml file named like the text)');
   blocks.push(t('No person has this key. To add one, write it under people: in {0}:', where));
@@ -147,7 +148,7 @@ export function unknownPersonCardMarkdown(key: string, sidecars: readonly string
 /** For a name that more than one person claims: who shares it, and how to pick one. */
 export function ambiguousNameCardMarkdown(name: string, people: readonly Person[], options: CardOptions = {}): string {
   const t = options.t ?? untranslated;
-  const blocks: string[] = [...staleNotice(options, t)];
+  const blocks: string[] = [...sourceNotices(options, t)];
   blocks.push(`**${t('Ambiguous name “{0}”', escapeMarkdown(name))}**`);
   if (people.length > 0) {
     blocks.push(t('These people share it:'));
@@ -168,7 +169,7 @@ export function locatorText(item: Pick<CitationItem, 'locator' | 'label'>): stri
 /** A cited work: the reference, then where in it this citation points. */
 export function citationCardMarkdown(item: CitationItem, reference: Reference | undefined, options: CardOptions = {}): string {
   const t = options.t ?? untranslated;
-  const blocks: string[] = [...staleNotice(options, t)];
+  const blocks: string[] = [...sourceNotices(options, t)];
   if (!reference) {
     blocks.push(`**${t('Unknown citation key “{0}”', escapeMarkdown(item.key))}**`);
     blocks.push(t('No reference has this id. Add it under references: in the sidecar, or to a bibliography the sidecar names.'));
@@ -187,7 +188,7 @@ export function citationCardMarkdown(item: CitationItem, reference: Reference | 
 /** A footnote's text, rendered. */
 export function footnoteCardMarkdown(footnote: Footnote, options: CardOptions = {}): string {
   const t = options.t ?? untranslated;
-  const blocks: string[] = [...staleNotice(options, t)];
+  const blocks: string[] = [...sourceNotices(options, t)];
   blocks.push(`**${footnote.inline ? t('Inline note') : t('Note {0}', escapeMarkdown(`[^${footnote.label}]`))}**`);
   if (!footnote.inline && footnote.definition === null) blocks.push(t('This note has no definition yet.'));
   else if (footnote.text.trim() === '') blocks.push(`*${t('The note is empty.')}*`);

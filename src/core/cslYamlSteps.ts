@@ -68,6 +68,7 @@ function* readWholeInSteps(text: string, steps: WholeReadSteps = {}): Steps<CslY
   let sliced: unknown[] | undefined;
   const read = ({ doc, kind, node }: ComposedSlice): boolean => {
     error ??= doc.errors[0];
+    // A `people:` mapping's keys would be checked for repeats a slice at a time only.
     if (kind === 'people') return false;
     if (kind === 'references') {
       sliced ??= [];

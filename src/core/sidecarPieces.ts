@@ -26,9 +26,10 @@ import type { Span } from './types';
  * it is not clearly safe: directives or several documents, a top-level line
  * that is not a plain `key:`, a key repeated at top level, tabs or unusual
  * indentation where pieces meet. A `---` line before the first key and a
- * `...` line after the last are the one document's markers, and are allowed. A piece with a syntax error, an anchor or an
- * alias also sends the file back to the whole read: an unclosed quote or
- * bracket that crosses a piece's edge shows as an error in that piece.
+ * `...` line after the last are the one document's markers, and are allowed.
+ * A piece with a syntax error, an anchor or an alias also sends the file back
+ * to the whole read: an unclosed quote or bracket that crosses a piece's edge
+ * shows as an error in that piece.
  */
 
 /**
