@@ -1,9 +1,7 @@
 import { createHash } from 'crypto';
 import * as vscode from 'vscode';
 import { decodeUtf8Steps, encodeUtf8Steps, runInSlices, type ParsedStore, type TextDigester } from '../core';
-
-/** A turn of the event loop between pieces of a record being encoded or decoded. */
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { yieldToEventLoop } from './eventLoop';
 
 /** Records kept at most: one per large sidecar or library, and a scholar works with a few. */
 const maxRecords = 16;
@@ -32,7 +30,7 @@ export class GlobalStorageParsedStore implements ParsedStore {
 
   async read(uri: string): Promise<string | undefined> {
     try {
-      return await runInSlices(decodeUtf8Steps(await vscode.workspace.fs.readFile(this.fileOf(uri))), turn);
+      return await runInSlices(decodeUtf8Steps(await vscode.workspace.fs.readFile(this.fileOf(uri))), yieldToEventLoop);
     } catch {
       return undefined;
     }
@@ -40,7 +38,7 @@ export class GlobalStorageParsedStore implements ParsedStore {
 
   async write(uri: string, record: string): Promise<void> {
     await vscode.workspace.fs.createDirectory(this.folder);
-    await vscode.workspace.fs.writeFile(this.fileOf(uri), await runInSlices(encodeUtf8Steps(record), turn));
+    await vscode.workspace.fs.writeFile(this.fileOf(uri), await runInSlices(encodeUtf8Steps(record), yieldToEventLoop));
     await this.prune();
   }
 

@@ -32,6 +32,11 @@ function bookText(size: number): string {
   return parts.join('');
 }
 
+/** The text of each part of each hover. */
+function hoverTexts(hovers: readonly vscode.Hover[]): string[] {
+  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value)));
+}
+
 function median(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)];
@@ -142,10 +147,9 @@ async function measure(log: (line: string) => void): Promise<void> {
     t = performance.now();
     await sidecarEditor.edit((b) => b.insert(sidecar.positionAt(descriptionAt), 'Celebrated '));
     const glances: { ms: number; card: string }[] = [];
-    const cardOf = (hovers: vscode.Hover[]): string => hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     for (const deadline = t + 30_000; performance.now() < deadline; ) {
       const asked = performance.now();
-      const card = cardOf(await hover());
+      const card = hoverTexts(await hover()).join('\n');
       glances.push({ ms: performance.now() - asked, card });
       if (card.includes('Celebrated') && api.indexStats().fullBuilds > buildsBefore) break;
       await sleep(100);
@@ -188,7 +192,7 @@ async function typingInSidecar(api: MarginaliaApi, sidecarSource: string, log: (
     const hover = async (): Promise<{ ms: number; card: boolean; earlier: boolean }> => {
       const t = performance.now();
       const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', text.uri, position);
-      const texts = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value)));
+      const texts = hoverTexts(hovers);
       return { ms: performance.now() - t, card: texts.some((c) => c.includes('Kropotkin')), earlier: texts.some((c) => c.includes('being read again')) };
     };
     let t = performance.now();
