@@ -86,7 +86,8 @@ function* readWholeInSteps(text: string, steps: WholeReadSteps = {}): Steps<CslY
     if (value !== undefined) references = value;
     return true;
   };
-  if (!(yield* composeWholeInSteps(text.replace(/^\uFEFF/, ''), read, cslYamlParseOptions, defaultPieceChars, steps))) return undefined;
+  // `yaml` makes the values, and would resolve an alias within its own slice only.
+  if (!(yield* composeWholeInSteps(text.replace(/^\uFEFF/, ''), read, cslYamlParseOptions, defaultPieceChars, steps, 'refused'))) return undefined;
   if (error) return { error };
   return { data: { references: sliced ?? references } };
 }

@@ -41,7 +41,7 @@ function resolvePlainScalar(source: string): unknown {
 
 /** Something a reader does not reproduce (a tag, a repeated key, deep nesting): the piece goes to the next one, js-yaml's events and then `yaml`. */
 export class NotQuick extends Error {}
-/** An anchor or an alias: the whole file is read at once, by `yaml`. */
+/** An anchor or an alias: the piece goes to `yaml`, whose reader keeps anchors for the pieces after it. */
 export class Anchored extends Error {}
 
 /** Deepest node the quick read builds; deeper, a CSL item reaches the depth limit, which `yaml`'s read reports. */

@@ -86,9 +86,9 @@ class CappedDiagnostics extends DiagnosticBuilder {
   }
 }
 
-/** Anchored nodes by name, in document order, found without recursion so a deep document cannot overflow the stack. */
-function anchorsOf(root: unknown): Map<string, Node[]> {
-  const anchors = new Map<string, Node[]>();
+/** Adds a document's anchored nodes by name, in document order, found without recursion so a deep document cannot overflow the stack. */
+function addAnchorsOf(root: unknown, anchors: Map<string, Node[]>): void {
+  const found: Node[] = [];
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const node = stack.pop();
@@ -97,15 +97,38 @@ function anchorsOf(root: unknown): Map<string, Node[]> {
       continue;
     }
     if (!isScalar(node) && !isMap(node) && !isSeq(node)) continue;
-    if (node.anchor) {
-      const list = anchors.get(node.anchor);
-      if (list) list.push(node);
-      else anchors.set(node.anchor, [node]);
-    }
+    if (node.anchor) found.push(node);
     if (isMap(node) || isSeq(node)) for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
   }
-  for (const list of anchors.values()) list.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0));
-  return anchors;
+  found.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0));
+  // Documents are read in file order, so each name's list stays in it.
+  for (const node of found) {
+    const name = node.anchor as string;
+    const list = anchors.get(name);
+    if (list) list.push(node);
+    else anchors.set(name, [node]);
+  }
+}
+
+/** Pieces whose nodes are placed at the file's offsets, and read as if they started at 0. */
+const placedInFile = new WeakSet<Document>();
+
+/** Moves the nodes of a piece parsed from the text at `base` to the file's offsets, without recursion. */
+function placeInFile(doc: Document, base: number): void {
+  placedInFile.add(doc);
+  if (base === 0) return;
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isPair(node)) {
+      stack.push(node.value, node.key);
+      continue;
+    }
+    if (!isScalar(node) && !isMap(node) && !isSeq(node) && !isAlias(node)) continue;
+    const range = node.range;
+    if (range) node.range = [range[0] + base, range[1] + base, range[2] + base];
+    if (isMap(node) || isSeq(node)) for (const item of node.items) stack.push(item);
+  }
 }
 
 /** True when a parsed piece holds an anchor or an alias anywhere, found without recursion. */
@@ -164,7 +187,8 @@ export class SidecarReader {
   private readonly findings: Finding[] = [];
   private base = 0;
   private doc: Document | undefined;
-  private anchors: Map<string, Node[]> | undefined;
+  /** Anchored nodes by name, in file order, of the documents read so far: an alias in one piece may point into an earlier one. */
+  private readonly anchors = new Map<string, Node[]>();
   private aliasesFollowed = 0;
   private valuesCopied = 0;
   private readonly reported = new Set<string>();
@@ -343,9 +367,15 @@ export class SidecarReader {
   }
 
   private at(doc: Document, base: number): void {
-    if (this.doc !== doc) this.anchors = undefined;
+    if (this.doc !== doc && !placedInFile.has(doc)) {
+      const range = doc.range;
+      const source = range ? this.text.slice(base + range[0], base + range[2]) : '&';
+      // An alias in one piece reaches nodes of an earlier one: both are placed at the file's offsets, so that spans do not depend on which piece is read.
+      if (source.includes('&') || source.includes('*')) placeInFile(doc, base);
+    }
+    if (this.doc !== doc && placedInFile.has(doc)) addAnchorsOf(doc.contents, this.anchors);
     this.doc = doc;
-    this.base = base;
+    this.base = placedInFile.has(doc) ? 0 : base;
   }
 
   private add(list: Finding[], code: DiagnosticCode, message: string, span: Span, severity?: Diagnostic['severity']): void {
@@ -375,8 +405,7 @@ export class SidecarReader {
       this.limitReached('aliases', `More than ${sidecarLimits.aliases} aliases are used in this sidecar; the rest are not followed.`, this.span(node, this.whole));
       return null;
     }
-    this.anchors ??= anchorsOf(this.doc?.contents);
-    const at = node.range?.[0] ?? Number.MAX_SAFE_INTEGER;
+    const at = node.range ? node.range[0] + this.base : Number.MAX_SAFE_INTEGER;
     // YAML: an alias refers to the most recent anchor of that name before it.
     const target = (this.anchors.get(node.source) ?? []).filter((n) => (n.range?.[0] ?? 0) < at).pop();
     if (!target) this.add(this.findings, DiagnosticCode.YamlSyntax, `Unknown alias *${node.source}: no anchor &${node.source} before it.`, this.span(node, this.whole));

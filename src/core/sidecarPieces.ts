@@ -2,8 +2,8 @@ import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { lineMapSteps, type LineMap } from './lineMap';
 import type { CslItem, Person, Sidecar } from './model';
 import { resolvePath } from './paths';
-import { Anchored, NotQuick, pieceValues, type PieceValues, type RootEntry } from './quickYaml';
-import { FlowDepthScan, hasAnchorsOrAliases, SidecarEntries, SidecarReader, sidecarLimits, sidecarParseOptions } from './sidecar';
+import { NotQuick, pieceValues, type PieceValues, type RootEntry } from './quickYaml';
+import { FlowDepthScan, SidecarEntries, SidecarReader, sidecarLimits, sidecarParseOptions } from './sidecar';
 import { runNow, scanChunk, type Steps } from './steps';
 import { readWholeInSteps, type WholeReadSteps } from './sidecarWhole';
 import type { Span } from './types';
@@ -27,9 +27,11 @@ import type { Span } from './types';
  * that is not a plain `key:`, a key repeated at top level, tabs or unusual
  * indentation where pieces meet. A `---` line before the first key and a
  * `...` line after the last are the one document's markers, and are allowed.
- * A piece with a syntax error, an anchor or an alias also sends the file back
- * to the whole read: an unclosed quote or bracket that crosses a piece's edge
- * shows as an error in that piece.
+ * A piece with a syntax error also sends the file back to the whole read: an
+ * unclosed quote or bracket that crosses a piece's edge shows as an error in
+ * that piece. An alias may point into an earlier piece: `yaml` leaves it
+ * unresolved, and the reader, which keeps the anchors of every piece it has
+ * read, follows it as it would in the whole file.
  */
 
 /**
@@ -216,17 +218,10 @@ export function pieceBounds(starts: readonly number[], end: number, chars: numbe
   return bounds;
 }
 
-/**
- * A piece parsed by `yaml`; 'error' when it does not parse alone, and
- * 'anchored' when it holds anchors or aliases, which only the whole file
- * resolves.
- */
-function parsePiece(text: string, start: number, end: number): Document | 'error' | 'anchored' {
-  const source = text.slice(start, end);
-  const doc = parseDocument(source, sidecarParseOptions);
-  if (doc.errors.length > 0) return 'error';
-  if ((source.includes('&') || source.includes('*')) && hasAnchorsOrAliases(doc.contents)) return 'anchored';
-  return doc;
+/** A piece parsed by `yaml`; 'error' when it does not parse alone. */
+function parsePiece(text: string, start: number, end: number): Document | 'error' {
+  const doc = parseDocument(text.slice(start, end), sidecarParseOptions);
+  return doc.errors.length > 0 ? 'error' : doc;
 }
 
 /** Pieces parsed by one read and kept for the other, by start offset. */
@@ -385,27 +380,25 @@ class QuickEntries {
 
 /**
  * The quick read of a sidecar's sections: the people, references and
- * bibliographies the precise read gives, without diagnostics; undefined when
- * the file must be read whole at once. Pieces it reads with `yaml` (top-level
+ * bibliographies the precise read gives, without diagnostics. Pieces it reads with `yaml` (top-level
  * keys, and entries with tags) are kept in `parsed` for the precise read.
  *
  * A piece that does not parse alone, as while an entry is being typed, is
  * left out: the read is then not `complete`, and not `valid`, so that a last
  * good version of the file serves instead where there is one.
  */
-function* readQuickly(uri: string, text: string, lines: LineMap, sections: readonly SidecarSection[], parsed: ParsedPieces, pieceChars: number, quickPieces: number): Steps<{ sidecar: Sidecar; complete: boolean } | undefined> {
+function* readQuickly(uri: string, text: string, lines: LineMap, sections: readonly SidecarSection[], parsed: ParsedPieces, pieceChars: number, quickPieces: number): Steps<{ sidecar: Sidecar; complete: boolean }> {
   const entries = new SidecarEntries();
   const quick = new QuickEntries(uri, lines, entries);
   // Reads, into the same entries, what the events do not reproduce; its diagnostics are the precise read's business.
   const reader = new SidecarReader(uri, text, lines, entries);
   let complete = true;
-  /** Reads a piece with `yaml`; false when the file must be read whole at once. */
-  const precisely = (start: number, end: number, kind: SidecarSection['kind']): boolean => {
+  /** Reads a piece with `yaml`. */
+  const precisely = (start: number, end: number, kind: SidecarSection['kind']): void => {
     const doc = parsePiece(text, start, end);
-    if (doc === 'anchored') return false;
     if (doc === 'error') {
       complete = false;
-      return true;
+      return;
     }
     parsed.set(start, doc);
     const root = doc.contents;
@@ -413,11 +406,10 @@ function* readQuickly(uri: string, text: string, lines: LineMap, sections: reado
     else if (kind === 'people' && isMap(root)) reader.readPeople(doc, root, start);
     else if (kind === 'references' && isSeq(root)) reader.readReferences(doc, root, start);
     else complete = false;
-    return true;
   };
   for (const section of sections) {
     if (section.kind === 'top') {
-      if (!precisely(section.start, section.end, 'top')) return undefined;
+      precisely(section.start, section.end, 'top');
       yield;
       continue;
     }
@@ -425,18 +417,24 @@ function* readQuickly(uri: string, text: string, lines: LineMap, sections: reado
     const bounds = pieceBounds(section.entries, section.end, pieceChars);
     // A quick piece is a run of whole `yaml` pieces, so that the ones it cannot take are read as the precise read will read them.
     const quickBounds = bounds.filter((_, b) => b % quickPieces === 0 || b === bounds.length - 1);
-    for (let q = 0, b = 0; q + 1 < quickBounds.length; q++) {
-      const [start, end] = [quickBounds[q], quickBounds[q + 1]];
+    /** Reads a stretch of whole entries quickly; false when it holds what only `yaml` reads right, anchors and aliases among it, or what js-yaml refuses. */
+    const quickly = (start: number, end: number): boolean => {
       try {
         const source = text.slice(start, end);
         if (section.kind === 'people') quick.addPeople(quickPeople(source, start));
         else quick.addReferences(quickReferences(source, start));
-        while (bounds[b] < end) b++;
-      } catch (error) {
-        if (error instanceof Anchored) return undefined;
-        // js-yaml refused the piece, or it holds what only `yaml` reads right: read it with `yaml`, in its smaller pieces.
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let q = 0, b = 0; q + 1 < quickBounds.length; q++) {
+      const end = quickBounds[q + 1];
+      if (quickly(quickBounds[q], end)) while (bounds[b] < end) b++;
+      else {
+        // Its smaller pieces, each quickly if it can be and else with `yaml`: an alias or two in a large file leave the rest to the quick read.
         for (; bounds[b] < end; b++) {
-          if (!precisely(bounds[b], bounds[b + 1], section.kind)) return undefined;
+          if (!quickly(bounds[b], bounds[b + 1])) precisely(bounds[b], bounds[b + 1], section.kind);
           yield;
         }
       }

@@ -22,9 +22,15 @@ import type { Steps } from './steps';
  * whole composition gives for them, in the same order. What would make the
  * slices differ sends the file back to the read at once: several documents
  * or directives, a root that is not a block mapping, tags or anchors on a
- * section, anchors and aliases anywhere (an alias may point into another
- * slice), or a comment-only entry before the last of its collection (`yaml`
- * checks it against the collection's end).
+ * section or on the root, or a comment-only entry before the last of its
+ * collection (`yaml` checks it against the collection's end).
+ *
+ * `yaml` composes an alias as a node that names its anchor, and resolves it
+ * only when values are made, so a slice composes the same with or without
+ * the anchor it points to. A sidecar's reader follows aliases itself, and
+ * keeps the anchors of every slice it has read; a caller that lets `yaml`
+ * make the values, which resolves an alias within its own slice only, has
+ * a file with anchors or aliases read at once.
  */
 
 /** Lexemes per step of the lexer and parser: about a millisecond of work once the engine has optimized them, and several before. */
@@ -135,7 +141,7 @@ export function* readWholeInSteps(reader: SidecarReader, text: string, sliceChar
     else if (sectionOpen && isSeq(node)) reader.readReferences(doc, node, 0);
     return true;
   };
-  if (!(yield* composeWholeInSteps(text, read, sidecarParseOptions, sliceChars, steps))) return false;
+  if (!(yield* composeWholeInSteps(text, read, sidecarParseOptions, sliceChars, steps, 'kept'))) return false;
   reader.readParseWarnings(warnings, 0);
   return true;
 }
@@ -147,11 +153,12 @@ export type ComposeOptions = ParseOptions & DocumentOptions & SchemaOptions;
  * Composes a YAML file whole, in steps, a slice of its root mapping's items
  * or of a section's entries at a time, in file order, handing each slice to
  * `read`; false when the slices would not give what composing the file at
- * once gives (see above), or when `read` refuses a slice.
+ * once gives (see above), when `read` refuses a slice, or when the file has
+ * anchors or aliases and they are to be `refused`.
  */
-export function* composeWholeInSteps(text: string, read: (slice: ComposedSlice) => boolean, options: ComposeOptions, sliceChars: number, steps: WholeReadSteps = {}): Steps<boolean> {
+export function* composeWholeInSteps(text: string, read: (slice: ComposedSlice) => boolean, options: ComposeOptions, sliceChars: number, steps: WholeReadSteps, anchors: 'kept' | 'refused'): Steps<boolean> {
   try {
-    return yield* composeWhole(text, new SliceComposer(read, options, sliceChars, steps.entriesTaken ?? defaultEntriesTaken), steps.lexemes ?? defaultLexemesPerStep);
+    return yield* composeWhole(text, new SliceComposer(read, options, sliceChars, steps.entriesTaken ?? defaultEntriesTaken), steps.lexemes ?? defaultLexemesPerStep, anchors === 'kept');
   } catch {
     // Whatever failed here, the read at once fails the same way and says so.
     return false;
@@ -189,13 +196,13 @@ const keptByParser = 2;
  * that the tree of a large sidecar, some fifty times the file's size, is
  * never held whole. False when the file has to be read at once.
  */
-function* composeWhole(text: string, composer: SliceComposer, lexemesPerStep: number): Steps<boolean> {
+function* composeWhole(text: string, composer: SliceComposer, lexemesPerStep: number, anchorsKept: boolean): Steps<boolean> {
   const parser = new Parser();
   const tokens: CST.Token[] = [];
   let count = 0;
   for (const lexeme of new Lexer().lex(text)) {
     // No text begins with either outside quotes: such a lexeme is an anchor or an alias.
-    if ((lexeme[0] === '&' || lexeme[0] === '*') && (CST.tokenType(lexeme) === 'anchor' || CST.tokenType(lexeme) === 'alias')) return false;
+    if (!anchorsKept && (lexeme[0] === '&' || lexeme[0] === '*') && (CST.tokenType(lexeme) === 'anchor' || CST.tokenType(lexeme) === 'alias')) return false;
     for (const token of parser.next(lexeme)) tokens.push(token);
     if (++count % lexemesPerStep !== 0) continue;
     yield;
@@ -324,7 +331,8 @@ class SliceComposer {
       this.rootDone += unit.length;
       yield;
       const map = slice.contents;
-      if (!isMap(map)) throw new Bail();
+      // An anchor on the root would name only the first slice's part of it.
+      if (!isMap(map) || map.anchor) throw new Bail();
       if (!this.read({ doc: slice, kind: 'top', node: map })) throw new Bail();
       this.offset = rangeOf(map)[1];
     }
@@ -346,7 +354,7 @@ class SliceComposer {
     this.rootDone++;
     yield;
     const map = slice.contents;
-    if (!isMap(map)) throw new Bail();
+    if (!isMap(map) || map.anchor) throw new Bail();
     const pair = map.items[map.items.length - 1];
     const value = pair?.value as Node | null;
     const empty = kind === 'people' ? isMap(value) : isSeq(value);

@@ -109,6 +109,20 @@ function generatedSidecar(people: number, references: number, options: { indent?
   return crlf ? text.replace(/\n/g, '\r\n') : text;
 }
 
+/** A generated sidecar whose aliases point into earlier entries, and one to an anchor after it. */
+function sidecarWithAnchors(): string {
+  return generatedSidecar(12, 12)
+    .replace('name: Aid Person1', 'name: &n Aid Person1')
+    .replace('name: Bread Person2', 'name: *n')
+    // An anchored list with an alias that is not text: the diagnostic is made where the list is written, from each piece that uses it.
+    .replace('aliases: [P4, "Person 4"]', 'aliases: &al [P4, {not: text}]')
+    .replace('aliases: [P8, "Person 8"]', 'aliases: *al')
+    // An alias before its anchor is unknown, in the whole file as in pieces.
+    .replace('title: On exile\n      and other things\n', 'title: &t On exile\n    note: *later\n')
+    .replace('title: On exile\n      and other things\n', 'title: *t\n')
+    .replace('type: book', 'type: &later book');
+}
+
 const uri = fileUri('essay.yaml');
 /**
  * Pieces of one entry each, so that every entry boundary is a piece boundary;
@@ -154,7 +168,7 @@ describe('sidecars read in pieces', () => {
 
   it('gives the same people, references and bibliographies in the quick read as in the precise read', () => {
     let quickReads = 0;
-    for (const { name, text } of [...sidecarFixtures(), ...generated]) {
+    for (const { name, text } of [...sidecarFixtures(), ...generated, { name: 'generated, with anchors and aliases', text: sidecarWithAnchors() }]) {
       const whole = parseSidecar(uri, text);
       for (const options of [{}, tiny]) {
         const quick = quickSidecar(uri, text, options);
@@ -176,10 +190,28 @@ describe('sidecars read in pieces', () => {
     assert.deepStrictEqual(entriesOf(quick), entriesOf(parseSidecar(uri, text)));
   });
 
-  it('reads a file whole when pieces cannot stand alone: anchors, directives, repeated keys, tabs', () => {
+  it('reads a sidecar with anchors and aliases in pieces, following an alias into an earlier piece, with the spans of the whole file', () => {
+    const text = sidecarWithAnchors();
+    assert.ok(text.includes('*t') && text.includes('*al'), 'the aliases are in the file');
+    const whole = parseSidecar(uri, text);
+    const messages = whole.diagnostics.map((d) => `${d.range.start.line}: ${d.message}`);
+    // Both uses of the anchored list report at its one place; the alias written before its anchor is unknown.
+    const notText = messages.filter((m) => m.includes('must be text'));
+    assert.strictEqual(notText.length, 2, messages.join('\n'));
+    assert.strictEqual(new Set(notText.map((m) => m.replace(/person\d+/, ''))).size, 1, notText.join('\n'));
+    assert.ok(messages.some((m) => m.includes('Unknown alias *later')), messages.join('\n'));
+    assert.deepStrictEqual(whole.people.find((p) => p.key === 'person2')?.name, 'Aid Person1');
+    for (const options of [{}, tiny, middling]) {
+      assert.deepStrictEqual(parseSidecarInPieces(uri, text, options), whole);
+      const quick = quickSidecar(uri, text, options);
+      assert.ok(quick, 'a quick read');
+      assert.deepStrictEqual(entriesOf(quick), entriesOf(whole));
+    }
+  });
+
+  it('reads a file whole when pieces cannot stand alone: directives, repeated keys, tabs', () => {
     const base = generatedSidecar(8, 8);
     const cases = {
-      anchor: base.replace('name: Aid Person1', 'name: &n Aid Person1').replace('name: Bread Person2', 'name: *n'),
       directive: `%YAML 1.2\n---\n${base}`,
       'repeated key': `${base}people:\n  late:\n    name: Late\n`,
       'tab in indentation': base.replace('  person3:', '\tperson3:'),
@@ -220,7 +252,7 @@ describe('sidecars read in pieces', () => {
   it('reads a large sidecar with a syntax error whole in many short steps, never at once, as parseSidecar does', () => {
     const text = generatedSidecar(1500, 1500);
     const at = text.indexOf('name: ', text.length >> 2);
-    const cases = {
+    const cases: Record<string, string> = {
       // The quote runs on to the next one, in a later line of the entry: only the whole file says where it ends.
       'unclosed quote': text.slice(0, at) + 'name: "Unclosed ' + text.slice(at + 6),
       'mapping in a compact value': text.slice(0, at) + 'name: Odd: value ' + text.slice(at + 6),
@@ -228,8 +260,10 @@ describe('sidecars read in pieces', () => {
       'a key with no value at the top': `${text}stray\n`,
       'unclosed quote, between --- and ...': `---\n${text.slice(0, at)}name: "Unclosed ${text.slice(at + 6)}...\n`,
     };
-    const aliased = cases['unclosed quote'].replace('name: Aid Person1', 'name: &n Aid Person1').replace('name: Bread Person2', 'name: *n');
-    const wholes = new Map([...Object.values(cases), aliased].map((broken) => [broken, parseSidecar(uri, broken)]));
+    // An alias may point into an earlier slice: the reader keeps every slice's anchors.
+    cases['unclosed quote, with an alias'] = cases['unclosed quote'].replace('name: Aid Person1', 'name: &n Aid Person1').replace('name: Bread Person2', 'name: *n');
+    const directive = `%YAML 1.2\n---\n${cases['unclosed quote']}`;
+    const wholes = new Map([...Object.values(cases), directive].map((broken) => [broken, parseSidecar(uri, broken)]));
     const readWhole: (this: SidecarReader) => void = Reflect.get(SidecarReader.prototype, 'readWhole');
     let readsAtOnce = 0;
     SidecarReader.prototype.readWhole = function (this: SidecarReader) {
@@ -250,8 +284,8 @@ describe('sidecars read in pieces', () => {
         assert.deepStrictEqual(next.value.sidecar, whole, name);
         if (name !== 'a key with no value at the top') assert.deepStrictEqual(order, ['quick'], name);
       }
-      // What slices cannot give is still read, at once: here an alias, which may point into another slice.
-      assert.deepStrictEqual(runNow(sidecarSteps(uri, aliased)).sidecar, wholes.get(aliased));
+      // What slices cannot give is still read, at once: here a directive.
+      assert.deepStrictEqual(runNow(sidecarSteps(uri, directive)).sidecar, wholes.get(directive));
       assert.strictEqual(readsAtOnce, 1);
     } finally {
       SidecarReader.prototype.readWhole = readWhole;
@@ -259,7 +293,7 @@ describe('sidecars read in pieces', () => {
   });
 
   it('reads random edits of sidecars in pieces exactly as whole, and quickly with the same entries', () => {
-    const bases = [generatedSidecar(12, 12), generatedSidecar(8, 8, { referencesIndent: 0 }), fs.readFileSync(path.join(root, 'examples', 'kropotkin-meets-lenin.yaml'), 'utf8'), `---\n${generatedSidecar(6, 6)}...\n`];
+    const bases = [generatedSidecar(12, 12), generatedSidecar(8, 8, { referencesIndent: 0 }), sidecarWithAnchors(), fs.readFileSync(path.join(root, 'examples', 'kropotkin-meets-lenin.yaml'), 'utf8'), `---\n${generatedSidecar(6, 6)}...\n`];
     // Found by longer runs: a tag on the root with an error after it (warnings after every slice's errors), and a key spanning lines.
     for (const text of ['!x \nreferences:\n' + bases[0].slice(2), 'name: \n\n# c\n ' + bases[0].slice(1)]) {
       assert.deepStrictEqual(parseSidecarInPieces(uri, text, tiny), parseSidecar(uri, text));
