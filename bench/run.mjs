@@ -236,6 +236,28 @@ if (core.sidecarSteps) {
   row('sidecar between `---` and `...` lines, in steps: quick read ready', summarize(markedLoads.quick), '≤ 500 ms', 'parser of record', sidecarCold);
   row('  then the precise read, in steps', summarize(markedLoads.precise), '(background)', 'parser of record', sidecarCold);
   stallRows(markedLoads);
+  // A value written once and used again through aliases, as a press several works share: one anchor, and an alias in one reference of a thousand.
+  let publishers = 0;
+  let press;
+  const anchored = sidecarText.replace(/^( {4}publisher: )(.*)$/gm, (line, key, value) => {
+    if (publishers++ === 0) {
+      press = value;
+      return `${key}&press ${value}`;
+    }
+    return publishers % 1000 === 0 ? `${key}*press` : line;
+  });
+  const pressUses = Math.floor(publishers / 1000) + 1;
+  // What the load did before an alias could point into an earlier piece: the parser of record at once.
+  const anchoredAtOnce = measure(() => core.parseSidecar(sidecarUri, anchored), { runs: 1, warmup: 0 });
+  const anchoredLoads = await watchedLoads(smoke ? 1 : 3, (turn) =>
+    servedThenPrecise(anchored, turn, (served) => {
+      const pressed = served.references.filter(({ item }) => item.publisher === press).length;
+      if (served.references.length !== sidecar.references.length || pressed < pressUses) notes.push(`the quick read of a sidecar with aliases gave ${served.references.length} references, ${pressed} of them with the aliased press`);
+    }),
+  );
+  row('sidecar with an anchor and aliases, in steps: quick read ready', summarize(anchoredLoads.quick), '≤ 500 ms', 'read at once', anchoredAtOnce);
+  row('  then the precise read, in steps', summarize(anchoredLoads.precise), '(background)', 'read at once', anchoredAtOnce);
+  stallRows(anchoredLoads);
 }
 const cache = new core.ParseCache(true);
 cache.sidecar(sidecarUri, sidecarText);
