@@ -263,6 +263,22 @@ describe('hover cards', () => {
       assert.ok(await vscode.workspace.applyEdit(undo));
     });
 
+    it('shows a value that comes through an alias in a sidecar large enough to be read in pieces, and places an unknown alias', async () => {
+      const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-'));
+      const people = ['people:', '  first:', '    name: First Comer', '    description: &shared Written once, used again.'];
+      // Some 20 K characters between the anchor and its alias: read in pieces, not at once.
+      for (let n = 0; n < 200; n++) people.push(`  filler${n}:`, `    name: Filler Person${n}`, `    description: An entry that only fills the file, number ${n}.`);
+      people.push('  late:', '    name: Late Comer', '    description: *shared', '  lost:', '    name: Lost Soul', '    description: *nowhere', '');
+      fs.writeFileSync(path.join(folder, 'aliased.yaml'), people.join('\n'));
+      fs.writeFileSync(path.join(folder, 'aliased.annot.md'), 'Met [[late]] and [[first]].\n');
+      const document = await open(vscode.Uri.file(path.join(folder, 'aliased.annot.md')));
+      const late = await cardAt(document, positionOf(document, '[[late]]', 4));
+      assert.ok(late.includes('**Late Comer**') && late.includes('Written once, used again'), late);
+      const sidecarUri = vscode.Uri.file(path.join(folder, 'aliased.yaml'));
+      const unknown = await waitFor(() => vscode.languages.getDiagnostics(sidecarUri).find((d) => d.message.includes('Unknown alias *nowhere')), 'the unknown alias reported');
+      assert.strictEqual(unknown.range.start.line, people.indexOf('    description: *nowhere'));
+    });
+
     it('shows nothing in an empty document, and does not fail', async () => {
       const document = await open(vscode.Uri.file(path.join(fixtures, 'empty.annot.md')));
       assert.strictEqual(document.getText(), '');
