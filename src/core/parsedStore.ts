@@ -51,33 +51,41 @@ export function* digestSteps(store: Pick<ParsedStore, 'digester'>, text: string)
 }
 
 /** Bumped whenever the layout of a record changes: older records are then misses. */
-const recordFormat = 5;
+const recordFormat = 6;
 
 /**
- * The record of a large bibliography: the tables of the citation search over
- * its references (read alone, as when it is a text's only library), which
- * take several times longer to build than to read back. For a CSL-JSON
- * library read in pieces it also holds each reference's id and places (where
- * its id and its item are written, the line of its id), so that the next
- * session serves the library without parsing the file, and parses each item
- * from its place when it is first read. The references of other libraries
- * are not kept: reading 50,000 back from a record took as long as parsing the
- * file's items. Undefined for a library too small for the search's
- * prefilter, whose build is quick.
+ * The record of a large bibliography, which the next session serves without
+ * parsing the file, with the tables of the citation search over its
+ * references (read alone, as when it is a text's only library), which take
+ * several times longer to build than to read back.
+ *
+ * A CSL-JSON library read in pieces is parsed faster than its items would
+ * read back from a record, so its record holds each reference's id and
+ * places (where its id and its item are written, the line of its id), and
+ * each item is parsed from its place in the file when it is first read;
+ * undefined for such a library too small for the search's prefilter, whose
+ * build is quick. Any other library's record holds its references as a
+ * sidecar's does (see `sidecarRecord`): BibTeX takes seconds to parse, and
+ * a CSL-YAML library's precise read as long, where the record reads back in
+ * tens of milliseconds.
  */
 export function* libraryRecord(bibliography: Bibliography, digest: string, length: number, store: Pick<ParsedStore, 'digester'>): Steps<string | undefined> {
+  const places = libraryPlaces(bibliography);
+  if (!places) {
+    const { uri, references, diagnostics, valid } = bibliography;
+    return yield* entriesRecord('library entries', { uri, people: [], references, bibliographies: [], diagnostics, valid }, digest, length, store);
+  }
   const { references } = yield* searchTablesSteps(bibliography);
   if (references === undefined) return undefined;
-  const places = libraryPlaces(bibliography);
   yield;
-  const body = `${places ?? ''}\n${references}`;
+  const body = `${places}\n${references}`;
   const header: LibraryRecordHeader = {
     format: recordFormat,
     kind: 'library',
     uri: bibliography.uri,
     digest,
     length,
-    references: places ? bibliography.references.length : -1,
+    references: bibliography.references.length,
     diagnostics: bibliography.diagnostics,
     body: yield* digestSteps(store, body),
   };
@@ -90,7 +98,7 @@ interface LibraryRecordHeader {
   readonly uri: string;
   readonly digest: string;
   readonly length: number;
-  /** How many references the record holds the places of; -1 for none. */
+  /** How many references the record holds the places of. */
   readonly references: number;
   readonly diagnostics: readonly Diagnostic[];
   /** The store's digest of everything after the header, which is read only when asked for and must be what was written. */
@@ -124,10 +132,10 @@ function libraryPlaces(bibliography: Bibliography): string | undefined {
   return `${JSON.stringify(references.map((reference) => reference.id))}\t${encodeNumbers(numbers)}`;
 }
 
-/** What a library's record gives back: the search tables, and for a CSL-JSON library read in pieces, the library itself. */
+/** What a library's record gives back: the library, and the tables of its search. */
 export interface RecordedLibrary {
   readonly tables: RecordedSearchTables;
-  readonly bibliography?: Bibliography;
+  readonly bibliography: Bibliography;
 }
 
 /** References made from a record between two steps. */
@@ -144,19 +152,25 @@ export function* recordedLibrary(record: string, uri: string, digest: string, te
   const headerEnd = record.indexOf('\n');
   const placesEnd = headerEnd < 0 ? -1 : record.indexOf('\n', headerEnd + 1);
   if (placesEnd < 0) return undefined;
-  let header: Partial<LibraryRecordHeader>;
+  let header: Partial<LibraryRecordHeader> | Partial<EntriesRecordHeader>;
   try {
-    header = JSON.parse(record.slice(0, headerEnd)) as Partial<LibraryRecordHeader>;
+    header = JSON.parse(record.slice(0, headerEnd)) as Partial<LibraryRecordHeader> | Partial<EntriesRecordHeader>;
   } catch {
     return undefined;
   }
-  if (!isObject(header) || header.format !== recordFormat || header.kind !== 'library' || header.uri !== uri || header.digest !== digest || header.length !== text.length) return undefined;
+  if (!isObject(header)) return undefined;
+  if (header.kind === 'library entries') {
+    const back = yield* recordedEntries('library entries', record, uri, digest, text, store);
+    if (!back || back.sidecar.people.length > 0) return undefined;
+    const { references, diagnostics, valid } = back.sidecar;
+    return { tables: back.tables, bibliography: { uri, references, diagnostics, valid } };
+  }
+  if (header.format !== recordFormat || header.kind !== 'library' || header.uri !== uri || header.digest !== digest || header.length !== text.length) return undefined;
   const { references: count, diagnostics } = header;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < -1 || !Array.isArray(diagnostics) || typeof header.body !== 'string') return undefined;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || !Array.isArray(diagnostics) || typeof header.body !== 'string') return undefined;
   if ((yield* digestSteps(store, record.slice(headerEnd + 1))) !== header.body) return undefined;
   // The search checks the tables as it reads them, and builds afresh from the references if they do not read back.
   const tables: RecordedSearchTables = { references: record.slice(placesEnd + 1) };
-  if (count === -1) return placesEnd === headerEnd + 1 ? { tables } : undefined;
   yield;
   const references = yield* referencesAt(record.slice(headerEnd + 1, placesEnd), count, uri, text);
   return references && { tables, bibliography: { uri, references, diagnostics, valid: true } };
@@ -226,8 +240,9 @@ const unsafeKey = /"(?:__proto__|constructor|prototype)"\s*:/;
 /** Entries made or read between two steps. */
 const entriesPerStep = 256;
 
-interface RecordHeader {
+interface EntriesRecordHeader {
   readonly format: number;
+  readonly kind: EntriesKind;
   readonly uri: string;
   readonly digest: string;
   readonly length: number;
@@ -254,7 +269,14 @@ interface RecordHeader {
  * served from its last good version, or one with values left out for
  * nesting too deep, which JSON would not give back as they are.
  */
-export function* sidecarRecord(sidecar: Sidecar, digest: string, length: number, store: Pick<ParsedStore, 'digester'>): Steps<string | undefined> {
+export function sidecarRecord(sidecar: Sidecar, digest: string, length: number, store: Pick<ParsedStore, 'digester'>): Steps<string | undefined> {
+  return entriesRecord('sidecar', sidecar, digest, length, store);
+}
+
+/** What a record of entries is of: a sidecar, or a library's references kept as a sidecar's are. */
+type EntriesKind = 'sidecar' | 'library entries';
+
+function* entriesRecord(kind: EntriesKind, sidecar: Sidecar, digest: string, length: number, store: Pick<ParsedStore, 'digester'>): Steps<string | undefined> {
   if (sidecar.stale === true || sidecar.diagnostics.some((d) => d.code === DiagnosticCode.LimitReached)) return undefined;
   const { uri } = sidecar;
   if (![...sidecar.people, ...sidecar.references].every((entry) => entry.source.uri === uri)) return undefined;
@@ -281,8 +303,9 @@ export function* sidecarRecord(sidecar: Sidecar, digest: string, length: number,
   yield;
   const body = lines.join('\n');
   yield;
-  const header: RecordHeader = {
+  const header: EntriesRecordHeader = {
     format: recordFormat,
+    kind,
     uri,
     digest,
     length,
@@ -303,12 +326,16 @@ export function* sidecarRecord(sidecar: Sidecar, digest: string, length: number,
  * the header is checked against its digest here; the detail lines are
  * parsed when first read.
  */
-export function* recordedSidecar(record: string, uri: string, digest: string, text: string, store: Pick<ParsedStore, 'digester'>): Steps<{ sidecar: Sidecar; lines: LineMap; tables: RecordedSearchTables } | undefined> {
+export function recordedSidecar(record: string, uri: string, digest: string, text: string, store: Pick<ParsedStore, 'digester'>): Steps<{ sidecar: Sidecar; lines: LineMap; tables: RecordedSearchTables } | undefined> {
+  return recordedEntries('sidecar', record, uri, digest, text, store);
+}
+
+function* recordedEntries(kind: EntriesKind, record: string, uri: string, digest: string, text: string, store: Pick<ParsedStore, 'digester'>): Steps<{ sidecar: Sidecar; lines: LineMap; tables: RecordedSearchTables } | undefined> {
   // Records are written from sanitized reads and never hold such keys; one that does was not written here.
   if (unsafeKey.test(record)) return undefined;
   const lineReader = new RecordLines(record);
-  const header = lineReader.next() as Partial<RecordHeader> | undefined;
-  if (!isObject(header) || header.format !== recordFormat || header.uri !== uri || header.digest !== digest || header.length !== text.length) return undefined;
+  const header = lineReader.next() as Partial<EntriesRecordHeader> | undefined;
+  if (!isObject(header) || header.format !== recordFormat || header.kind !== kind || header.uri !== uri || header.digest !== digest || header.length !== text.length) return undefined;
   const { people: peopleCount, references: referenceCount, bibliographies, diagnostics, valid } = header;
   if (typeof peopleCount !== 'number' || typeof referenceCount !== 'number' || !Array.isArray(bibliographies) || !Array.isArray(diagnostics) || typeof valid !== 'boolean' || typeof header.body !== 'string') return undefined;
   if ((yield* digestSteps(store, record.slice(lineReader.offset))) !== header.body) return undefined;

@@ -412,27 +412,21 @@ export class ParseCache {
   }
 
   /**
-   * A library's load in steps. With a store, its record is read too: a
-   * CSL-JSON library's record may serve the library itself, without a parse,
-   * so it is read first; for the others, whose records hold only the search
-   * tables, it is read while the library is parsed, and is there long before
-   * the library is.
+   * A library's load in steps. With a store, its record is read first: a
+   * record of this very text serves the library without a parse, with its
+   * search's tables.
    */
   private async loadBibliography(uri: string, text: string, load: PendingLoad<Bibliography>, scheduler: Scheduler, options: StepsLoadOptions): Promise<void> {
     const background = this.background ?? scheduler;
     const format = bibliographyFormat(uri);
     const keepsRecord = this.keepsRecordOf(text, options);
     let digest: string | undefined;
-    let recalled: RecordedLibrary | undefined;
-    const recall = async (): Promise<void> => {
+    if (keepsRecord) {
       const record = this.readRecord(uri);
       digest = await this.digestOf(text, scheduler, { cancelled: () => load.cancelled });
-      recalled = digest === undefined ? undefined : await this.recallLibrary(uri, digest, text, await record, scheduler);
-    };
-    if (keepsRecord && format === 'csl-json') {
-      await recall();
-      const bibliography = recalled?.bibliography;
-      if (recalled && bibliography) {
+      const recalled = digest === undefined ? undefined : await this.recallLibrary(uri, digest, text, await record, scheduler);
+      if (recalled) {
+        const { bibliography } = recalled;
         keepRecordedSearchTables(bibliography, recalled.tables);
         if (load.detached) {
           load.settle(bibliography);
@@ -445,7 +439,6 @@ export class ParseCache {
         return;
       }
     }
-    const alongside = keepsRecord && format !== 'csl-json' ? recall() : undefined;
     const handover = new QuickHandover(scheduler, background);
     const quick = (bibliography: Bibliography, lines: LineMap): void => handover.serve(load, load.detached ? bibliography : this.storeBibliography(uri, text, bibliography, lines, true));
     const steps = format === 'bibtex' ? bibtexSteps(uri, text) : format === 'csl-yaml' ? cslYamlSteps(uri, text, { quick }) : cslJsonSteps(uri, text);
@@ -454,12 +447,11 @@ export class ParseCache {
       const quickServed = this.bibliographies.get(uri)?.quick === true;
       const value = this.storeBibliography(uri, text, bibliography, lines, false);
       if (quickServed) this.loadedPrecisely(uri);
-      if (recalled) keepRecordedSearchTables(value, recalled.tables);
-      else if (digest !== undefined && this.store) void this.remember(uri, libraryRecord(value, digest, text.length, this.store), background);
+      if (digest !== undefined && this.store) void this.remember(uri, libraryRecord(value, digest, text.length, this.store), background);
       // A CSL-JSON library read in steps keeps its items as text too, parsed when first read.
       if (format === 'csl-json') void this.readItemsInBackground(uri, value, background);
       return value;
-    }, alongside);
+    });
   }
 
   /**
@@ -511,15 +503,13 @@ export class ParseCache {
   }
 
   /**
-   * Runs a load's steps and settles it with what `store` makes of the result,
-   * once `alongside` has settled too; `keep` is false when a newer text or
-   * `forget` replaced the load meanwhile, and the result must not be stored.
+   * Runs a load's steps and settles it with what `store` makes of the result;
+   * `keep` is false when a newer text or `forget` replaced the load
+   * meanwhile, and the result must not be stored.
    */
-  private async runLoad<T, R>(loads: Map<string, PendingLoad<T>>, uri: string, load: PendingLoad<T>, steps: Steps<R>, scheduler: Scheduler, options: SliceOptions, store: (result: R, keep: boolean) => T, alongside?: Promise<unknown>): Promise<void> {
+  private async runLoad<T, R>(loads: Map<string, PendingLoad<T>>, uri: string, load: PendingLoad<T>, steps: Steps<R>, scheduler: Scheduler, options: SliceOptions, store: (result: R, keep: boolean) => T): Promise<void> {
     try {
       const result = await runInSlices(steps, scheduler, { ...options, cancelled: () => load.cancelled });
-      // Work started with the load (reading its record) ends with it, so that what it found is there when the load is served.
-      await alongside;
       const keep = !load.detached;
       if (keep) loads.delete(uri);
       load.settle(store(result, keep));

@@ -5,10 +5,35 @@ import * as path from 'path';
 import { bibtexSteps, cslDate, cslYamlSteps, parseBibliography, ParseCache, runInSlices, runNow, steppedLoadChars, type Bibliography } from '../../src/core';
 import fc from 'fast-check';
 import * as bibliographyModule from '../../src/core/bibliography';
-import { editedTexts, indexText } from './helpers';
+import { editedTexts, indexText, MemoryStore, plainBibliography } from './helpers';
+import { ItemReference } from '../../src/core/cslJsonSteps';
 import { useBibtexParserEsmBuild } from './bibtexParserEsm';
 
 const fixtures = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'citeproc');
+
+/**
+ * Checks that a large library, read once in steps, is served in the next
+ * session from its record, without a parse, as it was read; and that another
+ * text of it is parsed again.
+ */
+async function servedFromItsRecord(uri: string, text: string, changed: string): Promise<void> {
+  assert.ok(text.length >= steppedLoadChars);
+  const scheduler = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  const store = new MemoryStore();
+  await new ParseCache(true, store).bibliographyInSteps(uri, text, scheduler);
+  while (store.writes === 0) await scheduler();
+  assert.match(store.records.get(uri) ?? '', /^\{"format":\d+,"kind":"library entries"/);
+  // A fresh copy of the same text, as a read from disk gives.
+  const served = await new ParseCache(true, store).bibliographyInSteps(uri, (' ' + text).slice(1), scheduler);
+  assert.ok(served.references.length > 0 && served.references.every((reference) => reference instanceof ItemReference), 'references made from the record, each item parsed when first read');
+  const whole = parseBibliography(uri, text);
+  assert.deepStrictEqual(plainBibliography(served), plainBibliography(whole));
+  assert.strictEqual(JSON.stringify(served), JSON.stringify(whole));
+  assert.notStrictEqual(changed, text);
+  const again = await new ParseCache(true, store).bibliographyInSteps(uri, changed, scheduler);
+  assert.ok(!again.references.some((reference) => reference instanceof ItemReference), 'another text is parsed');
+  assert.deepStrictEqual(plainBibliography(again), plainBibliography(parseBibliography(uri, changed)));
+}
 const read = (name: string): string => fs.readFileSync(path.join(fixtures, name), 'utf8');
 
 describe('bibliography files', () => {
@@ -195,6 +220,12 @@ describe('bibliography files', () => {
       const large = `${text}\n${generated(800).replace(/key(\d+)/g, 'more$1').replace(/inline0/, 'inline1')}`;
       assert.ok(large.length >= steppedLoadChars);
       assert.deepStrictEqual(await new ParseCache().bibliographyInSteps(uri, large, scheduler), parseBibliography(uri, large));
+    });
+
+    it('serves a large library in the next session from its record, without parsing it, diagnostics included', async () => {
+      const text = `${generated(800)}\n${generated(800).replace(/key(\d+)/g, 'more$1').replace(/inline0/, 'inline1')}`;
+      assert.ok(parseBibliography(uri, text).diagnostics.length > 0, 'the duplicate key is reported');
+      await servedFromItsRecord(uri, text, text.replace('part 7}', 'part seven}'));
     });
 
     it('loads the parser in steps of their own, its LaTeX tables first, when a session reads its first BibTeX file', () => {
@@ -392,6 +423,11 @@ describe('bibliography files', () => {
       let called = false;
       runNow(cslYamlSteps(uri, anchored, { quick: () => (called = true) }));
       assert.strictEqual(called, false);
+    });
+
+    it('serves a large library in the next session from its record, without parsing it', async () => {
+      const text = generated(2000);
+      await servedFromItsRecord(uri, text, text.replace('part 7"', 'part seven"'));
     });
 
     it('serves a large library through the cache, the quick read first, then the precise read, and says so', async () => {

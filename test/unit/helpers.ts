@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { buildIndex, loadTextContext, type AnnotationIndex, type Bibliography, type FileContent, type FileReader } from '../../src/core';
+import { buildIndex, loadTextContext, type AnnotationIndex, type Bibliography, type FileContent, type FileReader, type ParsedStore, type TextDigester } from '../../src/core';
 
 /** An in-memory workspace: file URIs to texts (as an open editor gives them) or bytes (as stored on disk). */
 export class MemoryReader implements FileReader {
@@ -108,4 +108,39 @@ export function editedTexts(bases: readonly string[], snippets: readonly string[
     }
     return text;
   });
+}
+
+/** Records kept in memory as a store keeps them on disk, counting what it is asked. */
+export class MemoryStore implements ParsedStore {
+  readonly records = new Map<string, string>();
+  reads = 0;
+  writes = 0;
+  /** The pieces each digest was fed, for the test of the digest in steps. */
+  readonly pieces: string[][] = [];
+
+  digester(): TextDigester {
+    let hash = 0;
+    let length = 0;
+    const pieces: string[] = [];
+    this.pieces.push(pieces);
+    return {
+      update(piece: string): void {
+        pieces.push(piece);
+        length += piece.length;
+        for (let i = 0; i < piece.length; i++) hash = (Math.imul(hash, 31) + piece.charCodeAt(i)) | 0;
+      },
+      digest: () => `${length}:${hash}`,
+    };
+  }
+
+  read(uri: string): Promise<string | undefined> {
+    this.reads++;
+    return Promise.resolve(this.records.get(uri));
+  }
+
+  write(uri: string, record: string): Promise<void> {
+    this.writes++;
+    this.records.set(uri, record);
+    return Promise.resolve();
+  }
 }

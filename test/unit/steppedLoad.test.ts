@@ -33,7 +33,6 @@ import {
   digestSteps,
   type FileContent,
   type ParsedStore,
-  type TextDigester,
   type Scheduler,
   type Sidecar,
   type Bibliography,
@@ -45,7 +44,7 @@ import { SidecarReader } from '../../src/core/sidecar';
 import type { RegistrySource } from '../../src/core/registry';
 import { blockValues, eventValues, NotQuick, Anchored, type PieceValues } from '../../src/core/quickYaml';
 import { decodeNumbers, encodeNumbers, zigzag } from '../../src/core/searchTables';
-import { countingJsonParses, editedTexts, fileUri, MemoryReader, plainBibliography } from './helpers';
+import { countingJsonParses, editedTexts, fileUri, MemoryReader, MemoryStore, plainBibliography } from './helpers';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -690,41 +689,6 @@ async function turnsUntil(done: () => boolean, scheduler: Scheduler, what: strin
   for (let turn = 0; !done(); turn++) {
     assert.ok(turn < 10_000, `${what} never came`);
     await scheduler();
-  }
-}
-
-/** Records kept in memory as a store keeps them on disk, counting what it is asked. */
-class MemoryStore implements ParsedStore {
-  readonly records = new Map<string, string>();
-  reads = 0;
-  writes = 0;
-  /** The pieces each digest was fed, for the test of the digest in steps. */
-  readonly pieces: string[][] = [];
-
-  digester(): TextDigester {
-    let hash = 0;
-    let length = 0;
-    const pieces: string[] = [];
-    this.pieces.push(pieces);
-    return {
-      update(piece: string): void {
-        pieces.push(piece);
-        length += piece.length;
-        for (let i = 0; i < piece.length; i++) hash = (Math.imul(hash, 31) + piece.charCodeAt(i)) | 0;
-      },
-      digest: () => `${length}:${hash}`,
-    };
-  }
-
-  read(uri: string): Promise<string | undefined> {
-    this.reads++;
-    return Promise.resolve(this.records.get(uri));
-  }
-
-  write(uri: string, record: string): Promise<void> {
-    this.writes++;
-    this.records.set(uri, record);
-    return Promise.resolve();
   }
 }
 
