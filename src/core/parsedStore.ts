@@ -407,7 +407,7 @@ class RecordLines {
 class DetailLine implements ItemSource {
   private entries: unknown[] | undefined;
 
-  constructor(private readonly text: string) {}
+  constructor(private text: string) {}
 
   entry(index: number): unknown {
     if (!this.entries) {
@@ -418,6 +418,8 @@ class DetailLine implements ItemSource {
         parsed = [];
       }
       this.entries = Array.isArray(parsed) ? parsed : [];
+      // The line is a slice of the whole record, which it would keep alive: once every line is parsed, the record can go.
+      this.text = '';
     }
     return this.entries[index];
   }
