@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { mergeRegistry, ParseCache, parseCslJson, parseSidecar, ReferenceSearch, referenceSearchFor, steppedLoadChars, type Reference, type Scheduler } from '../../src/core';
+import { mergeRegistry, parseBibliography, ParseCache, parseCslJson, parseSidecar, ReferenceSearch, referenceSearchFor, steppedLoadChars, type Reference, type Scheduler } from '../../src/core';
 import { GlobalStorageParsedStore } from '../../src/extension/parsedStore';
 
 const turn: Scheduler = () => new Promise((resolve) => setImmediate(resolve));
@@ -72,6 +72,26 @@ describe('sidecar records in the extension storage', () => {
     assert.deepStrictEqual(plain(served.references), plain(parseCslJson(libraryUri, text).references));
     // Another version of the extension may build other tables: its digest differs, and the record is a miss.
     assert.strictEqual((await searchOf(new ParseCache(true, new GlobalStorageParsedStore(folder, '1.0.1')))).fromRecordedTables, false);
+  });
+
+  it('keeps a large CSL-YAML library, which the next session serves without a parse, with its diagnostics', async () => {
+    const folder = vscode.Uri.file(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-records-')), 'parsed'));
+    const libraryUri = 'file:///essays/library.yaml';
+    const lines = ['references:'];
+    for (let n = 0; n < 3000; n++) lines.push(`  - id: author${n % 300}-${n}`, '    type: book', `    title: "Letters from exile, volume ${n}"`, '    author:', `      - family: Author${n % 300}`, `    issued: {date-parts: [[${1850 + (n % 90)}]]}`);
+    // A key given twice: a diagnostic with its place.
+    lines.push('  - id: author0-0', '    title: Again');
+    const text = `${lines.join('\n')}\n`;
+    assert.ok(text.length >= steppedLoadChars);
+    const parsed = parseBibliography(libraryUri, text);
+    assert.ok(parsed.diagnostics.length > 0, 'the repeated key is reported');
+
+    await new ParseCache(true, new GlobalStorageParsedStore(folder, '1.0.0')).bibliographyInSteps(libraryUri, text, turn);
+    await until(() => fs.existsSync(folder.fsPath) && fs.readdirSync(folder.fsPath).some((name) => name.endsWith('.jsonl')), 'the record');
+    const served = await new ParseCache(true, new GlobalStorageParsedStore(folder, '1.0.0')).bibliographyInSteps(libraryUri, text, turn);
+    assert.notStrictEqual(Object.getPrototypeOf(served.references[0]), Object.prototype, 'a reference read back from the record');
+    assert.strictEqual(JSON.stringify(served), JSON.stringify(parsed));
+    assert.strictEqual(served.references[42].item.title, 'Letters from exile, volume 42');
   });
 
   it('keeps at most sixteen records, dropping those written longest ago', async () => {
