@@ -380,8 +380,9 @@ class QuickEntries {
 
 /**
  * The quick read of a sidecar's sections: the people, references and
- * bibliographies the precise read gives, without diagnostics. Pieces it reads with `yaml` (top-level
- * keys, and entries with tags) are kept in `parsed` for the precise read.
+ * bibliographies the precise read gives, without diagnostics. Pieces it
+ * reads with `yaml` (top-level keys, and entries with tags, anchors or
+ * aliases) are kept in `parsed` for the precise read.
  *
  * A piece that does not parse alone, as while an entry is being typed, is
  * left out: the read is then not `complete`, and not `valid`, so that a last
