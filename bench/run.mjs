@@ -179,6 +179,14 @@ async function servedThenPrecise(text, turn, check) {
   return { quick, precise: text.length < core.steppedLoadChars ? quick : await precise };
 }
 
+/** A variant of the bench's sidecar loaded in steps a few times, each load checked: its quick and precise rows against `peer`, and its stalls. */
+async function variantRows(text, check, [quickLabel, preciseLabel], peerName, peer) {
+  const watched = await watchedLoads(smoke ? 1 : 3, (turn) => servedThenPrecise(text, turn, check));
+  row(quickLabel, summarize(watched.quick), '≤ 500 ms', peerName, peer);
+  row(preciseLabel, summarize(watched.precise), '(background)', peerName, peer);
+  stallRows(watched);
+}
+
 function stallRows(watched) {
   row('  longest event-loop stall (monitorEventLoopDelay max)', summarize(watched.histogram), '≤ 50 ms', '', undefined);
   row('  longest event-loop stall (setImmediate ticker)', summarize(watched.ticker), '≤ 50 ms', '', undefined);
@@ -218,24 +226,14 @@ if (core.sidecarSteps) {
   const typing = sidecarText.slice(0, at) + 'name: "Unclosed ' + sidecarText.slice(at + 6);
   // What the load did before a broken file was read whole in steps: the parser of record at once.
   const atOnce = measure(() => core.parseSidecar(sidecarUri, typing), { runs: 1, warmup: 0 });
-  const watched = await watchedLoads(smoke ? 1 : 3, (turn) =>
-    servedThenPrecise(typing, turn, (served) => {
-      if (typing.length >= core.steppedLoadChars && served.valid) notes.push('the quick read of a sidecar with a syntax error was marked valid');
-    }),
-  );
-  row('sidecar with an entry being typed (a quote not closed), in steps: quick read ready', summarize(watched.quick), '≤ 500 ms', 'read at once', atOnce);
-  row('  then the whole file read, in steps, with its syntax error', summarize(watched.precise), '(background)', 'read at once', atOnce);
-  stallRows(watched);
+  await variantRows(typing, (served) => {
+    if (typing.length >= core.steppedLoadChars && served.valid) notes.push('the quick read of a sidecar with a syntax error was marked valid');
+  }, ['sidecar with an entry being typed (a quote not closed), in steps: quick read ready', '  then the whole file read, in steps, with its syntax error'], 'read at once', atOnce);
   // The same file marked as one YAML document, a `---` line before it and a `...` line after, as many YAML files are.
   const marked = `---\n${sidecarText}...\n`;
-  const markedLoads = await watchedLoads(smoke ? 1 : 3, (turn) =>
-    servedThenPrecise(marked, turn, (served) => {
-      if (served.people.length !== sidecar.people.length) notes.push('the quick read of a sidecar between --- and ... missed people');
-    }),
-  );
-  row('sidecar between `---` and `...` lines, in steps: quick read ready', summarize(markedLoads.quick), '≤ 500 ms', 'parser of record', sidecarCold);
-  row('  then the precise read, in steps', summarize(markedLoads.precise), '(background)', 'parser of record', sidecarCold);
-  stallRows(markedLoads);
+  await variantRows(marked, (served) => {
+    if (served.people.length !== sidecar.people.length) notes.push('the quick read of a sidecar between --- and ... missed people');
+  }, ['sidecar between `---` and `...` lines, in steps: quick read ready', '  then the precise read, in steps'], 'parser of record', sidecarCold);
   // A value written once and used again through aliases, as a press several works share: one anchor, and an alias in one reference of a thousand.
   let publishers = 0;
   let press;
@@ -249,15 +247,10 @@ if (core.sidecarSteps) {
   const pressUses = Math.floor(publishers / 1000) + 1;
   // What the load did before an alias could point into an earlier piece: the parser of record at once.
   const anchoredAtOnce = measure(() => core.parseSidecar(sidecarUri, anchored), { runs: 1, warmup: 0 });
-  const anchoredLoads = await watchedLoads(smoke ? 1 : 3, (turn) =>
-    servedThenPrecise(anchored, turn, (served) => {
-      const pressed = served.references.filter(({ item }) => item.publisher === press).length;
-      if (served.references.length !== sidecar.references.length || pressed < pressUses) notes.push(`the quick read of a sidecar with aliases gave ${served.references.length} references, ${pressed} of them with the aliased press`);
-    }),
-  );
-  row('sidecar with an anchor and aliases, in steps: quick read ready', summarize(anchoredLoads.quick), '≤ 500 ms', 'read at once', anchoredAtOnce);
-  row('  then the precise read, in steps', summarize(anchoredLoads.precise), '(background)', 'read at once', anchoredAtOnce);
-  stallRows(anchoredLoads);
+  await variantRows(anchored, (served) => {
+    const pressed = served.references.filter(({ item }) => item.publisher === press).length;
+    if (served.references.length !== sidecar.references.length || pressed < pressUses) notes.push(`the quick read of a sidecar with aliases gave ${served.references.length} references, ${pressed} of them with the aliased press`);
+  }, ['sidecar with an anchor and aliases, in steps: quick read ready', '  then the precise read, in steps'], 'read at once', anchoredAtOnce);
 }
 const cache = new core.ParseCache(true);
 cache.sidecar(sidecarUri, sidecarText);

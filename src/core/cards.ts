@@ -137,7 +137,7 @@ export function unknownPersonCardMarkdown(key: string, sidecars: readonly string
   const t = options.t ?? untranslated;
   const blocks: string[] = [...sourceNotices(options, t)];
   blocks.push(`**${t('Unknown person “{0}”', escapeMarkdown(key))}**`);
-  const where = sidecars.length > 0 ? sidecars.map((uri) => `\`${fileName(uri).replace(/`/g, '')}\``).join(', ') : t('the sidecar (a .yaml file named like the text)');
+  const where = sidecars.length > 0 ? fileNames(sidecars) : t('the sidecar (a .yaml file named like the text)');
   blocks.push(t('No person has this key. To add one, write it under people: in {0}:', where));
   // The key is shown inside a code block, where escapes do not apply: keep only characters a key can have.
   const safeKey = key.replace(/[^\p{L}\p{N}_.-]/gu, '') || 'key';

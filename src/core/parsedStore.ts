@@ -5,6 +5,7 @@ import type { Bibliography } from './registry';
 import { searchTablesSteps, type RecordedSearchTables } from './search';
 import { decodeNumbers, encodeNumbers, unzigzag, zigzag } from './searchTables';
 import type { Steps } from './steps';
+import { pieceEnd } from './utf8Steps';
 import { DiagnosticCode, type Diagnostic, type Span } from './types';
 
 /**
@@ -40,9 +41,7 @@ const digestChunk = 1 << 20;
 export function* digestSteps(store: Pick<ParsedStore, 'digester'>, text: string): Steps<string> {
   const digester = store.digester();
   for (let at = 0; at < text.length; ) {
-    let end = Math.min(text.length, at + digestChunk);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
+    const end = pieceEnd(text, at, digestChunk);
     digester.update(text.slice(at, end));
     at = end;
     yield;

@@ -367,13 +367,15 @@ export class SidecarReader {
   }
 
   private at(doc: Document, base: number): void {
-    if (this.doc !== doc && !placedInFile.has(doc)) {
-      const range = doc.range;
-      const source = range ? this.text.slice(base + range[0], base + range[2]) : '&';
-      // An alias in one piece reaches nodes of an earlier one: both are placed at the file's offsets, so that spans do not depend on which piece is read.
-      if (source.includes('&') || source.includes('*')) placeInFile(doc, base);
+    if (this.doc !== doc) {
+      if (!placedInFile.has(doc)) {
+        const range = doc.range;
+        const source = range ? this.text.slice(base + range[0], base + range[2]) : '&';
+        // An alias in one piece reaches nodes of an earlier one: both are placed at the file's offsets, so that spans do not depend on which piece is read.
+        if (source.includes('&') || source.includes('*')) placeInFile(doc, base);
+      }
+      if (placedInFile.has(doc)) addAnchorsOf(doc.contents, this.anchors);
     }
-    if (this.doc !== doc && placedInFile.has(doc)) addAnchorsOf(doc.contents, this.anchors);
     this.doc = doc;
     this.base = placedInFile.has(doc) ? 0 : base;
   }

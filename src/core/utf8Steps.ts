@@ -9,16 +9,20 @@ import type { Steps } from './steps';
 /** Characters, or bytes, converted per step: a few milliseconds. */
 const pieceSize = 256 * 1024;
 
+/** Where a piece of `text` of about `size` characters from `from` ends: a high surrogate at its end goes with the low one after it. */
+export function pieceEnd(text: string, from: number, size: number): number {
+  const end = Math.min(text.length, from + size);
+  const last = text.charCodeAt(end - 1);
+  return end < text.length && last >= 0xd800 && last <= 0xdbff ? end + 1 : end;
+}
+
 /** The bytes of `text` in UTF-8, a piece per step; a surrogate pair is never cut between pieces. */
 export function* encodeUtf8Steps(text: string): Steps<Uint8Array> {
   const encoder = new TextEncoder();
   const pieces: Uint8Array[] = [];
   let length = 0;
   for (let from = 0; from < text.length; ) {
-    let to = Math.min(text.length, from + pieceSize);
-    // A high surrogate at the end of a piece goes with the low one after it.
-    const last = text.charCodeAt(to - 1);
-    if (to < text.length && last >= 0xd800 && last <= 0xdbff) to++;
+    const to = pieceEnd(text, from, pieceSize);
     const piece = encoder.encode(text.slice(from, to));
     pieces.push(piece);
     length += piece.length;
