@@ -1,4 +1,5 @@
 import { parseDocument } from 'yaml';
+import { plainBibtexEntry, type BibtexEntry } from './bibtexPlain';
 import { firstStartingFrom } from './bounds';
 import { DiagnosticBuilder } from './diagnostics';
 import { LineMap, lineMapSteps } from './lineMap';
@@ -104,7 +105,7 @@ export function* cslYamlOf(uri: string, text: string, lines: LineMap, read: { re
 /** The part of @retorquere/bibtex-parser used here (its own types need a newer module resolution than this project's). */
 interface Library {
   readonly errors: readonly unknown[];
-  readonly entries: readonly { readonly type: string; readonly key: string; readonly fields: Readonly<Record<string, unknown>> }[];
+  readonly entries: readonly BibtexEntry[];
   /** The `@string` macros defined, by name. */
   readonly strings: Readonly<Record<string, string>>;
 }
@@ -243,9 +244,7 @@ function monthNumber(value: string): number | undefined {
   return months[value.trim().slice(0, 3).toLowerCase()];
 }
 
-type Entry = Library['entries'][number];
-
-export function bibtexEntryToCsl(entry: Entry): CslItem {
+export function bibtexEntryToCsl(entry: BibtexEntry): CslItem {
   const fields = entry.fields;
   const text = (name: string): string | undefined => {
     const value = fields[name];
@@ -298,11 +297,18 @@ export function bibtexEntryToCsl(entry: Entry): CslItem {
 
 /** The parser writes accents as combining marks (`c` + caron); composed letters match what people type and search for. */
 function composed(value: unknown): unknown {
-  if (typeof value === 'string') return value.normalize('NFC');
+  // ASCII is composed already; most of a library is, and normalizing it all took longer than reading its plain entries.
+  if (typeof value === 'string') return asciiOnly.test(value) ? value : value.normalize('NFC');
   if (Array.isArray(value)) return value.map(composed);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, composed(v)]));
+  if (value !== null && typeof value === 'object') {
+    const copy: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value)) copy[key] = composed(field);
+    return copy;
+  }
   return value;
 }
+
+const asciiOnly = /^[\x00-\x7f]*$/;
 
 export function parseBibtex(uri: string, text: string): Bibliography {
   return runNow(bibtexOf(uri, text, new LineMap(text), undefined));
@@ -343,12 +349,16 @@ class KeyPlaces {
 /** Entries read between two steps: the parser takes about a third of a millisecond for each. */
 const bibtexEntriesPerStep = 8;
 
+/** Plain entries read between two steps, each in a few microseconds without the parser. */
+const plainEntriesPerStep = 64;
+
 /**
  * Reads a BibTeX library in steps of a few milliseconds each, with the same
  * result as `parseBibtex`, and the file's line map. The parser takes about
- * a third of a millisecond an entry, so a library of thousands read at once would
+ * a sixth of a millisecond an entry, so a library of thousands read at once would
  * hold the event loop for seconds. The text is cut where entries start, at
- * the start of a line, and read a few entries at a time, each piece with the
+ * the start of a line. A plain entry is read without the parser
+ * (`plainBibtexEntry`); the others are read a few at a time, each piece with the
  * `@string` macros of those before it. An entry that inherits through
  * `crossref` is read with the entries it inherits from, wherever they are in
  * the file, appended to its piece. A file with `xdata`, one whose
@@ -356,10 +366,9 @@ const bibtexEntriesPerStep = 8;
  * error, is read whole, so that the result never depends on where it was cut.
  */
 export function* bibtexSteps(uri: string, text: string): Steps<{ bibliography: Bibliography; lines: LineMap }> {
-  // Loading the parser takes steps of its own: the first time, it takes longer than reading a few entries.
-  yield* bibtexParserSteps();
   const lines = yield* lineMapSteps(text);
   const pieces = /\bxdata\s*=/i.test(text) ? undefined : yield* bibtexPieces(text);
+  if (!pieces) yield* bibtexParserSteps();
   return { bibliography: yield* bibtexOf(uri, text, lines, pieces), lines };
 }
 
@@ -368,18 +377,23 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
   const starts: number[] = [];
   for (const match of text.matchAll(/^[ \t]*@/gm)) starts.push(match.index);
   const parents = /\bcrossref\s*=/i.test(text) ? new CrossrefParents(text, starts) : null;
-  const entries: Library['entries'][number][] = [];
+  if (parents?.childKeyTwice) return undefined;
+  const entries: BibtexEntry[] = [];
   let strings: Record<string, string> = {};
-  for (let k = 0; k < starts.length || k === 0; k += bibtexEntriesPerStep) {
-    // The first piece takes whatever comes before the first entry at a line start.
-    const from = k === 0 ? 0 : starts[k];
-    const to = k + bibtexEntriesPerStep < starts.length ? starts[k + bibtexEntriesPerStep] : text.length;
+  // The entries that are not plain, consecutive in the file, waiting to be read together by the parser.
+  let batch: { from: number; to: number; count: number } | undefined;
+  function* readBatch(): Steps<boolean> {
+    if (!batch) return true;
+    // Loading the parser takes steps of its own, the first time, and a library of plain entries never needs it.
+    yield* bibtexParserSteps();
+    const { from, to } = batch;
+    batch = undefined;
     let source = text.slice(from, to);
     // The entries a piece's own inherit from come after its own, and are read where they stand.
     let borrowed = 0;
     if (parents) {
       const appended = parents.for(source, from, to, strings);
-      if (!appended) return undefined;
+      if (!appended) return false;
       source += appended.text;
       borrowed = appended.entries;
     }
@@ -387,13 +401,34 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
     try {
       piece = bibtexParser().parse(source, { english: false, unsupported: 'ignore', strings });
     } catch {
-      return undefined;
+      return false;
     }
-    if (piece.errors.length > 0) return undefined;
+    if (piece.errors.length > 0) return false;
     for (let e = 0; e < piece.entries.length - borrowed; e++) entries.push(piece.entries[e]);
     strings = { ...strings, ...piece.strings };
     yield;
+    return true;
   }
+  let plainSinceStep = 0;
+  for (let k = 0; k < starts.length || k === 0; k++) {
+    // The first piece takes whatever comes before the first entry at a line start.
+    const from = k === 0 ? 0 : starts[k];
+    const to = k + 1 < starts.length ? starts[k + 1] : text.length;
+    const plain = plainBibtexEntry(text.slice(from, to));
+    if (plain) {
+      if (!(yield* readBatch())) return undefined;
+      entries.push(plain);
+      if (++plainSinceStep === plainEntriesPerStep) {
+        plainSinceStep = 0;
+        yield;
+      }
+      continue;
+    }
+    if (batch) batch.to = to;
+    else batch = { from, to, count: 0 };
+    if (++batch.count === bibtexEntriesPerStep && !(yield* readBatch())) return undefined;
+  }
+  if (!(yield* readBatch())) return undefined;
   return { errors: [], entries, strings };
 }
 
@@ -409,6 +444,12 @@ class CrossrefParents {
   private readonly byKey = new Map<string, number[]>();
   /** How many entries each parent's text holds, by its start. */
   private readonly counts = new Map<number, number>();
+  /**
+   * Whether an entry that inherits has its key given to another entry too.
+   * The parser lets only the last entry of a key inherit, where the library
+   * keeps the first; read in pieces, each would inherit.
+   */
+  readonly childKeyTwice: boolean;
 
   constructor(
     private readonly text: string,
@@ -421,15 +462,22 @@ class CrossrefParents {
       headers.set(key, (headers.get(key) ?? 0) + 1);
     }
     const header = /[ \t]*@\w+\s*[{(]\s*([^\s,]+)\s*,/y;
+    const inheriting = Array.from(text.matchAll(/\bcrossref\s*=/gi), (match) => match.index);
+    let childKeyTwice = false;
     for (let k = 0; k < starts.length; k++) {
       header.lastIndex = starts[k];
       const key = header.exec(text)?.[1].toLowerCase();
+      const end = k + 1 < starts.length ? starts[k + 1] : text.length;
+      if (key !== undefined && headers.get(key) !== 1 && !childKeyTwice) {
+        const next = firstStartingFrom(inheriting, starts[k], (at) => at);
+        childKeyTwice = next < inheriting.length && inheriting[next] < end;
+      }
       if (key === undefined || headers.get(key) !== 1) continue;
       const places = this.byKey.get(key);
-      const end = k + 1 < starts.length ? starts[k + 1] : text.length;
       if (places) places.push(starts[k], end);
       else this.byKey.set(key, [starts[k], end]);
     }
+    this.childKeyTwice = childKeyTwice;
   }
 
   /** The parents of the entries in `source` (the text's `[from, to)`), and theirs, that lie outside it. */

@@ -177,6 +177,7 @@ describe('bibliography files', () => {
         'a parent that is not there': `${base}\n${children('nowhere')}`,
         'a parent using a macro defined after the child': `${base}\n${children('conf')}\n@string{ late = {Late} }\n${proceedings.replace('jot', 'late')}`,
         'xdata': `${base}\n@xdata{shared, publisher = {Shared Press}}\n@book{withdata, xdata = {shared}, title = {Data}}`,
+        'a child whose key is given twice, of which the parser lets the last inherit': `${child(10, 'conf')}\n${base}\n${child(10, 'conf')}\n${proceedings}`,
       };
       for (const [name, text] of Object.entries(readWhole)) assert.deepStrictEqual(runNow(bibtexSteps(uri, text)).bibliography, parseBibliography(uri, text), name);
     });
@@ -228,9 +229,10 @@ describe('bibliography files', () => {
       await servedFromItsRecord(uri, text, text.replace('part 7}', 'part seven}'));
     });
 
-    it('loads the parser in steps of their own, its LaTeX tables first, when a session reads its first BibTeX file', () => {
-      // Modules stay loaded for the life of a process, and this one has loaded the parser: a new one reads the file.
-      const script = `
+    it('loads the parser in steps of their own, its LaTeX tables first, when a session first reads an entry that needs it', () => {
+      // Modules stay loaded for the life of a process, and this one has loaded the parser: a new one reads each file.
+      const firstRead = (text: string): { asked: [string, number][]; references: number } => {
+        const script = `
         const Module = require('module');
         require(${JSON.stringify(path.join(__dirname, 'bibtexParserEsm.js'))}).useBibtexParserEsmBuild();
         const resolve = Module._resolveFilename;
@@ -241,19 +243,24 @@ describe('bibliography files', () => {
           return resolve.call(this, request, ...rest);
         };
         const core = require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'src', 'core'))});
-        const steps = core.bibtexSteps('file:///work/library.bib', '@book{a, title = {T}}\\n');
+        const steps = core.bibtexSteps('file:///work/library.bib', ${JSON.stringify(text)});
         let done;
         while (!(done = steps.next()).done) step++;
         console.log(JSON.stringify({ asked, references: done.value.bibliography.references.length }));`;
-      const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-      assert.strictEqual(child.status, 0, child.stderr);
-      const { asked, references } = JSON.parse(child.stdout) as { asked: [string, number][]; references: number };
+        const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+        assert.strictEqual(child.status, 0, child.stderr);
+        return JSON.parse(child.stdout) as { asked: [string, number][]; references: number };
+      };
+      const plain = '@book{a, title = {The {Conquest} of Bread}, author = {Kropotkin, Peter}}\n';
+      assert.deepStrictEqual(firstRead(plain), { asked: [], references: 1 }, 'plain entries are read without the parser');
+      const { asked, references } = firstRead(`${plain}@book{b, title = {{\\"U}ber die Anarchie}}\n`);
       // Each module is asked for in a step of its own, the tables first; the parser's own imports do not come through here.
-      assert.deepStrictEqual(asked.slice(0, 2), [
-        ['unicode2latex', 0],
-        ['@retorquere/bibtex-parser', 1],
-      ]);
-      assert.strictEqual(references, 1);
+      assert.deepStrictEqual(
+        asked.slice(0, 2).map(([request]) => request),
+        ['unicode2latex', '@retorquere/bibtex-parser'],
+      );
+      assert.strictEqual(asked[1][1], asked[0][1] + 1);
+      assert.strictEqual(references, 2);
     });
 
     it('reads a library of a few dozen entries in steps through the cache, and one of a few entries at once', async () => {

@@ -1,0 +1,277 @@
+/** An entry as the BibTeX parser gives it: its type, its key, and its fields by name in lower case. */
+export interface BibtexEntry {
+  readonly type: string;
+  readonly key: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * How the BibTeX parser renders each field that a CSL item is made from
+ * (`bibtexEntryToCsl`), by the parser's field modes. Any other field is
+ * left out of a plain entry: nothing reads it.
+ */
+const usedFields: Readonly<Record<string, 'creators' | 'list' | 'text' | 'verbatim' | 'number' | 'month'>> = {
+  author: 'creators',
+  editor: 'creators',
+  translator: 'creators',
+  director: 'creators',
+  bookauthor: 'creators',
+  publisher: 'list',
+  institution: 'list',
+  organization: 'list',
+  location: 'list',
+  doi: 'verbatim',
+  url: 'verbatim',
+  year: 'number',
+  month: 'month',
+  ...Object.fromEntries(
+    [
+      'title',
+      'subtitle',
+      'series',
+      'shorttitle',
+      'booktitle',
+      'maintitle',
+      'eventtitle',
+      'journaltitle',
+      'journal',
+      'date',
+      'urldate',
+      'school',
+      'address',
+      'pages',
+      'number',
+      'issue',
+      'type',
+      'langid',
+      'language',
+      'volume',
+      'edition',
+      'isbn',
+      'issn',
+      'note',
+      'abstract',
+      'chapter',
+      'volumes',
+      'pagetotal',
+      'venue',
+      'version',
+    ].map((name) => [name, 'text'] as const),
+  ),
+};
+
+/** The parser's month names; a month it does not know is kept as written. */
+const monthNumbers: ReadonlyMap<string, string> = new Map(
+  ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].flatMap((short, k) => {
+    const long = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'][k];
+    return [
+      [short, String(k + 1)],
+      [long, String(k + 1)],
+    ];
+  }),
+);
+
+/**
+ * Where the parser's LaTeX reading can differ from the text as written:
+ * commands, math, comments, active characters, the ligatures it turns into
+ * quotes and inverted marks, control characters (it marks up rich text with
+ * two of them), and a paragraph break. It takes a carriage return before a
+ * line feed as a paragraph break too, which then neither splits names nor
+ * reads as a space in a note.
+ */
+const latexSpecial = /[\\$%&#^_~<>`\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|''|\n[ \t]*\n/;
+
+/**
+ * Braces where a group's edges change the rendering: a group that starts or
+ * ends with a space or a dash, a dash just outside one, or an empty group,
+ * which keeps the spaces on either side of it apart.
+ */
+const groupEdge = /\{[ \t\n}-]|[ \t\n-]\}|-\{|\}-/;
+
+/** A run of LaTeX whitespace, which the parser renders as one space. */
+const whitespaceRun = /[ \t\r\n]+/g;
+
+/** The dash ligatures, taken greedily from the left as the parser takes them. */
+const dashes = /---|--/g;
+
+/** A plain value as the parser renders its text: groups dissolved, whitespace runs made one space, dashes joined. */
+function plainText(raw: string): string {
+  return raw
+    .replace(/[{}]/g, '')
+    .replace(whitespaceRun, ' ')
+    .replace(dashes, (run) => (run.length === 3 ? '\u2014' : '\u2013'));
+}
+
+/**
+ * The names of a creator field, as the parser splits and reads them: split
+ * at a whole word `and`, then `Last, First`, `Last, Suffix, First`, or
+ * `First von Last`. Undefined when a name is not plain: braces, an empty
+ * name, more than three parts, or BibLaTeX's `family=` form.
+ */
+function plainCreators(raw: string): Record<string, string>[] | undefined {
+  if (/[{}=]/.test(raw)) return undefined;
+  const names = splitAtAnd(raw);
+  if (!names) return undefined;
+  const creators: Record<string, string>[] = [];
+  for (const name of names) {
+    if (name.includes(',')) {
+      const parts = name.split(',').map((part) => plainText(part).trim());
+      if (parts.length === 3 && parts[2] === '') parts.pop();
+      if (parts.length > 3) return undefined;
+      const [written, suffix, firstName] = parts.length === 2 ? [parts[0], undefined, parts[1]] : parts;
+      // A lower-case start of the last name is its particle (`de la Fontaine`).
+      const particle = /^([a-z'. ]+) (.+)/.exec(written);
+      creators.push(withoutEmpty({ lastName: particle ? particle[2] : written, firstName, prefix: particle?.[1], suffix }));
+    } else {
+      const words = plainText(name).split(' ').filter(Boolean);
+      if (words.length === 1) {
+        creators.push(withoutEmpty({ lastName: words[0] }));
+        continue;
+      }
+      const prefix = words.findIndex((word) => /^[a-z]/.test(word));
+      const last = prefix <= 0 ? -1 : words.findIndex((word, k) => k > prefix && !/^[a-z]/.test(word));
+      if (last === -1) creators.push(withoutEmpty({ lastName: words[words.length - 1], firstName: words.slice(0, -1).join(' ') }));
+      else creators.push(withoutEmpty({ firstName: words.slice(0, prefix).join(' '), prefix: words.slice(prefix, last).join(' '), lastName: words.slice(last).join(' ') }));
+    }
+  }
+  // The parser leaves out a name with nothing in it.
+  return creators.filter((creator) => Object.keys(creator).length > 0);
+}
+
+/** A list value split at each `and` that stands as a word between spaces; undefined when a part would be empty. */
+function splitAtAnd(raw: string): string[] | undefined {
+  // The parser also splits at an `and` that opens the value before a space, or ends it after a word's end; those leave an empty part.
+  if (/^and[ \t\r\n]|(?:^|[\x20-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E\t\r\n])and$/i.test(raw)) return undefined;
+  const parts = raw.split(/(?<=[ \t\r\n])and(?=[ \t\r\n])/i);
+  // The parser needs whitespace on both sides of `and` to split there, and so does this; a part left empty is its edge case, not this one's.
+  if (parts.some((part) => part.trim() === '')) return undefined;
+  return parts;
+}
+
+/** The parser drops a name's empty parts, and trims the rest, of any Unicode space, as `String.trim` does. */
+function withoutEmpty(name: Record<string, string | undefined>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [part, value] of Object.entries(name)) {
+    const trimmed = value?.trim();
+    if (trimmed) kept[part] = trimmed;
+  }
+  return kept;
+}
+
+/** One field's value as the parser renders it, or undefined when only the parser can say. */
+function plainField(mode: (typeof usedFields)[string], raw: string): unknown {
+  if (latexSpecial.test(raw) || groupEdge.test(raw)) return undefined;
+  switch (mode) {
+    case 'creators':
+      return plainCreators(raw);
+    case 'list': {
+      if (/[{}]/.test(raw)) return undefined;
+      return splitAtAnd(raw)?.map((part) => plainText(part).trim());
+    }
+    case 'verbatim':
+      // The parser prints these back as written; whitespace or braces inside would be reprinted its own way.
+      return /[ \t\r\n{}]/.test(raw.trim()) ? undefined : raw.trim();
+    case 'number': {
+      const text = plainText(raw).trim();
+      return /^-?\d+$/.test(text) ? String(parseInt(text, 10)) : text;
+    }
+    case 'month': {
+      const text = plainText(raw).trim();
+      if (/^-?\d+$/.test(text)) return String(parseInt(text, 10));
+      return monthNumbers.get(text.toLowerCase());
+    }
+    case 'text':
+      return plainText(raw).trim();
+  }
+}
+
+const entryHead = /^[ \t\r\n]*@([A-Za-z]+)[ \t\r\n]*\{[ \t\r\n]*([A-Za-z0-9_:./+-]+)[ \t\r\n]*,/y;
+const fieldHead = /[ \t\r\n]*([A-Za-z][A-Za-z0-9_-]*)[ \t\r\n]*=[ \t\r\n]*/y;
+const bareNumber = /\d+(?=[ \t\r\n,}])/y;
+
+/**
+ * An entry read without the BibTeX parser, when its text is plain enough
+ * for the reading to be certain: the parser's own result, or undefined.
+ * The parser reads every field value as LaTeX, through a grammar, which
+ * takes about a sixth of a millisecond an entry even when the values are
+ * plain text; most entries of an export are. `source` is an entry's text
+ * from its `@`, and may end with whitespace; anything else after the entry
+ * is for the parser to read.
+ *
+ * Plain here means: an `@type{key,` header, `name = value` fields with
+ * values in braces, in quotes or bare digits, and no `#`, comments,
+ * macros, `crossref` or a field given twice; a value without LaTeX
+ * commands, math or active characters, with braces only around plain text.
+ */
+export function plainBibtexEntry(source: string): BibtexEntry | undefined {
+  entryHead.lastIndex = 0;
+  const head = entryHead.exec(source);
+  if (!head) return undefined;
+  const type = head[1].toLowerCase();
+  if (type === 'string' || type === 'preamble' || type === 'comment') return undefined;
+  const fields: Record<string, unknown> = {};
+  const seen = new Set<string>();
+  let at = entryHead.lastIndex;
+  for (;;) {
+    fieldHead.lastIndex = at;
+    const field = fieldHead.exec(source);
+    if (!field) break;
+    const name = field[1].toLowerCase();
+    if (seen.has(name) || name === 'crossref' || name === 'xdata') return undefined;
+    seen.add(name);
+    const value = valueAt(source, fieldHead.lastIndex);
+    if (!value) return undefined;
+    at = value.end;
+    const mode = usedFields[name];
+    if (mode === undefined) {
+      // Nothing reads this field, but the parser must not fail on it.
+      if (/[\\$]/.test(value.raw)) return undefined;
+    } else if (value.raw.trim() !== '') {
+      const rendered = plainField(mode, value.raw);
+      if (rendered === undefined) return undefined;
+      fields[name] = rendered;
+    }
+    while (at < source.length && isWhitespace(source.charCodeAt(at))) at++;
+    if (source[at] !== ',') break;
+    at++;
+  }
+  while (at < source.length && isWhitespace(source.charCodeAt(at))) at++;
+  if (source[at] !== '}') return undefined;
+  for (at++; at < source.length; at++) if (!isWhitespace(source.charCodeAt(at))) return undefined;
+  return { type, key: head[2], fields };
+}
+
+const maxGroupDepth = 8;
+
+/** A field's value at `at`: in balanced braces, in quotes without braces, or bare digits; with where it ends. */
+function valueAt(source: string, at: number): { raw: string; end: number } | undefined {
+  const open = source[at];
+  if (open === '{') {
+    let depth = 0;
+    for (let k = at + 1; k < source.length; k++) {
+      const char = source[k];
+      if (char === '{') {
+        // Deep nesting is not plain: the parser's grammar recurses, and past its stack it fails the entry.
+        if (++depth > maxGroupDepth) return undefined;
+      }
+      else if (char === '}') {
+        if (depth === 0) return { raw: source.slice(at + 1, k), end: k + 1 };
+        depth--;
+      } else if (char === '\\' || char === '$') return undefined;
+    }
+    return undefined;
+  }
+  if (open === '"') {
+    const close = source.indexOf('"', at + 1);
+    if (close < 0) return undefined;
+    const raw = source.slice(at + 1, close);
+    return /[{}\\]/.test(raw) ? undefined : { raw, end: close + 1 };
+  }
+  bareNumber.lastIndex = at;
+  const digits = bareNumber.exec(source);
+  return digits ? { raw: digits[0], end: bareNumber.lastIndex } : undefined;
+}
+
+function isWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+}

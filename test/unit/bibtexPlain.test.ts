@@ -1,0 +1,143 @@
+import * as assert from 'assert';
+import fc from 'fast-check';
+import { bibtexEntryToCsl, bibtexSteps, parseBibliography, runNow } from '../../src/core';
+import { plainBibtexEntry } from '../../src/core/bibtexPlain';
+import { useBibtexParserEsmBuild } from './bibtexParserEsm';
+
+interface ParsedLibrary {
+  readonly errors: readonly unknown[];
+  readonly entries: readonly { readonly type: string; readonly key: string; readonly fields: Readonly<Record<string, unknown>> }[];
+}
+const parser = (): { parse(input: string, options: object): ParsedLibrary } =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the parser the plain reading must agree with, loaded as the core loads it
+  require('@retorquere/bibtex-parser') as { parse(input: string, options: object): ParsedLibrary };
+
+/** The parser's reading of one entry's text, with the core's options, made into a CSL item. */
+function parsedItem(source: string): { key: string; item: unknown } {
+  const library = parser().parse(source, { english: false, unsupported: 'ignore' });
+  assert.deepStrictEqual(library.errors, [], source);
+  assert.strictEqual(library.entries.length, 1, source);
+  return { key: library.entries[0].key, item: bibtexEntryToCsl(library.entries[0]) };
+}
+
+/** Checks that the plain reading of `source` is certain, and is the parser's. */
+function readsAsTheParser(source: string): void {
+  const plain = plainBibtexEntry(source);
+  assert.ok(plain, `read as plain: ${JSON.stringify(source)}`);
+  assert.deepStrictEqual({ key: plain.key, item: bibtexEntryToCsl(plain) }, parsedItem(source), JSON.stringify(source));
+}
+
+const space = fc.constantFrom('', ' ', '  ', '\n', '\r\n', '\t');
+const plainPart = fc.constantFrom('a', 'Kro', 'e', 'Z', 'and', 'And', ' and ', ' ', '  ', '\n', '-', '--', '---', ',', '.', ':', '(', ')', "'", '"', '{', '}', '1', '9', 'é', '\u00a0', '😀', 'von ', 'de la ', 'Jr', '=', '!', '?');
+const specialPart = fc.constantFrom('\u0301', '\r\n', '\n\n', '&', '%', '\\', '$', '~', '_', '^', '#', '<', '>', '`', "''", '@', '\\"u', '{}', '\u000e');
+/** Mostly text that may be plain (names, particles, dashes, braces, quotes, Unicode), some with a LaTeX special or another break. */
+const valueText = fc
+  .oneof({ weight: 5, arbitrary: fc.array(plainPart, { maxLength: 10 }) }, { weight: 1, arbitrary: fc.array(fc.oneof(plainPart, specialPart), { maxLength: 10 }) })
+  .map((parts) => parts.join(''));
+const fieldName = fc.constantFrom(
+  'author',
+  'editor',
+  'translator',
+  'bookauthor',
+  'title',
+  'subtitle',
+  'booktitle',
+  'journal',
+  'publisher',
+  'location',
+  'address',
+  'institution',
+  'year',
+  'month',
+  'date',
+  'pages',
+  'doi',
+  'url',
+  'note',
+  'abstract',
+  'keywords',
+  'file',
+  'type',
+  'langid',
+  'Title',
+  'crossref',
+  'unknownfield',
+);
+const fieldValue = fc.oneof(
+  { weight: 6, arbitrary: valueText.map((text) => `{${text}}`) },
+  { weight: 2, arbitrary: valueText.map((text) => `"${text}"`) },
+  { weight: 1, arbitrary: fc.constantFrom('1905', '3', 'jan', 'May', 'march', 'jot # { and more}') },
+);
+const field = fc.tuple(space, fieldName, space, space, fieldValue, space).map(([a, name, b, c, value, d]) => `${a}${name}${b}=${c}${value}${d}`);
+/** One entry's text, as a cut at line starts gives it: plain or not, with what may follow it. */
+const entryText = fc
+  .tuple(
+    fc.constantFrom('', ' ', '\n'),
+    fc.oneof({ weight: 6, arbitrary: fc.constantFrom('book', 'Article', 'misc', 'incollection') }, fc.constantFrom('string', 'comment')),
+    space,
+    fc.oneof({ weight: 6, arbitrary: fc.constantFrom('kropotkin1892', 'a:b/c.d', 'x-y_z') }, fc.constant('')),
+    fc.array(field, { maxLength: 5 }),
+    fc.boolean(),
+    fc.oneof({ weight: 6, arbitrary: fc.constantFrom('', '\n', '\n\n') }, fc.constantFrom(' text after', '\n% a comment\n')),
+  )
+  .map(([lead, type, gap, key, fields, trailingComma, after]) => `${lead}@${type}${gap}{${key},${fields.join(',')}${trailingComma ? ',' : ''}}${after}`);
+
+describe('BibTeX entries read without the parser', () => {
+  before(useBibtexParserEsmBuild);
+
+  it('reads what a reference manager writes as the parser does', () => {
+    readsAsTheParser('@book{kropotkin1892,\n  author = {Kropotkin, Peter and de la Fontaine, Jean and Emma Goldman and Marx, Jr., Karl},\n  title = {The {Conquest} of {Bread}},\n  year = 1892,\n  month = {March},\n  pages = {12--34},\n  publisher = {P.-V. Stock and Freedom Press},\n  location = {Paris and London},\n  doi = {10.1000/182},\n  url = {https://example.org/conquest},\n}\n\n');
+    readsAsTheParser('@Article{lenin1917, journaltitle = "Pravda", date = {1917-04-07}, title = {{April Theses}}, number = {26}, langid = {russian},}');
+    readsAsTheParser('@incollection{avrich1988,\n  author    = {Avrich, Paul},\n  title     = {Kropotkin in America},\n  booktitle = {Anarchist Portraits},\n  note      = {A long note\n    that wraps, with an em dash---and an en dash: 1917--1921},\n  file      = {Full Text:/home/reader/avrich.pdf:application/pdf},\n}');
+  });
+
+  it('leaves to the parser whatever it cannot read with certainty', () => {
+    const notPlain: Record<string, string> = {
+      'a LaTeX accent': '@book{a, author = {M{\\"u}ller, Hans}}',
+      'an escaped ampersand': '@book{a, publisher = {Smith \\& Sons}}',
+      'a percent-encoded address': '@book{a, url = {https://example.org/a%20b}}',
+      'a macro': '@book{a, journal = jot}',
+      'a concatenation': '@book{a, title = "A" # {B}}',
+      'an inheritance': '@book{a, crossref = {b}}',
+      'a field given twice': '@book{a, title = {A}, title = {B}}',
+      'a string definition': '@string{jot = {Journal of Things}}',
+      'text after the entry, where the parser would find another': '@book{a, title = {A}} see @misc{b}',
+      'a paragraph break': '@book{a, note = {one\n\ntwo}}',
+      'a line break written CR LF inside a value': '@book{a, author = {Emma\r\nGoldman}}',
+      'braces nested deeper than plain text needs': `@book{a, title = {${'{'.repeat(9)}x${'}'.repeat(9)}}}`,
+      'an empty group': '@book{a, title = {A {} B}}',
+      'an "and" ending a name list': '@book{a, author = {Goldman,and}}',
+      'a corporate author in braces': '@book{a, author = {{Freedom Press}}}',
+      'an unclosed value': '@book{a, title = {A}',
+    };
+    for (const [what, source] of Object.entries(notPlain)) assert.strictEqual(plainBibtexEntry(source), undefined, what);
+  });
+
+  it('agrees with the parser on every entry it reads, over random entries plain and not', () => {
+    let read = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(entryText, (source) => {
+        runs++;
+        const plain = plainBibtexEntry(source);
+        if (!plain) return;
+        read++;
+        assert.deepStrictEqual({ key: plain.key, item: bibtexEntryToCsl(plain) }, parsedItem(source));
+      }),
+      { numRuns: 3000 },
+    );
+    // The property says nothing unless a fair share of the entries are read without the parser.
+    assert.ok(read > runs / 10, `${read} of ${runs} read as plain`);
+  });
+
+  it('reads a library of plain entries and others in steps as the whole read does', () => {
+    const uri = 'file:///work/library.bib';
+    const library = fc.array(fc.oneof(entryText, fc.constantFrom('@string{jot = {Journal of {T}hings}}', '@book{m, journal = jot, title = {Macro}}', '@misc{c1, crossref = {kropotkin1892}, pages = {1--9}}', '% a comment\n')), { maxLength: 30 }).map((entries) => entries.join('\n'));
+    fc.assert(
+      fc.property(library, (text) => {
+        assert.deepStrictEqual(runNow(bibtexSteps(uri, text)).bibliography, parseBibliography(uri, text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
