@@ -159,18 +159,22 @@ export function generateCslYaml(count) {
   return lines.join('\n');
 }
 
-/** A BibTeX library of `count` generated entries, as a reference manager exports one. */
-export function generateBibtex(count) {
+/**
+ * A BibTeX library of `count` generated entries, as a reference manager exports one. With `latexEvery`, every
+ * so many entries have a title written with LaTeX, as an export that encodes accents and symbols gives it.
+ */
+export function generateBibtex(count, { latexEvery = 0 } = {}) {
   const rnd = random(3);
   const entries = [];
   for (let n = 0; n < count; n++) {
     const item = cslItem(n, rnd);
     const [{ family, given }] = item.author;
+    const title = latexEvery && n % latexEvery === 0 ? `${item.title} \\& {\\"U}bersicht` : item.title;
     entries.push(
       [
         `@${item.type === 'book' ? 'book' : 'article'}{${item.id},`,
         `  author = {${family}, ${given}},`,
-        `  title = {${item.title}},`,
+        `  title = {${title}},`,
         `  year = {${item.issued['date-parts'][0][0]}},`,
         `  publisher = {${item.publisher}},`,
         `  address = {London},`,
