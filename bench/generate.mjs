@@ -161,15 +161,17 @@ export function generateCslYaml(count) {
 
 /**
  * A BibTeX library of `count` generated entries, as a reference manager exports one. With `latexEvery`, every
- * so many entries have a title written with LaTeX, as an export that encodes accents and symbols gives it.
+ * so many entries have a title written with LaTeX: `accents`, an accented letter and an escaped symbol, as an export
+ * that encodes them gives them; or `markup`, an emphasis besides.
  */
-export function generateBibtex(count, { latexEvery = 0 } = {}) {
+export function generateBibtex(count, { latexEvery = 0, latex = 'markup' } = {}) {
+  const written = latex === 'accents' ? ' \\& {\\"U}bersicht' : ' \\& \\emph{{\\"U}bersicht}';
   const rnd = random(3);
   const entries = [];
   for (let n = 0; n < count; n++) {
     const item = cslItem(n, rnd);
     const [{ family, given }] = item.author;
-    const title = latexEvery && n % latexEvery === 0 ? `${item.title} \\& {\\"U}bersicht` : item.title;
+    const title = latexEvery && n % latexEvery === 0 ? `${item.title}${written}` : item.title;
     entries.push(
       [
         `@${item.type === 'book' ? 'book' : 'article'}{${item.id},`,

@@ -94,6 +94,55 @@ const whitespaceRun = /[ \t\r\n]+/g;
 /** The dash ligatures, taken greedily from the left as the parser takes them. */
 const dashes = /---|--/g;
 
+/** The combining marks of LaTeX's accents, as the parser writes them after their letter. */
+const accentMarks: Readonly<Record<string, string>> = {
+  '`': '\u0300',
+  "'": '\u0301',
+  '^': '\u0302',
+  '~': '\u0303',
+  '=': '\u0304',
+  u: '\u0306',
+  '.': '\u0307',
+  '"': '\u0308',
+  r: '\u030A',
+  H: '\u030B',
+  v: '\u030C',
+  d: '\u0323',
+  c: '\u0327',
+  k: '\u0328',
+};
+
+/** Letters LaTeX writes as commands, as the parser reads them in braces (`{\\ss}`). */
+const commandLetters: Readonly<Record<string, string>> = { ss: 'ß', o: 'ø', O: 'Ø', aa: 'å', AA: 'Å', ae: 'æ', AE: 'Æ', oe: 'œ', OE: 'Œ', l: 'ł', L: 'Ł', i: 'ı' };
+
+/**
+ * The LaTeX an export writes for accented letters and escaped symbols, in
+ * the forms whose reading is certain: an accent on one letter (`{\\"u}`,
+ * `\\"{u}`, `{\\"{u}}`, `\\"u`, and for the accents named by a letter
+ * `{\\v c}`, `\\v{c}`, `{\\v{c}}`), a letter written as a command in braces
+ * (`{\\o}`), and the escaped `\\&`, `\\%`, `\\_`, `\\#` and `\\$`.
+ */
+const latexLetters =
+  /\{\\(["'`^~=.])([A-Za-z])\}|\{\\(["'`^~=.])\{([A-Za-z])\}\}|\\(["'`^~=.])\{([A-Za-z])\}|\{\\([vcuHkrd]) ([A-Za-z])\}|\{\\([vcuHkrd])\{([A-Za-z])\}\}|\\([vcuHkrd])\{([A-Za-z])\}|\{\\(ss|aa|AA|ae|AE|oe|OE|o|O|l|L|i)\}|\\([&%_#$])|\\(["'`^~=.])([A-Za-z])/g;
+
+/**
+ * A value's LaTeX letters and symbols: `decoded` as the parser renders them
+ * (an accent as its letter and a combining mark, which the CSL item then
+ * composes), and `checked` with each one as a plain letter, for the checks
+ * of what else the value holds.
+ */
+function decodeLetters(raw: string): { decoded: string; checked: string } {
+  if (!raw.includes('\\')) return { decoded: raw, checked: raw };
+  const decoded = raw.replace(latexLetters, (...groups: (string | undefined)[]) => {
+    const [, a1, l1, a2, l2, a3, l3, a4, l4, a5, l5, a6, l6, named, symbol, a7, l7] = groups;
+    if (named !== undefined) return commandLetters[named];
+    if (symbol !== undefined) return symbol;
+    const accent = a1 ?? a2 ?? a3 ?? a4 ?? a5 ?? a6 ?? a7 ?? '';
+    return `${l1 ?? l2 ?? l3 ?? l4 ?? l5 ?? l6 ?? l7 ?? ''}${accentMarks[accent]}`;
+  });
+  return { decoded, checked: raw.replace(latexLetters, 'x') };
+}
+
 /** A plain value as the parser renders its text: groups dissolved, whitespace runs made one space, dashes joined. */
 function plainText(raw: string): string {
   return raw
@@ -109,7 +158,6 @@ function plainText(raw: string): string {
  * name, more than three parts, or BibLaTeX's `family=` form.
  */
 function plainCreators(raw: string): Record<string, string>[] | undefined {
-  if (/[{}=]/.test(raw)) return undefined;
   const names = splitAtAnd(raw);
   if (!names) return undefined;
   const creators: Record<string, string>[] = [];
@@ -158,19 +206,32 @@ function withoutEmpty(name: Record<string, string | undefined>): Record<string, 
   return kept;
 }
 
+/** Whether `text` is one group in braces, which the parser takes as a whole name, not split into parts. */
+function isOneGroup(text: string): boolean {
+  if (!text.startsWith('{')) return false;
+  let depth = 0;
+  for (let k = 0; k < text.length; k++) {
+    if (text[k] === '{') depth++;
+    else if (text[k] === '}' && --depth === 0) return k === text.length - 1;
+  }
+  return false;
+}
+
 /** One field's value as the parser renders it, or undefined when only the parser can say. */
-function plainField(mode: (typeof usedFields)[string], raw: string): unknown {
-  if (latexSpecial.test(raw) || groupEdge.test(raw)) return undefined;
+function plainField(mode: (typeof usedFields)[string], value: string): unknown {
+  if (mode === 'verbatim') {
+    // The parser prints these back as written, LaTeX included; whitespace or braces inside would be reprinted its own way.
+    return latexSpecial.test(value) || /[ \t\r\n{}]/.test(value.trim()) ? undefined : value.trim();
+  }
+  const { decoded: raw, checked } = decodeLetters(value);
+  if (latexSpecial.test(checked) || groupEdge.test(checked)) return undefined;
   switch (mode) {
     case 'creators':
+      // A name that is one group is a name the parser does not split, such as `{Freedom Press}`; braces are read nowhere else in a name.
+      if (/[{}=]/.test(checked) || splitAtAnd(value)?.some((name) => isOneGroup(name.trim()))) return undefined;
       return plainCreators(raw);
-    case 'list': {
-      if (/[{}]/.test(raw)) return undefined;
-      return splitAtAnd(raw)?.map((part) => plainText(part).trim());
-    }
-    case 'verbatim':
-      // The parser prints these back as written; whitespace or braces inside would be reprinted its own way.
-      return /[ \t\r\n{}]/.test(raw.trim()) ? undefined : raw.trim();
+    case 'list':
+      return /[{}]/.test(checked) ? undefined : splitAtAnd(raw)?.map((part) => plainText(part).trim());
     case 'number': {
       const text = plainText(raw).trim();
       return /^-?\d+$/.test(text) ? String(parseInt(text, 10)) : text;
@@ -225,7 +286,7 @@ export function plainBibtexEntry(source: string): BibtexEntry | undefined {
     const mode = usedFields[name];
     if (mode === undefined) {
       // Nothing reads this field, but the parser must not fail on it.
-      if (/[\\$]/.test(value.raw)) return undefined;
+      if (/[\\$]/.test(decodeLetters(value.raw).checked)) return undefined;
     } else if (value.raw.trim() !== '') {
       const rendered = plainField(mode, value.raw);
       if (rendered === undefined) return undefined;
@@ -257,7 +318,8 @@ function valueAt(source: string, at: number): { raw: string; end: number } | und
       else if (char === '}') {
         if (depth === 0) return { raw: source.slice(at + 1, k), end: k + 1 };
         depth--;
-      } else if (char === '\\' || char === '$') return undefined;
+      } else if (char === '\\') k++;
+      else if (char === '$') return undefined;
     }
     return undefined;
   }
@@ -265,6 +327,7 @@ function valueAt(source: string, at: number): { raw: string; end: number } | und
     const close = source.indexOf('"', at + 1);
     if (close < 0) return undefined;
     const raw = source.slice(at + 1, close);
+    // A quote escaped or in braces does not end the value for the parser; such a value is left to it.
     return /[{}\\]/.test(raw) ? undefined : { raw, end: close + 1 };
   }
   bareNumber.lastIndex = at;

@@ -28,11 +28,16 @@ function readsAsTheParser(source: string): void {
 }
 
 const space = fc.constantFrom('', ' ', '  ', '\n', '\r\n', '\t');
+const latexPart = fc.constantFrom('{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"');
 const plainPart = fc.constantFrom('a', 'Kro', 'e', 'Z', 'and', 'And', ' and ', ' ', '  ', '\n', '-', '--', '---', ',', '.', ':', '(', ')', "'", '"', '{', '}', '1', '9', 'é', '\u00a0', '😀', 'von ', 'de la ', 'Jr', '=', '!', '?');
 const specialPart = fc.constantFrom('\u0301', '\r\n', '\n\n', '&', '%', '\\', '$', '~', '_', '^', '#', '<', '>', '`', "''", '@', '\\"u', '{}', '\u000e');
-/** Mostly text that may be plain (names, particles, dashes, braces, quotes, Unicode), some with a LaTeX special or another break. */
+/** Mostly text that may be plain (names, particles, dashes, braces, quotes, Unicode, LaTeX accents and escapes), some with other LaTeX or another break. */
 const valueText = fc
-  .oneof({ weight: 5, arbitrary: fc.array(plainPart, { maxLength: 10 }) }, { weight: 1, arbitrary: fc.array(fc.oneof(plainPart, specialPart), { maxLength: 10 }) })
+  .oneof(
+    { weight: 3, arbitrary: fc.array(plainPart, { maxLength: 10 }) },
+    { weight: 2, arbitrary: fc.array(fc.oneof({ weight: 3, arbitrary: plainPart }, latexPart), { maxLength: 10 }) },
+    { weight: 1, arbitrary: fc.array(fc.oneof(plainPart, latexPart, specialPart), { maxLength: 10 }) },
+  )
   .map((parts) => parts.join(''));
 const fieldName = fc.constantFrom(
   'author',
@@ -91,10 +96,21 @@ describe('BibTeX entries read without the parser', () => {
     readsAsTheParser('@incollection{avrich1988,\n  author    = {Avrich, Paul},\n  title     = {Kropotkin in America},\n  booktitle = {Anarchist Portraits},\n  note      = {A long note\n    that wraps, with an em dash---and an en dash: 1917--1921},\n  file      = {Full Text:/home/reader/avrich.pdf:application/pdf},\n}');
   });
 
+  it('reads the LaTeX an export writes for accented letters and escaped symbols as the parser does', () => {
+    readsAsTheParser('@book{mueller1953,\n  author = {M{\\"u}ller, J{\\\'e}r{\\^o}me and {\\O}stergaard, S{\\o}ren and \\v{C}apek, Karel and Ga{\\l}{\\k a}zka, Ewa},\n  title = {{\\"U}ber die Anarchie \\& {\\v C}ech Stra{\\ss}e, 50\\% \\#1},\n  publisher = {Chapman \\& Hall},\n  address = {K\\"oln},\n  note = {Fran{\\c{c}}ais, {\\aa}, {\\AE}, {\\oe}, {\\i}, \\u{g}, {\\H o}, {\\r a}, {\\d s}, \\~n, {\\=a}, \\.z, {\\`a}},\n}\n');
+    const item = bibtexEntryToCsl(plainBibtexEntry('@book{a, author = {M{\\"u}ller, Hans}, title = {{\\"U}ber \\& mehr}}') ?? assert.fail('not read as plain'));
+    // Composed, as people type and search for them.
+    assert.deepStrictEqual(item.author, [{ family: 'Müller', given: 'Hans' }]);
+    assert.strictEqual(item.title, 'Über & mehr');
+  });
+
   it('leaves to the parser whatever it cannot read with certainty', () => {
     const notPlain: Record<string, string> = {
-      'a LaTeX accent': '@book{a, author = {M{\\"u}ller, Hans}}',
-      'an escaped ampersand': '@book{a, publisher = {Smith \\& Sons}}',
+      'a LaTeX command other than an accent or an escaped symbol': '@book{a, title = {On \\emph{Mutual} Aid}}',
+      'a letter written as a command outside braces, which takes the space after it': '@book{a, title = {Stra\\ss e}}',
+      'an accent on a dotless i': '@book{a, author = {Gonz{\\\'\\i}lez, Ana}}',
+      'a backslash in an address': '@book{a, url = {https://example.org/\\_a}}',
+      'a name that is one group with an accent, which the parser keeps whole': '@book{a, author = {{\\"U}}}',
       'a percent-encoded address': '@book{a, url = {https://example.org/a%20b}}',
       'a macro': '@book{a, journal = jot}',
       'a concatenation': '@book{a, title = "A" # {B}}',
