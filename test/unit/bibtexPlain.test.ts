@@ -146,6 +146,20 @@ describe('BibTeX entries read without the parser', () => {
     assert.ok(read > runs / 10, `${read} of ${runs} read as plain`);
   });
 
+  it('reads a large library of plain entries in many short steps, without the parser', () => {
+    const uri = 'file:///work/library.bib';
+    const entries = Array.from({ length: 1500 }, (_, n) => `@book{key${n},\n  author = {M{\\"u}ller, Hans and Other, Person${n}},\n  title = {On {Mutual} Aid, part ${n}},\n  year = {${1900 + (n % 120)}},\n}\n`);
+    const text = entries.join('\n');
+    assert.ok(entries.every((entry) => plainBibtexEntry(entry) !== undefined));
+    let steps = 0;
+    const generator = bibtexSteps(uri, text);
+    let next = generator.next();
+    for (; !next.done; next = generator.next()) steps++;
+    assert.deepStrictEqual(next.value.bibliography, parseBibliography(uri, text));
+    // Plain entries are read 64 to a step, and the passes over the whole text that find the entries and their keys take steps too.
+    assert.ok(steps >= 1500 / 64 + 2, `${steps} steps`);
+  });
+
   it('reads a library of plain entries and others in steps as the whole read does', () => {
     const uri = 'file:///work/library.bib';
     const library = fc.array(fc.oneof(entryText, fc.constantFrom('@string{jot = {Journal of {T}hings}}', '@book{m, journal = jot, title = {Macro}}', '@misc{c1, crossref = {kropotkin1892}, pages = {1--9}}', '% a comment\n')), { maxLength: 30 }).map((entries) => entries.join('\n'));
