@@ -236,6 +236,27 @@ describe('Scholarly interop', function () {
       fs.writeFileSync(bib, fs.readFileSync(bib, 'utf8').replace('@article{mueller1954,', '@article{mueller1953,'));
       await waitFor('the problem to go away', () => !codes().includes('unknown-citation'));
     });
+
+    it('reads a large BibTeX library as an export writes it, in steps, entries with accents and escaped symbols and entries with other LaTeX alike', async () => {
+      const folder = copyToTemp(['library-essay.annot.md', 'library-essay.yaml', 'library.bib', 'library.yaml'].map((f) => path.join(fixtures, f)));
+      const bib = path.join(folder, 'library.bib');
+      // Entries as an export encodes accents and symbols, enough of them for the library to be read in steps.
+      const exported = Array.from({ length: 200 }, (_, n) => `@book{exile${n},\n  author = {M{\\"u}ller, J{\\'e}r{\\^o}me and {\\O}stergaard, S{\\o}ren},\n  title = {Letters from {Exile}, Volume ${n}},\n  publisher = {Chapman \\& Hall},\n  address = {K{\\"o}ln},\n  year = {${1890 + (n % 30)}},\n  pages = {${n}--${n + 9}},\n}\n`);
+      fs.writeFileSync(bib, `${fs.readFileSync(bib, 'utf8')}\n${exported.join('\n')}`);
+      const essay = path.join(folder, 'library-essay.annot.md');
+      fs.writeFileSync(essay, fs.readFileSync(essay, 'utf8').replace('[@shub1953]', '[@shub1953; @exile42]'));
+      const editor = await openEditor(essay);
+      const uri = editor.document.uri;
+      const codes = (): string[] => vscode.languages.getDiagnostics(uri).map((d) => String(typeof d.code === 'object' ? d.code.value : d.code));
+      await waitFor('the text to be checked', () => vscode.languages.getDiagnostics(uri) !== undefined && !codes().includes('unknown-citation'));
+      const hoverOn = async (key: string): Promise<string> => hoverText(uri, editor.document.positionAt(editor.document.getText().indexOf(`@${key}`) + 2));
+      const plain = await hoverOn('exile42');
+      assert.ok(plain.includes('Müller, Jérôme, and Søren Østergaard. 1902. *Letters from Exile, Volume 42*. Köln: Chapman & Hall.'), plain);
+      // Entries with other LaTeX, and with a macro, are read by the parser in the same library.
+      const parsed = await hoverOn('mueller1953');
+      assert.ok(parsed.includes('Müller, Jérôme, and Jean de la Fontaine. 1953. “Über die *Anarchie*.” *Zeitschrift für Geschichte* 12 (4): 227–34.'), parsed);
+      assert.ok((await hoverOn('kropotkin1899bib')).includes('Houghton, Mifflin'));
+    });
   });
 
   describe('in Restricted Mode', () => {
