@@ -390,6 +390,8 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
   if (parents?.childKeyTwice) return undefined;
   const entries: BibtexEntry[] = [];
   let strings: Record<string, string> = {};
+  // A month macro is the month unless an `@string` may define it: any `@` closely followed by `string` counts, comments between included.
+  const plainOptions = { monthMacros: !/@[^{(]{0,80}string/i.test(text) };
   // The entries that are not plain, consecutive in the file, waiting to be read together by the parser.
   let batch: { from: number; to: number; count: number } | undefined;
   function* readBatch(): Steps<boolean> {
@@ -424,7 +426,7 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
     // The first piece takes whatever comes before the first entry at a line start.
     const from = k === 0 ? 0 : starts[k];
     const to = k + 1 < starts.length ? starts[k + 1] : text.length;
-    const plain = plainBibtexEntry(text.slice(from, to));
+    const plain = plainBibtexEntry(text.slice(from, to), plainOptions);
     if (plain) {
       if (!(yield* readBatch())) return undefined;
       entries.push(plain);

@@ -248,7 +248,16 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
 
 const entryHead = /^[ \t\r\n]*@([A-Za-z]+)[ \t\r\n]*\{[ \t\r\n]*([A-Za-z0-9_:./+-]+)[ \t\r\n]*,/y;
 const fieldHead = /[ \t\r\n]*([A-Za-z][A-Za-z0-9_-]*)[ \t\r\n]*=[ \t\r\n]*/y;
-const bareNumber = /\d+(?=[ \t\r\n,}])/y;
+const bareValue = /[A-Za-z]+(?=[ \t\r\n,}])|\d+(?=[ \t\r\n,}])/y;
+
+export interface PlainBibtexOptions {
+  /**
+   * Whether a bare month name (`month = mar`, as Zotero writes it) is
+   * BibTeX's month macro: true only where no `@string` could define it
+   * otherwise.
+   */
+  readonly monthMacros?: boolean;
+}
 
 /**
  * An entry read without the BibTeX parser, when its text is plain enough
@@ -261,10 +270,12 @@ const bareNumber = /\d+(?=[ \t\r\n,}])/y;
  *
  * Plain here means: an `@type{key,` header, `name = value` fields with
  * values in braces, in quotes or bare digits, and no `#`, comments,
- * macros, `crossref` or a field given twice; a value without LaTeX
- * commands, math or active characters, with braces only around plain text.
+ * macros but a month's (with `monthMacros`), `crossref` or a field given
+ * twice; a value without LaTeX but for accents on one letter, letters
+ * written as commands and escaped symbols (`latexLetters`), with braces
+ * only around plain text.
  */
-export function plainBibtexEntry(source: string): BibtexEntry | undefined {
+export function plainBibtexEntry(source: string, options: PlainBibtexOptions = {}): BibtexEntry | undefined {
   entryHead.lastIndex = 0;
   const head = entryHead.exec(source);
   if (!head) return undefined;
@@ -284,7 +295,12 @@ export function plainBibtexEntry(source: string): BibtexEntry | undefined {
     if (!value) return undefined;
     at = value.end;
     const mode = usedFields[name];
-    if (mode === undefined) {
+    if (value.macro) {
+      // The parser gives a month macro its number, as two digits, and then reads that as a number.
+      const month = name === 'month' && options.monthMacros ? monthNumbers.get(value.raw.toLowerCase()) : undefined;
+      if (month === undefined) return undefined;
+      fields.month = month;
+    } else if (mode === undefined) {
       // Nothing reads this field, but the parser must not fail on it.
       if (/[\\$]/.test(decodeLetters(value.raw).checked)) return undefined;
     } else if (value.raw.trim() !== '') {
@@ -304,8 +320,8 @@ export function plainBibtexEntry(source: string): BibtexEntry | undefined {
 
 const maxGroupDepth = 8;
 
-/** A field's value at `at`: in balanced braces, in quotes without braces, or bare digits; with where it ends. */
-function valueAt(source: string, at: number): { raw: string; end: number } | undefined {
+/** A field's value at `at`: in balanced braces, in quotes without braces, bare digits, or a bare word, which is a macro; with where it ends. */
+function valueAt(source: string, at: number): { raw: string; end: number; macro?: boolean } | undefined {
   const open = source[at];
   if (open === '{') {
     let depth = 0;
@@ -330,9 +346,14 @@ function valueAt(source: string, at: number): { raw: string; end: number } | und
     // A quote escaped or in braces does not end the value for the parser; such a value is left to it.
     return /[{}\\]/.test(raw) ? undefined : { raw, end: close + 1 };
   }
-  bareNumber.lastIndex = at;
-  const digits = bareNumber.exec(source);
-  return digits ? { raw: digits[0], end: bareNumber.lastIndex } : undefined;
+  bareValue.lastIndex = at;
+  const bare = bareValue.exec(source);
+  if (!bare) return undefined;
+  return { raw: bare[0], end: bareValue.lastIndex, macro: !isDigit(bare[0].charCodeAt(0)) };
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
 }
 
 function isWhitespace(code: number): boolean {
