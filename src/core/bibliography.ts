@@ -297,7 +297,7 @@ export function bibtexEntryToCsl(entry: BibtexEntry): CslItem {
 
 /** The parser writes accents as combining marks (`c` + caron); composed letters match what people type and search for. */
 function composed(value: unknown): unknown {
-  // ASCII is composed already; most of a library is, and normalizing it all took longer than reading its plain entries.
+  // ASCII is composed already, and most of a library is: normalizing every string took about as long as reading its plain entries.
   if (typeof value === 'string') return asciiOnly.test(value) ? value : value.normalize('NFC');
   if (Array.isArray(value)) return value.map(composed);
   if (value !== null && typeof value === 'object') {
@@ -351,7 +351,7 @@ class KeyPlaces {
   }
 }
 
-/** Entries read between two steps: the parser takes about a third of a millisecond for each. */
+/** Entries read by the parser between two steps: it takes a sixth to a third of a millisecond for each. */
 const bibtexEntriesPerStep = 8;
 
 /** Matches of a pattern over a whole library taken between two steps, a millisecond or two. */
@@ -362,8 +362,8 @@ const plainEntriesPerStep = 64;
 
 /**
  * Reads a BibTeX library in steps of a few milliseconds each, with the same
- * result as `parseBibtex`, and the file's line map. The parser takes about
- * a sixth of a millisecond an entry, so a library of thousands read at once would
+ * result as `parseBibtex`, and the file's line map. The parser takes a
+ * sixth to a third of a millisecond an entry, so a library of thousands read at once would
  * hold the event loop for seconds. The text is cut where entries start, at
  * the start of a line. A plain entry is read without the parser
  * (`plainBibtexEntry`); the others are read a few at a time, each piece with the

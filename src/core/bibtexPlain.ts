@@ -154,8 +154,8 @@ function plainText(raw: string): string {
 /**
  * The names of a creator field, as the parser splits and reads them: split
  * at a whole word `and`, then `Last, First`, `Last, Suffix, First`, or
- * `First von Last`. Undefined when a name is not plain: braces, an empty
- * name, more than three parts, or BibLaTeX's `family=` form.
+ * `First von Last`. Undefined where the parser would report a name of
+ * more than three parts, or split at an `and` with nothing beside it.
  */
 function plainCreators(raw: string): Record<string, string>[] | undefined {
   const names = splitAtAnd(raw);
@@ -227,7 +227,7 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
   if (latexSpecial.test(checked) || groupEdge.test(checked)) return undefined;
   switch (mode) {
     case 'creators':
-      // A name that is one group is a name the parser does not split, such as `{Freedom Press}`; braces are read nowhere else in a name.
+      // Braces in names are left to the parser, but an accent's or a command letter's; one of these alone as a name, `{\\"U}`, it keeps whole.
       if (/[{}=]/.test(checked) || splitAtAnd(value)?.some((name) => isOneGroup(name.trim()))) return undefined;
       return plainCreators(raw);
     case 'list':
