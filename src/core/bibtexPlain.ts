@@ -112,15 +112,15 @@ const accentMarks: Readonly<Record<string, string>> = {
   k: '\u0328',
 };
 
-/** Letters LaTeX writes as commands, as the parser reads them in braces (`{\\ss}`). */
+/** Letters LaTeX writes as commands, as the parser reads them in braces (`{\ss}`). */
 const commandLetters: Readonly<Record<string, string>> = { ss: 'ß', o: 'ø', O: 'Ø', aa: 'å', AA: 'Å', ae: 'æ', AE: 'Æ', oe: 'œ', OE: 'Œ', l: 'ł', L: 'Ł', i: 'ı' };
 
 /**
  * The LaTeX an export writes for accented letters and escaped symbols, in
- * the forms whose reading is certain: an accent on one letter (`{\\"u}`,
- * `\\"{u}`, `{\\"{u}}`, `\\"u`, and for the accents named by a letter
- * `{\\v c}`, `\\v{c}`, `{\\v{c}}`), a letter written as a command in braces
- * (`{\\o}`), and the escaped `\\&`, `\\%`, `\\_`, `\\#` and `\\$`.
+ * the forms whose reading is certain: an accent on one letter (`{\"u}`,
+ * `\"{u}`, `{\"{u}}`, `\"u`, and for the accents named by a letter
+ * `{\v c}`, `\v{c}`, `{\v{c}}`), a letter written as a command in braces
+ * (`{\o}`), and the escaped `\&`, `\%`, `\_`, `\#` and `\$`.
  */
 const latexLetters =
   /\{\\(["'`^~=.])([A-Za-z])\}|\{\\(["'`^~=.])\{([A-Za-z])\}\}|\\(["'`^~=.])\{([A-Za-z])\}|\{\\([vcuHkrd]) ([A-Za-z])\}|\{\\([vcuHkrd])\{([A-Za-z])\}\}|\\([vcuHkrd])\{([A-Za-z])\}|\{\\(ss|aa|AA|ae|AE|oe|OE|o|O|l|L|i)\}|\\([&%_#$])|\\(["'`^~=.])([A-Za-z])/g;
@@ -227,7 +227,7 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
   if (latexSpecial.test(checked) || groupEdge.test(checked)) return undefined;
   switch (mode) {
     case 'creators':
-      // Braces in names are left to the parser, but an accent's or a command letter's; one of these alone as a name, `{\\"U}`, it keeps whole.
+      // Braces in names are left to the parser, but an accent's or a command letter's; one of these alone as a name, `{\"U}`, it keeps whole.
       if (/[{}=]/.test(checked) || splitAtAnd(value)?.some((name) => isOneGroup(name.trim()))) return undefined;
       return plainCreators(raw);
     case 'list':
