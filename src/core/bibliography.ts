@@ -310,7 +310,13 @@ function composed(value: unknown): unknown {
 
 const asciiOnly = /^[\x00-\x7f]*$/;
 
+/** A BibTeX library read at once, as in steps: its plain entries without the parser, with the result of `parseBibtexWhole`. */
 export function parseBibtex(uri: string, text: string): Bibliography {
+  return runNow(bibtexSteps(uri, text)).bibliography;
+}
+
+/** A BibTeX library read whole by the parser, which every other reading of it must agree with. */
+export function parseBibtexWhole(uri: string, text: string): Bibliography {
   return runNow(bibtexOf(uri, text, new LineMap(text), undefined));
 }
 

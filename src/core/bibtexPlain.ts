@@ -294,7 +294,7 @@ export function plainBibtexEntry(source: string, options: PlainBibtexOptions = {
     const value = valueAt(source, fieldHead.lastIndex);
     if (!value) return undefined;
     at = value.end;
-    const mode = usedFields[name];
+    const mode = Object.hasOwn(usedFields, name) ? usedFields[name] : undefined;
     if (value.macro) {
       // The parser gives a month macro its number, as two digits, and then reads that as a number.
       const month = name === 'month' && options.monthMacros ? monthNumbers.get(value.raw.toLowerCase()) : undefined;

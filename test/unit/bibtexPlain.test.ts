@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import fc from 'fast-check';
 import { bibtexEntryToCsl, bibtexSteps, parseBibliography, runNow } from '../../src/core';
+import { parseBibtexWhole } from '../../src/core/bibliography';
 import { plainBibtexEntry } from '../../src/core/bibtexPlain';
 import { useBibtexParserEsmBuild } from './bibtexParserEsm';
 
@@ -160,7 +161,7 @@ describe('BibTeX entries read without the parser', () => {
     const generator = bibtexSteps(uri, text);
     let next = generator.next();
     for (; !next.done; next = generator.next()) steps++;
-    assert.deepStrictEqual(next.value.bibliography, parseBibliography(uri, text));
+    assert.deepStrictEqual(next.value.bibliography, parseBibtexWhole(uri, text));
     // Plain entries are read 64 to a step, and the passes over the whole text that find the entries and their keys take steps too.
     assert.ok(steps >= 1500 / 64 + 2, `${steps} steps`);
   });
@@ -170,7 +171,9 @@ describe('BibTeX entries read without the parser', () => {
     const library = fc.array(fc.oneof(entryText, fc.constantFrom('@string{jot = {Journal of {T}hings}}', '@book{m, journal = jot, title = {Macro}}', '@misc{c1, crossref = {kropotkin1892}, pages = {1--9}}', '% a comment\n', '@string{mar = {the third}}', '@article{month, month = mar, year = 1917}')), { maxLength: 30 }).map((entries) => entries.join('\n'));
     fc.assert(
       fc.property(library, (text) => {
-        assert.deepStrictEqual(runNow(bibtexSteps(uri, text)).bibliography, parseBibliography(uri, text));
+        const whole = parseBibtexWhole(uri, text);
+        assert.deepStrictEqual(runNow(bibtexSteps(uri, text)).bibliography, whole);
+        assert.deepStrictEqual(parseBibliography(uri, text), whole);
       }),
       { numRuns: 300 },
     );
