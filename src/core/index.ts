@@ -20,7 +20,7 @@ export { renameTargetAt, entryDefinedAt, type DefinedEntry, personKeyProblem, ci
 export { citationKeyText, citationItemsText, citationText, bracketedCitationAround, citationInsertion, nextFootnoteNumber, lineBreakOf, footnoteInsertion, applyEdits, asciiFold, personKeyFromName, newPersonKeyProblem, normalizeSpaces, trimSpan, mentionSelectionProblem, selectionOverlapsMarkup, isImplicitMentionOf, mentionText, appendPerson, minimalEdit, sidecarTemplate, sidecarUriFor, referenceContainerText, type TextEdit, type NewPerson, type AppendPersonResult, type SelectionProblem } from './edits';
 export { footnoteOutline, quoteOutline, peopleOutline, openingWords, lineSnippet, type OutlineEntry, type OutlineKind, type OutlineOptions, type QuoteOutlineOptions } from './outline';
 export { CitationFormatter, citeItemsOf, cslXml, defaultStyleId, defaultLocale, expandCompactCsl, styleLocale, type StyleSource, type CslDocument, type OutputFormat, type CiteItem } from './citeproc';
-export { parseBibliography, parseBibtex, parseCslYaml, bibtexEntryToCsl, cslDate, bibliographyExtensions } from './bibliography';
+export { parseBibliography, parseBibtex, parseBibtexWhole, parseCslYaml, bibtexEntryToCsl, cslDate, bibliographyExtensions } from './bibliography';
 export { pandocExport, emptyRefsFilter, exportFormats, pdfEngines, type ExportFormat, type ExportFiles, type PandocExport } from './pandocExport';
 export { updateIndex, updatesInPlace, type TextChange } from './incremental';
 export { sidecarSteps, sidecarSections, quickSidecar, parseSidecarInPieces, type SidecarStepsOptions, type SidecarSection } from './sidecarPieces';
