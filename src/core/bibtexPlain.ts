@@ -1,3 +1,5 @@
+import { isLineBreak, isSpaceOrTab } from './chars';
+
 /** An entry as the BibTeX parser gives it: its type, its key, and its fields by name in lower case. */
 export interface BibtexEntry {
   readonly type: string;
@@ -248,7 +250,7 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
 
 const entryHead = /^[ \t\r\n]*@([A-Za-z]+)[ \t\r\n]*\{[ \t\r\n]*([A-Za-z0-9_:./+-]+)[ \t\r\n]*,/y;
 const fieldHead = /[ \t\r\n]*([A-Za-z][A-Za-z0-9_-]*)[ \t\r\n]*=[ \t\r\n]*/y;
-const bareValue = /[A-Za-z]+(?=[ \t\r\n,}])|\d+(?=[ \t\r\n,}])/y;
+const bareValue = /([A-Za-z]+)(?=[ \t\r\n,}])|\d+(?=[ \t\r\n,}])/y;
 
 export interface PlainBibtexOptions {
   /**
@@ -308,17 +310,22 @@ export function plainBibtexEntry(source: string, options: PlainBibtexOptions = {
       if (rendered === undefined) return undefined;
       fields[name] = rendered;
     }
-    while (at < source.length && isWhitespace(source.charCodeAt(at))) at++;
+    while (at < source.length && isBibtexSpace(source.charCodeAt(at))) at++;
     if (source[at] !== ',') break;
     at++;
   }
-  while (at < source.length && isWhitespace(source.charCodeAt(at))) at++;
+  while (at < source.length && isBibtexSpace(source.charCodeAt(at))) at++;
   if (source[at] !== '}') return undefined;
-  for (at++; at < source.length; at++) if (!isWhitespace(source.charCodeAt(at))) return undefined;
+  for (at++; at < source.length; at++) if (!isBibtexSpace(source.charCodeAt(at))) return undefined;
   return { type, key: head[2], fields };
 }
 
 const maxGroupDepth = 8;
+
+/** BibTeX's whitespace: a space, a tab or a line break, but not a form feed or a no-break space. */
+function isBibtexSpace(code: number): boolean {
+  return isSpaceOrTab(code) || isLineBreak(code);
+}
 
 /** A field's value at `at`: in balanced braces, in quotes without braces, bare digits, or a bare word, which is a macro; with where it ends. */
 function valueAt(source: string, at: number): { raw: string; end: number; macro?: boolean } | undefined {
@@ -349,13 +356,5 @@ function valueAt(source: string, at: number): { raw: string; end: number; macro?
   bareValue.lastIndex = at;
   const bare = bareValue.exec(source);
   if (!bare) return undefined;
-  return { raw: bare[0], end: bareValue.lastIndex, macro: !isDigit(bare[0].charCodeAt(0)) };
-}
-
-function isDigit(code: number): boolean {
-  return code >= 0x30 && code <= 0x39;
-}
-
-function isWhitespace(code: number): boolean {
-  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+  return { raw: bare[0], end: bareValue.lastIndex, macro: bare[1] !== undefined };
 }

@@ -159,7 +159,7 @@ export function* recordedLibrary(record: string, uri: string, digest: string, te
   }
   if (!isObject(header)) return undefined;
   if (header.kind === 'library entries') {
-    const back = yield* recordedEntries('library entries', record, uri, digest, text, store);
+    const back = yield* recordedEntries('library entries', record, uri, digest, text, store, { header, next: headerEnd + 1 });
     if (!back || back.sidecar.people.length > 0) return undefined;
     const { references, diagnostics, valid } = back.sidecar;
     return { tables: back.tables, bibliography: { uri, references, diagnostics, valid } };
@@ -329,11 +329,15 @@ export function recordedSidecar(record: string, uri: string, digest: string, tex
   return recordedEntries('sidecar', record, uri, digest, text, store);
 }
 
-function* recordedEntries(kind: EntriesKind, record: string, uri: string, digest: string, text: string, store: Pick<ParsedStore, 'digester'>): Steps<{ sidecar: Sidecar; lines: LineMap; tables: RecordedSearchTables } | undefined> {
+/**
+ * A record of entries read back; `read` is its header when the caller has
+ * parsed it already, with where the line after it starts.
+ */
+function* recordedEntries(kind: EntriesKind, record: string, uri: string, digest: string, text: string, store: Pick<ParsedStore, 'digester'>, read?: { header: unknown; next: number }): Steps<{ sidecar: Sidecar; lines: LineMap; tables: RecordedSearchTables } | undefined> {
   // Records are written from sanitized reads and never hold such keys; one that does was not written here.
   if (unsafeKey.test(record)) return undefined;
-  const lineReader = new RecordLines(record);
-  const header = lineReader.next() as Partial<EntriesRecordHeader> | undefined;
+  const lineReader = new RecordLines(record, read?.next ?? 0);
+  const header = (read ? read.header : lineReader.next()) as Partial<EntriesRecordHeader> | undefined;
   if (!isObject(header) || header.format !== recordFormat || header.kind !== kind || header.uri !== uri || header.digest !== digest || header.length !== text.length) return undefined;
   const { people: peopleCount, references: referenceCount, bibliographies, diagnostics, valid } = header;
   if (typeof peopleCount !== 'number' || typeof referenceCount !== 'number' || !Array.isArray(bibliographies) || !Array.isArray(diagnostics) || typeof valid !== 'boolean' || typeof header.body !== 'string') return undefined;
@@ -368,9 +372,10 @@ function* entriesOf<T>(lineReader: RecordLines, count: number, make: (needed: un
 
 /** The lines of a record, one at a time; undefined past the end, or for a line that is not JSON. */
 class RecordLines {
-  private at = 0;
-
-  constructor(private readonly record: string) {}
+  constructor(
+    private readonly record: string,
+    private at = 0,
+  ) {}
 
   /** Where the next line starts. */
   get offset(): number {

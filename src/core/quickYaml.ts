@@ -39,10 +39,12 @@ function resolvePlainScalar(source: string): unknown {
   return source;
 }
 
-/** Something a reader does not reproduce (a tag, a repeated key, deep nesting): the piece goes to the next one, js-yaml's events and then `yaml`. */
+/**
+ * Something a reader does not reproduce (a tag, an anchor or an alias, a
+ * repeated key, deep nesting): the piece goes to the next one, js-yaml's
+ * events and then `yaml`, whose reader keeps anchors for the pieces after it.
+ */
 export class NotQuick extends Error {}
-/** An anchor or an alias: the piece goes to `yaml`, whose reader keeps anchors for the pieces after it. */
-export class Anchored extends Error {}
 
 /** Deepest node the quick read builds; deeper, a CSL item reaches the depth limit, which `yaml`'s read reports. */
 const quickDepth = sidecarLimits.depth - 4;
@@ -161,7 +163,7 @@ class EventValues implements PieceValues {
   /** The node that starts at the current event, which it moves past. */
   private value(depth: number): unknown {
     const event = this.events[this.at++];
-    if (event.type === EVENT_ID.ALIAS) throw new Anchored();
+    if (event.type === EVENT_ID.ALIAS) throw new NotQuick();
     if (event.type === EVENT_ID.SCALAR) {
       checkNode(event);
       const text = getScalarValue(this.source, event);
@@ -192,7 +194,7 @@ class EventValues implements PieceValues {
 }
 
 function checkNode(event: { anchorStart: number; tagStart: number }): void {
-  if (event.anchorStart >= 0) throw new Anchored();
+  if (event.anchorStart >= 0) throw new NotQuick();
   if (event.tagStart >= 0) throw new NotQuick();
 }
 

@@ -42,7 +42,7 @@ import {
 import { UnsafeText } from '../../src/core/cslJsonSteps';
 import { SidecarReader } from '../../src/core/sidecar';
 import type { RegistrySource } from '../../src/core/registry';
-import { blockValues, eventValues, NotQuick, Anchored, type PieceValues } from '../../src/core/quickYaml';
+import { blockValues, eventValues, NotQuick, type PieceValues } from '../../src/core/quickYaml';
 import { decodeNumbers, encodeNumbers, zigzag } from '../../src/core/searchTables';
 import { countingJsonParses, editedTexts, fileUri, MemoryReader, MemoryStore, plainBibliography } from './helpers';
 
@@ -431,7 +431,7 @@ function fromEvents(source: string, base: number): PieceValues | string {
   try {
     return eventValues(source, base);
   } catch (error) {
-    return error instanceof NotQuick ? 'not quick' : error instanceof Anchored ? 'anchored' : 'syntax error';
+    return error instanceof NotQuick ? 'not quick' : 'syntax error';
   }
 }
 
