@@ -162,10 +162,10 @@ export function generateCslYaml(count) {
 /**
  * A BibTeX library of `count` generated entries, as a reference manager exports one. With `latexEvery`, every
  * so many entries have a title written with LaTeX: `accents`, an accented letter and an escaped symbol, as an export
- * that encodes them gives them; or `markup`, an emphasis besides.
+ * that encodes them gives them; `markup`, an emphasis besides; or `math`, a Greek letter in math besides.
  */
 export function generateBibtex(count, { latexEvery = 0, latex = 'markup' } = {}) {
-  const written = latex === 'accents' ? ' \\& {\\"U}bersicht' : ' \\& \\emph{{\\"U}bersicht}';
+  const written = { accents: ' \\& {\\"U}bersicht', markup: ' \\& \\emph{{\\"U}bersicht}', math: ' \\& {\\"U}bersicht of $\\alpha$' }[latex];
   const rnd = random(3);
   const entries = [];
   for (let n = 0; n < count; n++) {

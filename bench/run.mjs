@@ -389,12 +389,13 @@ async function libraryRows(what, uri, text, count, unit, steps, warm = false) {
 // The parser's CommonJS build is in a package marked as ES modules, which plain Node cannot load; the bundle is unaffected.
 require(path.join(root, 'out', 'test', 'unit', 'bibtexParserEsm.js')).useBibtexParserEsmBuild();
 await libraryRows('BibTeX', 'file:///bench/library.bib', generateBibtex(size.bibtex), size.bibtex, 'entries', core.bibtexSteps, true);
-// The same library with LaTeX in its titles: accents and escaped symbols are read without the parser; an entry with
-// other LaTeX, an emphasis here, is read by the parser.
+// The same library with LaTeX in its titles: accents, escaped symbols and emphasis are read without the parser; an
+// entry with other LaTeX, math here, is read by the parser.
 for (const [what, latexEvery, latex] of [
   ['BibTeX with a LaTeX accent and an escaped symbol in every title:', 1, 'accents'],
-  ['BibTeX with a LaTeX emphasis in one title in 4:', 4, 'markup'],
   ['BibTeX with a LaTeX emphasis in every title:', 1, 'markup'],
+  ['BibTeX with LaTeX math in one title in 4:', 4, 'math'],
+  ['BibTeX with LaTeX math in every title:', 1, 'math'],
 ]) {
   await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, { latexEvery, latex }), size.bibtex, 'entries', core.bibtexSteps);
 }

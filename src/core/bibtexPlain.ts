@@ -145,6 +145,76 @@ function decodeLetters(raw: string): { decoded: string; checked: string } {
   return { decoded, checked: raw.replace(latexLetters, 'x') };
 }
 
+/**
+ * The commands an export writes for rich text (Zotero's and Better BibTeX's
+ * `\emph{…}` for italics, `\textbf{…}` for bold), by the tag the parser
+ * renders each with.
+ */
+const markupTags: Readonly<Record<string, string>> = { emph: 'i', textit: 'i', mkbibemph: 'i', textbf: 'b', mkbibbold: 'b', textsc: 'sc' };
+const markupCommand = /\\(emph|textit|mkbibemph|textbf|mkbibbold|textsc)\{/g;
+const anyMarkupCommand = /\\(?:emph|textit|mkbibemph|textbf|mkbibbold|textsc)\{/;
+
+/**
+ * A text value with its rich-text commands as the parser marks up their
+ * argument while it renders (a tag between the control characters
+ * `\x0E` and `\x0F`), the argument kept in braces so that the checks of
+ * braces apply to it as to any group. Undefined when one command's
+ * argument holds another, or is not closed.
+ */
+function markedUp(raw: string): string | undefined {
+  markupCommand.lastIndex = 0;
+  let marked = '';
+  let from = 0;
+  for (let command = markupCommand.exec(raw); command; command = markupCommand.exec(raw)) {
+    const start = markupCommand.lastIndex;
+    let end = start;
+    for (let depth = 0; end < raw.length; end++) {
+      const char = raw[end];
+      if (char === '\\') end++;
+      else if (char === '{') depth++;
+      else if (char === '}' && depth-- === 0) break;
+    }
+    if (end >= raw.length) return undefined;
+    const argument = raw.slice(start, end);
+    if (anyMarkupCommand.test(argument)) return undefined;
+    const tag = markupTags[command[1]];
+    marked += `${raw.slice(from, command.index)}\x0E${tag}\x0F{${argument}}\x0E/${tag}\x0F`;
+    from = end + 1;
+    markupCommand.lastIndex = from;
+  }
+  return marked + raw.slice(from);
+}
+
+const markupMark = /\x0E\/?[a-z]+\x0F/g;
+/** A closing tag, space, and the same tag opening again, which the parser joins. */
+const collapsible = /\x0E\/([a-z]+)\x0F(\s*)\x0E\1\x0F/gi;
+
+/** Marked-up text as the parser finally writes it: a tag closed and opened again across spaces joined, until none is left, then the tags in HTML. */
+function restoredMarkup(text: string): string {
+  if (!text.includes('\x0E')) return text;
+  for (let joined = text.replace(collapsible, '$2'); joined !== text; joined = text.replace(collapsible, '$2')) text = joined;
+  return text
+    .replace(/\x0Esc\x0F/g, '<span style="font-variant:small-caps;">')
+    .replace(/\x0E\/sc\x0F/g, '</span>')
+    .replace(/\x0E/g, '<')
+    .replace(/\x0F/g, '>');
+}
+
+/**
+ * A value's LaTeX, decoded as `decodeLetters` does, with its rich-text
+ * commands marked up where `markup` allows them; in `checked` the marks
+ * are left out. Undefined where the markup is not plain.
+ */
+function decodeValue(raw: string, markup: boolean): { decoded: string; checked: string } | undefined {
+  if (!markup || !raw.includes('\\')) return decodeLetters(raw);
+  // The parser's own marks in the text would be taken for tags.
+  if (/[\x0E\x0F]/.test(raw)) return undefined;
+  const marked = markedUp(raw);
+  if (marked === undefined) return undefined;
+  const { decoded, checked } = decodeLetters(marked);
+  return { decoded, checked: checked.replace(markupMark, '') };
+}
+
 /** A plain value as the parser renders its text: groups dissolved, whitespace runs made one space, dashes joined. */
 function plainText(raw: string): string {
   return raw
@@ -225,7 +295,10 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
     // The parser prints these back as written, LaTeX included; whitespace or braces inside would be reprinted its own way.
     return latexSpecial.test(value) || /[ \t\r\n{}]/.test(value.trim()) ? undefined : value.trim();
   }
-  const { decoded: raw, checked } = decodeLetters(value);
+  // Rich text is read only where the parser renders it as it is: not in names or lists, which it splits, nor in a number.
+  const letters = decodeValue(value, mode === 'text');
+  if (!letters) return undefined;
+  const { decoded: raw, checked } = letters;
   if (latexSpecial.test(checked) || groupEdge.test(checked)) return undefined;
   switch (mode) {
     case 'creators':
@@ -244,7 +317,7 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
       return monthNumbers.get(text.toLowerCase());
     }
     case 'text':
-      return plainText(raw).trim();
+      return restoredMarkup(plainText(raw).trim());
   }
 }
 
@@ -304,7 +377,8 @@ export function plainBibtexEntry(source: string, options: PlainBibtexOptions = {
       fields.month = month;
     } else if (mode === undefined) {
       // Nothing reads this field, but the parser must not fail on it.
-      if (/[\\$]/.test(decodeLetters(value.raw).checked)) return undefined;
+      const letters = decodeValue(value.raw, true);
+      if (!letters || /[\\$]/.test(letters.checked)) return undefined;
     } else if (value.raw.trim() !== '') {
       const rendered = plainField(mode, value.raw);
       if (rendered === undefined) return undefined;

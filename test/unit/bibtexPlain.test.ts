@@ -32,13 +32,17 @@ function readsAsTheParser(source: string): void {
 const space = fc.constantFrom('', ' ', '  ', '\n', '\r\n', '\t');
 const latexPart = fc.constantFrom('{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"');
 const plainPart = fc.constantFrom('a', 'Kro', 'e', 'Z', 'and', 'And', ' and ', ' ', '  ', '\n', '-', '--', '---', ',', '.', ':', '(', ')', "'", '"', '{', '}', '1', '9', 'é', '\u00a0', '😀', 'von ', 'de la ', 'Jr', '=', '!', '?');
+/** Rich text as exports write it, around plain text and LaTeX letters, now and then around more rich text. */
+const markupPart = fc
+  .tuple(fc.constantFrom('\\emph', '\\textit', '\\textbf', '\\textsc', '\\mkbibemph', '\\mkbibbold'), fc.array(fc.oneof({ weight: 4, arbitrary: plainPart }, latexPart), { maxLength: 5 }))
+  .map(([command, parts]) => `${command}{${parts.join('')}}`);
 const specialPart = fc.constantFrom('\u0301', '\r\n', '\n\n', '&', '%', '\\', '$', '~', '_', '^', '#', '<', '>', '`', "''", '@', '\\"u', '{}', '\u000e');
-/** Mostly text that may be plain (names, particles, dashes, braces, quotes, Unicode, LaTeX accents and escapes), some with other LaTeX or another break. */
+/** Mostly text that may be plain (names, particles, dashes, braces, quotes, Unicode, LaTeX accents, escapes and rich text), some with other LaTeX or another break. */
 const valueText = fc
   .oneof(
     { weight: 3, arbitrary: fc.array(plainPart, { maxLength: 10 }) },
-    { weight: 2, arbitrary: fc.array(fc.oneof({ weight: 3, arbitrary: plainPart }, latexPart), { maxLength: 10 }) },
-    { weight: 1, arbitrary: fc.array(fc.oneof(plainPart, latexPart, specialPart), { maxLength: 10 }) },
+    { weight: 2, arbitrary: fc.array(fc.oneof({ weight: 3, arbitrary: plainPart }, latexPart, markupPart), { maxLength: 10 }) },
+    { weight: 1, arbitrary: fc.array(fc.oneof(plainPart, latexPart, markupPart, specialPart), { maxLength: 10 }) },
   )
   .map((parts) => parts.join(''));
 const fieldName = fc.constantFrom(
@@ -100,8 +104,12 @@ describe('BibTeX entries read without the parser', () => {
     readsAsTheParser('@incollection{avrich1988,\n  author    = {Avrich, Paul},\n  title     = {Kropotkin in America},\n  booktitle = {Anarchist Portraits},\n  note      = {A long note\n    that wraps, with an em dash---and an en dash: 1917--1921},\n  file      = {Full Text:/home/reader/avrich.pdf:application/pdf},\n}');
   });
 
-  it('reads the LaTeX an export writes for accented letters and escaped symbols as the parser does', () => {
+  it('reads the LaTeX an export writes for accented letters, escaped symbols and rich text as the parser does', () => {
     readsAsTheParser('@book{mueller1953,\n  author = {M{\\"u}ller, J{\\\'e}r{\\^o}me and {\\O}stergaard, S{\\o}ren and \\v{C}apek, Karel and Ga{\\l}{\\k a}zka, Ewa},\n  title = {{\\"U}ber die Anarchie \\& {\\v C}ech Stra{\\ss}e, 50\\% \\#1},\n  publisher = {Chapman \\& Hall},\n  address = {K\\"oln},\n  note = {Fran{\\c{c}}ais, {\\aa}, {\\AE}, {\\oe}, {\\i}, \\u{g}, {\\H o}, {\\r a}, {\\d s}, \\~n, {\\=a}, \\.z, {\\`a}},\n}\n');
+    readsAsTheParser('@book{mutual1902,\n  title = {\\emph{Mutual Aid}: A Factor of \\textit{Evolution}, with \\textbf{bold} and \\textsc{small capitals}},\n  booktitle = {\\mkbibemph{Essays} \\emph{{\\"U}ber} \\emph{Anarchie}},\n  note = {\\mkbibbold{One}\\textbf{Two} -- \\emph{x}},\n  keywords = {\\emph{anarchism}},\n}\n');
+    const rich = bibtexEntryToCsl(plainBibtexEntry('@book{a, title = {\\emph{Mutual} \\textit{Aid}: A \\textbf{Factor}}}') ?? assert.fail('not read as plain'));
+    // The parser joins two runs of one style across the space between them.
+    assert.strictEqual(rich.title, '<i>Mutual Aid</i>: A <b>Factor</b>');
     const item = bibtexEntryToCsl(plainBibtexEntry('@book{a, author = {M{\\"u}ller, Hans}, title = {{\\"U}ber \\& mehr}}') ?? assert.fail('not read as plain'));
     // Composed, as people type and search for them.
     assert.deepStrictEqual(item.author, [{ family: 'Müller', given: 'Hans' }]);
@@ -110,7 +118,13 @@ describe('BibTeX entries read without the parser', () => {
 
   it('leaves to the parser whatever it cannot read with certainty', () => {
     const notPlain: Record<string, string> = {
-      'a LaTeX command other than an accent or an escaped symbol': '@book{a, title = {On \\emph{Mutual} Aid}}',
+      'a LaTeX command other than an accent, an escaped symbol or rich text': '@book{a, title = {E = mc\\textsuperscript{2}}}',
+      'rich text inside rich text': '@book{a, title = {On \\emph{Mutual \\textbf{Aid}}}}',
+      'rich text in a name, which the parser splits into parts': '@book{a, author = {\\emph{Kropotkin}, Peter}}',
+      'rich text in a list': '@book{a, publisher = {\\textsc{Freedom} Press}}',
+      'a rich-text command with a space before its argument': '@book{a, title = {On \\emph {Mutual} Aid}}',
+      'rich text starting with a space': '@book{a, title = {On\\emph{ Mutual} Aid}}',
+      'empty rich text': '@book{a, title = {On \\emph{} Aid}}',
       'a letter written as a command outside braces, which takes the space after it': '@book{a, title = {Stra\\ss e}}',
       'an accent on a dotless i': '@book{a, author = {Gonz{\\\'\\i}lez, Ana}}',
       'a backslash in an address': '@book{a, url = {https://example.org/\\_a}}',
@@ -150,6 +164,25 @@ describe('BibTeX entries read without the parser', () => {
     );
     // The property says nothing unless a fair share of the entries are read without the parser.
     assert.ok(read > runs / 10, `${read} of ${runs} read as plain`);
+  });
+
+  it('agrees with the parser on every entry with rich text it reads, over random text fields', () => {
+    const richValue = fc.array(fc.oneof({ weight: 4, arbitrary: plainPart }, latexPart, { weight: 2, arbitrary: markupPart }), { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
+    const textField = fc.tuple(fc.constantFrom('title', 'booktitle', 'note', 'journal', 'pages', 'keywords'), richValue).map(([name, value]) => `${name} = {${value}}`);
+    const richEntry = fc.array(textField, { minLength: 1, maxLength: 3 }).map((fields) => `@book{rich,\n  ${fields.join(',\n  ')},\n}\n`);
+    let read = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(richEntry, (source) => {
+        runs++;
+        const plain = plainBibtexEntry(source);
+        if (!plain || !/\\(?:emph|textit|textbf|textsc|mkbibemph|mkbibbold)\{/.test(source)) return;
+        read++;
+        assert.deepStrictEqual({ key: plain.key, item: bibtexEntryToCsl(plain) }, parsedItem(source));
+      }),
+      { numRuns: 2000 },
+    );
+    assert.ok(read > runs / 10, `${read} of ${runs} with rich text read as plain`);
   });
 
   it('reads a large library of plain entries in many short steps, without the parser', () => {
