@@ -110,7 +110,8 @@ interface Library {
   readonly strings: Readonly<Record<string, string>>;
 }
 interface BibtexModule {
-  parse(input: string, options: { english?: boolean; unsupported?: 'ignore'; strings?: Readonly<Record<string, string>> }): Library;
+  /** `strings`: macros by name, taken as written; or BibTeX text read before `input`, for its `@string` and `@preamble` definitions. */
+  parse(input: string, options: { english?: boolean; unsupported?: 'ignore'; strings?: Readonly<Record<string, string>> | string }): Library;
 }
 let bibtexModule: BibtexModule | undefined;
 
@@ -372,12 +373,14 @@ const plainEntriesPerStep = 64;
  * sixth to a third of a millisecond an entry, so a library of thousands read at once would
  * hold the event loop for seconds. The text is cut where entries start, at
  * the start of a line. A plain entry is read without the parser
- * (`plainBibtexEntry`); the others are read a few at a time, each piece with the
- * `@string` macros of those before it. An entry that inherits through
- * `crossref` is read with the entries it inherits from, wherever they are in
- * the file, appended to its piece. A file with `xdata`, one whose
- * inheritance cannot be followed plainly, and one in which any piece has an
- * error, is read whole, so that the result never depends on where it was cut.
+ * (`plainBibtexEntry`); the others are read a few at a time, each piece
+ * after the preambles and the `@string` definitions before it that it uses,
+ * as written (`Definitions`). An entry that inherits through `crossref` is
+ * read with the entries it inherits from, wherever they are in the file,
+ * appended to its piece. A file with `xdata`, one whose inheritance cannot
+ * be followed plainly, one with a preamble that is not a piece of its own,
+ * and one in which any piece has an error, is read whole, so that the result
+ * never depends on where it was cut.
  */
 export function* bibtexSteps(uri: string, text: string): Steps<{ bibliography: Bibliography; lines: LineMap }> {
   const lines = yield* lineMapSteps(text);
@@ -395,7 +398,10 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
   const parents = /\bcrossref\s*=/i.test(text) ? new CrossrefParents(text, starts) : null;
   if (parents?.childKeyTwice) return undefined;
   const entries: BibtexEntry[] = [];
+  // The macros as the parser renders them, enough to count a parent's entries; a piece is read with their definitions as written.
   let strings: Record<string, string> = {};
+  if (!Definitions.preamblesStartPieces(text, starts)) return undefined;
+  const definitions = new Definitions();
   // A month macro is the month unless an `@string` may define it: any `@` closely followed by `string` counts, comments between included.
   const plainOptions = { monthMacros: !/@[^{(]{0,80}string/i.test(text) };
   // The entries that are not plain, consecutive in the file, waiting to be read together by the parser.
@@ -408,22 +414,26 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
     batch = undefined;
     let source = text.slice(from, to);
     // The entries a piece's own inherit from come after its own, and are read where they stand.
-    let borrowed = 0;
+    let borrowed: string[] = [];
     if (parents) {
       const appended = parents.for(source, from, to, strings);
       if (!appended) return false;
       source += appended.text;
-      borrowed = appended.entries;
+      borrowed = appended.keys;
     }
     let piece: Library;
     try {
-      piece = bibtexParser().parse(source, { english: false, unsupported: 'ignore', strings });
+      piece = bibtexParser().parse(source, { english: false, unsupported: 'ignore', strings: definitions.for(source) });
     } catch {
       return false;
     }
     if (piece.errors.length > 0) return false;
-    for (let e = 0; e < piece.entries.length - borrowed; e++) entries.push(piece.entries[e]);
+    const own = piece.entries.length - borrowed.length;
+    // A comment left open in the piece swallows what was appended without an error; read whole, it swallows more.
+    if (own < 0 || borrowed.some((key, k) => piece.entries[own + k].key.toLowerCase() !== key)) return false;
+    for (let e = 0; e < own; e++) entries.push(piece.entries[e]);
     strings = { ...strings, ...piece.strings };
+    if (!definitions.addFrom(text, from, to, starts, strings)) return false;
     yield;
     return true;
   }
@@ -448,6 +458,104 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
   }
   if (!(yield* readBatch())) return undefined;
   return { errors: [], entries, strings };
+}
+
+/**
+ * The `@string` and `@preamble` definitions of the pieces read so far, as
+ * written, for the pieces after them. The parser's own record of a macro is
+ * its rendering: handed to the parser again, it would be read as LaTeX a
+ * second time (`50\% off` would end at its `%`), and a verbatim field such
+ * as `url` would get the rendering, not the text. A preamble's
+ * `\newcommand`s hold for every entry after it.
+ */
+class Definitions {
+  /** Each definition's text, in the order of the file. */
+  private readonly texts: string[] = [];
+  /** Where each macro's definitions are in `texts`, by its name in upper case, as the parser keys it. */
+  private readonly byName = new Map<string, number[]>();
+  /** Where the preambles are in `texts`: every piece after one is read with it. */
+  private readonly preambles: number[] = [];
+
+  /** Whether every preamble in `text` starts a piece: one inside another piece would be lost to the pieces after it. */
+  static preamblesStartPieces(text: string, starts: readonly number[]): boolean {
+    for (const preamble of text.matchAll(/@[ \t]*preamble/gi)) {
+      const k = firstStartingFrom(starts, preamble.index + 1, (at) => at) - 1;
+      if (k < 0 || text.slice(starts[k], preamble.index).trim() !== '') return false;
+    }
+    return true;
+  }
+
+  /**
+   * Keeps the definitions among the pieces starting at `starts` within
+   * `[from, to)`, once these have been read; `strings` are the macros as
+   * rendered up to their end, for a definition that uses another. A
+   * definition is its piece up to any other `@`, when the parser reads that
+   * alone as the one definition, without an error: it then leaves the
+   * parser where the next piece begins. False when a preamble cannot be
+   * kept so.
+   */
+  addFrom(text: string, from: number, to: number, starts: readonly number[], strings: Readonly<Record<string, string>>): boolean {
+    for (let k = firstStartingFrom(starts, from, (at) => at); k < starts.length && starts[k] < to; k++) {
+      const piece = text.slice(starts[k], k + 1 < starts.length ? starts[k + 1] : text.length);
+      const definition = /^[ \t]*@[ \t]*(?:string[ \t\r\n]*[{(][ \t\r\n]*([^\s=,{}()"#%]+)[ \t\r\n]*=|(preamble))/i.exec(piece);
+      if (!definition) continue;
+      const [, name, preamble] = definition;
+      const other = piece.indexOf('@', piece.indexOf('@') + 1);
+      const written = other < 0 ? piece : piece.slice(0, other);
+      let alone: Library;
+      try {
+        alone = bibtexParser().parse(written, { english: false, unsupported: 'ignore', strings });
+      } catch {
+        if (preamble) return false;
+        continue;
+      }
+      const defines = Object.keys(alone.strings);
+      const read = alone.errors.length === 0 && alone.entries.length === 0 && (preamble ? defines.length === 0 : defines.length === 1 && defines[0] === name.toUpperCase());
+      if (!read) {
+        if (preamble) return false;
+        continue;
+      }
+      if (preamble) this.preambles.push(this.texts.length);
+      else {
+        const places = this.byName.get(name.toUpperCase());
+        if (places) places.push(this.texts.length);
+        else this.byName.set(name.toUpperCase(), [this.texts.length]);
+      }
+      this.texts.push(written);
+    }
+    return true;
+  }
+
+  /**
+   * The definitions a piece may use, as text to read before it: the
+   * preambles, the definitions of the words it holds, and those of the words
+   * in those definitions, in the order of the file, so that each macro has
+   * the value it has there. A macro used but not kept here is unresolved:
+   * the parser's error sends the library to be read whole.
+   */
+  for(source: string): string | undefined {
+    if (this.texts.length === 0) return undefined;
+    const wanted = new Set<string>();
+    const places = [...this.preambles];
+    const pending = [source, ...places.map((place) => this.texts[place])];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      for (const [word] of next.matchAll(/[^\s=#,{}()"%]+/g)) {
+        const name = word.toUpperCase();
+        const defined = this.byName.get(name);
+        if (!defined || wanted.has(name)) continue;
+        wanted.add(name);
+        for (const place of defined) {
+          places.push(place);
+          pending.push(this.texts[place]);
+        }
+      }
+    }
+    if (places.length === 0) return undefined;
+    return places
+      .sort((a, b) => a - b)
+      .map((place) => this.texts[place])
+      .join('\n');
+  }
 }
 
 /**
@@ -499,9 +607,9 @@ class CrossrefParents {
   }
 
   /** The parents of the entries in `source` (the text's `[from, to)`), and theirs, that lie outside it. */
-  for(source: string, from: number, to: number, strings: Readonly<Record<string, string>>): { text: string; entries: number } | undefined {
+  for(source: string, from: number, to: number, strings: Readonly<Record<string, string>>): { text: string; keys: string[] } | undefined {
     const parts: string[] = [];
-    let entries = 0;
+    const parentKeys: string[] = [];
     const seen = new Set<number>();
     const pending = [source];
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
@@ -513,19 +621,18 @@ class CrossrefParents {
         const [start, end] = places;
         if ((start >= from && start < to) || seen.has(start)) continue;
         seen.add(start);
-        const count = this.countAt(start, end, strings);
-        if (count === undefined) return undefined;
+        if (!this.isOneEntry(start, end, strings)) return undefined;
         const parent = this.text.slice(start, end);
         parts.push(parent);
         pending.push(parent);
-        entries += count;
+        parentKeys.push(key.toLowerCase());
       }
     }
-    return { text: parts.length > 0 ? `\n${parts.join('\n')}` : '', entries };
+    return { text: parts.length > 0 ? `\n${parts.join('\n')}` : '', keys: parentKeys };
   }
 
-  /** How many entries the parser finds in a parent's text, read alone: undefined unless one, without errors or macros. */
-  private countAt(start: number, end: number, strings: Readonly<Record<string, string>>): number | undefined {
+  /** Whether the parser finds one entry in a parent's text, read alone, without errors or macros. */
+  private isOneEntry(start: number, end: number, strings: Readonly<Record<string, string>>): boolean {
     let count = this.counts.get(start);
     if (count === undefined) {
       try {
@@ -536,7 +643,7 @@ class CrossrefParents {
       }
       this.counts.set(start, count);
     }
-    return count === 1 ? 1 : undefined;
+    return count === 1;
   }
 }
 

@@ -114,18 +114,69 @@ const accentMarks: Readonly<Record<string, string>> = {
   k: '\u0328',
 };
 
-/** Letters LaTeX writes as commands, as the parser reads them in braces (`{\ss}`). */
-const commandLetters: Readonly<Record<string, string>> = { ss: 'ß', o: 'ø', O: 'Ø', aa: 'å', AA: 'Å', ae: 'æ', AE: 'Æ', oe: 'œ', OE: 'Œ', l: 'ł', L: 'Ł', i: 'ı' };
+/**
+ * Letters and symbols LaTeX writes as commands, as the parser reads them in
+ * braces (`{\ss}`, `{\textquoteright}`): the letters, and the punctuation
+ * Zotero's and Better BibTeX's exports write so for typographic quotes,
+ * dashes and the like.
+ */
+const commandLetters: Readonly<Record<string, string>> = {
+  ss: 'ß',
+  o: 'ø',
+  O: 'Ø',
+  aa: 'å',
+  AA: 'Å',
+  ae: 'æ',
+  AE: 'Æ',
+  oe: 'œ',
+  OE: 'Œ',
+  l: 'ł',
+  L: 'Ł',
+  i: 'ı',
+  dh: 'ð',
+  DH: 'Ð',
+  th: 'þ',
+  TH: 'Þ',
+  dj: 'đ',
+  DJ: 'Đ',
+  ng: 'ŋ',
+  NG: 'Ŋ',
+  textquoteleft: '‘',
+  textquoteright: '’',
+  textquotedblleft: '“',
+  textquotedblright: '”',
+  quotesinglbase: '‚',
+  guillemotleft: '«',
+  guillemotright: '»',
+  guilsinglleft: '‹',
+  guilsinglright: '›',
+  textendash: '–',
+  textemdash: '—',
+  textellipsis: '…',
+  textexclamdown: '¡',
+  textquestiondown: '¿',
+  textsection: '§',
+  textparagraph: '¶',
+  textdegree: '°',
+  textbullet: '•',
+  textcopyright: '©',
+  textregistered: '®',
+  texttrademark: '™',
+  textperthousand: '‰',
+  pounds: '£',
+  texteuro: '€',
+};
 
 /**
  * The LaTeX an export writes for accented letters and escaped symbols, in
  * the forms whose reading is certain: an accent on one letter (`{\"u}`,
  * `\"{u}`, `{\"{u}}`, `\"u`, and for the accents named by a letter
- * `{\v c}`, `\v{c}`, `{\v{c}}`), a letter written as a command in braces
- * (`{\o}`), and the escaped `\&`, `\%`, `\_`, `\#` and `\$`.
+ * `{\v c}`, `\v{c}`, `{\v{c}}`), a letter or symbol written as a command
+ * in braces (`{\o}`, `{\textquoteright}`; `commandLetters`), and the
+ * escaped `\&`, `\%`, `\_`, `\#` and `\$`.
  */
 const latexLetters =
-  /\{\\(["'`^~=.])([A-Za-z])\}|\{\\(["'`^~=.])\{([A-Za-z])\}\}|\\(["'`^~=.])\{([A-Za-z])\}|\{\\([vcuHkrd]) ([A-Za-z])\}|\{\\([vcuHkrd])\{([A-Za-z])\}\}|\\([vcuHkrd])\{([A-Za-z])\}|\{\\(ss|aa|AA|ae|AE|oe|OE|o|O|l|L|i)\}|\\([&%_#$])|\\(["'`^~=.])([A-Za-z])/g;
+  /\{\\(["'`^~=.])([A-Za-z])\}|\{\\(["'`^~=.])\{([A-Za-z])\}\}|\\(["'`^~=.])\{([A-Za-z])\}|\{\\([vcuHkrd]) ([A-Za-z])\}|\{\\([vcuHkrd])\{([A-Za-z])\}\}|\\([vcuHkrd])\{([A-Za-z])\}|\{\\([A-Za-z]+)\}|\\([&%_#$])|\\(["'`^~=.])([A-Za-z])/g;
 
 /**
  * A value's LaTeX letters and symbols: `decoded` as the parser renders them
@@ -135,14 +186,19 @@ const latexLetters =
  */
 function decodeLetters(raw: string): { decoded: string; checked: string } {
   if (!raw.includes('\\')) return { decoded: raw, checked: raw };
+  // A command in braces that is not a known letter or symbol is kept as written, for the checks to refuse.
   const decoded = raw.replace(latexLetters, (...groups: (string | undefined)[]) => {
-    const [, a1, l1, a2, l2, a3, l3, a4, l4, a5, l5, a6, l6, named, symbol, a7, l7] = groups;
-    if (named !== undefined) return commandLetters[named];
+    const [match, a1, l1, a2, l2, a3, l3, a4, l4, a5, l5, a6, l6, named, symbol, a7, l7] = groups;
+    if (named !== undefined) return Object.hasOwn(commandLetters, named) ? commandLetters[named] : (match ?? '');
     if (symbol !== undefined) return symbol;
     const accent = a1 ?? a2 ?? a3 ?? a4 ?? a5 ?? a6 ?? a7 ?? '';
     return `${l1 ?? l2 ?? l3 ?? l4 ?? l5 ?? l6 ?? l7 ?? ''}${accentMarks[accent]}`;
   });
-  return { decoded, checked: raw.replace(latexLetters, 'x') };
+  const checked = raw.replace(latexLetters, (match: string, ...groups: (string | undefined)[]) => {
+    const named = groups[12];
+    return named === undefined || Object.hasOwn(commandLetters, named) ? 'x' : match;
+  });
+  return { decoded, checked };
 }
 
 /**

@@ -30,7 +30,7 @@ function readsAsTheParser(source: string): void {
 }
 
 const space = fc.constantFrom('', ' ', '  ', '\n', '\r\n', '\t');
-const latexPart = fc.constantFrom('{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"');
+const latexPart = fc.constantFrom('{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"');
 const plainPart = fc.constantFrom('a', 'Kro', 'e', 'Z', 'and', 'And', ' and ', ' ', '  ', '\n', '-', '--', '---', ',', '.', ':', '(', ')', "'", '"', '{', '}', '1', '9', 'é', '\u00a0', '😀', 'von ', 'de la ', 'Jr', '=', '!', '?');
 /** Rich text as exports write it, around plain text and LaTeX letters, now and then around more rich text. */
 const markupPart = fc
@@ -104,8 +104,10 @@ describe('BibTeX entries read without the parser', () => {
     readsAsTheParser('@incollection{avrich1988,\n  author    = {Avrich, Paul},\n  title     = {Kropotkin in America},\n  booktitle = {Anarchist Portraits},\n  note      = {A long note\n    that wraps, with an em dash---and an en dash: 1917--1921},\n  file      = {Full Text:/home/reader/avrich.pdf:application/pdf},\n}');
   });
 
-  it('reads the LaTeX an export writes for accented letters, escaped symbols and rich text as the parser does', () => {
+  it('reads the LaTeX an export writes for accented letters, symbols and rich text as the parser does', () => {
     readsAsTheParser('@book{mueller1953,\n  author = {M{\\"u}ller, J{\\\'e}r{\\^o}me and {\\O}stergaard, S{\\o}ren and \\v{C}apek, Karel and Ga{\\l}{\\k a}zka, Ewa},\n  title = {{\\"U}ber die Anarchie \\& {\\v C}ech Stra{\\ss}e, 50\\% \\#1},\n  publisher = {Chapman \\& Hall},\n  address = {K\\"oln},\n  note = {Fran{\\c{c}}ais, {\\aa}, {\\AE}, {\\oe}, {\\i}, \\u{g}, {\\H o}, {\\r a}, {\\d s}, \\~n, {\\=a}, \\.z, {\\`a}},\n}\n');
+    // Zotero's and Better BibTeX's exports write typographic punctuation as commands in braces.
+    readsAsTheParser('@book{obrien1970,\n  author = {O{\\textquoteright}Brien, Se{\\\'a}n and {\\TH}orsson, {\\DH}{\\\'o}ra},\n  title = {Kropotkin{\\textquoteright}s {\\textquotedblleft}Bread{\\textquotedblright}, 1892{\\textendash}1906 {\\textemdash} a {\\textquoteleft}study{\\textquoteright}{\\textellipsis}},\n  note = {{\\guillemotleft}{\\guilsinglleft}x{\\guilsinglright}{\\guillemotright} {\\quotesinglbase} {\\textexclamdown}{\\textquestiondown} {\\textsection}{\\textparagraph} {\\textdegree}{\\textbullet} {\\textcopyright}{\\textregistered}{\\texttrademark} {\\textperthousand}{\\pounds}{\\texteuro} {\\dh}{\\th}{\\dj}{\\DJ}{\\ng}{\\NG}},\n}\n');
     readsAsTheParser('@book{mutual1902,\n  title = {\\emph{Mutual Aid}: A Factor of \\textit{Evolution}, with \\textbf{bold} and \\textsc{small capitals}},\n  booktitle = {\\mkbibemph{Essays} \\emph{{\\"U}ber} \\emph{Anarchie}},\n  note = {\\mkbibbold{One}\\textbf{Two} -- \\emph{x}},\n  keywords = {\\emph{anarchism}},\n}\n');
     const rich = bibtexEntryToCsl(plainBibtexEntry('@book{a, title = {\\emph{Mutual} \\textit{Aid}: A \\textbf{Factor}}}') ?? assert.fail('not read as plain'));
     // The parser joins two runs of one style across the space between them.
@@ -126,6 +128,9 @@ describe('BibTeX entries read without the parser', () => {
       'rich text starting with a space': '@book{a, title = {On\\emph{ Mutual} Aid}}',
       'empty rich text': '@book{a, title = {On \\emph{} Aid}}',
       'a letter written as a command outside braces, which takes the space after it': '@book{a, title = {Stra\\ss e}}',
+      'a command in braces that is neither a letter nor a symbol the reading knows': '@book{a, title = {C:{\\textbackslash}Users}}',
+      // The parser reads it as a high reversed quotation mark (U+201F), not a low one.
+      'a low double quotation mark': '@book{a, title = {{\\quotedblbase}Brot{\\textquotedblleft}}}',
       'an accent on a dotless i': '@book{a, author = {Gonz{\\\'\\i}lez, Ana}}',
       'a backslash in an address': '@book{a, url = {https://example.org/\\_a}}',
       'a name that is one group with an accent, which the parser keeps whole': '@book{a, author = {{\\"U}}}',
@@ -199,9 +204,69 @@ describe('BibTeX entries read without the parser', () => {
     assert.ok(steps >= 1500 / 64 + 2, `${steps} steps`);
   });
 
+  it('reads macros and commands defined in one piece and used in others, in text and verbatim fields, as the whole read does', () => {
+    const uri = 'file:///work/library.bib';
+    const definitions = [
+      '@preamble{ "\\newcommand{\\noopsort}[1]{} \\newcommand{\\series}{Collected Works}" }',
+      '@string{pct = {50\\% off}}',
+      '@string{em = {\\emph{A} {B}--C}}',
+      '@string(paren = "In {Q}uotes")',
+      '@string{gap = {two  spaces}}',
+      '@string{both = pct # " and " # em}',
+    ];
+    const redefinition = fc.constantFrom('@string{pct = {{R}edefined}}', '@string{em = em # { \\& more}}', '@STRING{Gap = "x~y"}');
+    const use = fc
+      .tuple(fc.constantFrom('title', 'publisher', 'url', 'doi', 'note', 'journal'), fc.constantFrom('pct', 'em', 'paren', 'gap', 'both', 'PCT'), fc.boolean())
+      .map(([field, macro, more]) => `@book{KEY, ${field} = ${macro}${more ? ' # {, more}' : ''}}`);
+    const other = fc.constantFrom('@book{KEY, title = {E = mc\\textsuperscript{2}}}', '@book{KEY, title = {Plain}}', '@book{KEY, title = {{\\noopsort{b}}\\series, volume 2}}');
+    const library = fc
+      .array(fc.oneof({ weight: 3, arbitrary: use }, { weight: 3, arbitrary: other }, redefinition), { minLength: 1, maxLength: 40 })
+      .map((entries) => [...definitions, ...entries.map((entry, n) => entry.replace('KEY', `k${n}`))].join('\n'));
+    // A preamble after an entry on its line is not a piece of its own: the library is read whole.
+    const others = Array.from({ length: 10 }, (_, n) => `@book{other${n}, title = {E = mc\\textsuperscript{${n}}}}`).join('\n');
+    const inline = `@book{a, title = {A}} @preamble{"\\newcommand{\\series}{Collected Works}"}\n${others}\n@book{b, title = {\\series}}\n`;
+    assert.strictEqual(runNow(bibtexSteps(uri, inline)).bibliography.references.find((reference) => reference.id === 'b')?.item.title, 'Collected Works');
+    let clean = 0;
+    fc.assert(
+      fc.property(library, (text) => {
+        const whole = parseBibtexWhole(uri, text);
+        if (whole.diagnostics.length === 0) clean++;
+        assert.deepStrictEqual(runNow(bibtexSteps(uri, text)).bibliography, whole);
+      }),
+      { numRuns: 200 },
+    );
+    // Read whole, a library with an error says nothing of the pieces.
+    assert.ok(clean > 150, `${clean} of 200 libraries read without an error`);
+  });
+
   it('reads a library of plain entries and others in steps as the whole read does', () => {
     const uri = 'file:///work/library.bib';
-    const library = fc.array(fc.oneof(entryText, fc.constantFrom('@string{jot = {Journal of {T}hings}}', '@book{m, journal = jot, title = {Macro}}', '@misc{c1, crossref = {kropotkin1892}, pages = {1--9}}', '% a comment\n', '@string{mar = {the third}}', '@article{month, month = mar, year = 1917}')), { maxLength: 30 }).map((entries) => entries.join('\n'));
+    // Macros whose values the parser renders otherwise than as written, used in text and in verbatim fields, in other pieces.
+    const macros = fc.constantFrom(
+      '@string{jot = {Journal of {T}hings}}',
+      '@book{m, journal = jot, title = {Macro}}',
+      '@string{mar = {the third}}',
+      '@article{month, month = mar, year = 1917}',
+      '@string{pct = {50\\% off}}',
+      '@book{p, publisher = pct, url = pct # {/x}}',
+      '@string{em = {\\emph{A} {B}--C}}',
+      '@misc{e, title = em, doi = em}',
+      '@string{both = pct # " and " # em}',
+      '@book{b2, note = both, url = both}',
+    );
+    const library = fc.array(fc.oneof(entryText, macros, fc.constantFrom('@misc{c1, crossref = {kropotkin1892}, pages = {1--9}}', '% a comment\n')), { maxLength: 30 }).map((entries) => entries.join('\n'));
+    // A comment left open before an entry's parent swallows the parent appended to the piece, as the whole read swallows the rest.
+    const openComment = '@misc{c1, crossref = {kropotkin1892}, pages = {1--9}}\n@comment{x-y_z,author={{}}\n@book{x-y_z,}\n@book{kropotkin1892,author="}"}';
+    assert.deepStrictEqual(runNow(bibtexSteps(uri, openComment)).bibliography, parseBibtexWhole(uri, openComment));
+    // A macro defined in one piece and used in another has its value as written: rendered twice, `50\% off` would end at its `%`.
+    const others = Array.from({ length: 10 }, (_, n) => `@book{other${n}, title = {E = mc\\textsuperscript{${n}}}}`).join('\n');
+    const defined = `@string{pct = {50\\% off}}\n${others}\n@book{p, publisher = pct, url = pct}\n`;
+    const read = runNow(bibtexSteps(uri, defined)).bibliography;
+    assert.deepStrictEqual(read, parseBibtexWhole(uri, defined));
+    assert.deepStrictEqual(
+      read.references.find((reference) => reference.id === 'p')?.item,
+      { id: 'p', type: 'book', publisher: '50% off', URL: '50\\% off' },
+    );
     fc.assert(
       fc.property(library, (text) => {
         const whole = parseBibtexWhole(uri, text);
