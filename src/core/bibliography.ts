@@ -398,7 +398,7 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
   const parents = /\bcrossref\s*=/i.test(text) ? new CrossrefParents(text, starts) : null;
   if (parents?.childKeyTwice) return undefined;
   const entries: BibtexEntry[] = [];
-  // The macros as the parser renders them, enough to count a parent's entries; a piece is read with their definitions as written.
+  // The macros as the parser renders them, enough to count a parent's entries or check a definition read alone; a piece is read with their definitions as written.
   let strings: Record<string, string> = {};
   if (!Definitions.preamblesStartPieces(text, starts)) return undefined;
   const definitions = new Definitions();

@@ -120,7 +120,7 @@ const accentMarks: Readonly<Record<string, string>> = {
  * Zotero's and Better BibTeX's exports write so for typographic quotes,
  * dashes and the like.
  */
-const commandLetters: Readonly<Record<string, string>> = {
+const commandCharacters: Readonly<Record<string, string>> = {
   ss: 'ß',
   o: 'ø',
   O: 'Ø',
@@ -172,7 +172,7 @@ const commandLetters: Readonly<Record<string, string>> = {
  * the forms whose reading is certain: an accent on one letter (`{\"u}`,
  * `\"{u}`, `{\"{u}}`, `\"u`, and for the accents named by a letter
  * `{\v c}`, `\v{c}`, `{\v{c}}`), a letter or symbol written as a command
- * in braces (`{\o}`, `{\textquoteright}`; `commandLetters`), and the
+ * in braces (`{\o}`, `{\textquoteright}`; `commandCharacters`), and the
  * escaped `\&`, `\%`, `\_`, `\#` and `\$`.
  */
 const latexLetters =
@@ -189,14 +189,14 @@ function decodeLetters(raw: string): { decoded: string; checked: string } {
   // A command in braces that is not a known letter or symbol is kept as written, for the checks to refuse.
   const decoded = raw.replace(latexLetters, (...groups: (string | undefined)[]) => {
     const [match, a1, l1, a2, l2, a3, l3, a4, l4, a5, l5, a6, l6, named, symbol, a7, l7] = groups;
-    if (named !== undefined) return Object.hasOwn(commandLetters, named) ? commandLetters[named] : (match ?? '');
+    if (named !== undefined) return Object.hasOwn(commandCharacters, named) ? commandCharacters[named] : (match ?? '');
     if (symbol !== undefined) return symbol;
     const accent = a1 ?? a2 ?? a3 ?? a4 ?? a5 ?? a6 ?? a7 ?? '';
     return `${l1 ?? l2 ?? l3 ?? l4 ?? l5 ?? l6 ?? l7 ?? ''}${accentMarks[accent]}`;
   });
   const checked = raw.replace(latexLetters, (match: string, ...groups: (string | undefined)[]) => {
     const named = groups[12];
-    return named === undefined || Object.hasOwn(commandLetters, named) ? 'x' : match;
+    return named === undefined || Object.hasOwn(commandCharacters, named) ? 'x' : match;
   });
   return { decoded, checked };
 }
@@ -403,8 +403,9 @@ export interface PlainBibtexOptions {
  * values in braces, in quotes or bare digits, and no `#`, comments,
  * macros but a month's (with `monthMacros`), `crossref` or a field given
  * twice; a value without LaTeX but for accents on one letter, letters
- * written as commands and escaped symbols (`latexLetters`), with braces
- * only around plain text.
+ * and symbols written as commands and escaped symbols (`latexLetters`),
+ * and outside names, lists and numbers rich text that holds no other
+ * (`markedUp`), with braces only around plain text.
  */
 export function plainBibtexEntry(source: string, options: PlainBibtexOptions = {}): BibtexEntry | undefined {
   entryHead.lastIndex = 0;
