@@ -162,12 +162,14 @@ export function generateCslYaml(count) {
 /**
  * A BibTeX library of `count` generated entries, as a reference manager exports one. With `latexEvery`, every
  * so many entries have a title written with LaTeX: `accents`, an accented letter and an escaped symbol, as an export
- * that encodes them gives them; `markup`, an emphasis besides; or `math`, a Greek letter in math besides.
+ * that encodes them gives them; `markup`, an emphasis besides; or `math`, a Greek letter in math besides. With
+ * `placeMacros`, the library first defines that many places with `@string`, as hand-kept libraries define journals,
+ * and each entry gives its place by one of them.
  */
-export function generateBibtex(count, { latexEvery = 0, latex = 'markup' } = {}) {
+export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeMacros = 0 } = {}) {
   const written = { accents: ' \\& {\\"U}bersicht', markup: ' \\& \\emph{{\\"U}bersicht}', math: ' \\& {\\"U}bersicht of $\\alpha$' }[latex];
   const rnd = random(3);
-  const entries = [];
+  const entries = Array.from({ length: placeMacros }, (_, n) => `@string{place${String.fromCharCode(97 + (n % 26))}${String.fromCharCode(97 + Math.floor(n / 26) % 26)} = {City {N}umber ${n}}}\n`);
   for (let n = 0; n < count; n++) {
     const item = cslItem(n, rnd);
     const [{ family, given }] = item.author;
@@ -179,7 +181,7 @@ export function generateBibtex(count, { latexEvery = 0, latex = 'markup' } = {})
         `  title = {${title}},`,
         `  year = {${item.issued['date-parts'][0][0]}},`,
         `  publisher = {${item.publisher}},`,
-        `  address = {London},`,
+        placeMacros ? `  address = place${String.fromCharCode(97 + (n % placeMacros) % 26)}${String.fromCharCode(97 + Math.floor((n % placeMacros) / 26) % 26)},` : `  address = {London},`,
         '}',
         '',
       ].join('\n'),

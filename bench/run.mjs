@@ -390,14 +390,16 @@ async function libraryRows(what, uri, text, count, unit, steps, warm = false) {
 require(path.join(root, 'out', 'test', 'unit', 'bibtexParserEsm.js')).useBibtexParserEsmBuild();
 await libraryRows('BibTeX', 'file:///bench/library.bib', generateBibtex(size.bibtex), size.bibtex, 'entries', core.bibtexSteps, true);
 // The same library with LaTeX in its titles: accents, escaped symbols and emphasis are read without the parser; an
-// entry with other LaTeX, math here, is read by the parser.
-for (const [what, latexEvery, latex] of [
+// entry with other LaTeX, math here, is read by the parser. Then with its places given by macros, which entries read
+// without the parser take from their plain definitions.
+for (const [what, latexEvery, latex, placeMacros = 0] of [
   ['BibTeX with a LaTeX accent and an escaped symbol in every title:', 1, 'accents'],
   ['BibTeX with a LaTeX emphasis in every title:', 1, 'markup'],
   ['BibTeX with LaTeX math in one title in 4:', 4, 'math'],
   ['BibTeX with LaTeX math in every title:', 1, 'math'],
+  ['BibTeX with each place given by one of 200 @string macros:', 0, 'accents', 200],
 ]) {
-  await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, { latexEvery, latex }), size.bibtex, 'entries', core.bibtexSteps);
+  await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, { latexEvery, latex, placeMacros }), size.bibtex, 'entries', core.bibtexSteps);
 }
 // A CSL-YAML library, as Pandoc writes one: `yaml` takes about a fifth of a millisecond an item.
 const cslYamlText = generateCslYaml(size.yaml);

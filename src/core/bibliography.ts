@@ -1,5 +1,5 @@
 import { parseDocument } from 'yaml';
-import { plainBibtexEntry, type BibtexEntry } from './bibtexPlain';
+import { plainBibtexEntry, plainStringDefinition, type BibtexEntry } from './bibtexPlain';
 import { firstStartingFrom } from './bounds';
 import { DiagnosticBuilder } from './diagnostics';
 import { LineMap, lineMapSteps } from './lineMap';
@@ -401,11 +401,21 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
   // The macros as the parser renders them, enough to count a parent's entries or check a definition read alone; a piece is read with their definitions as written.
   let strings: Record<string, string> = {};
   if (!Definitions.preamblesStartPieces(text, starts)) return undefined;
-  const definitions = new Definitions();
+  const definitions = new Definitions(text);
   // A month macro is the month unless an `@string` may define it: any `@` closely followed by `string` counts, comments between included.
-  const plainOptions = { monthMacros: !/@[^{(]{0,80}string/i.test(text) };
-  // The entries that are not plain, consecutive in the file, waiting to be read together by the parser.
-  let batch: { from: number; to: number; count: number } | undefined;
+  const mayDefine = /@[^{(]{0,80}string/i;
+  // Whether a plain reading asked for a macro while the batch waiting to be read may define it.
+  let macroWaiting = false;
+  const plainOptions = {
+    monthMacros: !mayDefine.test(text),
+    macro: (name: string): string | undefined => {
+      if (!batch?.defines) return definitions.plainValue(name);
+      macroWaiting = true;
+      return undefined;
+    },
+  };
+  // The entries that are not plain, consecutive in the file, waiting to be read together by the parser, and whether they may define a macro.
+  let batch: { from: number; to: number; count: number; defines: boolean } | undefined;
   function* readBatch(): Steps<boolean> {
     if (!batch) return true;
     // Loading the parser takes steps of its own, the first time, and a library of plain entries never needs it.
@@ -442,7 +452,14 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
     // The first piece takes whatever comes before the first entry at a line start.
     const from = k === 0 ? 0 : starts[k];
     const to = k + 1 < starts.length ? starts[k + 1] : text.length;
-    const plain = plainBibtexEntry(text.slice(from, to), plainOptions);
+    const piece = text.slice(from, to);
+    macroWaiting = false;
+    let plain = plainBibtexEntry(piece, plainOptions);
+    if (!plain && macroWaiting) {
+      // A macro the batch may define is known once the batch is read.
+      if (!(yield* readBatch())) return undefined;
+      plain = plainBibtexEntry(piece, plainOptions);
+    }
     if (plain) {
       if (!(yield* readBatch())) return undefined;
       entries.push(plain);
@@ -453,7 +470,8 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
       continue;
     }
     if (batch) batch.to = to;
-    else batch = { from, to, count: 0 };
+    else batch = { from, to, count: 0, defines: false };
+    if (mayDefine.test(piece)) batch.defines = true;
     if (++batch.count === bibtexEntriesPerStep && !(yield* readBatch())) return undefined;
   }
   if (!(yield* readBatch())) return undefined;
@@ -475,6 +493,19 @@ class Definitions {
   private readonly byName = new Map<string, number[]>();
   /** Where the preambles are in `texts`: every piece after one is read with it. */
   private readonly preambles: number[] = [];
+  /** Each macro's value as last defined, where the definition is plain (`plainStringDefinition`); undefined where it is not. */
+  private readonly values = new Map<string, string | undefined>();
+  /** Where the text may define a macro, as the month rule counts: an `@`, then `string` close after it. */
+  private readonly mayDefine: number[];
+
+  constructor(text: string) {
+    this.mayDefine = Array.from(text.matchAll(/@[^{(]{0,80}string/gi), (match) => match.index);
+  }
+
+  /** The value of macro `name` as written, where its last definition so far is plain. */
+  plainValue(name: string): string | undefined {
+    return this.values.get(name);
+  }
 
   /** Whether every preamble in `text` starts a piece: one inside another piece would be lost to the pieces after it. */
   static preamblesStartPieces(text: string, starts: readonly number[]): boolean {
@@ -492,9 +523,11 @@ class Definitions {
    * definition is its piece up to any other `@`, when the parser reads that
    * alone as the one definition, without an error: it then leaves the
    * parser where the next piece begins. False when a preamble cannot be
-   * kept so.
+   * kept so, or when anything else in the pieces may define a macro: the
+   * library is then read whole.
    */
   addFrom(text: string, from: number, to: number, starts: readonly number[], strings: Readonly<Record<string, string>>): boolean {
+    const kept = new Set<number>();
     for (let k = firstStartingFrom(starts, from, (at) => at); k < starts.length && starts[k] < to; k++) {
       const piece = text.slice(starts[k], k + 1 < starts.length ? starts[k + 1] : text.length);
       const definition = /^[ \t]*@[ \t]*(?:string[ \t\r\n]*[{(][ \t\r\n]*([^\s=,{}()"#%]+)[ \t\r\n]*=|(preamble))/i.exec(piece);
@@ -502,28 +535,40 @@ class Definitions {
       const [, name, preamble] = definition;
       const other = piece.indexOf('@', piece.indexOf('@') + 1);
       const written = other < 0 ? piece : piece.slice(0, other);
-      let alone: Library;
-      try {
-        alone = bibtexParser().parse(written, { english: false, unsupported: 'ignore', strings });
-      } catch {
+      // A definition of one plain value is read alone as it was in its piece; any other is read alone to be sure.
+      const macro = preamble ? undefined : name.toUpperCase();
+      const plain = macro === undefined ? undefined : plainStringDefinition(written);
+      if (!(plain !== undefined && plain.name === macro) && !Definitions.readsAlone(written, macro, strings)) {
         if (preamble) return false;
         continue;
       }
-      const defines = Object.keys(alone.strings);
-      const read = alone.errors.length === 0 && alone.entries.length === 0 && (preamble ? defines.length === 0 : defines.length === 1 && defines[0] === name.toUpperCase());
-      if (!read) {
-        if (preamble) return false;
-        continue;
-      }
-      if (preamble) this.preambles.push(this.texts.length);
+      if (macro === undefined) this.preambles.push(this.texts.length);
       else {
-        const places = this.byName.get(name.toUpperCase());
+        const places = this.byName.get(macro);
         if (places) places.push(this.texts.length);
-        else this.byName.set(name.toUpperCase(), [this.texts.length]);
+        else this.byName.set(macro, [this.texts.length]);
+        this.values.set(macro, plain !== undefined && plain.name === macro ? plain.value : undefined);
+        kept.add(starts[k] + written.indexOf('@'));
       }
       this.texts.push(written);
     }
+    // A definition not kept, as one after an entry on its line, would be lost to the pieces after it.
+    for (let k = firstStartingFrom(this.mayDefine, from, (at) => at); k < this.mayDefine.length && this.mayDefine[k] < to; k++) {
+      if (!kept.has(this.mayDefine[k])) return false;
+    }
     return true;
+  }
+
+  /** Whether the parser reads `written` alone as the definition of macro `name`, or of none for a preamble, without an error. */
+  private static readsAlone(written: string, name: string | undefined, strings: Readonly<Record<string, string>>): boolean {
+    let alone: Library;
+    try {
+      alone = bibtexParser().parse(written, { english: false, unsupported: 'ignore', strings });
+    } catch {
+      return false;
+    }
+    const defines = Object.keys(alone.strings);
+    return alone.errors.length === 0 && alone.entries.length === 0 && (name === undefined ? defines.length === 0 : defines.length === 1 && defines[0] === name);
   }
 
   /**

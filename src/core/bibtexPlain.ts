@@ -388,6 +388,34 @@ export interface PlainBibtexOptions {
    * otherwise.
    */
   readonly monthMacros?: boolean;
+  /**
+   * The value an `@string` macro is defined with, as written, by the
+   * macro's name in upper case, where that value is certain at the entry;
+   * undefined otherwise.
+   */
+  readonly macro?: (name: string) => string | undefined;
+}
+
+const stringHead = /^[ \t\r\n]*@[ \t\r\n]*string[ \t\r\n]*([{(])[ \t\r\n]*([A-Za-z]+)[ \t\r\n]*=[ \t\r\n]*/iy;
+
+/**
+ * An `@string` definition of one macro with one value in braces, in quotes
+ * or bare digits, and nothing after it but whitespace: the macro's name in upper case, as
+ * the parser keys it, and its value as written, which the parser puts in
+ * place of the macro before it reads a field. Undefined for any other
+ * definition, and for an empty value, which the parser takes for none.
+ */
+export function plainStringDefinition(source: string): { name: string; value: string } | undefined {
+  stringHead.lastIndex = 0;
+  const head = stringHead.exec(source);
+  if (!head) return undefined;
+  const value = valueAt(source, stringHead.lastIndex);
+  if (!value || value.macro || value.raw === '') return undefined;
+  let at = value.end;
+  while (at < source.length && isBibtexSpace(source.charCodeAt(at))) at++;
+  if (source[at] !== (head[1] === '{' ? '}' : ')')) return undefined;
+  for (at++; at < source.length; at++) if (!isBibtexSpace(source.charCodeAt(at))) return undefined;
+  return { name: head[2].toUpperCase(), value: value.raw };
 }
 
 /**
@@ -401,8 +429,8 @@ export interface PlainBibtexOptions {
  *
  * Plain here means: an `@type{key,` header, `name = value` fields with
  * values in braces, in quotes or bare digits, and no `#`, comments,
- * macros but a month's (with `monthMacros`), `crossref` or a field given
- * twice; a value without LaTeX but for accents on one letter, letters
+ * macros but a month's (with `monthMacros`) or one `macro` gives,
+ * `crossref` or a field given twice; a value without LaTeX but for accents on one letter, letters
  * and symbols written as commands and escaped symbols (`latexLetters`),
  * and outside names, lists and numbers rich text that holds no other
  * (`markedUp`), with braces only around plain text.
@@ -427,17 +455,19 @@ export function plainBibtexEntry(source: string, options: PlainBibtexOptions = {
     if (!value) return undefined;
     at = value.end;
     const mode = Object.hasOwn(usedFields, name) ? usedFields[name] : undefined;
-    if (value.macro) {
+    // A macro defined with `@string` stands for its value as written, read as if written in braces.
+    const raw = value.macro ? options.macro?.(value.raw.toUpperCase()) : value.raw;
+    if (raw === undefined) {
       // The parser gives a month macro its number, as two digits, and then reads that as a number.
       const month = name === 'month' && options.monthMacros ? monthNumbers.get(value.raw.toLowerCase()) : undefined;
       if (month === undefined) return undefined;
       fields.month = month;
     } else if (mode === undefined) {
       // Nothing reads this field, but the parser must not fail on it.
-      const letters = decodeValue(value.raw, true);
+      const letters = decodeValue(raw, true);
       if (!letters || /[\\$]/.test(letters.checked)) return undefined;
-    } else if (value.raw.trim() !== '') {
-      const rendered = plainField(mode, value.raw);
+    } else if (raw.trim() !== '') {
+      const rendered = plainField(mode, raw);
       if (rendered === undefined) return undefined;
       fields[name] = rendered;
     }

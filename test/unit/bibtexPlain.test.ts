@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import fc from 'fast-check';
 import { bibtexEntryToCsl, bibtexSteps, parseBibliography, runNow } from '../../src/core';
 import { parseBibtexWhole } from '../../src/core/bibliography';
-import { plainBibtexEntry } from '../../src/core/bibtexPlain';
+import { plainBibtexEntry, plainStringDefinition } from '../../src/core/bibtexPlain';
 import { useBibtexParserEsmBuild } from './bibtexParserEsm';
 
 interface ParsedLibrary {
@@ -154,6 +154,21 @@ describe('BibTeX entries read without the parser', () => {
     for (const [what, source] of Object.entries(notPlain)) assert.strictEqual(plainBibtexEntry(source, { monthMacros: !what.includes('@string') }), undefined, what);
   });
 
+  it('reads a macro an @string defines plainly as the value written there, and only such a definition', () => {
+    assert.deepStrictEqual(plainStringDefinition('@string{jpe = {Journal of Political {E}conomy}}\n\n'), { name: 'JPE', value: 'Journal of Political {E}conomy' });
+    assert.deepStrictEqual(plainStringDefinition('@STRING( Tf = "Taylor and Francis" )'), { name: 'TF', value: 'Taylor and Francis' });
+    assert.deepStrictEqual(plainStringDefinition('@string{tf = {Taylor \\& Francis}}'), { name: 'TF', value: 'Taylor \\& Francis' });
+    assert.deepStrictEqual(plainStringDefinition('@string{n = 12}'), { name: 'N', value: '12' });
+    for (const other of ['@string{a = b}', '@string{a = {x} # {y}}', '@string{a = {}}', '@string{a = {x}} junk', '@string{a = {x})', '@string{a1 = {x}}', '@string{a = "x {y}"}']) {
+      assert.strictEqual(plainStringDefinition(other), undefined, other);
+    }
+    const macro = (name: string): string | undefined => ({ JPE: 'Journal of Political {E}conomy', TF: 'Taylor \\& Francis', MAR: 'March' })[name];
+    const entry = plainBibtexEntry('@article{a, journal = jpe, publisher = tf, month = mar, year = 1917}', { macro });
+    assert.ok(entry, 'read as plain');
+    assert.deepStrictEqual(bibtexEntryToCsl(entry), parsedItem('@string{jpe = {Journal of Political {E}conomy}}\n@string{tf = {Taylor \\& Francis}}\n@string{mar = {March}}\n@article{a, journal = jpe, publisher = tf, month = mar, year = 1917}').item);
+    assert.strictEqual(plainBibtexEntry('@article{a, journal = other}', { macro }), undefined, 'a macro with no plain value');
+  });
+
   it('agrees with the parser on every entry it reads, over random entries plain and not', () => {
     let read = 0;
     let runs = 0;
@@ -208,20 +223,38 @@ describe('BibTeX entries read without the parser', () => {
     const uri = 'file:///work/library.bib';
     const definitions = [
       '@preamble{ "\\newcommand{\\noopsort}[1]{} \\newcommand{\\series}{Collected Works}" }',
+      '@string{jot = {Journal of {T}hings}}',
+      '@string{yr = 1917}',
+      '@string{mar = "March"}',
       '@string{pct = {50\\% off}}',
       '@string{em = {\\emph{A} {B}--C}}',
       '@string(paren = "In {Q}uotes")',
       '@string{gap = {two  spaces}}',
       '@string{both = pct # " and " # em}',
     ];
-    const redefinition = fc.constantFrom('@string{pct = {{R}edefined}}', '@string{em = em # { \\& more}}', '@STRING{Gap = "x~y"}');
+    const redefinition = fc.constantFrom(
+      '@string{pct = {{R}edefined}}',
+      '@string{em = em # { \\& more}}',
+      '@STRING{Gap = "x~y"}',
+      '@string{jot = {Journal of {O}ther Things}}',
+      '@string{jot = jot # { Quarterly}}',
+      // Not a piece of its own: the macros after it are the parser's to read.
+      '@book{KEY, title = {Plain}} @string{jot = {Mid-line}}',
+    );
     const use = fc
       .tuple(fc.constantFrom('title', 'publisher', 'url', 'doi', 'note', 'journal'), fc.constantFrom('pct', 'em', 'paren', 'gap', 'both', 'PCT'), fc.boolean())
       .map(([field, macro, more]) => `@book{KEY, ${field} = ${macro}${more ? ' # {, more}' : ''}}`);
-    const other = fc.constantFrom('@book{KEY, title = {E = mc\\textsuperscript{2}}}', '@book{KEY, title = {Plain}}', '@book{KEY, title = {{\\noopsort{b}}\\series, volume 2}}');
+    const other = fc.constantFrom(
+      '@book{KEY, title = {E = mc\\textsuperscript{2}}}',
+      '@book{KEY, title = {Plain}}',
+      '@book{KEY, title = {{\\noopsort{b}}\\series, volume 2}}',
+      // Plain but for macros a plain definition may give.
+      '@article{KEY, journal = jot, year = yr, month = mar, title = {Plain}}',
+      '@article{KEY, journal = JOT, url = jot}',
+    );
     const library = fc
       .array(fc.oneof({ weight: 3, arbitrary: use }, { weight: 3, arbitrary: other }, redefinition), { minLength: 1, maxLength: 40 })
-      .map((entries) => [...definitions, ...entries.map((entry, n) => entry.replace('KEY', `k${n}`))].join('\n'));
+      .map((entries) => [...definitions, ...entries.map((entry, n) => entry.replaceAll('KEY', `k${n}`))].join('\n'));
     // A preamble after an entry on its line is not a piece of its own: the library is read whole.
     const others = Array.from({ length: 10 }, (_, n) => `@book{other${n}, title = {E = mc\\textsuperscript{${n}}}}`).join('\n');
     const inline = `@book{a, title = {A}} @preamble{"\\newcommand{\\series}{Collected Works}"}\n${others}\n@book{b, title = {\\series}}\n`;
