@@ -402,8 +402,8 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
   let strings: Record<string, string> = {};
   if (!Definitions.preamblesStartPieces(text, starts)) return undefined;
   const definitions = new Definitions(text);
-  // A month macro is the month unless an `@string` may define it: any `@` closely followed by `string` counts, comments between included.
-  const mayDefine = /@[^{(]{0,80}string/i;
+  // A month macro is the month unless an `@string` may define it.
+  const mayDefine = new RegExp(mayDefineMacro.source, 'i');
   // Whether a plain reading asked for a macro while the batch waiting to be read may define it.
   let macroWaiting = false;
   const plainOptions = {
@@ -478,6 +478,9 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
   return { errors: [], entries, strings };
 }
 
+/** Where an `@string` may define a macro: any `@` closely followed by `string`, comments between included. */
+const mayDefineMacro = /@[^{(]{0,80}string/gi;
+
 /**
  * The `@string` and `@preamble` definitions of the pieces read so far, as
  * written, for the pieces after them. The parser's own record of a macro is
@@ -499,7 +502,7 @@ class Definitions {
   private readonly mayDefine: number[];
 
   constructor(text: string) {
-    this.mayDefine = Array.from(text.matchAll(/@[^{(]{0,80}string/gi), (match) => match.index);
+    this.mayDefine = Array.from(text.matchAll(mayDefineMacro), (match) => match.index);
   }
 
   /** The value of macro `name` as written, where its last definition so far is plain. */
