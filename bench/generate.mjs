@@ -169,7 +169,9 @@ export function generateCslYaml(count) {
 export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeMacros = 0 } = {}) {
   const written = { accents: ' \\& {\\"U}bersicht', markup: ' \\& \\emph{{\\"U}bersicht}', math: ' \\& {\\"U}bersicht of $\\alpha$' }[latex];
   const rnd = random(3);
-  const entries = Array.from({ length: placeMacros }, (_, n) => `@string{place${String.fromCharCode(97 + (n % 26))}${String.fromCharCode(97 + Math.floor(n / 26) % 26)} = {City {N}umber ${n}}}\n`);
+  // BibTeX macros are named in letters: the n-th place is `placeaa`, `placeba`, ….
+  const place = (n) => `place${String.fromCharCode(97 + (n % 26))}${String.fromCharCode(97 + (Math.floor(n / 26) % 26))}`;
+  const entries = Array.from({ length: placeMacros }, (_, n) => `@string{${place(n)} = {City {N}umber ${n}}}\n`);
   for (let n = 0; n < count; n++) {
     const item = cslItem(n, rnd);
     const [{ family, given }] = item.author;
@@ -181,7 +183,7 @@ export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeM
         `  title = {${title}},`,
         `  year = {${item.issued['date-parts'][0][0]}},`,
         `  publisher = {${item.publisher}},`,
-        placeMacros ? `  address = place${String.fromCharCode(97 + (n % placeMacros) % 26)}${String.fromCharCode(97 + Math.floor((n % placeMacros) / 26) % 26)},` : `  address = {London},`,
+        placeMacros ? `  address = ${place(n % placeMacros)},` : `  address = {London},`,
         '}',
         '',
       ].join('\n'),

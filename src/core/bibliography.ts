@@ -541,7 +541,7 @@ class Definitions {
       // A definition of one plain value is read alone as it was in its piece; any other is read alone to be sure.
       const macro = preamble ? undefined : name.toUpperCase();
       const plain = macro === undefined ? undefined : plainStringDefinition(written);
-      if (!(plain !== undefined && plain.name === macro) && !Definitions.readsAlone(written, macro, strings)) {
+      if (plain === undefined && !Definitions.readsAlone(written, macro, strings)) {
         if (preamble) return false;
         continue;
       }
@@ -550,7 +550,7 @@ class Definitions {
         const places = this.byName.get(macro);
         if (places) places.push(this.texts.length);
         else this.byName.set(macro, [this.texts.length]);
-        this.values.set(macro, plain !== undefined && plain.name === macro ? plain.value : undefined);
+        this.values.set(macro, plain?.value);
         kept.add(starts[k] + written.indexOf('@'));
       }
       this.texts.push(written);
