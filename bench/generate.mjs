@@ -164,14 +164,21 @@ export function generateCslYaml(count) {
  * so many entries have a title written with LaTeX: `accents`, an accented letter and an escaped symbol, as an export
  * that encodes them gives them; `markup`, an emphasis besides; or `math`, a Greek letter in math besides. With
  * `placeMacros`, the library first defines that many places with `@string`, as hand-kept libraries define journals,
- * and each entry gives its place by one of them.
+ * and each entry gives its place by one of them. With `joined` besides, written as hand-kept libraries are: each
+ * place joins one of 20 cities and a number with `#`, each entry joins its place and a district, gives its month by
+ * the month's macro, and its title in quotes.
  */
-export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeMacros = 0 } = {}) {
+export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeMacros = 0, joined = false } = {}) {
   const written = { accents: ' \\& {\\"U}bersicht', markup: ' \\& \\emph{{\\"U}bersicht}', math: ' \\& {\\"U}bersicht of $\\alpha$' }[latex];
   const rnd = random(3);
   // BibTeX macros are named in letters: the n-th place is `placeaa`, `placeba`, ….
   const place = (n) => `place${String.fromCharCode(97 + (n % 26))}${String.fromCharCode(97 + (Math.floor(n / 26) % 26))}`;
-  const entries = Array.from({ length: placeMacros }, (_, n) => `@string{${place(n)} = {City {N}umber ${n}}}\n`);
+  const city = (n) => `city${String.fromCharCode(97 + (n % 20))}`;
+  const months = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+  const entries = joined ? Array.from({ length: 20 }, (_, n) => `@string{${city(n)} = "City of {${String.fromCharCode(65 + n)}}"}\n`) : [];
+  for (let n = 0; n < placeMacros; n++) {
+    entries.push(joined ? `@string{${place(n)} = ${city(n)} # ", {N}umber " # ${n}}\n` : `@string{${place(n)} = {City {N}umber ${n}}}\n`);
+  }
   for (let n = 0; n < count; n++) {
     const item = cslItem(n, rnd);
     const [{ family, given }] = item.author;
@@ -180,10 +187,11 @@ export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeM
       [
         `@${item.type === 'book' ? 'book' : 'article'}{${item.id},`,
         `  author = {${family}, ${given}},`,
-        `  title = {${title}},`,
+        joined ? `  title = "${title}",` : `  title = {${title}},`,
         `  year = {${item.issued['date-parts'][0][0]}},`,
         `  publisher = {${item.publisher}},`,
-        placeMacros ? `  address = ${place(n % placeMacros)},` : `  address = {London},`,
+        placeMacros ? `  address = ${place(n % placeMacros)}${joined ? ' # ", " # {North}' : ''},` : `  address = {London},`,
+        ...(joined ? [`  month = ${months[n % 12]},`] : []),
         '}',
         '',
       ].join('\n'),

@@ -391,15 +391,16 @@ require(path.join(root, 'out', 'test', 'unit', 'bibtexParserEsm.js')).useBibtexP
 await libraryRows('BibTeX', 'file:///bench/library.bib', generateBibtex(size.bibtex), size.bibtex, 'entries', core.bibtexSteps, true);
 // The same library with LaTeX in its titles: accents, escaped symbols and emphasis are read without the parser; an
 // entry with other LaTeX, math here, is read by the parser. Then with its places given by macros, which entries read
-// without the parser take from their plain definitions.
-for (const [what, latexEvery, latex, placeMacros = 0] of [
+// without the parser take from their plain definitions; and as hand-kept libraries write them, joined with `#`.
+for (const [what, latexEvery, latex, placeMacros = 0, joined = false] of [
   ['BibTeX with a LaTeX accent and an escaped symbol in every title:', 1, 'accents'],
   ['BibTeX with a LaTeX emphasis in every title:', 1, 'markup'],
   ['BibTeX with LaTeX math in one title in 4:', 4, 'math'],
   ['BibTeX with LaTeX math in every title:', 1, 'math'],
   ['BibTeX with each place given by one of 200 @string macros:', 0, 'accents', 200],
+  ['BibTeX as kept by hand: places joined from macros with #, month macros, titles in quotes:', 0, 'accents', 200, true],
 ]) {
-  await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, { latexEvery, latex, placeMacros }), size.bibtex, 'entries', core.bibtexSteps);
+  await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, { latexEvery, latex, placeMacros, joined }), size.bibtex, 'entries', core.bibtexSteps);
 }
 // A CSL-YAML library, as Pandoc writes one: `yaml` takes about a fifth of a millisecond an item.
 const cslYamlText = generateCslYaml(size.yaml);

@@ -1,5 +1,5 @@
 import { parseDocument } from 'yaml';
-import { plainBibtexEntry, plainStringDefinition, type BibtexEntry } from './bibtexPlain';
+import { isMonthMacro, plainBibtexEntry, plainStringDefinition, type BibtexEntry, type PlainBibtexOptions } from './bibtexPlain';
 import { firstStartingFrom } from './bounds';
 import { DiagnosticBuilder } from './diagnostics';
 import { LineMap, lineMapSteps } from './lineMap';
@@ -401,13 +401,14 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
   // The macros as the parser renders them, enough to count a parent's entries or check a definition read alone; a piece is read with their definitions as written.
   let strings: Record<string, string> = {};
   if (!Definitions.preamblesStartPieces(text, starts)) return undefined;
-  const definitions = new Definitions(text);
   // A month macro is the month unless an `@string` may define it.
-  const mayDefine = new RegExp(mayDefineMacro.source, 'i');
+  const monthMacros = !monthMayBeDefined(text);
+  const definitions = new Definitions(text, monthMacros);
+  const mayDefine = new RegExp(mayDefineMacro.source, 'iu');
   // Whether a plain reading asked for a macro while the batch waiting to be read may define it.
   let macroWaiting = false;
   const plainOptions = {
-    monthMacros: !mayDefine.test(text),
+    monthMacros,
     macro: (name: string): string | undefined => {
       if (!batch?.defines) return definitions.plainValue(name);
       macroWaiting = true;
@@ -478,8 +479,38 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
   return { errors: [], entries, strings };
 }
 
-/** Where an `@string` may define a macro: any `@` closely followed by `string`, comments between included. */
-const mayDefineMacro = /@[^{(]{0,80}string/gi;
+/**
+ * The parser's whitespace and comments between the tokens of a definition:
+ * a `%` comment runs to the end of its line. Written so that a gap can be
+ * matched one way only, which keeps the patterns below linear.
+ */
+const gap = String.raw`(?:[ \t\r\n]|%[^\n]*(?:\n|$))*`;
+
+/** The characters of a macro's or a directive's name, as the parser reads one. */
+const nameCharacter = String.raw`[+'\w&;:\\./\p{L}-]`;
+
+/**
+ * Where an `@string` may define a macro: an `@`, then `string` as the
+ * parser reads a directive, with whitespace and comments between. Every
+ * `@` is tried: a match of text that is no definition, in a value, must not
+ * hide one after it.
+ */
+const mayDefineMacro = new RegExp(String.raw`@(?=${gap}string(?!${nameCharacter}))`, 'giu');
+
+/** Where a preamble may be: an `@`, then `preamble` as the parser reads a directive. */
+const mayBePreamble = new RegExp(String.raw`@(?=${gap}preamble(?!${nameCharacter}))`, 'giu');
+
+/** A piece that starts with a definition: the macro's name, or `preamble`. */
+const definitionHead = new RegExp(String.raw`^[ \t]*@${gap}(?:string${gap}[{(]${gap}(${nameCharacter}+)${gap}=|(preamble)(?!${nameCharacter}))`, 'iu');
+
+/** The name an `@string` at an `@` would define, as the parser reads it. */
+const definedName = new RegExp(String.raw`@(?=${gap}string${gap}[{(]${gap}(${nameCharacter}*))`, 'giu');
+
+/** Whether an `@string` may define a macro named as a month, which then stands for its own value, not the month's number. */
+function monthMayBeDefined(text: string): boolean {
+  for (const [, name] of text.matchAll(definedName)) if (isMonthMacro(name)) return true;
+  return false;
+}
 
 /**
  * The `@string` and `@preamble` definitions of the pieces read so far, as
@@ -498,11 +529,14 @@ class Definitions {
   private readonly preambles: number[] = [];
   /** Each macro's value as last defined, where the definition is plain (`plainStringDefinition`); undefined where it is not. */
   private readonly values = new Map<string, string | undefined>();
-  /** Where the text may define a macro, as the month rule counts: an `@`, then `string` close after it. */
+  /** Where the text may define a macro or a preamble (`mayDefineMacro`, `mayBePreamble`), in order. */
   private readonly mayDefine: number[];
+  /** How a definition's value reads the macros in it: those defined plainly before it, and the months where none is defined. */
+  private readonly plainOptions: PlainBibtexOptions;
 
-  constructor(text: string) {
-    this.mayDefine = Array.from(text.matchAll(mayDefineMacro), (match) => match.index);
+  constructor(text: string, monthMacros: boolean) {
+    this.mayDefine = [...text.matchAll(mayDefineMacro), ...text.matchAll(mayBePreamble)].map((match) => match.index).sort((a, b) => a - b);
+    this.plainOptions = { monthMacros, macro: (name) => this.values.get(name) };
   }
 
   /** The value of macro `name` as written, where its last definition so far is plain. */
@@ -512,7 +546,7 @@ class Definitions {
 
   /** Whether every preamble in `text` starts a piece: one inside another piece would be lost to the pieces after it. */
   static preamblesStartPieces(text: string, starts: readonly number[]): boolean {
-    for (const preamble of text.matchAll(/@[ \t]*preamble/gi)) {
+    for (const preamble of text.matchAll(mayBePreamble)) {
       const k = firstStartingFrom(starts, preamble.index + 1, (at) => at) - 1;
       if (k < 0 || text.slice(starts[k], preamble.index).trim() !== '') return false;
     }
@@ -533,14 +567,14 @@ class Definitions {
     const kept = new Set<number>();
     for (let k = firstStartingFrom(starts, from, (at) => at); k < starts.length && starts[k] < to; k++) {
       const piece = text.slice(starts[k], k + 1 < starts.length ? starts[k + 1] : text.length);
-      const definition = /^[ \t]*@[ \t]*(?:string[ \t\r\n]*[{(][ \t\r\n]*([^\s=,{}()"#%]+)[ \t\r\n]*=|(preamble))/i.exec(piece);
+      const definition = definitionHead.exec(piece);
       if (!definition) continue;
       const [, name, preamble] = definition;
       const other = piece.indexOf('@', piece.indexOf('@') + 1);
       const written = other < 0 ? piece : piece.slice(0, other);
       // A definition of one plain value is read alone as it was in its piece; any other is read alone to be sure.
       const macro = preamble ? undefined : name.toUpperCase();
-      const plain = macro === undefined ? undefined : plainStringDefinition(written);
+      const plain = macro === undefined ? undefined : plainStringDefinition(written, this.plainOptions);
       if (plain === undefined && !Definitions.readsAlone(written, macro, strings)) {
         if (preamble) return false;
         continue;
@@ -551,11 +585,11 @@ class Definitions {
         if (places) places.push(this.texts.length);
         else this.byName.set(macro, [this.texts.length]);
         this.values.set(macro, plain?.value);
-        kept.add(starts[k] + written.indexOf('@'));
       }
+      kept.add(starts[k] + written.indexOf('@'));
       this.texts.push(written);
     }
-    // A definition not kept, as one after an entry on its line, would be lost to the pieces after it.
+    // A definition not kept, as one after an entry on its line or one the head does not match, would be lost to the pieces after it.
     for (let k = firstStartingFrom(this.mayDefine, from, (at) => at); k < this.mayDefine.length && this.mayDefine[k] < to; k++) {
       if (!kept.has(this.mayDefine[k])) return false;
     }

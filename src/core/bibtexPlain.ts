@@ -73,6 +73,14 @@ const monthNumbers: ReadonlyMap<string, string> = new Map(
   }),
 );
 
+/** What the parser puts in place of a month macro no `@string` defines, by its name in upper case: the month's number in two digits. */
+const monthMacroValues: ReadonlyMap<string, string> = new Map(Array.from(monthNumbers, ([name, number]) => [name.toUpperCase(), number.padStart(2, '0')]));
+
+/** Whether `name`, as a macro, is one of the months the parser knows without an `@string`. */
+export function isMonthMacro(name: string): boolean {
+  return monthMacroValues.has(name.toUpperCase());
+}
+
 /**
  * Where the parser's LaTeX reading can differ from the text as written:
  * commands, math, comments, active characters, the ligatures it turns into
@@ -379,7 +387,8 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
 
 const entryHead = /^[ \t\r\n]*@([A-Za-z]+)[ \t\r\n]*\{[ \t\r\n]*([A-Za-z0-9_:./+-]+)[ \t\r\n]*,/y;
 const fieldHead = /[ \t\r\n]*([A-Za-z][A-Za-z0-9_-]*)[ \t\r\n]*=[ \t\r\n]*/y;
-const bareValue = /([A-Za-z]+)(?=[ \t\r\n,}])|\d+(?=[ \t\r\n,}])/y;
+/** A bare value: digits, or the name of a macro, in the characters the parser reads a name in. */
+const bareValue = /[+'\w&;:\\./\p{L}-]+(?=[ \t\r\n,}#)])/uy;
 
 export interface PlainBibtexOptions {
   /**
@@ -396,21 +405,23 @@ export interface PlainBibtexOptions {
   readonly macro?: (name: string) => string | undefined;
 }
 
-const stringHead = /^[ \t\r\n]*@[ \t\r\n]*string[ \t\r\n]*([{(])[ \t\r\n]*([A-Za-z]+)[ \t\r\n]*=[ \t\r\n]*/iy;
+const stringHead = /^[ \t\r\n]*@[ \t\r\n]*string[ \t\r\n]*([{(])[ \t\r\n]*([+'\w&;:\\./\p{L}-]+)[ \t\r\n]*=[ \t\r\n]*/iuy;
 
 /**
- * An `@string` definition of one macro with one value in braces, in quotes
- * or bare digits, and nothing after it but whitespace: the macro's name in upper case, as
- * the parser keys it, and its value as written, which the parser puts in
- * place of the macro before it reads a field. Undefined for any other
- * definition, and for an empty value, which the parser takes for none.
+ * An `@string` definition of one macro whose value is plain, and nothing
+ * after it but whitespace: the macro's name in upper case, as the parser
+ * keys it, and its value as written, which the parser puts in place of the
+ * macro before it reads a field. The value is parts in braces, in quotes,
+ * bare digits or macros that `options` give, joined with `#`
+ * (`valueAt`). Undefined for any other definition, and for an empty value,
+ * which the parser takes for none.
  */
-export function plainStringDefinition(source: string): { name: string; value: string } | undefined {
+export function plainStringDefinition(source: string, options: PlainBibtexOptions = {}): { name: string; value: string } | undefined {
   stringHead.lastIndex = 0;
   const head = stringHead.exec(source);
   if (!head) return undefined;
-  const value = valueAt(source, stringHead.lastIndex);
-  if (!value || value.macro || value.raw === '') return undefined;
+  const value = valueAt(source, stringHead.lastIndex, options);
+  if (!value || value.raw === '') return undefined;
   let at = value.end;
   while (at < source.length && isBibtexSpace(source.charCodeAt(at))) at++;
   if (source[at] !== (head[1] === '{' ? '}' : ')')) return undefined;
@@ -428,12 +439,13 @@ export function plainStringDefinition(source: string): { name: string; value: st
  * is for the parser to read.
  *
  * Plain here means: an `@type{key,` header, `name = value` fields with
- * values in braces, in quotes or bare digits, and no `#`, comments,
- * macros but a month's (with `monthMacros`) or one `macro` gives,
- * `crossref` or a field given twice; a value without LaTeX but for accents on one letter, letters
- * and symbols written as commands and escaped symbols (`latexLetters`),
- * and outside names, lists and numbers rich text that holds no other
- * (`markedUp`), with braces only around plain text.
+ * values in braces, in quotes, bare digits or macros, or these joined with
+ * `#`, and no comments, macros but a month's (with `monthMacros`) or one
+ * `macro` gives, `crossref` or a field given twice; a value without LaTeX
+ * but for accents on one letter, letters and symbols written as commands
+ * and escaped symbols (`latexLetters`), and outside names, lists and
+ * numbers rich text that holds no other (`markedUp`), with braces only
+ * around plain text.
  */
 export function plainBibtexEntry(source: string, options: PlainBibtexOptions = {}): BibtexEntry | undefined {
   entryHead.lastIndex = 0;
@@ -451,23 +463,16 @@ export function plainBibtexEntry(source: string, options: PlainBibtexOptions = {
     const name = field[1].toLowerCase();
     if (seen.has(name) || name === 'crossref' || name === 'xdata') return undefined;
     seen.add(name);
-    const value = valueAt(source, fieldHead.lastIndex);
+    const value = valueAt(source, fieldHead.lastIndex, options);
     if (!value) return undefined;
     at = value.end;
     const mode = Object.hasOwn(usedFields, name) ? usedFields[name] : undefined;
-    // A macro defined with `@string` stands for its value as written, read as if written in braces.
-    const raw = value.macro ? options.macro?.(value.raw.toUpperCase()) : value.raw;
-    if (raw === undefined) {
-      // The parser gives a month macro its number, as two digits, and then reads that as a number.
-      const month = name === 'month' && options.monthMacros ? monthNumbers.get(value.raw.toLowerCase()) : undefined;
-      if (month === undefined) return undefined;
-      fields.month = month;
-    } else if (mode === undefined) {
+    if (mode === undefined) {
       // Nothing reads this field, but the parser must not fail on it.
-      const letters = decodeValue(raw, true);
+      const letters = decodeValue(value.raw, true);
       if (!letters || /[\\$]/.test(letters.checked)) return undefined;
-    } else if (raw.trim() !== '') {
-      const rendered = plainField(mode, raw);
+    } else if (value.raw.trim() !== '') {
+      const rendered = plainField(mode, value.raw);
       if (rendered === undefined) return undefined;
       fields[name] = rendered;
     }
@@ -488,34 +493,62 @@ function isBibtexSpace(code: number): boolean {
   return isSpaceOrTab(code) || isLineBreak(code);
 }
 
-/** A field's value at `at`: in balanced braces, in quotes without braces, bare digits, or a bare word, which is a macro; with where it ends. */
-function valueAt(source: string, at: number): { raw: string; end: number; macro?: boolean } | undefined {
+/**
+ * A value at `at` as the parser reads it, with where it ends: its parts
+ * joined as written, with `#` and whitespace between them. A part is in
+ * balanced braces, in quotes without braces, bare digits, or a macro,
+ * which stands for its value as written (`options.macro`, or a month's
+ * number with `monthMacros`). Undefined where a part is none of these, or
+ * a macro's value is not known.
+ */
+function valueAt(source: string, at: number, options: PlainBibtexOptions): { raw: string; end: number } | undefined {
+  let raw = '';
+  for (;;) {
+    const part = partAt(source, at);
+    if (!part) return undefined;
+    const text = part.macro ? macroValue(part.raw.toUpperCase(), options) : part.raw;
+    if (text === undefined) return undefined;
+    raw += text;
+    let next = part.end;
+    while (next < source.length && isBibtexSpace(source.charCodeAt(next))) next++;
+    if (source[next] !== '#') return { raw, end: part.end };
+    for (next++; next < source.length && isBibtexSpace(source.charCodeAt(next)); ) next++;
+    at = next;
+  }
+}
+
+/** The value of the macro named `name`, in upper case: a month is a month wherever no `@string` may define it. */
+function macroValue(name: string, options: PlainBibtexOptions): string | undefined {
+  return (options.monthMacros ? monthMacroValues.get(name) : undefined) ?? options.macro?.(name);
+}
+
+/**
+ * One part of a value at `at`, with where it ends: in balanced braces, or
+ * in quotes, which end at a quote outside braces, as the parser finds their
+ * end; bare digits; or a bare word, which is a macro. Braces nested deeper
+ * than plain text needs, math, and in quotes a closing brace that opens no
+ * group, are left to the parser.
+ */
+function partAt(source: string, at: number): { raw: string; end: number; macro?: boolean } | undefined {
   const open = source[at];
-  if (open === '{') {
+  if (open === '{' || open === '"') {
     let depth = 0;
     for (let k = at + 1; k < source.length; k++) {
       const char = source[k];
-      if (char === '{') {
+      if (char === '\\') k++;
+      else if (char === '$') return undefined;
+      else if (char === '{') {
         // Deep nesting is not plain: the parser's grammar recurses, and past its stack it fails the entry.
         if (++depth > maxGroupDepth) return undefined;
-      }
-      else if (char === '}') {
-        if (depth === 0) return { raw: source.slice(at + 1, k), end: k + 1 };
+      } else if (char === '}') {
+        if (depth === 0) return open === '{' ? { raw: source.slice(at + 1, k), end: k + 1 } : undefined;
         depth--;
-      } else if (char === '\\') k++;
-      else if (char === '$') return undefined;
+      } else if (char === '"' && open === '"' && depth === 0) return { raw: source.slice(at + 1, k), end: k + 1 };
     }
     return undefined;
-  }
-  if (open === '"') {
-    const close = source.indexOf('"', at + 1);
-    if (close < 0) return undefined;
-    const raw = source.slice(at + 1, close);
-    // A quote escaped or in braces does not end the value for the parser; such a value is left to it.
-    return /[{}\\]/.test(raw) ? undefined : { raw, end: close + 1 };
   }
   bareValue.lastIndex = at;
   const bare = bareValue.exec(source);
   if (!bare) return undefined;
-  return { raw: bare[0], end: bareValue.lastIndex, macro: bare[1] !== undefined };
+  return { raw: bare[0], end: bareValue.lastIndex, macro: !/^\d+$/.test(bare[0]) };
 }

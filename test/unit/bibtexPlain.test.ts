@@ -74,10 +74,21 @@ const fieldName = fc.constantFrom(
   'crossref',
   'unknownfield',
 );
-const fieldValue = fc.oneof(
+const monthOrMacro = fc.constantFrom('jan', 'May', 'march', 'oct', 'DECEMBER', 'sept', 'jot');
+const singleValue = fc.oneof(
   { weight: 6, arbitrary: valueText.map((text) => `{${text}}`) },
   { weight: 2, arbitrary: valueText.map((text) => `"${text}"`) },
-  { weight: 1, arbitrary: fc.constantFrom('1905', '3', 'jan', 'May', 'march', 'oct', 'sept', 'jot # { and more}') },
+  { weight: 1, arbitrary: fc.oneof(fc.constantFrom('1905', '3', '007'), monthOrMacro) },
+);
+/** A value in one part, or parts joined with `#` as hand-kept libraries join a macro and the rest. */
+const fieldValue = fc.oneof(
+  { weight: 4, arbitrary: singleValue },
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(fc.tuple(space, fc.oneof(singleValue, monthOrMacro), space), { minLength: 2, maxLength: 3 })
+      .map((parts) => parts.map(([before, part, after]) => `${before}${part}${after}`).join('#')),
+  },
 );
 const field = fc.tuple(space, fieldName, space, space, fieldValue, space).map(([a, name, b, c, value, d]) => `${a}${name}${b}=${c}${value}${d}`);
 /** One entry's text, as a cut at line starts gives it: plain or not, with what may follow it. */
@@ -101,6 +112,9 @@ describe('BibTeX entries read without the parser', () => {
     readsAsTheParser('@Article{lenin1917, journaltitle = "Pravda", date = {1917-04-07}, title = {{April Theses}}, number = {26}, langid = {russian},}');
     // As Zotero's own BibTeX export writes an article: tabs, braces for capitals, and the month as a macro.
     readsAsTheParser('@article{shub_kropotkin_1953,\n\ttitle = {Kropotkin and {Lenin}},\n\tvolume = {12},\n\tissn = {00365343},\n\turl = {http://www.jstor.org/stable/125924},\n\tdoi = {10.2307/125924},\n\tnumber = {4},\n\tjournal = {The Russian Review},\n\tauthor = {Shub, David},\n\tmonth = oct,\n\tyear = {1953},\n\tpages = {227--234},\n}\n');
+    // Parts joined with `#`, as hand-kept libraries join a macro and the rest; a month's macro stands for its number.
+    readsAsTheParser('@inproceedings{goldman1911,\n  title = "Anarchism" # { and Other } # "Essays",\n  booktitle = {Mother Earth} #" "# 1911,\n  pages = 1 # "--" # 20,\n  month = jun,\n  note = {issued} # { } # may # {, reissued } # dec,\n}\n');
+    readsAsTheParser('@book{goldman1931,\n  title = "Living My {Life}: {\\"U}ber {"}Anarchie{"}",\n  author = "M{\\"u}ller, Hans",\n}\n');
     readsAsTheParser('@incollection{avrich1988,\n  author    = {Avrich, Paul},\n  title     = {Kropotkin in America},\n  booktitle = {Anarchist Portraits},\n  note      = {A long note\n    that wraps, with an em dash---and an en dash: 1917--1921},\n  file      = {Full Text:/home/reader/avrich.pdf:application/pdf},\n}');
   });
 
@@ -138,7 +152,10 @@ describe('BibTeX entries read without the parser', () => {
       'a macro': '@book{a, journal = jot}',
       'a month macro in a library where an @string may define it': '@article{a, month = mar}',
       'a macro that is not a month, where a month is': '@article{a, month = sept}',
-      'a concatenation': '@book{a, title = "A" # {B}}',
+      'a concatenation with a macro no definition gives': '@book{a, title = "A" # jot}',
+      'a concatenation with a comment in it': '@book{a, title = "A" % a comment\n # {B}}',
+      'a concatenation with a part missing': '@book{a, title = "A" # }',
+      'a concatenation whose parts join into LaTeX the reading leaves': '@book{a, title = {\\} # {emph}}',
       'an inheritance': '@book{a, crossref = {b}}',
       'a field given twice': '@book{a, title = {A}, title = {B}}',
       'a string definition': '@string{jot = {Journal of Things}}',
@@ -159,7 +176,16 @@ describe('BibTeX entries read without the parser', () => {
     assert.deepStrictEqual(plainStringDefinition('@STRING( Tf = "Taylor and Francis" )'), { name: 'TF', value: 'Taylor and Francis' });
     assert.deepStrictEqual(plainStringDefinition('@string{tf = {Taylor \\& Francis}}'), { name: 'TF', value: 'Taylor \\& Francis' });
     assert.deepStrictEqual(plainStringDefinition('@string{n = 12}'), { name: 'N', value: '12' });
-    for (const other of ['@string{a = b}', '@string{a = {x} # {y}}', '@string{a = {}}', '@string{a = {x}} junk', '@string{a = {x})', '@string{a1 = {x}}', '@string{a = "x {y}"}']) {
+    assert.deepStrictEqual(plainStringDefinition('@string{a = {x} # "y" # 1}'), { name: 'A', value: 'xy1' });
+    // In quotes, a quote in braces or after a backslash does not end the value.
+    assert.deepStrictEqual(plainStringDefinition('@string{a = "x {"y"} {\\"u}"}'), { name: 'A', value: 'x {"y"} {\\"u}' });
+    assert.deepStrictEqual(plainStringDefinition('@string{eurocrypt2019-name.2 = {Part II}}'), { name: 'EUROCRYPT2019-NAME.2', value: 'Part II' });
+    // A definition joining macros takes their values where it stands, as the parser does; a month's is its number.
+    const before = (name: string): string | undefined => ({ CRYPTO: 'Advances in Cryptology -- {CRYPTO}' })[name];
+    assert.deepStrictEqual(plainStringDefinition('@string{crypto19 = crypto # " 2019"}', { macro: before }), { name: 'CRYPTO19', value: 'Advances in Cryptology -- {CRYPTO} 2019' });
+    assert.deepStrictEqual(plainStringDefinition('@string(day = may # " 1")', { monthMacros: true }), { name: 'DAY', value: '05 1' });
+    assert.strictEqual(plainStringDefinition('@string(day = may # " 1")'), undefined, 'a month where an @string may define it');
+    for (const other of ['@string{a = b}', '@string{a = {x} # b}', '@string{a = {} # ""}', '@string{a = {}}', '@string{a = {x}} junk', '@string{a = {x})', '@string{a = {x}} # {y}', '@string{a = "x }{ y"}', '@string{a = "x {y"}']) {
       assert.strictEqual(plainStringDefinition(other), undefined, other);
     }
     const macro = (name: string): string | undefined => ({ JPE: 'Journal of Political {E}conomy', TF: 'Taylor \\& Francis', MAR: 'March' })[name];
@@ -203,6 +229,31 @@ describe('BibTeX entries read without the parser', () => {
       { numRuns: 2000 },
     );
     assert.ok(read > runs / 10, `${read} of ${runs} with rich text read as plain`);
+  });
+
+  it('agrees with the parser on every entry it reads, over random values joined with #', () => {
+    const text = fc.array(fc.oneof({ weight: 4, arbitrary: plainPart }, latexPart), { maxLength: 4 }).map((parts) => parts.join(''));
+    const part = fc.oneof(
+      text.map((value) => `{${value}}`),
+      text.map((value) => `"${value}"`),
+      fc.constantFrom('1917', '07', 'jan', 'May', 'DECEMBER', 'sept'),
+    );
+    const joined = fc.array(fc.tuple(space, part, space), { minLength: 2, maxLength: 4 }).map((parts) => parts.map(([before, value, after]) => `${before}${value}${after}`).join('#'));
+    const joinedField = fc.tuple(fc.constantFrom('title', 'author', 'publisher', 'month', 'year', 'pages', 'url', 'note', 'keywords'), joined).map(([name, value]) => `${name} =${value}`);
+    const joinedEntry = fc.uniqueArray(joinedField, { minLength: 1, maxLength: 3, selector: (field) => field.split(' ')[0] }).map((fields) => `@book{joined,\n  ${fields.join(',\n  ')},\n}\n`);
+    let read = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(joinedEntry, (source) => {
+        runs++;
+        const plain = plainBibtexEntry(source, { monthMacros: true });
+        if (!plain) return;
+        read++;
+        assert.deepStrictEqual({ key: plain.key, item: bibtexEntryToCsl(plain) }, parsedItem(source));
+      }),
+      { numRuns: 1000 },
+    );
+    assert.ok(read > runs / 4, `${read} of ${runs} read as plain`);
   });
 
   it('reads a large library of plain entries in many short steps, without the parser', () => {
@@ -259,6 +310,19 @@ describe('BibTeX entries read without the parser', () => {
     const others = Array.from({ length: 10 }, (_, n) => `@book{other${n}, title = {E = mc\\textsuperscript{${n}}}}`).join('\n');
     const inline = `@book{a, title = {A}} @preamble{"\\newcommand{\\series}{Collected Works}"}\n${others}\n@book{b, title = {\\series}}\n`;
     assert.strictEqual(runNow(bibtexSteps(uri, inline)).bibliography.references.find((reference) => reference.id === 'b')?.item.title, 'Collected Works');
+    // Whitespace or a comment between `@` and `preamble` or `string` hides no definition from the pieces after it.
+    for (const gap of ['\n', ' % a comment\n ']) {
+      const preamble = `@book{a, title = {A}}\n@${gap}preamble{"\\newcommand{\\series}{Collected Works}"}\n${others}\n@book{b, title = {\\series}}\n`;
+      const macro = `@book{a, title = {A}}\n@${gap}string{jot = {Journal of {T}hings}}\n${others}\n@book{b, journal = jot}\n`;
+      for (const [hidden, item] of [
+        [preamble, { id: 'b', type: 'book', title: 'Collected Works' }],
+        [macro, { id: 'b', type: 'book', 'container-title': 'Journal of Things' }],
+      ] as const) {
+        const read = runNow(bibtexSteps(uri, hidden)).bibliography;
+        assert.deepStrictEqual(read, parseBibtexWhole(uri, hidden));
+        assert.deepStrictEqual(read.references.find((reference) => reference.id === 'b')?.item, item, JSON.stringify(hidden));
+      }
+    }
     let clean = 0;
     fc.assert(
       fc.property(library, (text) => {
@@ -269,6 +333,60 @@ describe('BibTeX entries read without the parser', () => {
       { numRuns: 200 },
     );
     // Read whole, a library with an error says nothing of the pieces.
+    assert.ok(clean > 150, `${clean} of 200 libraries read without an error`);
+  });
+
+  it('reads a library whose macros join others and months with #, as hand-kept libraries do, in steps as the whole read does', () => {
+    const uri = 'file:///work/library.bib';
+    const definitions = [
+      '@string{ac = "Advances in Cryptology"}',
+      '@string{crypto = ac # " -- {CRYPTO}"}',
+      '@string{crypto19 = crypto # " 2019"}',
+      '@string{lncs = {Lecture Notes in Computer Science}}',
+      '@string(day = may # { 1})',
+      '@string{pct = {50\\% off}}',
+      '@string{both = pct # " and " # crypto}',
+      '@string{site = {https://example.org}}',
+    ];
+    const redefinition = fc.constantFrom('@string{crypto = {CRYPTO}}', '@string{crypto = crypto # " (again)"}', '@string{lncs = lncs # { } # 11}');
+    // Rare in a library, each makes a month macro stand for its own value from there on.
+    const monthDefinition = fc.constantFrom(
+      '@string{ % a comment\n jan = {the first}}',
+      '@ % a comment\n STRING(May = "the fifth")',
+      '@misc{KEY, note = {@string{ %}}, title = {t}} @string{jan = {mid-line}}',
+      '@string{december = {the last}}',
+    );
+    const entry = fc.constantFrom(
+      '@inproceedings{KEY, booktitle = crypto19, series = lncs, month = aug, year = 2019}',
+      '@inproceedings{KEY, title = {On} # " " # crypto, month = jan, year = 1917, note = day}',
+      '@book{KEY, pages = 1 # "--" # 9, month = may, year = 1921, note = {Reissued } # dec # {.}}',
+      '@misc{KEY, title = both, month = december, year = {1936}}',
+      '@misc{KEY, url = site # "/x", doi = {10.1000/} # 182, note = crypto}',
+      '@article{KEY, journal = ac # { } # lncs, month = may # " 1", year = 1902}',
+      '@book{KEY, title = {E = mc\\textsuperscript{2}}, month = jan}',
+    );
+    const library = fc
+      .array(fc.oneof({ weight: 8, arbitrary: entry }, { weight: 2, arbitrary: redefinition }, monthDefinition), { minLength: 1, maxLength: 40 })
+      .map((entries) => [...definitions, ...entries.map((entry, n) => entry.replaceAll('KEY', `k${n}`))].join('\n'));
+    const months = Array.from({ length: 20 }, (_, n) => `@book{m${n}, title = {Plain}, month = ${['jan', 'may', 'dec'][n % 3]}, year = 1917}`).join('\n');
+    // A comment between `@` and `string` hides no definition of a month from the pieces.
+    for (const hidden of ['@ %{ a comment\nstring{jan = {the first}}', '@misc{a, note = {@string{%}}, title = {t}} @string{jan = {the first}}']) {
+      const text = `${definitions.join('\n')}\n${months}\n${hidden}\n${months.replaceAll('{m', '{n')}\n`;
+      const read = runNow(bibtexSteps(uri, text)).bibliography;
+      assert.deepStrictEqual(read, parseBibtexWhole(uri, text), hidden);
+      // Defined, the macro is no longer the month.
+      assert.deepStrictEqual(read.references.find((reference) => reference.id === 'n0')?.item.issued, { 'date-parts': [[1917]] }, hidden);
+    }
+    let clean = 0;
+    fc.assert(
+      fc.property(library, (text) => {
+        const whole = parseBibtexWhole(uri, text);
+        if (whole.diagnostics.length === 0) clean++;
+        assert.deepStrictEqual(runNow(bibtexSteps(uri, text)).bibliography, whole);
+        assert.deepStrictEqual(parseBibliography(uri, text), whole);
+      }),
+      { numRuns: 200 },
+    );
     assert.ok(clean > 150, `${clean} of 200 libraries read without an error`);
   });
 
