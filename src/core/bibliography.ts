@@ -1,5 +1,5 @@
 import { parseDocument } from 'yaml';
-import { isMonthMacro, plainBibtexEntry, plainStringDefinition, type BibtexEntry, type PlainBibtexOptions } from './bibtexPlain';
+import { plainBibtexEntry, plainStringDefinition, type BibtexEntry, type PlainBibtexOptions } from './bibtexPlain';
 import { firstStartingFrom } from './bounds';
 import { DiagnosticBuilder } from './diagnostics';
 import { LineMap, lineMapSteps } from './lineMap';
@@ -401,14 +401,15 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
   // The macros as the parser renders them, enough to count a parent's entries or check a definition read alone; a piece is read with their definitions as written.
   let strings: Record<string, string> = {};
   if (!Definitions.preamblesStartPieces(text, starts)) return undefined;
-  // A month macro is the month unless an `@string` may define it.
-  const monthMacros = !monthMayBeDefined(text);
-  const definitions = new Definitions(text, monthMacros);
+  // A macro BibTeX has built in, such as a month's, has its own value unless an `@string` may define it.
+  const mayBeDefined = namesMaybeDefined(text);
+  const builtInMacros = (name: string): boolean => !mayBeDefined.has(name);
+  const definitions = new Definitions(text, builtInMacros);
   const mayDefine = new RegExp(mayDefineMacro.source, 'iu');
   // Whether a plain reading asked for a macro while the batch waiting to be read may define it.
   let macroWaiting = false;
   const plainOptions = {
-    monthMacros,
+    builtInMacros,
     macro: (name: string): string | undefined => {
       if (!batch?.defines) return definitions.plainValue(name);
       macroWaiting = true;
@@ -506,10 +507,9 @@ const definitionHead = new RegExp(String.raw`^[ \t]*@${gap}(?:string${gap}[{(]${
 /** The name an `@string` at an `@` would define, as the parser reads it. */
 const definedName = new RegExp(String.raw`@(?=${gap}string${gap}[{(]${gap}(${nameCharacter}*))`, 'giu');
 
-/** Whether an `@string` may define a macro named as a month, which then stands for its own value, not the month's number. */
-function monthMayBeDefined(text: string): boolean {
-  for (const [, name] of text.matchAll(definedName)) if (isMonthMacro(name)) return true;
-  return false;
+/** The names, in upper case, of the macros an `@string` may define somewhere in `text`. */
+function namesMaybeDefined(text: string): Set<string> {
+  return new Set(Array.from(text.matchAll(definedName), ([, name]) => name.toUpperCase()));
 }
 
 /**
@@ -531,12 +531,12 @@ class Definitions {
   private readonly values = new Map<string, string | undefined>();
   /** Where the text may define a macro or a preamble (`mayDefineMacro`, `mayBePreamble`), in order. */
   private readonly mayDefine: number[];
-  /** How a definition's value reads the macros in it: those defined plainly before it, and the months where none is defined. */
+  /** How a definition's value reads the macros in it: those defined plainly before it, and BibTeX's own where none is defined. */
   private readonly plainOptions: PlainBibtexOptions;
 
-  constructor(text: string, monthMacros: boolean) {
+  constructor(text: string, builtInMacros: (name: string) => boolean) {
     this.mayDefine = [...text.matchAll(mayDefineMacro), ...text.matchAll(mayBePreamble)].map((match) => match.index).sort((a, b) => a - b);
-    this.plainOptions = { monthMacros, macro: (name) => this.values.get(name) };
+    this.plainOptions = { builtInMacros, macro: (name) => this.values.get(name) };
   }
 
   /** The value of macro `name` as written, where its last definition so far is plain. */

@@ -73,13 +73,34 @@ const monthNumbers: ReadonlyMap<string, string> = new Map(
   }),
 );
 
-/** What the parser puts in place of a month macro no `@string` defines, by its name in upper case: the month's number in two digits. */
-const monthMacroValues: ReadonlyMap<string, string> = new Map(Array.from(monthNumbers, ([name, number]) => [name.toUpperCase(), number.padStart(2, '0')]));
-
-/** Whether `name`, as a macro, is one of the months the parser knows without an `@string`. */
-export function isMonthMacro(name: string): boolean {
-  return monthMacroValues.has(name.toUpperCase());
-}
+/**
+ * The macros BibTeX's standard styles define, as the parser defines them
+ * too, by name in upper case: each month's, as its number in two digits,
+ * and the abbreviations of a few computing journals.
+ */
+const builtInMacroValues: ReadonlyMap<string, string> = new Map([
+  ...Array.from(monthNumbers, ([name, number]): [string, string] => [name.toUpperCase(), number.padStart(2, '0')]),
+  ['ACMCS', 'ACM Computing Surveys'],
+  ['ACTA', 'Acta Informatica'],
+  ['CACM', 'Communications of the ACM'],
+  ['IBMJRD', 'IBM Journal of Research and Development'],
+  ['IBMSJ', 'IBM Systems Journal'],
+  ['IEEESE', 'IEEE Transactions on Software Engineering'],
+  ['IEEETC', 'IEEE Transactions on Computers'],
+  ['IEEETCAD', 'IEEE Transactions on Computer-Aided Design of Integrated Circuits'],
+  ['IPL', 'Information Processing Letters'],
+  ['JACM', 'Journal of the ACM'],
+  ['JCSS', 'Journal of Computer and System Sciences'],
+  ['SCP', 'Science of Computer Programming'],
+  ['SICOMP', 'SIAM Journal on Computing'],
+  ['TOCS', 'ACM Transactions on Computer Systems'],
+  ['TODS', 'ACM Transactions on Database Systems'],
+  ['TOG', 'ACM Transactions on Graphics'],
+  ['TOMS', 'ACM Transactions on Mathematical Software'],
+  ['TOOIS', 'ACM Transactions on Office Information Systems'],
+  ['TOPLAS', 'ACM Transactions on Programming Languages and Systems'],
+  ['TCS', 'Theoretical Computer Science'],
+]);
 
 /**
  * Where the parser's LaTeX reading can differ from the text as written:
@@ -289,23 +310,36 @@ function plainText(raw: string): string {
 
 /**
  * The names of a creator field, as the parser splits and reads them: split
- * at a whole word `and`, then `Last, First`, `Last, Suffix, First`, or
- * `First von Last`. Undefined where the parser would report a name of
- * more than three parts, or split at an `and` with nothing beside it.
+ * at a whole word `and` outside braces, then a name that is one group in
+ * braces kept whole (a corporate author, `{Freedom Press}`), and any other
+ * read as `Last, First`, `Last, Suffix, First`, or `First von Last`.
+ * Undefined where the parser would report a name of more than three parts,
+ * or split at an `and` with nothing beside it, and where a name other than
+ * one group holds braces but an accent's or a command letter's.
  */
-function plainCreators(raw: string): Record<string, string>[] | undefined {
-  const names = splitAtAnd(raw);
+function plainCreators(value: string): Record<string, string>[] | undefined {
+  const names = splitAtAnd(value);
   if (!names) return undefined;
   const creators: Record<string, string>[] = [];
-  for (const name of names) {
+  for (let n = 0; n < names.length; n++) {
+    // The parser's split takes the whitespace beside each `and`, not that at either end of the value.
+    let written = names[n];
+    if (n > 0) written = written.replace(/^[ \t\n]+/, '');
+    if (n < names.length - 1) written = written.replace(/[ \t\n]+$/, '');
+    if (isOneGroup(written)) {
+      creators.push(withoutEmpty({ name: plainText(decodeLetters(written).decoded) }));
+      continue;
+    }
+    const { decoded: name, checked } = decodeLetters(written);
+    if (/[{}]/.test(checked)) return undefined;
     if (name.includes(',')) {
       const parts = name.split(',').map((part) => plainText(part).trim());
       if (parts.length === 3 && parts[2] === '') parts.pop();
       if (parts.length > 3) return undefined;
-      const [written, suffix, firstName] = parts.length === 2 ? [parts[0], undefined, parts[1]] : parts;
+      const [last, suffix, firstName] = parts.length === 2 ? [parts[0], undefined, parts[1]] : parts;
       // A lower-case start of the last name is its particle (`de la Fontaine`).
-      const particle = /^([a-z'. ]+) (.+)/.exec(written);
-      creators.push(withoutEmpty({ lastName: particle ? particle[2] : written, firstName, prefix: particle?.[1], suffix }));
+      const particle = /^([a-z'. ]+) (.+)/.exec(last);
+      creators.push(withoutEmpty({ lastName: particle ? particle[2] : last, firstName, prefix: particle?.[1], suffix }));
     } else {
       const words = plainText(name).split(' ').filter(Boolean);
       if (words.length === 1) {
@@ -322,15 +356,31 @@ function plainCreators(raw: string): Record<string, string>[] | undefined {
   return creators.filter((creator) => Object.keys(creator).length > 0);
 }
 
-/** A list value split at each `and` that stands as a word between spaces; undefined when a part would be empty. */
+/** A list value split at each `and` that stands as a word between spaces outside braces; undefined when a part would be empty. */
 function splitAtAnd(raw: string): string[] | undefined {
   // The parser also splits at an `and` that opens the value before a space, or ends it after a word's end; those leave an empty part.
   if (/^and[ \t\r\n]|(?:^|[\x20-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E\t\r\n])and$/i.test(raw)) return undefined;
-  const parts = raw.split(/(?<=[ \t\r\n])and(?=[ \t\r\n])/i);
-  // The parser needs whitespace on both sides of `and` to split there, and so does this; a part left empty is its edge case, not this one's.
+  const parts: string[] = [];
+  let from = 0;
+  let depth = 0;
+  for (let k = 0; k < raw.length; k++) {
+    const char = raw[k];
+    if (char === '{') depth++;
+    else if (char === '}') depth--;
+    // The parser needs whitespace on both sides of `and` to split there, and so does this; an `and` in a group is part of it.
+    else if ((char === 'a' || char === 'A') && depth === 0 && isBibtexSpace(raw.charCodeAt(k - 1)) && andAt.test(raw.slice(k, k + 4))) {
+      parts.push(raw.slice(from, k));
+      from = k + 3;
+      k += 2;
+    }
+  }
+  parts.push(raw.slice(from));
+  // A part left empty is the parser's edge case, not this one's.
   if (parts.some((part) => part.trim() === '')) return undefined;
   return parts;
 }
+
+const andAt = /^and[ \t\r\n]/i;
 
 /** The parser drops a name's empty parts, and trims the rest, of any Unicode space, as `String.trim` does. */
 function withoutEmpty(name: Record<string, string | undefined>): Record<string, string> {
@@ -366,9 +416,8 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
   if (latexSpecial.test(checked) || groupEdge.test(checked)) return undefined;
   switch (mode) {
     case 'creators':
-      // Braces in names are left to the parser, but an accent's or a command letter's; one of these alone as a name, `{\"U}`, it keeps whole.
-      if (/[{}=]/.test(checked) || splitAtAnd(value)?.some((name) => isOneGroup(name.trim()))) return undefined;
-      return plainCreators(raw);
+      // An `=` may be BibLaTeX's extended name format (`family=Goldman, given=Emma`), which the parser reads.
+      return checked.includes('=') ? undefined : plainCreators(value);
     case 'list':
       return /[{}]/.test(checked) ? undefined : splitAtAnd(raw)?.map((part) => plainText(part).trim());
     case 'number': {
@@ -392,11 +441,12 @@ const bareValue = /[+'\w&;:\\./\p{L}-]+(?=[ \t\r\n,}#)])/uy;
 
 export interface PlainBibtexOptions {
   /**
-   * Whether a bare month name (`month = mar`, as Zotero writes it) is
-   * BibTeX's month macro: true only where no `@string` could define it
-   * otherwise.
+   * Whether a macro BibTeX has built in, a month's (`month = mar`, as
+   * Zotero writes it) or a journal's (`journal = cacm`), stands for its
+   * built-in value: only where no `@string` could define it otherwise.
+   * True for all of them, or asked of each by its name in upper case.
    */
-  readonly monthMacros?: boolean;
+  readonly builtInMacros?: boolean | ((name: string) => boolean);
   /**
    * The value an `@string` macro is defined with, as written, by the
    * macro's name in upper case, where that value is certain at the entry;
@@ -440,7 +490,7 @@ export function plainStringDefinition(source: string, options: PlainBibtexOption
  *
  * Plain here means: an `@type{key,` header, `name = value` fields with
  * values in braces, in quotes, bare digits or macros, or these joined with
- * `#`, and no comments, macros but a month's (with `monthMacros`) or one
+ * `#`, and no comments, macros but BibTeX's own (with `builtInMacros`) or those
  * `macro` gives, `crossref` or a field given twice; a value without LaTeX
  * but for accents on one letter, letters and symbols written as commands
  * and escaped symbols (`latexLetters`), and outside names, lists and
@@ -498,7 +548,7 @@ function isBibtexSpace(code: number): boolean {
  * joined as written, with `#` and whitespace between them. A part is in
  * balanced braces, in quotes without braces, bare digits, or a macro,
  * which stands for its value as written (`options.macro`, or a month's
- * number with `monthMacros`). Undefined where a part is none of these, or
+ * built-in value with `builtInMacros`). Undefined where a part is none of these, or
  * a macro's value is not known.
  */
 function valueAt(source: string, at: number, options: PlainBibtexOptions): { raw: string; end: number } | undefined {
@@ -517,9 +567,11 @@ function valueAt(source: string, at: number, options: PlainBibtexOptions): { raw
   }
 }
 
-/** The value of the macro named `name`, in upper case: a month is a month wherever no `@string` may define it. */
+/** The value of the macro named `name`, in upper case: a built-in macro has its own value wherever no `@string` may define it. */
 function macroValue(name: string, options: PlainBibtexOptions): string | undefined {
-  return (options.monthMacros ? monthMacroValues.get(name) : undefined) ?? options.macro?.(name);
+  const builtIn = builtInMacroValues.get(name);
+  const standing = builtIn !== undefined && (typeof options.builtInMacros === 'function' ? options.builtInMacros(name) : options.builtInMacros === true);
+  return standing ? builtIn : options.macro?.(name);
 }
 
 /**
