@@ -546,10 +546,10 @@ function isBibtexSpace(code: number): boolean {
 /**
  * A value at `at` as the parser reads it, with where it ends: its parts
  * joined as written, with `#` and whitespace between them. A part is in
- * balanced braces, in quotes without braces, bare digits, or a macro,
- * which stands for its value as written (`options.macro`, or a month's
- * built-in value with `builtInMacros`). Undefined where a part is none of these, or
- * a macro's value is not known.
+ * braces or quotes, bare digits, or a macro (`partAt`), which stands for
+ * its value as written (`options.macro`, or a built-in value with
+ * `builtInMacros`). Undefined where a part is none of these, or a macro's
+ * value is not known.
  */
 function valueAt(source: string, at: number, options: PlainBibtexOptions): { raw: string; end: number } | undefined {
   let raw = '';
