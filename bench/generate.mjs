@@ -166,7 +166,8 @@ export function generateCslYaml(count) {
  * `placeMacros`, the library first defines that many places with `@string`, as hand-kept libraries define journals,
  * and each entry gives its place by one of them. With `joined` besides, written as hand-kept libraries are: each
  * place joins one of 20 cities and a number with `#`, each entry joins its place and a district, gives its month by
- * the month's macro, and its title in quotes.
+ * the month's macro, and its title in quotes; a comment heads every 25th entry, and every 10th has a field commented
+ * out.
  */
 export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeMacros = 0, joined = false } = {}) {
   const written = { accents: ' \\& {\\"U}bersicht', markup: ' \\& \\emph{{\\"U}bersicht}', math: ' \\& {\\"U}bersicht of $\\alpha$' }[latex];
@@ -185,7 +186,9 @@ export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeM
     const title = latexEvery && n % latexEvery === 0 ? `${item.title}${written}` : item.title;
     entries.push(
       [
+        ...(joined && n % 25 === 0 ? [`% ---- ${item.publisher}, from ${item.issued['date-parts'][0][0]} ----`, ''] : []),
         `@${item.type === 'book' ? 'book' : 'article'}{${item.id},`,
+        ...(joined && n % 10 === 0 ? [`  % note = {to check},`] : []),
         `  author = {${family}, ${given}},`,
         joined ? `  title = "${title}",` : `  title = {${title}},`,
         `  year = {${item.issued['date-parts'][0][0]}},`,

@@ -398,7 +398,7 @@ for (const [what, latexEvery, latex, placeMacros = 0, joined = false] of [
   ['BibTeX with LaTeX math in one title in 4:', 4, 'math'],
   ['BibTeX with LaTeX math in every title:', 1, 'math'],
   ['BibTeX with each place given by one of 200 @string macros:', 0, 'accents', 200],
-  ['BibTeX as kept by hand: places joined from macros with #, month macros, titles in quotes:', 0, 'accents', 200, true],
+  ['BibTeX as kept by hand: places joined from macros with #, month macros, titles in quotes, comments:', 0, 'accents', 200, true],
 ]) {
   await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, { latexEvery, latex, placeMacros, joined }), size.bibtex, 'entries', core.bibtexSteps);
 }

@@ -1,5 +1,5 @@
 import { parseDocument } from 'yaml';
-import { plainBibtexEntry, plainStringDefinition, type BibtexEntry, type PlainBibtexOptions } from './bibtexPlain';
+import { bibtexGap, bibtexNameCharacter, plainBibtexEntry, plainStringDefinition, type BibtexEntry, type PlainBibtexOptions } from './bibtexPlain';
 import { firstStartingFrom } from './bounds';
 import { DiagnosticBuilder } from './diagnostics';
 import { LineMap, lineMapSteps } from './lineMap';
@@ -481,31 +481,21 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
 }
 
 /**
- * The parser's whitespace and comments between the tokens of a definition:
- * a `%` comment runs to the end of its line. Written so that a gap can be
- * matched one way only, which keeps the patterns below linear.
- */
-const gap = String.raw`(?:[ \t\r\n]|%[^\n]*(?:\n|$))*`;
-
-/** The characters of a macro's or a directive's name, as the parser reads one. */
-const nameCharacter = String.raw`[+'\w&;:\\./\p{L}-]`;
-
-/**
  * Where an `@string` may define a macro: an `@`, then `string` as the
  * parser reads a directive, with whitespace and comments between. Every
  * `@` is tried: a match of text that is no definition, in a value, must not
  * hide one after it.
  */
-const mayDefineMacro = new RegExp(String.raw`@(?=${gap}string(?!${nameCharacter}))`, 'giu');
+const mayDefineMacro = new RegExp(String.raw`@(?=${bibtexGap}string(?!${bibtexNameCharacter}))`, 'giu');
 
 /** Where a preamble may be: an `@`, then `preamble` as the parser reads a directive. */
-const mayBePreamble = new RegExp(String.raw`@(?=${gap}preamble(?!${nameCharacter}))`, 'giu');
+const mayBePreamble = new RegExp(String.raw`@(?=${bibtexGap}preamble(?!${bibtexNameCharacter}))`, 'giu');
 
 /** A piece that starts with a definition: the macro's name, or `preamble`. */
-const definitionHead = new RegExp(String.raw`^[ \t]*@${gap}(?:string${gap}[{(]${gap}(${nameCharacter}+)${gap}=|(preamble)(?!${nameCharacter}))`, 'iu');
+const definitionHead = new RegExp(String.raw`^[ \t]*@${bibtexGap}(?:string${bibtexGap}[{(]${bibtexGap}(${bibtexNameCharacter}+)${bibtexGap}=|(preamble)(?!${bibtexNameCharacter}))`, 'iu');
 
 /** The name an `@string` at an `@` would define, as the parser reads it. */
-const definedName = new RegExp(String.raw`@(?=${gap}string${gap}[{(]${gap}(${nameCharacter}*))`, 'giu');
+const definedName = new RegExp(String.raw`@(?=${bibtexGap}string${bibtexGap}[{(]${bibtexGap}(${bibtexNameCharacter}*))`, 'giu');
 
 /** The names, in upper case, of the macros an `@string` may define somewhere in `text`. */
 function namesMaybeDefined(text: string): Set<string> {

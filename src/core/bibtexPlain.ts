@@ -434,10 +434,20 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
   }
 }
 
-const entryHead = /^[ \t\r\n]*@([A-Za-z]+)[ \t\r\n]*\{[ \t\r\n]*([A-Za-z0-9_:./+-]+)[ \t\r\n]*,/y;
-const fieldHead = /[ \t\r\n]*([A-Za-z][A-Za-z0-9_-]*)[ \t\r\n]*=[ \t\r\n]*/y;
+/**
+ * The parser's whitespace between tokens: BibTeX's whitespace, and `%`
+ * comments, each to the end of its line. Written so that a gap can be
+ * matched one way only, which keeps the patterns that use it linear.
+ */
+export const bibtexGap = String.raw`(?:[ \t\r\n]|%[^\n]*(?:\n|$))*`;
+
+/** The characters of a macro's or a directive's name, as the parser reads one. */
+export const bibtexNameCharacter = String.raw`[+'\w&;:\\./\p{L}-]`;
+
+const entryHead = new RegExp(String.raw`^${bibtexGap}@([A-Za-z]+)${bibtexGap}\{${bibtexGap}([A-Za-z0-9_:./+-]+)${bibtexGap},`, 'y');
+const fieldHead = new RegExp(String.raw`${bibtexGap}([A-Za-z][A-Za-z0-9_-]*)${bibtexGap}=${bibtexGap}`, 'y');
 /** A bare value: digits, or the name of a macro, in the characters the parser reads a name in. */
-const bareValue = /[+'\w&;:\\./\p{L}-]+(?=[ \t\r\n,}#)])/uy;
+const bareValue = new RegExp(String.raw`${bibtexNameCharacter}+(?=[ \t\r\n,}#)%])`, 'uy');
 
 export interface PlainBibtexOptions {
   /**
@@ -455,11 +465,11 @@ export interface PlainBibtexOptions {
   readonly macro?: (name: string) => string | undefined;
 }
 
-const stringHead = /^[ \t\r\n]*@[ \t\r\n]*string[ \t\r\n]*([{(])[ \t\r\n]*([+'\w&;:\\./\p{L}-]+)[ \t\r\n]*=[ \t\r\n]*/iuy;
+const stringHead = new RegExp(String.raw`^${bibtexGap}@${bibtexGap}string${bibtexGap}([{(])${bibtexGap}(${bibtexNameCharacter}+)${bibtexGap}=${bibtexGap}`, 'iuy');
 
 /**
  * An `@string` definition of one macro whose value is plain, and nothing
- * after it but whitespace: the macro's name in upper case, as the parser
+ * after it that the parser reads: the macro's name in upper case, as the parser
  * keys it, and its value as written, which the parser puts in place of the
  * macro before it reads a field. The value is parts in braces, in quotes,
  * bare digits or macros that `options` give, joined with `#`
@@ -472,10 +482,8 @@ export function plainStringDefinition(source: string, options: PlainBibtexOption
   if (!head) return undefined;
   const value = valueAt(source, stringHead.lastIndex, options);
   if (!value || value.raw === '') return undefined;
-  let at = value.end;
-  while (at < source.length && isBibtexSpace(source.charCodeAt(at))) at++;
-  if (source[at] !== (head[1] === '{' ? '}' : ')')) return undefined;
-  for (at++; at < source.length; at++) if (!isBibtexSpace(source.charCodeAt(at))) return undefined;
+  const at = afterGap(source, value.end);
+  if (source[at] !== (head[1] === '{' ? '}' : ')') || !ignoredAfter(source, at + 1)) return undefined;
   return { name: head[2].toUpperCase(), value: value.raw };
 }
 
@@ -485,13 +493,14 @@ export function plainStringDefinition(source: string, options: PlainBibtexOption
  * The parser reads every field value as LaTeX, through a grammar, which
  * takes about a sixth of a millisecond an entry even when the values are
  * plain text; most entries of an export are. `source` is an entry's text
- * from its `@`, and may end with whitespace; anything else after the entry
- * is for the parser to read.
+ * from its `@`, after whitespace and comments; what follows the entry may
+ * be only text the parser skips, as it skips comments between entries.
  *
  * Plain here means: an `@type{key,` header, `name = value` fields with
  * values in braces, in quotes, bare digits or macros, or these joined with
- * `#`, and no comments, macros but BibTeX's own (with `builtInMacros`) or those
- * `macro` gives, `crossref` or a field given twice; a value without LaTeX
+ * `#`, with whitespace and `%` comments between them, and no macros but
+ * BibTeX's own (with `builtInMacros`) or those `macro` gives, no
+ * `crossref` and no field given twice; a value without LaTeX
  * but for accents on one letter, letters and symbols written as commands
  * and escaped symbols (`latexLetters`), and outside names, lists and
  * numbers rich text that holds no other (`markedUp`), with braces only
@@ -526,13 +535,12 @@ export function plainBibtexEntry(source: string, options: PlainBibtexOptions = {
       if (rendered === undefined) return undefined;
       fields[name] = rendered;
     }
-    while (at < source.length && isBibtexSpace(source.charCodeAt(at))) at++;
+    at = afterGap(source, at);
     if (source[at] !== ',') break;
     at++;
   }
-  while (at < source.length && isBibtexSpace(source.charCodeAt(at))) at++;
-  if (source[at] !== '}') return undefined;
-  for (at++; at < source.length; at++) if (!isBibtexSpace(source.charCodeAt(at))) return undefined;
+  at = afterGap(source, at);
+  if (source[at] !== '}' || !ignoredAfter(source, at + 1)) return undefined;
   return { type, key: head[2], fields };
 }
 
@@ -541,6 +549,35 @@ const maxGroupDepth = 8;
 /** BibTeX's whitespace: a space, a tab or a line break, but not a form feed or a no-break space. */
 function isBibtexSpace(code: number): boolean {
   return isSpaceOrTab(code) || isLineBreak(code);
+}
+
+/** Where the text at `at` goes on past whitespace and `%` comments, as the parser goes on between tokens (`bibtexGap`). */
+function afterGap(source: string, at: number): number {
+  while (at < source.length) {
+    if (isBibtexSpace(source.charCodeAt(at))) at++;
+    else if (source[at] === '%') {
+      const lineEnd = source.indexOf('\n', at);
+      at = lineEnd < 0 ? source.length : lineEnd;
+    } else break;
+  }
+  return at;
+}
+
+/**
+ * Whether the parser skips the text from `at` to the end, as it skips
+ * whatever comes between entries: true unless an `@` outside a `%`
+ * comment would start another.
+ */
+function ignoredAfter(source: string, at: number): boolean {
+  for (; at < source.length; at++) {
+    if (source[at] === '@') return false;
+    if (source[at] === '%') {
+      const lineEnd = source.indexOf('\n', at);
+      if (lineEnd < 0) return true;
+      at = lineEnd;
+    }
+  }
+  return true;
 }
 
 /**
@@ -559,11 +596,9 @@ function valueAt(source: string, at: number, options: PlainBibtexOptions): { raw
     const text = part.macro ? macroValue(part.raw.toUpperCase(), options) : part.raw;
     if (text === undefined) return undefined;
     raw += text;
-    let next = part.end;
-    while (next < source.length && isBibtexSpace(source.charCodeAt(next))) next++;
+    const next = afterGap(source, part.end);
     if (source[next] !== '#') return { raw, end: part.end };
-    for (next++; next < source.length && isBibtexSpace(source.charCodeAt(next)); ) next++;
-    at = next;
+    at = afterGap(source, next + 1);
   }
 }
 

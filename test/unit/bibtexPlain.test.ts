@@ -82,7 +82,11 @@ function libraryAfter(definitions: readonly string[], entries: fc.Arbitrary<stri
   return fc.array(entries, { minLength: 1, maxLength: 40 }).map((chosen) => [...definitions, ...chosen.map((entry, n) => entry.replaceAll('KEY', `k${n}`))].join('\n'));
 }
 
-const space = fc.constantFrom('', ' ', '  ', '\n', '\r\n', '\t');
+/** What may come between tokens: whitespace, and now and then a `%` comment, to the end of its line or of the text. */
+const space = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('', ' ', '  ', '\n', '\r\n', '\t') },
+  fc.constantFrom(' % a comment\n', '%\n  ', '\n% @book{x,\n', '%'),
+);
 const latexPart = fc.constantFrom('{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"');
 const plainPart = fc.constantFrom('a', 'Kro', 'e', 'Z', 'and', 'And', ' and ', ' ', '  ', '\n', '-', '--', '---', ',', '.', ':', '(', ')', "'", '"', '{', '}', '1', '9', 'é', '\u00a0', '😀', 'von ', 'de la ', 'Jr', '=', '!', '?');
 /** Rich text as exports write it, around plain text and LaTeX letters, now and then around more rich text. */
@@ -153,7 +157,7 @@ const entryText = fc
     fc.oneof({ weight: 6, arbitrary: fc.constantFrom('kropotkin1892', 'a:b/c.d', 'x-y_z') }, fc.constant('')),
     fc.array(field, { maxLength: 5 }),
     fc.boolean(),
-    fc.oneof({ weight: 6, arbitrary: fc.constantFrom('', '\n', '\n\n') }, fc.constantFrom(' text after', '\n% a comment\n')),
+    fc.oneof({ weight: 6, arbitrary: fc.constantFrom('', '\n', '\n\n') }, fc.constantFrom(' text after', '\n% a comment\n', ' % @misc{b,\n', '\n% ---- a section ----\n\n', '} text @misc{b,}', '%')),
   )
   .map(([lead, type, gap, key, fields, trailingComma, after]) => `${lead}@${type}${gap}{${key},${fields.join(',')}${trailingComma ? ',' : ''}}${after}`);
 
@@ -172,6 +176,8 @@ describe('BibTeX entries read without the parser', () => {
     // A name in one group is kept whole, as Zotero exports a corporate author; an `and` inside it does not split it.
     readsAsTheParser('@report{ifs1936,\n  author = {{Institut f{\\"u}r Sozialforschung} and Horkheimer, Max and {Freedom  and {P}ress}},\n  editor = {{\\"U}},\n  title = {Studien {\\"u}ber Autorit{\\"a}t und Familie},\n}\n');
     readsAsTheParser('@book{goldman1931,\n  title = "Living My {Life}: {\\"U}ber {"}Anarchie{"}",\n  author = "M{\\"u}ller, Hans",\n}\n');
+    // Comments between fields and after the entry, as hand-kept libraries write them, are skipped as the parser skips them.
+    readsAsTheParser('% My library, kept by hand\n@book{kropotkin1902, % the London edition\n  author = {Kropotkin, Peter},\n  % title = {Mutual Aid},\n  title = {Mutual Aid: A Factor of Evolution} # % joined\n    { (1902)},\n  year = 1902 %, month = jan\n}\n% ---- Anarchism, 1900-1920 ---- write to me@example.org\n\n');
     readsAsTheParser('@incollection{avrich1988,\n  author    = {Avrich, Paul},\n  title     = {Kropotkin in America},\n  booktitle = {Anarchist Portraits},\n  note      = {A long note\n    that wraps, with an em dash---and an en dash: 1917--1921},\n  file      = {Full Text:/home/reader/avrich.pdf:application/pdf},\n}');
   });
 
@@ -209,13 +215,13 @@ describe('BibTeX entries read without the parser', () => {
       'a month macro in a library where an @string may define it': '@article{a, month = mar}',
       'a macro that is not a month, where a month is': '@article{a, month = sept}',
       'a concatenation with a macro no definition gives': '@book{a, title = "A" # jot}',
-      'a concatenation with a comment in it': '@book{a, title = "A" % a comment\n # {B}}',
       'a concatenation with a part missing': '@book{a, title = "A" # }',
       'a concatenation whose parts join into LaTeX the reading leaves': '@book{a, title = {\\} # {emph}}',
       'an inheritance': '@book{a, crossref = {b}}',
       'a field given twice': '@book{a, title = {A}, title = {B}}',
       'a string definition': '@string{jot = {Journal of Things}}',
       'text after the entry, where the parser would find another': '@book{a, title = {A}} see @misc{b}',
+      'a comment in a value, which the parser reads as LaTeX': '@book{a, title = {A % B\n}}',
       'a paragraph break': '@book{a, note = {one\n\ntwo}}',
       'a line break written CR LF inside a value': '@book{a, author = {Emma\r\nGoldman}}',
       'braces nested deeper than plain text needs': `@book{a, title = {${'{'.repeat(9)}x${'}'.repeat(9)}}}`,
@@ -235,6 +241,7 @@ describe('BibTeX entries read without the parser', () => {
     assert.deepStrictEqual(plainStringDefinition('@string{tf = {Taylor \\& Francis}}'), { name: 'TF', value: 'Taylor \\& Francis' });
     assert.deepStrictEqual(plainStringDefinition('@string{n = 12}'), { name: 'N', value: '12' });
     assert.deepStrictEqual(plainStringDefinition('@string{a = {x} # "y" # 1}'), { name: 'A', value: 'xy1' });
+    assert.deepStrictEqual(plainStringDefinition('@string{ % the journal\n a = {x} % or y\n } % a@b\n'), { name: 'A', value: 'x' });
     // In quotes, a quote in braces or after a backslash does not end the value.
     assert.deepStrictEqual(plainStringDefinition('@string{a = "x {"y"} {\\"u}"}'), { name: 'A', value: 'x {"y"} {\\"u}' });
     assert.deepStrictEqual(plainStringDefinition('@string{eurocrypt2019-name.2 = {Part II}}'), { name: 'EUROCRYPT2019-NAME.2', value: 'Part II' });
@@ -243,7 +250,7 @@ describe('BibTeX entries read without the parser', () => {
     assert.deepStrictEqual(plainStringDefinition('@string{crypto19 = crypto # " 2019"}', { macro: before }), { name: 'CRYPTO19', value: 'Advances in Cryptology -- {CRYPTO} 2019' });
     assert.deepStrictEqual(plainStringDefinition('@string(day = may # " 1")', { builtInMacros: true }), { name: 'DAY', value: '05 1' });
     assert.strictEqual(plainStringDefinition('@string(day = may # " 1")'), undefined, 'a month where an @string may define it');
-    for (const other of ['@string{a = b}', '@string{a = {x} # b}', '@string{a = {} # ""}', '@string{a = {}}', '@string{a = {x}} junk', '@string{a = {x})', '@string{a = {x}} # {y}', '@string{a = "x }{ y"}', '@string{a = "x {y"}']) {
+    for (const other of ['@string{a = b}', '@string{a = {x} # b}', '@string{a = {} # ""}', '@string{a = {}}', '@string{a = {x}} see @misc{b}', '@string{a = {x})', '@string{a = "x }{ y"}', '@string{a = "x {y"}']) {
       assert.strictEqual(plainStringDefinition(other), undefined, other);
     }
     const macro = (name: string): string | undefined => ({ JPE: 'Journal of Political {E}conomy', TF: 'Taylor \\& Francis', MAR: 'March' })[name];
