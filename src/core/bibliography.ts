@@ -384,7 +384,7 @@ const plainEntriesPerStep = 64;
  */
 export function* bibtexSteps(uri: string, text: string): Steps<{ bibliography: Bibliography; lines: LineMap }> {
   const lines = yield* lineMapSteps(text);
-  const pieces = /\bxdata\s*=/i.test(text) ? undefined : yield* bibtexPieces(text);
+  const pieces = new RegExp(String.raw`\bxdata${bibtexGap}=`, 'i').test(text) ? undefined : yield* bibtexPieces(text);
   if (!pieces) yield* bibtexParserSteps();
   return { bibliography: yield* bibtexOf(uri, text, lines, pieces), lines };
 }
@@ -395,7 +395,7 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
   for (const match of text.matchAll(/^[ \t]*@/gm)) {
     if (starts.push(match.index) % matchesPerStep === 0) yield;
   }
-  const parents = /\bcrossref\s*=/i.test(text) ? new CrossrefParents(text, starts) : null;
+  const parents = new RegExp(inheritance.source, 'i').test(text) ? new CrossrefParents(text, starts) : null;
   if (parents?.childKeyTwice) return undefined;
   const entries: BibtexEntry[] = [];
   // The macros as the parser renders them, enough to count a parent's entries or check a definition read alone; a piece is read with their definitions as written.
@@ -630,6 +630,16 @@ class Definitions {
   }
 }
 
+/** A `crossref` field's name and its `=`, with whitespace and comments between, as the parser reads them. */
+const inheritance = new RegExp(String.raw`\bcrossref${bibtexGap}=`, 'gi');
+
+/**
+ * An entry's header after its `@`, as the parser reads it: its type, then
+ * its key (the first group) and the comma after it, with whitespace and
+ * comments between.
+ */
+const entryHeader = String.raw`${bibtexGap}${bibtexNameCharacter}+${bibtexGap}[{(]${bibtexGap}((?:${bibtexNameCharacter}|[\[\]*"])+)${bibtexGap},`;
+
 /**
  * The entries that entries inherit from through `crossref`, as text to append
  * to a piece: each entry that starts a line, from its `@` to the next one.
@@ -655,12 +665,13 @@ class CrossrefParents {
   ) {
     // A key whose entry header is written more than once, at a line start or not, is not followed.
     const headers = new Map<string, number>();
-    for (const match of text.matchAll(/@\w+\s*[{(]\s*([^\s,]+)\s*,/g)) {
+    // Every `@` is tried: a header matched in a value must not hide one after it.
+    for (const match of text.matchAll(new RegExp(`@(?=${entryHeader})`, 'gu'))) {
       const key = match[1].toLowerCase();
       headers.set(key, (headers.get(key) ?? 0) + 1);
     }
-    const header = /[ \t]*@\w+\s*[{(]\s*([^\s,]+)\s*,/y;
-    const inheriting = Array.from(text.matchAll(/\bcrossref\s*=/gi), (match) => match.index);
+    const header = new RegExp(`[ \\t]*@${entryHeader}`, 'uy');
+    const inheriting = Array.from(text.matchAll(inheritance), (match) => match.index);
     let childKeyTwice = false;
     for (let k = 0; k < starts.length; k++) {
       header.lastIndex = starts[k];
@@ -722,8 +733,8 @@ class CrossrefParents {
 /** The keys that `crossref` fields in `source` name, or undefined when one is not given plainly in braces or quotes. */
 function crossrefKeys(source: string): string[] | undefined {
   const keys: string[] = [];
-  const value = /\s*(?:\{\s*([^{}\s,]+)\s*\}|"\s*([^"{}\s,]+)\s*")/y;
-  for (const match of source.matchAll(/\bcrossref\s*=/gi)) {
+  const value = new RegExp(String.raw`${bibtexGap}(?:\{[ \t\r\n]*([^{} \t\r\n,]+)[ \t\r\n]*\}|"[ \t\r\n]*([^"{} \t\r\n,]+)[ \t\r\n]*")`, 'y');
+  for (const match of source.matchAll(inheritance)) {
     value.lastIndex = match.index + match[0].length;
     const found = value.exec(source);
     if (!found) return undefined;

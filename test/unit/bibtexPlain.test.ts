@@ -436,7 +436,18 @@ describe('BibTeX entries read without the parser', () => {
       '@string{both = pct # " and " # em}',
       '@book{b2, note = both, url = both}',
     );
-    const library = fc.array(fc.oneof(entryText, macros, fc.constantFrom('@misc{c1, crossref = {kropotkin1892}, pages = {1--9}}', '% a comment\n')), { maxLength: 30 }).map((entries) => entries.join('\n'));
+    const library = fc
+      .array(fc.oneof(entryText, macros, fc.constantFrom('@misc{c1, crossref = {kropotkin1892}, pages = {1--9}}', '@misc{c2, crossref % a comment\n = {kropotkin1892}}', '% a comment\n')), { maxLength: 30 })
+      .map((entries) => entries.join('\n'));
+    // A comment in an entry's header or before a `crossref`'s `=` hides neither the parent's key given twice nor the inheritance.
+    for (const text of [
+      '@book{kropotkin1892,}\n@book % a comment\n{kropotkin1892,author={a}}\n@misc{c1, crossref = {kropotkin1892}, pages = {1--9}}',
+      `@book{kropotkin1892, author = {a}}\n@misc{c1, crossref % a comment\n = {kropotkin1892}, pages = {1--9}}\n${Array.from({ length: 10 }, (_, n) => `@book{other${n}, title = {E = mc\\textsuperscript{${n}}}}`).join('\n')}`,
+    ]) {
+      const inherited = runNow(bibtexSteps(libraryUri, text)).bibliography;
+      assert.deepStrictEqual(inherited, parseBibtexWhole(libraryUri, text));
+      assert.deepStrictEqual(inherited.references.find((reference) => reference.id === 'c1')?.item.author, [{ family: 'a' }], text);
+    }
     // A comment left open before an entry's parent swallows the parent appended to the piece, as the whole read swallows the rest.
     const openComment = '@misc{c1, crossref = {kropotkin1892}, pages = {1--9}}\n@comment{x-y_z,author={{}}\n@book{x-y_z,}\n@book{kropotkin1892,author="}"}';
     assert.deepStrictEqual(runNow(bibtexSteps(libraryUri, openComment)).bibliography, parseBibtexWhole(libraryUri, openComment));
