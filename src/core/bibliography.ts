@@ -384,7 +384,7 @@ const plainEntriesPerStep = 64;
  */
 export function* bibtexSteps(uri: string, text: string): Steps<{ bibliography: Bibliography; lines: LineMap }> {
   const lines = yield* lineMapSteps(text);
-  const pieces = new RegExp(String.raw`\bxdata${bibtexGap}=`, 'i').test(text) ? undefined : yield* bibtexPieces(text);
+  const pieces = sharedData.test(text) ? undefined : yield* bibtexPieces(text);
   if (!pieces) yield* bibtexParserSteps();
   return { bibliography: yield* bibtexOf(uri, text, lines, pieces), lines };
 }
@@ -395,7 +395,7 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
   for (const match of text.matchAll(/^[ \t]*@/gm)) {
     if (starts.push(match.index) % matchesPerStep === 0) yield;
   }
-  const parents = new RegExp(inheritance.source, 'i').test(text) ? new CrossrefParents(text, starts) : null;
+  const parents = inherits.test(text) ? new CrossrefParents(text, starts) : null;
   if (parents?.childKeyTwice) return undefined;
   const entries: BibtexEntry[] = [];
   // The macros as the parser renders them, enough to count a parent's entries or check a definition read alone; a piece is read with their definitions as written.
@@ -405,7 +405,6 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
   const mayBeDefined = namesMaybeDefined(text);
   const builtInMacros = (name: string): boolean => !mayBeDefined.has(name);
   const definitions = new Definitions(text, builtInMacros);
-  const mayDefine = new RegExp(mayDefineMacro.source, 'iu');
   // Whether a plain reading asked for a macro while the batch waiting to be read may define it.
   let macroWaiting = false;
   const plainOptions = {
@@ -473,7 +472,7 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
     }
     if (batch) batch.to = to;
     else batch = { from, to, count: 0, defines: false };
-    if (mayDefine.test(piece)) batch.defines = true;
+    if (mayDefineInPiece.test(piece)) batch.defines = true;
     if (++batch.count === bibtexEntriesPerStep && !(yield* readBatch())) return undefined;
   }
   if (!(yield* readBatch())) return undefined;
@@ -487,6 +486,9 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
  * hide one after it.
  */
 const mayDefineMacro = new RegExp(String.raw`@(?=${bibtexGap}string(?!${bibtexNameCharacter}))`, 'giu');
+
+/** Whether a text may define a macro (`mayDefineMacro`). */
+const mayDefineInPiece = new RegExp(mayDefineMacro.source, 'iu');
 
 /** Where a preamble may be: an `@`, then `preamble` as the parser reads a directive. */
 const mayBePreamble = new RegExp(String.raw`@(?=${bibtexGap}preamble(?!${bibtexNameCharacter}))`, 'giu');
@@ -633,12 +635,27 @@ class Definitions {
 /** A `crossref` field's name and its `=`, with whitespace and comments between, as the parser reads them. */
 const inheritance = new RegExp(String.raw`\bcrossref${bibtexGap}=`, 'gi');
 
+/** Whether a text has a `crossref` field (`inheritance`). */
+const inherits = new RegExp(inheritance.source, 'i');
+
+/** Whether a text has an `xdata` field, as `inheritance` finds a `crossref`. */
+const sharedData = new RegExp(String.raw`\bxdata${bibtexGap}=`, 'i');
+
+/** A `crossref` field's value after its `=`: a key in braces or in quotes. */
+const crossrefValue = new RegExp(String.raw`${bibtexGap}(?:\{[ \t\r\n]*([^{} \t\r\n,]+)[ \t\r\n]*\}|"[ \t\r\n]*([^"{} \t\r\n,]+)[ \t\r\n]*")`, 'y');
+
 /**
  * An entry's header after its `@`, as the parser reads it: its type, then
  * its key (the first group) and the comma after it, with whitespace and
  * comments between.
  */
 const entryHeader = String.raw`${bibtexGap}${bibtexNameCharacter}+${bibtexGap}[{(]${bibtexGap}((?:${bibtexNameCharacter}|[\[\]*"])+)${bibtexGap},`;
+
+/** Every entry header: every `@` is tried, so that a header matched in a value does not hide one after it. */
+const anyEntryHeader = new RegExp(`@(?=${entryHeader})`, 'gu');
+
+/** An entry header at a line start, from the line's start. */
+const entryHeaderAt = new RegExp(`[ \\t]*@${entryHeader}`, 'uy');
 
 /**
  * The entries that entries inherit from through `crossref`, as text to append
@@ -650,8 +667,8 @@ const entryHeader = String.raw`${bibtexGap}${bibtexNameCharacter}+${bibtexGap}[{
 class CrossrefParents {
   /** Each entry that starts a line, by its key in lower case: the offsets of its text, one pair per definition. */
   private readonly byKey = new Map<string, number[]>();
-  /** How many entries each parent's text holds, by its start. */
-  private readonly counts = new Map<number, number>();
+  /** Whether each parent's text holds one entry, read alone (`isOneEntry`), by its start. */
+  private readonly oneEntry = new Map<number, boolean>();
   /**
    * Whether an entry that inherits has its key given to another entry too.
    * The parser lets only the last entry of a key inherit, where the library
@@ -665,17 +682,15 @@ class CrossrefParents {
   ) {
     // A key whose entry header is written more than once, at a line start or not, is not followed.
     const headers = new Map<string, number>();
-    // Every `@` is tried: a header matched in a value must not hide one after it.
-    for (const match of text.matchAll(new RegExp(`@(?=${entryHeader})`, 'gu'))) {
+    for (const match of text.matchAll(anyEntryHeader)) {
       const key = match[1].toLowerCase();
       headers.set(key, (headers.get(key) ?? 0) + 1);
     }
-    const header = new RegExp(`[ \\t]*@${entryHeader}`, 'uy');
     const inheriting = Array.from(text.matchAll(inheritance), (match) => match.index);
     let childKeyTwice = false;
     for (let k = 0; k < starts.length; k++) {
-      header.lastIndex = starts[k];
-      const key = header.exec(text)?.[1].toLowerCase();
+      entryHeaderAt.lastIndex = starts[k];
+      const key = entryHeaderAt.exec(text)?.[1].toLowerCase();
       const end = k + 1 < starts.length ? starts[k + 1] : text.length;
       if (key !== undefined && headers.get(key) !== 1 && !childKeyTwice) {
         const next = firstStartingFrom(inheriting, starts[k], (at) => at);
@@ -716,27 +731,26 @@ class CrossrefParents {
 
   /** Whether the parser finds one entry in a parent's text, read alone, without errors or macros. */
   private isOneEntry(start: number, end: number, strings: Readonly<Record<string, string>>): boolean {
-    let count = this.counts.get(start);
-    if (count === undefined) {
+    let one = this.oneEntry.get(start);
+    if (one === undefined) {
       try {
         const alone = bibtexParser().parse(this.text.slice(start, end), { english: false, unsupported: 'ignore', strings });
-        count = alone.errors.length === 0 && alone.entries.length === 1 && Object.keys(alone.strings).length === 0 ? 1 : 0;
+        one = alone.errors.length === 0 && alone.entries.length === 1 && Object.keys(alone.strings).length === 0;
       } catch {
-        count = 0;
+        one = false;
       }
-      this.counts.set(start, count);
+      this.oneEntry.set(start, one);
     }
-    return count === 1;
+    return one;
   }
 }
 
 /** The keys that `crossref` fields in `source` name, or undefined when one is not given plainly in braces or quotes. */
 function crossrefKeys(source: string): string[] | undefined {
   const keys: string[] = [];
-  const value = new RegExp(String.raw`${bibtexGap}(?:\{[ \t\r\n]*([^{} \t\r\n,]+)[ \t\r\n]*\}|"[ \t\r\n]*([^"{} \t\r\n,]+)[ \t\r\n]*")`, 'y');
   for (const match of source.matchAll(inheritance)) {
-    value.lastIndex = match.index + match[0].length;
-    const found = value.exec(source);
+    crossrefValue.lastIndex = match.index + match[0].length;
+    const found = crossrefValue.exec(source);
     if (!found) return undefined;
     keys.push(found[1] ?? found[2]);
   }

@@ -551,14 +551,18 @@ function isBibtexSpace(code: number): boolean {
   return isSpaceOrTab(code) || isLineBreak(code);
 }
 
+/** The end of the `%` comment at `at`: the line break that ends it, or the end of the text. */
+function commentEnd(source: string, at: number): number {
+  const lineEnd = source.indexOf('\n', at);
+  return lineEnd < 0 ? source.length : lineEnd;
+}
+
 /** Where the text at `at` goes on past whitespace and `%` comments, as the parser goes on between tokens (`bibtexGap`). */
 function afterGap(source: string, at: number): number {
   while (at < source.length) {
     if (isBibtexSpace(source.charCodeAt(at))) at++;
-    else if (source[at] === '%') {
-      const lineEnd = source.indexOf('\n', at);
-      at = lineEnd < 0 ? source.length : lineEnd;
-    } else break;
+    else if (source[at] === '%') at = commentEnd(source, at);
+    else break;
   }
   return at;
 }
@@ -571,11 +575,7 @@ function afterGap(source: string, at: number): number {
 function ignoredAfter(source: string, at: number): boolean {
   for (; at < source.length; at++) {
     if (source[at] === '@') return false;
-    if (source[at] === '%') {
-      const lineEnd = source.indexOf('\n', at);
-      if (lineEnd < 0) return true;
-      at = lineEnd;
-    }
+    if (source[at] === '%') at = commentEnd(source, at);
   }
   return true;
 }
