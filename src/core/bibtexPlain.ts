@@ -286,18 +286,190 @@ function restoredMarkup(text: string): string {
 }
 
 /**
- * A value's LaTeX, decoded as `decodeLetters` does, with its rich-text
- * commands marked up where `markup` allows them; in `checked` the marks
- * are left out. Undefined where the markup is not plain.
+ * Symbols LaTeX writes in math, as the parser renders each: the Greek
+ * letters, and the relations, operators and arrows titles in the sciences
+ * use most. Some come out as the parser's Unicode table has them, not as
+ * the plain letter (`\mu` as mathematical italic small mu, `\epsilon`
+ * as the lunate epsilon, `\neq` as `=` and a combining stroke); commands
+ * it renders as nothing (`\emptyset`, `\log`) are left out, as are those it
+ * cannot read (`\Alpha`, for which it drops the whole field).
  */
-function decodeValue(raw: string, markup: boolean): { decoded: string; checked: string } | undefined {
-  if (!markup || !raw.includes('\\')) return decodeLetters(raw);
+export const mathCommands: Readonly<Record<string, string>> = {
+  alpha: 'α',
+  beta: 'β',
+  gamma: 'γ',
+  delta: 'δ',
+  epsilon: '\u03F5',
+  varepsilon: 'ε',
+  zeta: 'ζ',
+  eta: 'η',
+  theta: 'θ',
+  vartheta: 'ϑ',
+  iota: 'ι',
+  kappa: 'κ',
+  lambda: 'λ',
+  mu: '\u{1D707}',
+  nu: 'ν',
+  xi: 'ξ',
+  pi: 'π',
+  varpi: 'ϖ',
+  rho: 'ρ',
+  varrho: 'ϱ',
+  sigma: 'σ',
+  varsigma: 'ς',
+  tau: 'τ',
+  upsilon: 'υ',
+  phi: '\u03D5',
+  varphi: 'φ',
+  chi: 'χ',
+  psi: 'ψ',
+  omega: 'ω',
+  Gamma: 'Γ',
+  Delta: 'Δ',
+  Theta: 'Θ',
+  Lambda: 'Λ',
+  Xi: 'Ξ',
+  Pi: 'Π',
+  Sigma: 'Σ',
+  Upsilon: 'Υ',
+  Phi: 'Φ',
+  Psi: 'Ψ',
+  Omega: 'Ω',
+  infty: '∞',
+  pm: '±',
+  mp: '∓',
+  times: '×',
+  div: '÷',
+  cdot: '⋅',
+  ast: '∗',
+  star: '⋆',
+  circ: '∘',
+  leq: '≤',
+  le: '≤',
+  geq: '≥',
+  ge: '≥',
+  neq: '=\u0338',
+  ne: '=\u0338',
+  approx: '≈',
+  sim: '∼',
+  simeq: '≃',
+  cong: '≅',
+  equiv: '≡',
+  propto: '∝',
+  ll: '≪',
+  gg: '≫',
+  to: '→',
+  rightarrow: '→',
+  leftarrow: '←',
+  leftrightarrow: '↔',
+  Rightarrow: '⇒',
+  Leftarrow: '⇐',
+  Leftrightarrow: '⇔',
+  mapsto: '↦',
+  in: '∈',
+  notin: '∈\u0338',
+  subset: '⊂',
+  supset: '⊃',
+  subseteq: '⊆',
+  supseteq: '⊇',
+  cup: '∪',
+  cap: '∩',
+  forall: '∀',
+  exists: '∃',
+  neg: '¬',
+  wedge: '∧',
+  vee: '∨',
+  oplus: '⊕',
+  otimes: '⊗',
+  partial: '∂',
+  aleph: 'ℵ',
+  hbar: 'ħ',
+  ell: 'ℓ',
+  sum: '∑',
+  prod: '∏',
+  int: '∫',
+  ldots: '…',
+  cdots: '⋯',
+  prime: '′',
+};
+
+/**
+ * Math as titles write it (`the $\alpha$-helix`, `$O(n)$`), in the form
+ * whose rendering is certain: letters, digits, spaces, a little punctuation
+ * and commands, between a pair of single `$`. A `$` after a backslash is
+ * an escaped dollar, and `$$` opens display math; neither starts math here.
+ */
+const mathContent = String.raw`(?:[ \t]|[A-Za-z0-9+=(),./;:!?|[\]*]|\\[A-Za-z]+)+`;
+const plainMath = new RegExp(String.raw`(?<![\\$])\$(${mathContent})\$(?!\$)`, 'g');
+/** The same at a `$` where a value's part is read: its content holds no brace or quote, so it cannot change where the part ends. */
+const plainMathAt = new RegExp(String.raw`\$${mathContent}\$(?!\$)`, 'y');
+const mathCommand = /\\([A-Za-z]+)/g;
+
+/**
+ * Stands for a segment of math in a value until its text is final, so that
+ * nothing around it (an accent before it, a dash after) joins with what it
+ * renders. The parser refuses the character in text, and so does the
+ * plain reading.
+ */
+const mathMark = '\x10';
+
+/** Math's content as the parser renders it: its commands as their symbols, its whitespace dropped; undefined for a command `mathCommands` lacks. */
+function renderedMath(content: string): string | undefined {
+  let known = true;
+  const rendered = content
+    .replace(mathCommand, (_: string, name: string) => {
+      if (Object.hasOwn(mathCommands, name)) return mathCommands[name];
+      known = false;
+      return '';
+    })
+    .replace(/[ \t]+/g, '');
+  return known && rendered !== '' ? rendered : undefined;
+}
+
+interface DecodedValue {
+  /** The value as the parser renders it, each segment of math in it a `mathMark`. */
+  readonly decoded: string;
+  /** The value with each letter, symbol, segment of math and rich-text command a plain letter, for the checks of what else it holds. */
+  readonly checked: string;
+  /** What each `mathMark` in `decoded` renders, in order. */
+  readonly math: readonly string[];
+}
+
+/**
+ * A value's LaTeX, decoded as `decodeLetters` does, with its math and its
+ * rich-text commands rendered where `markup` allows them (in text fields).
+ * Math not of the plain form is left as written, for the checks to refuse.
+ * Undefined where the markup is not plain.
+ */
+function decodeValue(raw: string, markup: boolean): DecodedValue | undefined {
+  const math: string[] = [];
+  if (markup && raw.includes('$')) {
+    if (raw.includes(mathMark)) return undefined;
+    raw = raw.replace(plainMath, (segment: string, content: string) => {
+      const rendered = renderedMath(content);
+      if (rendered === undefined) return segment;
+      math.push(rendered);
+      return mathMark;
+    });
+  }
+  const plainChecked = (checked: string): string => (math.length > 0 ? checked.replaceAll(mathMark, 'x') : checked);
+  if (!markup || !raw.includes('\\')) {
+    const { decoded, checked } = decodeLetters(raw);
+    return { decoded, checked: plainChecked(checked), math };
+  }
   // The parser's own marks in the text would be taken for tags.
   if (/[\x0E\x0F]/.test(raw)) return undefined;
   const marked = markedUp(raw);
   if (marked === undefined) return undefined;
   const { decoded, checked } = decodeLetters(marked);
-  return { decoded, checked: checked.replace(markupMark, '') };
+  return { decoded, checked: plainChecked(checked.replace(markupMark, '')), math };
+}
+
+/** `text` with each `mathMark` replaced by the math it stands for, in order. */
+function withMath(text: string, math: readonly string[]): string {
+  if (math.length === 0) return text;
+  let next = 0;
+  return text.replaceAll(mathMark, () => math[next++]);
 }
 
 /** A plain value as the parser renders its text: groups dissolved, whitespace runs made one space, dashes joined. */
@@ -430,7 +602,7 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
       return monthNumbers.get(text.toLowerCase());
     }
     case 'text':
-      return restoredMarkup(plainText(raw).trim());
+      return withMath(restoredMarkup(plainText(raw).trim()), letters.math);
   }
 }
 
@@ -613,8 +785,8 @@ function macroValue(name: string, options: PlainBibtexOptions): string | undefin
  * One part of a value at `at`, with where it ends: in balanced braces, or
  * in quotes, which end at a quote outside braces, as the parser finds their
  * end; bare digits; or a bare word, which is a macro. Braces nested deeper
- * than plain text needs, math, and in quotes a closing brace that opens no
- * group, are left to the parser.
+ * than plain text needs, math but of the plain form (`plainMath`), and in
+ * quotes a closing brace that opens no group, are left to the parser.
  */
 function partAt(source: string, at: number): { raw: string; end: number; macro?: boolean } | undefined {
   const open = source[at];
@@ -623,7 +795,12 @@ function partAt(source: string, at: number): { raw: string; end: number; macro?:
     for (let k = at + 1; k < source.length; k++) {
       const char = source[k];
       if (char === '\\') k++;
-      else if (char === '$') return undefined;
+      else if (char === '$') {
+        // Math is read by the parser's grammar, which may end it elsewhere than plain math ends.
+        plainMathAt.lastIndex = k;
+        if (source[k - 1] === '$' || !plainMathAt.test(source)) return undefined;
+        k = plainMathAt.lastIndex - 1;
+      }
       else if (char === '{') {
         // Deep nesting is not plain: the parser's grammar recurses, and past its stack it fails the entry.
         if (++depth > maxGroupDepth) return undefined;

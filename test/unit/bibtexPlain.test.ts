@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import fc from 'fast-check';
 import { bibtexEntryToCsl, bibtexSteps, parseBibliography, runNow } from '../../src/core';
 import { parseBibtexWhole } from '../../src/core/bibliography';
-import { plainBibtexEntry, plainStringDefinition, type BibtexEntry, type PlainBibtexOptions } from '../../src/core/bibtexPlain';
+import { mathCommands, plainBibtexEntry, plainStringDefinition, type BibtexEntry, type PlainBibtexOptions } from '../../src/core/bibtexPlain';
 import { useBibtexParserEsmBuild } from './bibtexParserEsm';
 
 interface ParsedLibrary {
@@ -89,17 +89,31 @@ const space = fc.oneof(
 );
 const latexPart = fc.constantFrom('{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"');
 const plainPart = fc.constantFrom('a', 'Kro', 'e', 'Z', 'and', 'And', ' and ', ' ', '  ', '\n', '-', '--', '---', ',', '.', ':', '(', ')', "'", '"', '{', '}', '1', '9', 'é', '\u00a0', '😀', 'von ', 'de la ', 'Jr', '=', '!', '?');
-/** Rich text as exports write it, around plain text and LaTeX letters, now and then around more rich text. */
-const markupPart = fc
-  .tuple(fc.constantFrom('\\emph', '\\textit', '\\textbf', '\\textsc', '\\mkbibemph', '\\mkbibbold'), fc.array(fc.oneof({ weight: 4, arbitrary: plainPart }, latexPart), { maxLength: 5 }))
-  .map(([command, parts]) => `${command}{${parts.join('')}}`);
+/** Math as titles write it, mostly of the form read without the parser, now and then with LaTeX it leaves to the parser. */
+const mathPart = fc
+  .tuple(
+    fc.array(
+      fc.oneof(
+        { weight: 12, arbitrary: fc.constantFrom('a', 'n', 'X', '2', ' ', '  ', '+', '=', '(', ')', ',', '.', '/', ';', ':', '!', '?', '|', '[', ']', '*', '\\alpha', '\\mu', '\\Gamma', '\\epsilon', '\\neq', '\\notin', '\\to ', '\\leq', '\\infty', '\\ldots') },
+        fc.constantFrom('\\log ', '\\Alpha', '\\emptyset', '\\mathcal{C}', '\\alphab', '^2', '_i', '{x}', '-', '--', "'", '"', '\t', '\n', '\\,', '\\$', '$', '%', '~', '\\'),
+      ),
+      { maxLength: 5 },
+    ),
+    fc.constantFrom('$', '$', '$', '$', '$', '$$'),
+  )
+  .map(([parts, fence]) => `${fence}${parts.join('')}${fence}`);
+/** Rich text as exports write it, around `inner` parts. */
+const markupAround = (inner: fc.Arbitrary<string>): fc.Arbitrary<string> =>
+  fc.tuple(fc.constantFrom('\\emph', '\\textit', '\\textbf', '\\textsc', '\\mkbibemph', '\\mkbibbold'), fc.array(inner, { maxLength: 5 })).map(([command, parts]) => `${command}{${parts.join('')}}`);
+/** Rich text around plain text and LaTeX letters, now and then around more rich text. */
+const markupPart = markupAround(fc.oneof({ weight: 4, arbitrary: plainPart }, latexPart));
 const specialPart = fc.constantFrom('\u0301', '\r\n', '\n\n', '&', '%', '\\', '$', '~', '_', '^', '#', '<', '>', '`', "''", '@', '\\"u', '{}', '\u000e');
 /** Mostly text that may be plain (names, particles, dashes, braces, quotes, Unicode, LaTeX accents, escapes and rich text), some with other LaTeX or another break. */
 const valueText = fc
   .oneof(
     { weight: 3, arbitrary: fc.array(plainPart, { maxLength: 10 }) },
-    { weight: 2, arbitrary: fc.array(fc.oneof({ weight: 3, arbitrary: plainPart }, latexPart, markupPart), { maxLength: 10 }) },
-    { weight: 1, arbitrary: fc.array(fc.oneof(plainPart, latexPart, markupPart, specialPart), { maxLength: 10 }) },
+    { weight: 2, arbitrary: fc.array(fc.oneof({ weight: 3, arbitrary: plainPart }, latexPart, markupPart, mathPart), { maxLength: 10 }) },
+    { weight: 1, arbitrary: fc.array(fc.oneof(plainPart, latexPart, markupPart, mathPart, specialPart), { maxLength: 10 }) },
   )
   .map((parts) => parts.join(''));
 const fieldName = fc.constantFrom(
@@ -186,6 +200,8 @@ describe('BibTeX entries read without the parser', () => {
     // Zotero's and Better BibTeX's exports write typographic punctuation as commands in braces.
     readsAsTheParser('@book{obrien1970,\n  author = {O{\\textquoteright}Brien, Se{\\\'a}n and {\\TH}orsson, {\\DH}{\\\'o}ra},\n  title = {Kropotkin{\\textquoteright}s {\\textquotedblleft}Bread{\\textquotedblright}, 1892{\\textendash}1906 {\\textemdash} a {\\textquoteleft}study{\\textquoteright}{\\textellipsis}},\n  note = {{\\guillemotleft}{\\guilsinglleft}x{\\guilsinglright}{\\guillemotright} {\\quotesinglbase} {\\textexclamdown}{\\textquestiondown} {\\textsection}{\\textparagraph} {\\textdegree}{\\textbullet} {\\textcopyright}{\\textregistered}{\\texttrademark} {\\textperthousand}{\\pounds}{\\texteuro} {\\dh}{\\th}{\\dj}{\\DJ}{\\ng}{\\NG}},\n}\n');
     readsAsTheParser('@book{mutual1902,\n  title = {\\emph{Mutual Aid}: A Factor of \\textit{Evolution}, with \\textbf{bold} and \\textsc{small capitals}},\n  booktitle = {\\mkbibemph{Essays} \\emph{{\\"U}ber} \\emph{Anarchie}},\n  note = {\\mkbibbold{One}\\textbf{Two} -- \\emph{x}},\n  keywords = {\\emph{anarchism}},\n}\n');
+    // Math as titles in the sciences write it: Greek letters, symbols, letters and digits; the parser drops the spaces inside.
+    readsAsTheParser('@article{pauling1951,\n  title = {The Structure of Proteins: the $\\alpha$-Helix and $\\beta$-Sheet, $O(n)$ and $\\mu$ in $ a \\to b $},\n  journal = "Proc. of \\emph{$\\Gamma$-Sets}",\n  note = {$\\alpha$--$\\omega$, \\$5 and $n+1\\leq 2$},\n}\n');
     const rich = bibtexEntryToCsl(plainBibtexEntry('@book{a, title = {\\emph{Mutual} \\textit{Aid}: A \\textbf{Factor}}}') ?? assert.fail('not read as plain'));
     // The parser joins two runs of one style across the space between them.
     assert.strictEqual(rich.title, '<i>Mutual Aid</i>: A <b>Factor</b>');
@@ -195,9 +211,29 @@ describe('BibTeX entries read without the parser', () => {
     assert.strictEqual(item.title, 'Über & mehr');
   });
 
+  it('renders each command of math it knows as the parser does', () => {
+    const names = Object.keys(mathCommands);
+    const library = parser().parse(names.map((name, n) => `@book{k${n}, title = {x $\\${name}$ y}}\n`).join(''), { english: false, unsupported: 'ignore' });
+    assert.deepStrictEqual(library.errors, []);
+    for (const [n, name] of names.entries()) {
+      assert.strictEqual(library.entries[n].fields.title, `x ${mathCommands[name]} y`, name);
+      readsAsTheParser(`@book{k, title = {x $\\${name}$ y}}`);
+    }
+  });
+
   it('leaves to the parser whatever it cannot read with certainty', () => {
     const notPlain: Record<string, string> = {
       'a LaTeX command other than an accent, an escaped symbol or rich text': '@book{a, title = {E = mc\\textsuperscript{2}}}',
+      'a superscript in math': '@book{a, title = {The $x^2$ law}}',
+      'a command in math that the parser renders as nothing': '@book{a, title = {$O(n \\log n)$}}',
+      'a command in math that the parser cannot read': '@book{a, title = {$\\Alpha$}}',
+      'display math': '@book{a, title = {$$x$$}}',
+      'math right after math': '@book{a, title = {$a$$b$}}',
+      'math with only spaces in it': '@book{a, title = {$ $}}',
+      'math not closed': '@book{a, title = {$\\alpha}}',
+      'math holding a quote, which may end a value in quotes elsewhere than plain text would': '@book{a, title = "$a"$"}',
+      'math after an accent, which would take its letter': "@book{a, title = {\\'$a$}}",
+      'math in a name': '@book{a, author = {$\\alpha$, Ann}}',
       'rich text inside rich text': '@book{a, title = {On \\emph{Mutual \\textbf{Aid}}}}',
       'rich text in a name, which the parser splits into parts': '@book{a, author = {\\emph{Kropotkin}, Peter}}',
       'rich text in a list': '@book{a, publisher = {\\textsc{Freedom} Press}}',
@@ -273,6 +309,17 @@ describe('BibTeX entries read without the parser', () => {
     const { taken, runs } = takenAsTheParserReads(richEntry, 2000);
     const withRichText = taken.filter(({ source }) => /\\(?:emph|textit|textbf|textsc|mkbibemph|mkbibbold)\{/.test(source));
     assert.ok(withRichText.length > runs / 10, `${withRichText.length} of ${runs} with rich text read as plain`);
+  });
+
+  it('agrees with the parser on every entry with math it reads, over random text fields', () => {
+    const mathValue = fc
+      .array(fc.oneof({ weight: 4, arbitrary: plainPart }, latexPart, { weight: 3, arbitrary: mathPart }, markupAround(fc.oneof(plainPart, mathPart))), { minLength: 1, maxLength: 6 })
+      .map((parts) => parts.join(''));
+    const textField = fc.tuple(fc.constantFrom('title', 'booktitle', 'note', 'journal', 'keywords', 'unknownfield'), mathValue, fc.boolean()).map(([name, value, quoted]) => (quoted ? `${name} = "${value}"` : `${name} = {${value}}`));
+    const mathEntry = fc.array(textField, { minLength: 1, maxLength: 3 }).map((fields) => `@book{math,\n  ${fields.join(',\n  ')},\n}\n`);
+    const { taken, runs } = takenAsTheParserReads(mathEntry, 2000);
+    const withMath = taken.filter(({ source }) => source.includes('$'));
+    assert.ok(withMath.length > runs / 20, `${withMath.length} of ${runs} with math read as plain`);
   });
 
   it('agrees with the parser on every entry it reads, over random values joined with #', () => {
