@@ -163,7 +163,7 @@ export function generateCslYaml(count) {
  * A BibTeX library of `count` generated entries, as a reference manager exports one. With `latexEvery`, every
  * so many entries have a title written with LaTeX: `accents`, an accented letter and an escaped symbol, as an export
  * that encodes them gives them; `markup`, an emphasis besides; `math`, a Greek letter in math besides; or
- * `superscript`, a superscript in math besides, which only the parser reads. With
+ * `root`, a square root in math besides, which only the parser reads. With
  * `placeMacros`, the library first defines that many places with `@string`, as hand-kept libraries define journals,
  * and each entry gives its place by one of them. With `joined` besides, written as hand-kept libraries are: each
  * place joins one of 20 cities and a number with `#`, each entry joins its place and a district, gives its month by
@@ -171,7 +171,7 @@ export function generateCslYaml(count) {
  * out.
  */
 export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeMacros = 0, joined = false } = {}) {
-  const written = { accents: ' \\& {\\"U}bersicht', markup: ' \\& \\emph{{\\"U}bersicht}', math: ' \\& {\\"U}bersicht of $\\alpha$', superscript: ' \\& {\\"U}bersicht of $x^{2}$' }[latex];
+  const written = { accents: ' \\& {\\"U}bersicht', markup: ' \\& \\emph{{\\"U}bersicht}', math: ' \\& {\\"U}bersicht of $\\alpha$', root: ' \\& {\\"U}bersicht of $\\sqrt{2}$' }[latex];
   const rnd = random(3);
   // BibTeX macros are named in letters: the n-th place is `placeaa`, `placeba`, ….
   const place = (n) => `place${String.fromCharCode(97 + (n % 26))}${String.fromCharCode(97 + (Math.floor(n / 26) % 26))}`;

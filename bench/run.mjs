@@ -390,7 +390,7 @@ async function libraryRows(what, uri, text, count, unit, steps, warm = false) {
 require(path.join(root, 'out', 'test', 'unit', 'bibtexParserEsm.js')).useBibtexParserEsmBuild();
 await libraryRows('BibTeX', 'file:///bench/library.bib', generateBibtex(size.bibtex), size.bibtex, 'entries', core.bibtexSteps, true);
 // The same library with LaTeX in its titles: accents, escaped symbols, emphasis and plain math are read without the
-// parser; an entry with other LaTeX, a superscript in math here, is read by the parser. Then with its places given by
+// parser; an entry with other LaTeX, a square root in math here, is read by the parser. Then with its places given by
 // macros, which entries read without the parser take from their plain definitions; and as hand-kept libraries write
 // them, joined with `#`.
 for (const [what, latexEvery, latex, placeMacros = 0, joined = false] of [
@@ -398,8 +398,8 @@ for (const [what, latexEvery, latex, placeMacros = 0, joined = false] of [
   ['BibTeX with a LaTeX emphasis in every title:', 1, 'markup'],
   ['BibTeX with LaTeX math in one title in 4:', 4, 'math'],
   ['BibTeX with LaTeX math in every title:', 1, 'math'],
-  ['BibTeX with a superscript in math in one title in 4:', 4, 'superscript'],
-  ['BibTeX with a superscript in math in every title:', 1, 'superscript'],
+  ['BibTeX with a square root in math in one title in 4:', 4, 'root'],
+  ['BibTeX with a square root in math in every title:', 1, 'root'],
   ['BibTeX with each place given by one of 200 @string macros:', 0, 'accents', 200],
   ['BibTeX as kept by hand: places joined from macros with #, month macros, titles in quotes, comments:', 0, 'accents', 200, true],
 ]) {

@@ -394,16 +394,23 @@ export const mathCommands: Readonly<Record<string, string>> = {
 };
 
 /**
- * Math as titles write it (`the $\alpha$-helix`, `$O(n)$`), in the form
- * whose rendering is certain: letters, digits, spaces, a little punctuation
- * and commands, between a pair of single `$`. A `$` after a backslash is
- * an escaped dollar, and `$$` opens display math; neither starts math here.
+ * Math as titles write it (`the $\alpha$-helix`, `$O(n)$`, `H$_2$O`), in
+ * the form whose rendering is certain: letters, digits, spaces, a little
+ * punctuation, commands, and super- and subscripts of digits and the signs
+ * Unicode has raised and lowered forms of, between a pair of single `$`. A
+ * `$` after a backslash is an escaped dollar, and `$$` opens display math;
+ * neither starts math here.
  */
-const mathContent = String.raw`(?:[ \t]|[A-Za-z0-9+=(),./;:!?|[\]*]|\\[A-Za-z]+)+`;
+const mathContent = String.raw`(?:[ \t]|[A-Za-z0-9+=(),./;:!?|[\]*'-]|\\[A-Za-z]+|[\^_][ \t]*(?:[0-9+=()-]|\{[ \t]*[0-9+=()-][ \t0-9+=()-]*\}))+`;
 const plainMath = new RegExp(String.raw`(?<![\\$])\$(${mathContent})\$(?!\$)`, 'g');
 /** The same at a `$` where a value's part is read: its content holds no brace or quote, so it cannot change where the part ends. */
 const plainMathAt = new RegExp(String.raw`\$${mathContent}\$(?!\$)`, 'y');
 const mathCommand = /\\([A-Za-z]+)/g;
+const mathScript = /([\^_])[ \t]*(?:\{([^}]*)\}|(.))/g;
+
+/** The raised and lowered forms of what a script may hold, as the parser renders `^` and `_`: Unicode's superscripts and subscripts. */
+const raised: Readonly<Record<string, string>> = { '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹', '+': '⁺', '-': '⁻', '=': '⁼', '(': '⁽', ')': '⁾' };
+const lowered: Readonly<Record<string, string>> = { '0': '₀', '1': '₁', '2': '₂', '3': '₃', '4': '₄', '5': '₅', '6': '₆', '7': '₇', '8': '₈', '9': '₉', '+': '₊', '-': '₋', '=': '₌', '(': '₍', ')': '₎' };
 
 /**
  * Stands for a segment of math in a value until its text is final, so that
@@ -413,10 +420,14 @@ const mathCommand = /\\([A-Za-z]+)/g;
  */
 const mathMark = '\x10';
 
-/** Math's content as the parser renders it: its commands as their symbols, its whitespace dropped; undefined for a command `mathCommands` lacks. */
+/** Math's content as the parser renders it: its scripts raised or lowered, its commands as their symbols, its whitespace dropped; undefined for a command `mathCommands` lacks. */
 function renderedMath(content: string): string | undefined {
   let known = true;
   const rendered = content
+    .replace(mathScript, (_: string, mark: string, group: string | undefined, single: string | undefined) => {
+      const forms = mark === '^' ? raised : lowered;
+      return [...(group ?? single ?? '').replace(/[ \t]+/g, '')].map((char) => forms[char]).join('');
+    })
     .replace(mathCommand, (_: string, name: string) => {
       if (Object.hasOwn(mathCommands, name)) return mathCommands[name];
       known = false;

@@ -94,8 +94,8 @@ const mathPart = fc
   .tuple(
     fc.array(
       fc.oneof(
-        { weight: 12, arbitrary: fc.constantFrom('a', 'n', 'X', '2', ' ', '  ', '+', '=', '(', ')', ',', '.', '/', ';', ':', '!', '?', '|', '[', ']', '*', '\\alpha', '\\mu', '\\Gamma', '\\epsilon', '\\neq', '\\notin', '\\to ', '\\leq', '\\infty', '\\ldots') },
-        fc.constantFrom('\\log ', '\\Alpha', '\\emptyset', '\\mathcal{C}', '\\alphab', '^2', '_i', '{x}', '-', '--', "'", '"', '\t', '\n', '\\,', '\\$', '$', '%', '~', '\\'),
+        { weight: 12, arbitrary: fc.constantFrom('a', 'n', 'X', '2', ' ', '  ', '+', '=', '(', ')', ',', '.', '/', ';', ':', '!', '?', '|', '[', ']', '*', '\\alpha', '\\mu', '\\Gamma', '\\epsilon', '\\neq', '\\notin', '\\to ', '\\leq', '\\infty', '\\ldots', '-', '--', "'", '^2', '_1', '^{-1}', '_{10}', ' ^ 3', '^{ (2) }', '_=') },
+        fc.constantFrom('\\log ', '\\Alpha', '\\emptyset', '\\mathcal{C}', '\\alphab', '^n', '_i', '^{}', '^\\alpha', '_{2a}', '^', '{x}', '"', '\t', '\n', '\\,', '\\$', '$', '%', '~', '\\'),
       ),
       { maxLength: 5 },
     ),
@@ -201,6 +201,7 @@ describe('BibTeX entries read without the parser', () => {
     readsAsTheParser('@book{obrien1970,\n  author = {O{\\textquoteright}Brien, Se{\\\'a}n and {\\TH}orsson, {\\DH}{\\\'o}ra},\n  title = {Kropotkin{\\textquoteright}s {\\textquotedblleft}Bread{\\textquotedblright}, 1892{\\textendash}1906 {\\textemdash} a {\\textquoteleft}study{\\textquoteright}{\\textellipsis}},\n  note = {{\\guillemotleft}{\\guilsinglleft}x{\\guilsinglright}{\\guillemotright} {\\quotesinglbase} {\\textexclamdown}{\\textquestiondown} {\\textsection}{\\textparagraph} {\\textdegree}{\\textbullet} {\\textcopyright}{\\textregistered}{\\texttrademark} {\\textperthousand}{\\pounds}{\\texteuro} {\\dh}{\\th}{\\dj}{\\DJ}{\\ng}{\\NG}},\n}\n');
     readsAsTheParser('@book{mutual1902,\n  title = {\\emph{Mutual Aid}: A Factor of \\textit{Evolution}, with \\textbf{bold} and \\textsc{small capitals}},\n  booktitle = {\\mkbibemph{Essays} \\emph{{\\"U}ber} \\emph{Anarchie}},\n  note = {\\mkbibbold{One}\\textbf{Two} -- \\emph{x}},\n  keywords = {\\emph{anarchism}},\n}\n');
     // Math as titles in the sciences write it: Greek letters, symbols, letters and digits; the parser drops the spaces inside.
+    readsAsTheParser('@article{keeling1960,\n  title = {The Concentration and Isotopic Abundances of CO$_2$ in the Atmosphere: $^{14}$C, $10^{-3}$ and $x_1^2 - y\'$},\n}\n');
     readsAsTheParser('@article{pauling1951,\n  title = {The Structure of Proteins: the $\\alpha$-Helix and $\\beta$-Sheet, $O(n)$ and $\\mu$ in $ a \\to b $},\n  journal = "Proc. of \\emph{$\\Gamma$-Sets}",\n  note = {$\\alpha$--$\\omega$, \\$5 and $n+1\\leq 2$},\n}\n');
     const rich = bibtexEntryToCsl(plainBibtexEntry('@book{a, title = {\\emph{Mutual} \\textit{Aid}: A \\textbf{Factor}}}') ?? assert.fail('not read as plain'));
     // The parser joins two runs of one style across the space between them.
@@ -224,7 +225,10 @@ describe('BibTeX entries read without the parser', () => {
   it('leaves to the parser whatever it cannot read with certainty', () => {
     const notPlain: Record<string, string> = {
       'a LaTeX command other than an accent, an escaped symbol or rich text': '@book{a, title = {E = mc\\textsuperscript{2}}}',
-      'a superscript in math': '@book{a, title = {The $x^2$ law}}',
+      'a superscript in math of a letter, which the parser may mark up': '@book{a, title = {The $x^n$ law}}',
+      'a subscript in math of a letter': '@book{a, title = {The $x_i$ law}}',
+      'an empty superscript': '@book{a, title = {The $x^{}$ law}}',
+      'a square root in math': '@book{a, title = {$\\sqrt{2}$}}',
       'a command in math that the parser renders as nothing': '@book{a, title = {$O(n \\log n)$}}',
       'a command in math that the parser cannot read': '@book{a, title = {$\\Alpha$}}',
       'display math': '@book{a, title = {$$x$$}}',
