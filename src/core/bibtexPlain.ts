@@ -498,7 +498,8 @@ function plainText(raw: string): string {
  * read as `Last, First`, `Last, Suffix, First`, or `First von Last`.
  * Undefined where the parser would report a name of more than three parts,
  * or split at an `and` with nothing beside it, and where a name other than
- * one group holds braces but an accent's or a command letter's.
+ * one group holds braces but an accent's or a command letter's, unless it
+ * is written `Last, First` with groups that hold no comma and no group.
  */
 function plainCreators(value: string): Record<string, string>[] | undefined {
   const names = splitAtAnd(value);
@@ -514,7 +515,8 @@ function plainCreators(value: string): Record<string, string>[] | undefined {
       continue;
     }
     const { decoded: name, checked } = decodeLetters(written);
-    if (/[{}]/.test(checked)) return undefined;
+    // In a name written `Last, First`, the parser reads groups as if their braces were not there; elsewhere a group is a word of its own.
+    if (/[{}]/.test(checked) && !groupsInCommaForm(checked)) return undefined;
     if (name.includes(',')) {
       const parts = name.split(',').map((part) => plainText(part).trim());
       if (parts.length === 3 && parts[2] === '') parts.pop();
@@ -537,6 +539,22 @@ function plainCreators(value: string): Record<string, string>[] | undefined {
   }
   // The parser leaves out a name with nothing in it.
   return creators.filter((creator) => Object.keys(creator).length > 0);
+}
+
+/** Whether `checked`, a name with its LaTeX letters made plain, is written `Last, First` with groups that hold no comma and no other group. */
+function groupsInCommaForm(checked: string): boolean {
+  let depth = 0;
+  let commas = 0;
+  for (const char of checked) {
+    if (char === '{') {
+      if (++depth > 1) return false;
+    } else if (char === '}') depth--;
+    else if (char === ',') {
+      if (depth > 0) return false;
+      commas++;
+    }
+  }
+  return commas > 0;
 }
 
 /** A list value split at each `and` that stands as a word between spaces outside braces; undefined when a part would be empty. */
@@ -686,8 +704,8 @@ export function plainStringDefinition(source: string, options: PlainBibtexOption
  * `crossref` and no field given twice; a value without LaTeX
  * but for accents on one letter, letters and symbols written as commands
  * and escaped symbols (`latexLetters`), and outside names, lists and
- * numbers rich text that holds no other (`markedUp`), with braces only
- * around plain text.
+ * numbers rich text that holds no other (`markedUp`) and math of the plain
+ * form (`plainMath`), with braces only around plain text.
  */
 export function plainBibtexEntry(source: string, options: PlainBibtexOptions = {}): BibtexEntry | undefined {
   entryHead.lastIndex = 0;

@@ -189,6 +189,8 @@ describe('BibTeX entries read without the parser', () => {
     readsAsTheParser('@article{knuth1974,\n  journal = cacm,\n  title = {Computer Programming as an Art},\n  year = 1974,\n  month = dec,\n}\n');
     // A name in one group is kept whole, as Zotero exports a corporate author; an `and` inside it does not split it.
     readsAsTheParser('@report{ifs1936,\n  author = {{Institut f{\\"u}r Sozialforschung} and Horkheimer, Max and {Freedom  and {P}ress}},\n  editor = {{\\"U}},\n  title = {Studien {\\"u}ber Autorit{\\"a}t und Familie},\n}\n');
+    // Groups in a name written `Last, First`, as hand-kept libraries protect a compound name or a suffix, read as if the braces were not there.
+    readsAsTheParser('@book{vangogh1914,\n  author = {{Van Gogh}, Vincent and {van Gogh}, Theo and {de la Fontaine}, Jean and Smith, {Jr.}, John and {Smith and Sons}, Ltd. and Kropotkin, {P}{\\\'e}tr},\n}\n');
     readsAsTheParser('@book{goldman1931,\n  title = "Living My {Life}: {\\"U}ber {"}Anarchie{"}",\n  author = "M{\\"u}ller, Hans",\n}\n');
     // Comments between fields and after the entry, as hand-kept libraries write them, are skipped as the parser skips them.
     readsAsTheParser('% My library, kept by hand\n@book{kropotkin1902, % the London edition\n  author = {Kropotkin, Peter},\n  % title = {Mutual Aid},\n  title = {Mutual Aid: A Factor of Evolution} # % joined\n    { (1902)},\n  year = 1902 %, month = jan\n}\n% ---- Anarchism, 1900-1920 ---- write to me@example.org\n\n');
@@ -267,7 +269,9 @@ describe('BibTeX entries read without the parser', () => {
       'braces nested deeper than plain text needs': `@book{a, title = {${'{'.repeat(9)}x${'}'.repeat(9)}}}`,
       'an empty group': '@book{a, title = {A {} B}}',
       'an "and" ending a name list': '@book{a, author = {Goldman,and}}',
-      'a name with braces that is not one group': '@book{a, author = {{Freedom} {Press}}}',
+      'a name with braces that is not one group, written First Last': '@book{a, author = {{Freedom} {Press}}}',
+      'a group holding a comma in a name written Last, First': '@book{a, author = {{Smith, Jones}, John}}',
+      'a group in a group in a name written Last, First': '@book{a, author = {{{Smith}}, John}}',
       'a name in one group after a space that opens the list, which the parser then reads as a last name': '@book{a, author = { {Freedom Press}}}',
       'a name in BibLaTeX\'s extended format': '@book{a, author = {family=Goldman, given=Emma}}',
       'an unclosed value': '@book{a, title = {A}',
@@ -340,16 +344,28 @@ describe('BibTeX entries read without the parser', () => {
     assert.ok(taken.length > runs / 4, `${taken.length} of ${runs} read as plain`);
   });
 
-  it('agrees with the parser on every entry it reads, over random lists of names, some in one group', () => {
+  it('agrees with the parser on every entry it reads, over random lists of names, some in one group, some with groups in them', () => {
     const word = fc.constantFrom('Kropotkin', 'Peter', 'de', 'la', 'Fontaine', 'Jr.', 'M{\\"u}ller', 'Press', 'Freedom', '{\\o}', 'x--y', '-');
     /** Words as a name writes them, now and then with what is written in a group only: braces, an `and`, a comma. */
     const words = (inGroup: boolean) =>
       fc
         .array(fc.tuple(inGroup ? fc.oneof({ weight: 4, arbitrary: word }, fc.constantFrom('and', 'AND', ',', '{P}ress', '{\\"U}')) : word, fc.constantFrom(' ', ' ', ' ', '  ', '\n', '')), { minLength: 1, maxLength: 4 })
         .map((parts) => parts.map(([text, after]) => `${text}${after}`).join('').trim());
+    /** Words with groups among them, as hand-kept libraries protect a compound name or a particle: around a word, a letter or several words. */
+    const groupedWords = fc
+      .array(
+        fc.tuple(
+          fc.oneof({ weight: 3, arbitrary: word }, fc.constantFrom('{van Gogh}', '{P}eter', '{Du}four', '{de}', '{D}e', '{Smith and Sons}', '{Jr.}', '{Kropotkin}', '{de la Fontaine}', '{M{\\"u}ller}', '{x, y}', '{{Nested}}', '{}', '{ Edge}', '{x--y}')),
+          fc.constantFrom(' ', ' ', ' ', '  ', '\n', ''),
+        ),
+        { minLength: 1, maxLength: 3 },
+      )
+      .map((parts) => parts.map(([text, after]) => `${text}${after}`).join('').trim());
     const name = fc.oneof(
       { weight: 3, arbitrary: words(true).map((text) => `{${text}}`) },
       { weight: 2, arbitrary: fc.tuple(words(false), words(false)).map(([last, first]) => `${last}, ${first}`) },
+      { weight: 2, arbitrary: fc.tuple(groupedWords, groupedWords).map(([last, first]) => `${last}, ${first}`) },
+      fc.tuple(groupedWords, groupedWords, groupedWords).map(([last, suffix, first]) => `${last}, ${suffix}, ${first}`),
       words(false),
       fc.tuple(words(true), words(false)).map(([a, b]) => `{${a}} ${b}`),
     );
@@ -359,7 +375,8 @@ describe('BibTeX entries read without the parser', () => {
     const creatorEntry = fc.tuple(fc.constantFrom('author', 'editor', 'translator'), names).map(([field, value]) => `@book{names,\n  ${field} = {${value}},\n}\n`);
     const { taken, runs } = takenAsTheParserReads(creatorEntry, 2000);
     const grouped = taken.filter(({ plain }) => Object.values(plain.fields).some((names) => Array.isArray(names) && names.some((name) => 'name' in name)));
-    assert.ok(taken.length > runs / 4 && grouped.length > runs / 10, `${taken.length} of ${runs} read as plain, ${grouped.length} with a name in one group`);
+    const groupsInCommaForm = taken.filter(({ source, plain }) => /\{(?:van Gogh|P|Du|de|D|Smith and Sons|Jr\.|de la Fontaine)\}/.test(source) && Object.values(plain.fields).some((names) => Array.isArray(names) && names.some((name) => 'lastName' in name)));
+    assert.ok(taken.length > runs / 4 && grouped.length > runs / 10 && groupsInCommaForm.length > runs / 20, `${taken.length} of ${runs} read as plain, ${grouped.length} with a name in one group, ${groupsInCommaForm.length} with groups in a name written Last, First`);
   });
 
   it('reads a large library of plain entries in many short steps, without the parser', () => {
