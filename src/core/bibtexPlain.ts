@@ -498,8 +498,8 @@ function plainText(raw: string): string {
  * read as `Last, First`, `Last, Suffix, First`, or `First von Last`.
  * Undefined where the parser would report a name of more than three parts,
  * or split at an `and` with nothing beside it, and where a name other than
- * one group holds braces but an accent's or a command letter's, unless it
- * is written `Last, First` with groups that hold no comma and no group.
+ * one group holds braces but an accent's or a command letter's in a group
+ * that holds a comma or another group.
  */
 function plainCreators(value: string): Record<string, string>[] | undefined {
   const names = splitAtAnd(value);
@@ -515,8 +515,8 @@ function plainCreators(value: string): Record<string, string>[] | undefined {
       continue;
     }
     const { decoded: name, checked } = decodeLetters(written);
-    // In a name written `Last, First`, the parser reads groups as if their braces were not there; elsewhere a group is a word of its own.
-    if (/[{}]/.test(checked) && !groupsInCommaForm(checked)) return undefined;
+    // In a name written `Last, First` the parser reads groups as if their braces were not there; in `First von Last` a group is one word.
+    if (/[{}]/.test(checked) && !plainGroups(checked)) return undefined;
     if (name.includes(',')) {
       const parts = name.split(',').map((part) => plainText(part).trim());
       if (parts.length === 3 && parts[2] === '') parts.pop();
@@ -526,7 +526,7 @@ function plainCreators(value: string): Record<string, string>[] | undefined {
       const particle = /^([a-z'. ]+) (.+)/.exec(last);
       creators.push(withoutEmpty({ lastName: particle ? particle[2] : last, firstName, prefix: particle?.[1], suffix }));
     } else {
-      const words = plainText(name).split(' ').filter(Boolean);
+      const words = wordsOutsideGroups(name).map(plainText);
       if (words.length === 1) {
         creators.push(withoutEmpty({ lastName: words[0] }));
         continue;
@@ -541,20 +541,33 @@ function plainCreators(value: string): Record<string, string>[] | undefined {
   return creators.filter((creator) => Object.keys(creator).length > 0);
 }
 
-/** Whether `checked`, a name with its LaTeX letters made plain, is written `Last, First` with groups that hold no comma and no other group. */
-function groupsInCommaForm(checked: string): boolean {
+/** Whether `checked`, a name with its LaTeX letters made plain, has only groups that hold no comma and no other group. */
+function plainGroups(checked: string): boolean {
   let depth = 0;
-  let commas = 0;
   for (const char of checked) {
     if (char === '{') {
       if (++depth > 1) return false;
     } else if (char === '}') depth--;
-    else if (char === ',') {
-      if (depth > 0) return false;
-      commas++;
-    }
+    else if (char === ',' && depth > 0) return false;
   }
-  return commas > 0;
+  return true;
+}
+
+/** A name's words, split at whitespace outside braces: a group is part of one word. */
+function wordsOutsideGroups(name: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let depth = 0;
+  for (const char of name) {
+    if (char === '{') depth++;
+    else if (char === '}') depth--;
+    if (depth === 0 && (char === ' ' || char === '\t' || char === '\n')) {
+      if (word !== '') words.push(word);
+      word = '';
+    } else word += char;
+  }
+  if (word !== '') words.push(word);
+  return words;
 }
 
 /** A list value split at each `and` that stands as a word between spaces outside braces; undefined when a part would be empty. */

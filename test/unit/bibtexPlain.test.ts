@@ -189,8 +189,11 @@ describe('BibTeX entries read without the parser', () => {
     readsAsTheParser('@article{knuth1974,\n  journal = cacm,\n  title = {Computer Programming as an Art},\n  year = 1974,\n  month = dec,\n}\n');
     // A name in one group is kept whole, as Zotero exports a corporate author; an `and` inside it does not split it.
     readsAsTheParser('@report{ifs1936,\n  author = {{Institut f{\\"u}r Sozialforschung} and Horkheimer, Max and {Freedom  and {P}ress}},\n  editor = {{\\"U}},\n  title = {Studien {\\"u}ber Autorit{\\"a}t und Familie},\n}\n');
-    // Groups in a name written `Last, First`, as hand-kept libraries protect a compound name or a suffix, read as if the braces were not there.
-    readsAsTheParser('@book{vangogh1914,\n  author = {{Van Gogh}, Vincent and {van Gogh}, Theo and {de la Fontaine}, Jean and Smith, {Jr.}, John and {Smith and Sons}, Ltd. and Kropotkin, {P}{\\\'e}tr},\n}\n');
+    // Groups in a name, as hand-kept libraries protect a compound name or a suffix: written `Last, First`, read as if the braces were not there;
+    // written `First von Last`, each group one word.
+    readsAsTheParser('@book{vangogh1914,\n  author = {{Van Gogh}, Vincent and {van Gogh}, Theo and {de la Fontaine}, Jean and Smith, {Jr.}, John and {Smith and Sons}, Ltd. and Kropotkin, {P}{\\\'e}tr},\n  editor = {Vincent {van Gogh} and Jean {de la} Fontaine and {Freedom} {Press} and {\\O}stergaard {Hansen}},\n}\n');
+    // A group after a space that opens the list is not the whole name, and is read as a last name of one word.
+    readsAsTheParser('@book{a, author = { {Freedom Press}}}');
     readsAsTheParser('@book{goldman1931,\n  title = "Living My {Life}: {\\"U}ber {"}Anarchie{"}",\n  author = "M{\\"u}ller, Hans",\n}\n');
     // Comments between fields and after the entry, as hand-kept libraries write them, are skipped as the parser skips them.
     readsAsTheParser('% My library, kept by hand\n@book{kropotkin1902, % the London edition\n  author = {Kropotkin, Peter},\n  % title = {Mutual Aid},\n  title = {Mutual Aid: A Factor of Evolution} # % joined\n    { (1902)},\n  year = 1902 %, month = jan\n}\n% ---- Anarchism, 1900-1920 ---- write to me@example.org\n\n');
@@ -269,10 +272,9 @@ describe('BibTeX entries read without the parser', () => {
       'braces nested deeper than plain text needs': `@book{a, title = {${'{'.repeat(9)}x${'}'.repeat(9)}}}`,
       'an empty group': '@book{a, title = {A {} B}}',
       'an "and" ending a name list': '@book{a, author = {Goldman,and}}',
-      'a name with braces that is not one group, written First Last': '@book{a, author = {{Freedom} {Press}}}',
       'a group holding a comma in a name written Last, First': '@book{a, author = {{Smith, Jones}, John}}',
-      'a group in a group in a name written Last, First': '@book{a, author = {{{Smith}}, John}}',
-      'a name in one group after a space that opens the list, which the parser then reads as a last name': '@book{a, author = { {Freedom Press}}}',
+      'a group in a group in a name': '@book{a, author = {{{Smith}}, John}}',
+      'a group holding a comma in a name written First Last': '@book{a, author = {John {Smith, Jones}}}',
       'a name in BibLaTeX\'s extended format': '@book{a, author = {family=Goldman, given=Emma}}',
       'an unclosed value': '@book{a, title = {A}',
     };
@@ -341,7 +343,8 @@ describe('BibTeX entries read without the parser', () => {
     const joinedField = fc.tuple(fc.constantFrom('title', 'author', 'publisher', 'month', 'year', 'pages', 'url', 'note', 'keywords'), joined).map(([name, value]) => `${name} =${value}`);
     const joinedEntry = fc.uniqueArray(joinedField, { minLength: 1, maxLength: 3, selector: (field) => field.split(' ')[0] }).map((fields) => `@book{joined,\n  ${fields.join(',\n  ')},\n}\n`);
     const { taken, runs } = takenAsTheParserReads(joinedEntry, 1000, { builtInMacros: true });
-    assert.ok(taken.length > runs / 4, `${taken.length} of ${runs} read as plain`);
+    // About 27% are, from run to run 24% to 30%.
+    assert.ok(taken.length > runs / 5, `${taken.length} of ${runs} read as plain`);
   });
 
   it('agrees with the parser on every entry it reads, over random lists of names, some in one group, some with groups in them', () => {
@@ -366,6 +369,7 @@ describe('BibTeX entries read without the parser', () => {
       { weight: 2, arbitrary: fc.tuple(words(false), words(false)).map(([last, first]) => `${last}, ${first}`) },
       { weight: 2, arbitrary: fc.tuple(groupedWords, groupedWords).map(([last, first]) => `${last}, ${first}`) },
       fc.tuple(groupedWords, groupedWords, groupedWords).map(([last, suffix, first]) => `${last}, ${suffix}, ${first}`),
+      { weight: 2, arbitrary: groupedWords },
       words(false),
       fc.tuple(words(true), words(false)).map(([a, b]) => `{${a}} ${b}`),
     );
@@ -376,7 +380,7 @@ describe('BibTeX entries read without the parser', () => {
     const { taken, runs } = takenAsTheParserReads(creatorEntry, 2000);
     const grouped = taken.filter(({ plain }) => Object.values(plain.fields).some((names) => Array.isArray(names) && names.some((name) => 'name' in name)));
     const groupsInCommaForm = taken.filter(({ source, plain }) => /\{(?:van Gogh|P|Du|de|D|Smith and Sons|Jr\.|de la Fontaine)\}/.test(source) && Object.values(plain.fields).some((names) => Array.isArray(names) && names.some((name) => 'lastName' in name)));
-    assert.ok(taken.length > runs / 4 && grouped.length > runs / 10 && groupsInCommaForm.length > runs / 20, `${taken.length} of ${runs} read as plain, ${grouped.length} with a name in one group, ${groupsInCommaForm.length} with groups in a name written Last, First`);
+    assert.ok(taken.length > runs / 4 && grouped.length > runs / 10 && groupsInCommaForm.length > runs / 20, `${taken.length} of ${runs} read as plain, ${grouped.length} with a name in one group, ${groupsInCommaForm.length} with groups in a name`);
   });
 
   it('reads a large library of plain entries in many short steps, without the parser', () => {
