@@ -113,6 +113,13 @@ const builtInMacroValues: ReadonlyMap<string, string> = new Map([
 const latexSpecial = /[\\$%&#^_~<>`\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|''|\n[ \t]*\n/;
 
 /**
+ * Where the parser's reading of a verbatim field (`url`, `doi`) can differ
+ * from the text as written: a backslash, a `%` (a comment elsewhere), math,
+ * which fails the entry's fields, and control characters.
+ */
+const verbatimSpecial = /[\\$%\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/;
+
+/**
  * Braces where a group's edges change the rendering: a group that starts or
  * ends with a space or a dash, a dash just outside one, or an empty group,
  * which keeps the spaces on either side of it apart.
@@ -268,6 +275,37 @@ function markedUp(raw: string): string | undefined {
     markupCommand.lastIndex = from;
   }
   return marked + raw.slice(from);
+}
+
+/**
+ * LaTeX's older font switches in a group of their own (`{\em Mutual Aid}`,
+ * `{\bf …}`), as hand-kept libraries write rich text: the parser renders
+ * each as the command it stands for, with a space after the switch.
+ */
+const fontSwitch = /\{\\(em|it|sl|bf|sc)[ \t\n]+/g;
+const switchedCommands: Readonly<Record<string, string>> = { em: 'emph', it: 'textit', sl: 'textit', bf: 'textbf', sc: 'textsc' };
+
+/** `raw` with each font switch's group written as the command it stands for (`{\em x}` as `\emph{x}`); undefined where a group is not closed. */
+function withoutFontSwitches(raw: string): string | undefined {
+  if (!raw.includes('{\\')) return raw;
+  fontSwitch.lastIndex = 0;
+  let rewritten = '';
+  let from = 0;
+  for (let found = fontSwitch.exec(raw); found; found = fontSwitch.exec(raw)) {
+    const start = fontSwitch.lastIndex;
+    let end = start;
+    for (let depth = 0; end < raw.length; end++) {
+      const char = raw[end];
+      if (char === '\\') end++;
+      else if (char === '{') depth++;
+      else if (char === '}' && depth-- === 0) break;
+    }
+    if (end >= raw.length) return undefined;
+    rewritten += `${raw.slice(from, found.index)}\\${switchedCommands[found[1]]}{${raw.slice(start, end)}}`;
+    from = end + 1;
+    fontSwitch.lastIndex = from;
+  }
+  return rewritten + raw.slice(from);
 }
 
 const markupMark = /\x0E\/?[a-z]+\x0F/g;
@@ -437,6 +475,8 @@ function renderedMath(content: string): string | undefined {
   return known && rendered !== '' ? rendered : undefined;
 }
 
+const tie = /(?<!\\)~/g;
+
 interface DecodedValue {
   /** The value as the parser renders it, each segment of math in it a `mathMark`. */
   readonly decoded: string;
@@ -447,14 +487,15 @@ interface DecodedValue {
 }
 
 /**
- * A value's LaTeX, decoded as `decodeLetters` does, with its math and its
- * rich-text commands rendered where `markup` allows them (in text fields).
- * Math not of the plain form is left as written, for the checks to refuse.
- * Undefined where the markup is not plain.
+ * A value's LaTeX, decoded as `decodeLetters` does, with its math, its ties
+ * and its rich-text commands rendered where `markup` allows them (in text
+ * fields). Math not of the plain form is left as written, for the checks
+ * to refuse. Undefined where the markup is not plain.
  */
 function decodeValue(raw: string, markup: boolean): DecodedValue | undefined {
+  if (!markup) return { ...decodeLetters(raw), math: [] };
   const math: string[] = [];
-  if (markup && raw.includes('$')) {
+  if (raw.includes('$')) {
     if (raw.includes(mathMark)) return undefined;
     raw = raw.replace(plainMath, (segment: string, content: string) => {
       const rendered = renderedMath(content);
@@ -463,17 +504,18 @@ function decodeValue(raw: string, markup: boolean): DecodedValue | undefined {
       return mathMark;
     });
   }
-  const plainChecked = (checked: string): string => (math.length > 0 ? checked.replaceAll(mathMark, 'x') : checked);
-  if (!markup || !raw.includes('\\')) {
-    const { decoded, checked } = decodeLetters(raw);
-    return { decoded, checked: plainChecked(checked), math };
+  // A tie, which the parser renders as a no-break space; after a backslash, `~` is an accent.
+  if (raw.includes('~')) raw = raw.replace(tie, '\u00a0');
+  if (raw.includes('\\')) {
+    // The parser's own marks in the text would be taken for tags.
+    if (/[\x0E\x0F]/.test(raw)) return undefined;
+    const switched = withoutFontSwitches(raw);
+    const marked = switched === undefined ? undefined : markedUp(switched);
+    if (marked === undefined) return undefined;
+    raw = marked;
   }
-  // The parser's own marks in the text would be taken for tags.
-  if (/[\x0E\x0F]/.test(raw)) return undefined;
-  const marked = markedUp(raw);
-  if (marked === undefined) return undefined;
-  const { decoded, checked } = decodeLetters(marked);
-  return { decoded, checked: plainChecked(checked.replace(markupMark, '')), math };
+  const { decoded, checked } = decodeLetters(raw);
+  return { decoded, checked: checked.replace(markupMark, '').replaceAll(mathMark, 'x'), math };
 }
 
 /** `text` with each `mathMark` replaced by the math it stands for, in order. */
@@ -620,8 +662,8 @@ function isOneGroup(text: string): boolean {
 /** One field's value as the parser renders it, or undefined when only the parser can say. */
 function plainField(mode: (typeof usedFields)[string], value: string): unknown {
   if (mode === 'verbatim') {
-    // The parser prints these back as written, LaTeX included; whitespace or braces inside would be reprinted its own way.
-    return latexSpecial.test(value) || /[ \t\r\n{}]/.test(value.trim()) ? undefined : value.trim();
+    // The parser prints these back as written, LaTeX's special characters included; whitespace or braces inside would be reprinted its own way.
+    return verbatimSpecial.test(value) || /[ \t\r\n{}]/.test(value.trim()) ? undefined : value.trim();
   }
   // Rich text is read only where the parser renders it as it is: not in names or lists, which it splits, nor in a number.
   const letters = decodeValue(value, mode === 'text');

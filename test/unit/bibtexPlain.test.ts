@@ -87,7 +87,7 @@ const space = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom('', ' ', '  ', '\n', '\r\n', '\t') },
   fc.constantFrom(' % a comment\n', '%\n  ', '\n% @book{x,\n', '%'),
 );
-const latexPart = fc.constantFrom('{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"');
+const latexPart = fc.constantFrom('{\\em x}', '{\\bf M{\\"u}ller}', '{\\it x }', '{\\sc Kro}', '{\\sl a~b}', '{\\em\\"u}', '{\\em}', '{\\em {x}}', '{ \\em x}', '~', 'a~b', '\\~{}', '{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"');
 const plainPart = fc.constantFrom('a', 'Kro', 'e', 'Z', 'and', 'And', ' and ', ' ', '  ', '\n', '-', '--', '---', ',', '.', ':', '(', ')', "'", '"', '{', '}', '1', '9', 'é', '\u00a0', '😀', 'von ', 'de la ', 'Jr', '=', '!', '?');
 /** Math as titles write it, mostly of the form read without the parser, now and then with LaTeX it leaves to the parser. */
 const mathPart = fc
@@ -206,6 +206,8 @@ describe('BibTeX entries read without the parser', () => {
     readsAsTheParser('@book{obrien1970,\n  author = {O{\\textquoteright}Brien, Se{\\\'a}n and {\\TH}orsson, {\\DH}{\\\'o}ra},\n  title = {Kropotkin{\\textquoteright}s {\\textquotedblleft}Bread{\\textquotedblright}, 1892{\\textendash}1906 {\\textemdash} a {\\textquoteleft}study{\\textquoteright}{\\textellipsis}},\n  note = {{\\guillemotleft}{\\guilsinglleft}x{\\guilsinglright}{\\guillemotright} {\\quotesinglbase} {\\textexclamdown}{\\textquestiondown} {\\textsection}{\\textparagraph} {\\textdegree}{\\textbullet} {\\textcopyright}{\\textregistered}{\\texttrademark} {\\textperthousand}{\\pounds}{\\texteuro} {\\dh}{\\th}{\\dj}{\\DJ}{\\ng}{\\NG}},\n}\n');
     readsAsTheParser('@book{mutual1902,\n  title = {\\emph{Mutual Aid}: A Factor of \\textit{Evolution}, with \\textbf{bold} and \\textsc{small capitals}},\n  booktitle = {\\mkbibemph{Essays} \\emph{{\\"U}ber} \\emph{Anarchie}},\n  note = {\\mkbibbold{One}\\textbf{Two} -- \\emph{x}},\n  keywords = {\\emph{anarchism}},\n}\n');
     // Math as titles in the sciences write it: Greek letters, symbols, letters and digits; the parser drops the spaces inside.
+    // Hand-kept libraries write ties, the older font switches, and addresses with LaTeX's special characters in them, which the parser keeps.
+    readsAsTheParser('@book{kropotkin1902b,\n  title = {{\\em Mutual Aid}: {\\bf A} {\\sc Factor} of {\\it Evolution}, Vol.~2, pp.~1--20},\n  note = {{\\sl See} {\\em M{\\"u}ller} \\emph{and} {\\em Lenin}},\n  url = {http://example.org/~kropotkin/mutual_aid.html?part=2&lang=en#ch1},\n  doi = {10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-O},\n}\n');
     readsAsTheParser('@article{keeling1960,\n  title = {The Concentration and Isotopic Abundances of CO$_2$ in the Atmosphere: $^{14}$C, $10^{-3}$ and $x_1^2 - y\'$},\n}\n');
     readsAsTheParser('@article{pauling1951,\n  title = {The Structure of Proteins: the $\\alpha$-Helix and $\\beta$-Sheet, $O(n)$ and $\\mu$ in $ a \\to b $},\n  journal = "Proc. of \\emph{$\\Gamma$-Sets}",\n  note = {$\\alpha$--$\\omega$, \\$5 and $n+1\\leq 2$},\n}\n');
     const rich = bibtexEntryToCsl(plainBibtexEntry('@book{a, title = {\\emph{Mutual} \\textit{Aid}: A \\textbf{Factor}}}') ?? assert.fail('not read as plain'));
@@ -256,6 +258,10 @@ describe('BibTeX entries read without the parser', () => {
       'an accent on a dotless i': '@book{a, author = {Gonz{\\\'\\i}lez, Ana}}',
       'a backslash in an address': '@book{a, url = {https://example.org/\\_a}}',
       'a percent-encoded address': '@book{a, url = {https://example.org/a%20b}}',
+      'math in an address, which fails the parser\'s reading of the fields': '@book{a, url = {https://example.org/a$b}}',
+      'a tie in a name': '@book{a, author = {J.~Smith}}',
+      'a font switch whose group ends in a space': '@book{a, title = {{\\em Mutual }Aid}}',
+      'a font switch without a space after it': '@book{a, title = {{\\em\\"U}ber}}',
       'a macro': '@book{a, journal = jot}',
       'a month macro in a library where an @string may define it': '@article{a, month = mar}',
       'a macro that is not a month, where a month is': '@article{a, month = sept}',
@@ -330,6 +336,14 @@ describe('BibTeX entries read without the parser', () => {
     const { taken, runs } = takenAsTheParserReads(mathEntry, 2000);
     const withMath = taken.filter(({ source }) => source.includes('$'));
     assert.ok(withMath.length > runs / 20, `${withMath.length} of ${runs} with math read as plain`);
+  });
+
+  it('agrees with the parser on every entry with addresses it reads, over random addresses and DOIs', () => {
+    const addressPart = fc.constantFrom('https://example.org/', '10.1002/', 'a', '~user', '_', '#frag', '?q=1&r=2', '^', '<693::AID>', "''", '`', '--', '-', '(SICI)', ';', '%20', '\\_', '$', '{', '}', ' ', '\n', '\r');
+    const address = fc.array(fc.oneof({ weight: 12, arbitrary: fc.constantFrom('https://example.org/', 'a', '~user', '_', '#frag', '?q=1&r=2', '^', '<693::AID>', "''", '`', '--', '(SICI)', ';') }, addressPart), { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
+    const addressEntry = fc.tuple(address, address, fc.boolean()).map(([url, doi, quoted]) => (quoted ? `@misc{a, url = "${url}", doi = "${doi}"}` : `@misc{a, url = {${url}}, doi = {${doi}}}`));
+    const { taken, runs } = takenAsTheParserReads(addressEntry, 1000);
+    assert.ok(taken.length > runs / 4, `${taken.length} of ${runs} read as plain`);
   });
 
   it('agrees with the parser on every entry it reads, over random values joined with #', () => {
