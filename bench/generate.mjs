@@ -168,9 +168,11 @@ export function generateCslYaml(count) {
  * and each entry gives its place by one of them. With `joined` besides, written as hand-kept libraries are: each
  * place joins one of 20 cities and a number with `#`, each entry joins its place and a district, gives its month by
  * the month's macro, and its title in quotes; a comment heads every 25th entry, and every 10th has a field commented
- * out.
+ * out. With `older`, in the older style hand-kept libraries have: every other title set in `{\em …}` with a tie
+ * before its volume, every third author's family name in braces, written `First {Last}` or `{Last}, First` in
+ * turn, pages with a tie, and every fourth entry an address on a personal page (`~name`) with a query.
  */
-export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeMacros = 0, joined = false } = {}) {
+export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeMacros = 0, joined = false, older = false } = {}) {
   const written = { accents: ' \\& {\\"U}bersicht', markup: ' \\& \\emph{{\\"U}bersicht}', math: ' \\& {\\"U}bersicht of $\\alpha$', root: ' \\& {\\"U}bersicht of $\\sqrt{2}$' }[latex];
   const rnd = random(3);
   // BibTeX macros are named in letters: the n-th place is `placeaa`, `placeba`, ….
@@ -184,18 +186,24 @@ export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeM
   for (let n = 0; n < count; n++) {
     const item = cslItem(n, rnd);
     const [{ family, given }] = item.author;
-    const title = latexEvery && n % latexEvery === 0 ? `${item.title}${written}` : item.title;
+    let title = latexEvery && n % latexEvery === 0 ? `${item.title}${written}` : item.title;
+    let author = `${family}, ${given}`;
+    if (older) {
+      title = n % 2 === 0 ? `{\\em ${title}}, Vol.~${(n % 5) + 1}` : `${title}, Vol.~${(n % 5) + 1}`;
+      if (n % 3 === 0) author = n % 2 === 0 ? `${given} {${family}}` : `{${family}}, ${given}`;
+    }
     entries.push(
       [
         ...(joined && n % 25 === 0 ? [`% ---- ${item.publisher}, from ${item.issued['date-parts'][0][0]} ----`, ''] : []),
         `@${item.type === 'book' ? 'book' : 'article'}{${item.id},`,
         ...(joined && n % 10 === 0 ? [`  % note = {to check},`] : []),
-        `  author = {${family}, ${given}},`,
+        `  author = {${author}},`,
         joined ? `  title = "${title}",` : `  title = {${title}},`,
         `  year = {${item.issued['date-parts'][0][0]}},`,
         `  publisher = {${item.publisher}},`,
         placeMacros ? `  address = ${place(n % placeMacros)}${joined ? ' # ", " # {North}' : ''},` : `  address = {London},`,
         ...(joined ? [`  month = ${months[n % 12]},`] : []),
+        ...(older ? [`  pages = {pp.~${n % 300}--${(n % 300) + 20}},`, ...(n % 4 === 0 ? [`  url = {http://example.org/~${family.toLowerCase()}/${item.id}.html?lang=en&part=${n % 7}#top},`] : [])] : []),
         '}',
         '',
       ].join('\n'),

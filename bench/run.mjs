@@ -391,9 +391,9 @@ require(path.join(root, 'out', 'test', 'unit', 'bibtexParserEsm.js')).useBibtexP
 await libraryRows('BibTeX', 'file:///bench/library.bib', generateBibtex(size.bibtex), size.bibtex, 'entries', core.bibtexSteps, true);
 // The same library with LaTeX in its titles: accents, escaped symbols, emphasis and plain math are read without the
 // parser; an entry with other LaTeX, a square root in math here, is read by the parser. Then with its places given by
-// macros, which entries read without the parser take from their plain definitions; and as hand-kept libraries write
-// them, joined with `#`.
-for (const [what, latexEvery, latex, placeMacros = 0, joined = false] of [
+// macros, which entries read without the parser take from their plain definitions; as hand-kept libraries write
+// them, joined with `#`; and in the older style of hand-kept libraries.
+for (const [what, latexEvery, latex, placeMacros = 0, joined = false, older = false] of [
   ['BibTeX with a LaTeX accent and an escaped symbol in every title:', 1, 'accents'],
   ['BibTeX with a LaTeX emphasis in every title:', 1, 'markup'],
   ['BibTeX with LaTeX math in one title in 4:', 4, 'math'],
@@ -402,8 +402,9 @@ for (const [what, latexEvery, latex, placeMacros = 0, joined = false] of [
   ['BibTeX with a square root in math in every title:', 1, 'root'],
   ['BibTeX with each place given by one of 200 @string macros:', 0, 'accents', 200],
   ['BibTeX as kept by hand: places joined from macros with #, month macros, titles in quotes, comments:', 0, 'accents', 200, true],
+  ['BibTeX as kept by hand in the older style: {\\em …} titles, ties, names with groups, addresses on personal pages:', 0, 'accents', 0, false, true],
 ]) {
-  await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, { latexEvery, latex, placeMacros, joined }), size.bibtex, 'entries', core.bibtexSteps);
+  await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, { latexEvery, latex, placeMacros, joined, older }), size.bibtex, 'entries', core.bibtexSteps);
 }
 // A CSL-YAML library, as Pandoc writes one: `yaml` takes about a fifth of a millisecond an item.
 const cslYamlText = generateCslYaml(size.yaml);

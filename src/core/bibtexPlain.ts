@@ -476,6 +476,7 @@ function renderedMath(content: string): string | undefined {
 }
 
 const tie = /(?<!\\)~/g;
+const noMath: readonly string[] = [];
 
 interface DecodedValue {
   /** The value as the parser renders it, each segment of math in it a `mathMark`. */
@@ -493,20 +494,27 @@ interface DecodedValue {
  * to refuse. Undefined where the markup is not plain.
  */
 function decodeValue(raw: string, markup: boolean): DecodedValue | undefined {
-  if (!markup) return { ...decodeLetters(raw), math: [] };
-  const math: string[] = [];
+  if (!markup) {
+    const { decoded, checked } = decodeLetters(raw);
+    return { decoded, checked, math: noMath };
+  }
+  // Most values hold no math: they share one empty list rather than each making one.
+  let math = noMath;
   if (raw.includes('$')) {
     if (raw.includes(mathMark)) return undefined;
+    const rendered: string[] = [];
     raw = raw.replace(plainMath, (segment: string, content: string) => {
-      const rendered = renderedMath(content);
-      if (rendered === undefined) return segment;
-      math.push(rendered);
+      const text = renderedMath(content);
+      if (text === undefined) return segment;
+      rendered.push(text);
       return mathMark;
     });
+    math = rendered;
   }
   // A tie, which the parser renders as a no-break space; after a backslash, `~` is an accent.
   if (raw.includes('~')) raw = raw.replace(tie, '\u00a0');
-  if (raw.includes('\\')) {
+  const commands = raw.includes('\\');
+  if (commands) {
     // The parser's own marks in the text would be taken for tags.
     if (/[\x0E\x0F]/.test(raw)) return undefined;
     const switched = withoutFontSwitches(raw);
@@ -515,7 +523,9 @@ function decodeValue(raw: string, markup: boolean): DecodedValue | undefined {
     raw = marked;
   }
   const { decoded, checked } = decodeLetters(raw);
-  return { decoded, checked: checked.replace(markupMark, '').replaceAll(mathMark, 'x'), math };
+  // Most values have neither marks nor math: no pass over them for either.
+  const unmarked = commands ? checked.replace(markupMark, '') : checked;
+  return { decoded, checked: math.length > 0 ? unmarked.replaceAll(mathMark, 'x') : unmarked, math };
 }
 
 /** `text` with each `mathMark` replaced by the math it stands for, in order. */
