@@ -254,11 +254,25 @@ const anyMarkupCommand = /\\(?:emph|textit|mkbibemph|textbf|mkbibbold|textsc)\{/
  * argument holds another, or is not closed.
  */
 function markedUp(raw: string): string | undefined {
-  markupCommand.lastIndex = 0;
-  let marked = '';
+  return withGroupsRewritten(raw, markupCommand, (command, argument) => {
+    if (anyMarkupCommand.test(argument)) return undefined;
+    const tag = markupTags[command[1]];
+    return `\x0E${tag}\x0F{${argument}}\x0E/${tag}\x0F`;
+  });
+}
+
+/**
+ * `raw` with each match of `opening`, a global pattern that ends inside a
+ * group, and the rest of that group up to its closing brace, written as
+ * `rewrite` gives them from the match and what the group holds after it.
+ * Undefined where a group is not closed, or `rewrite` gives undefined.
+ */
+function withGroupsRewritten(raw: string, opening: RegExp, rewrite: (found: RegExpExecArray, argument: string) => string | undefined): string | undefined {
+  opening.lastIndex = 0;
+  let rewritten = '';
   let from = 0;
-  for (let command = markupCommand.exec(raw); command; command = markupCommand.exec(raw)) {
-    const start = markupCommand.lastIndex;
+  for (let found = opening.exec(raw); found; found = opening.exec(raw)) {
+    const start = opening.lastIndex;
     let end = start;
     for (let depth = 0; end < raw.length; end++) {
       const char = raw[end];
@@ -267,14 +281,13 @@ function markedUp(raw: string): string | undefined {
       else if (char === '}' && depth-- === 0) break;
     }
     if (end >= raw.length) return undefined;
-    const argument = raw.slice(start, end);
-    if (anyMarkupCommand.test(argument)) return undefined;
-    const tag = markupTags[command[1]];
-    marked += `${raw.slice(from, command.index)}\x0E${tag}\x0F{${argument}}\x0E/${tag}\x0F`;
+    const written = rewrite(found, raw.slice(start, end));
+    if (written === undefined) return undefined;
+    rewritten += raw.slice(from, found.index) + written;
     from = end + 1;
-    markupCommand.lastIndex = from;
+    opening.lastIndex = from;
   }
-  return marked + raw.slice(from);
+  return rewritten + raw.slice(from);
 }
 
 /**
@@ -287,25 +300,7 @@ const switchedCommands: Readonly<Record<string, string>> = { em: 'emph', it: 'te
 
 /** `raw` with each font switch's group written as the command it stands for (`{\em x}` as `\emph{x}`); undefined where a group is not closed. */
 function withoutFontSwitches(raw: string): string | undefined {
-  if (!raw.includes('{\\')) return raw;
-  fontSwitch.lastIndex = 0;
-  let rewritten = '';
-  let from = 0;
-  for (let found = fontSwitch.exec(raw); found; found = fontSwitch.exec(raw)) {
-    const start = fontSwitch.lastIndex;
-    let end = start;
-    for (let depth = 0; end < raw.length; end++) {
-      const char = raw[end];
-      if (char === '\\') end++;
-      else if (char === '{') depth++;
-      else if (char === '}' && depth-- === 0) break;
-    }
-    if (end >= raw.length) return undefined;
-    rewritten += `${raw.slice(from, found.index)}\\${switchedCommands[found[1]]}{${raw.slice(start, end)}}`;
-    from = end + 1;
-    fontSwitch.lastIndex = from;
-  }
-  return rewritten + raw.slice(from);
+  return raw.includes('{\\') ? withGroupsRewritten(raw, fontSwitch, (found, argument) => `\\${switchedCommands[found[1]]}{${argument}}`) : raw;
 }
 
 const markupMark = /\x0E\/?[a-z]+\x0F/g;
