@@ -545,8 +545,8 @@ function plainText(raw: string): string {
  * read as `Last, First`, `Last, Suffix, First`, or `First von Last`.
  * Undefined where the parser would report a name of more than three parts,
  * or split at an `and` with nothing beside it, and where a name other than
- * one group holds braces but an accent's or a command letter's in a group
- * that holds a comma or another group.
+ * one group has a group, besides an accent's or a command letter's, that
+ * holds a comma or another group (`plainGroups`).
  */
 function plainCreators(value: string): Record<string, string>[] | undefined {
   const names = splitAtAnd(value);
@@ -889,8 +889,7 @@ function partAt(source: string, at: number): { raw: string; end: number; macro?:
         plainMathAt.lastIndex = k;
         if (source[k - 1] === '$' || !plainMathAt.test(source)) return undefined;
         k = plainMathAt.lastIndex - 1;
-      }
-      else if (char === '{') {
+      } else if (char === '{') {
         // Deep nesting is not plain: the parser's grammar recurses, and past its stack it fails the entry.
         if (++depth > maxGroupDepth) return undefined;
       } else if (char === '}') {
