@@ -170,9 +170,12 @@ export function generateCslYaml(count) {
  * the month's macro, and its title in quotes; a comment heads every 25th entry, and every 10th has a field commented
  * out. With `older`, in the older style hand-kept libraries have: every other title set in `{\em …}` with a tie
  * before its volume, every third author's family name in braces, written `First {Last}` or `{Last}, First` in
- * turn, pages with a tie, and every fourth entry an address on a personal page (`~name`) with a query.
+ * turn, pages with a tie, and every fourth entry an address on a personal page (`~name`) with a query. With
+ * `biblatex`, as written for BibLaTeX: every third title in `\enquote{…}`, every other with a century in
+ * `\textsuperscript{th}`, every other author's given names as initials joined by a tie (`Last, A.~B.`), and
+ * every fifth written `First van~der Last`.
  */
-export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeMacros = 0, joined = false, older = false } = {}) {
+export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeMacros = 0, joined = false, older = false, biblatex = false } = {}) {
   const written = { accents: ' \\& {\\"U}bersicht', markup: ' \\& \\emph{{\\"U}bersicht}', math: ' \\& {\\"U}bersicht of $\\alpha$', root: ' \\& {\\"U}bersicht of $\\sqrt{2}$' }[latex];
   const rnd = random(3);
   // BibTeX macros are named in letters: the n-th place is `placeaa`, `placeba`, ….
@@ -191,6 +194,12 @@ export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeM
     if (older) {
       title = n % 2 === 0 ? `{\\em ${title}}, Vol.~${(n % 5) + 1}` : `${title}, Vol.~${(n % 5) + 1}`;
       if (n % 3 === 0) author = n % 2 === 0 ? `${given} {${family}}` : `{${family}}, ${given}`;
+    }
+    if (biblatex) {
+      if (n % 3 === 0) title = `\\enquote{${title}}`;
+      if (n % 2 === 0) title = `${title} in the ${(n % 9) + 11}\\textsuperscript{th} Century`;
+      if (n % 5 === 0) author = `${given} van~der ${family}`;
+      else if (n % 2 === 0) author = `${family}, ${given[0]}.~${given[given.length - 1].toUpperCase()}.`;
     }
     entries.push(
       [

@@ -392,8 +392,8 @@ await libraryRows('BibTeX', 'file:///bench/library.bib', generateBibtex(size.bib
 // The same library with LaTeX in its titles: accents, escaped symbols, emphasis and plain math are read without the
 // parser; an entry with other LaTeX, a square root in math here, is read by the parser. Then with its places given by
 // macros, which entries read without the parser take from their plain definitions; as hand-kept libraries write
-// them, joined with `#`; and in the older style of hand-kept libraries.
-for (const [what, latexEvery, latex, placeMacros = 0, joined = false, older = false] of [
+// them, joined with `#`; in the older style of hand-kept libraries; and as written for BibLaTeX.
+for (const [what, latexEvery, latex, placeMacros = 0, joined = false, older = false, biblatex = false] of [
   ['BibTeX with a LaTeX accent and an escaped symbol in every title:', 1, 'accents'],
   ['BibTeX with a LaTeX emphasis in every title:', 1, 'markup'],
   ['BibTeX with LaTeX math in one title in 4:', 4, 'math'],
@@ -403,8 +403,9 @@ for (const [what, latexEvery, latex, placeMacros = 0, joined = false, older = fa
   ['BibTeX with each place given by one of 200 @string macros:', 0, 'accents', 200],
   ['BibTeX as kept by hand: places joined from macros with #, month macros, titles in quotes, comments:', 0, 'accents', 200, true],
   ['BibTeX as kept by hand in the older style: {\\em …} titles, ties, names with groups, addresses on personal pages:', 0, 'accents', 0, false, true],
+  ['BibTeX as written for BibLaTeX: \\enquote{…} and \\textsuperscript{th} in titles, ties in names:', 0, 'accents', 0, false, false, true],
 ]) {
-  await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, { latexEvery, latex, placeMacros, joined, older }), size.bibtex, 'entries', core.bibtexSteps);
+  await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, { latexEvery, latex, placeMacros, joined, older, biblatex }), size.bibtex, 'entries', core.bibtexSteps);
 }
 // A CSL-YAML library, as Pandoc writes one: `yaml` takes about a fifth of a millisecond an item.
 const cslYamlText = generateCslYaml(size.yaml);

@@ -239,12 +239,12 @@ function decodeLetters(raw: string): { decoded: string; checked: string } {
 
 /**
  * The commands an export writes for rich text (Zotero's and Better BibTeX's
- * `\emph{…}` for italics, `\textbf{…}` for bold), by the tag the parser
- * renders each with.
+ * `\emph{…}` for italics, `\textbf{…}` for bold, BibLaTeX's `\enquote{…}`
+ * for a quotation), by the tag the parser renders each with.
  */
-const markupTags: Readonly<Record<string, string>> = { emph: 'i', textit: 'i', mkbibemph: 'i', textbf: 'b', mkbibbold: 'b', textsc: 'sc' };
-const markupCommand = /\\(emph|textit|mkbibemph|textbf|mkbibbold|textsc)\{/g;
-const anyMarkupCommand = /\\(?:emph|textit|mkbibemph|textbf|mkbibbold|textsc)\{/;
+const markupTags: Readonly<Record<string, string>> = { emph: 'i', textit: 'i', mkbibemph: 'i', textbf: 'b', mkbibbold: 'b', textsc: 'sc', enquote: 'enquote', mkbibquote: 'enquote' };
+const markupCommand = /\\(emph|textit|mkbibemph|textbf|mkbibbold|textsc|enquote|mkbibquote)\{/g;
+const anyMarkupCommand = /\\(?:emph|textit|mkbibemph|textbf|mkbibbold|textsc|enquote|mkbibquote)\{/;
 
 /**
  * A text value with its rich-text commands as the parser marks up their
@@ -312,6 +312,8 @@ function restoredMarkup(text: string): string {
   if (!text.includes('\x0E')) return text;
   for (let joined = text.replace(collapsible, '$2'); joined !== text; joined = text.replace(collapsible, '$2')) text = joined;
   return text
+    .replace(/\x0Eenquote\x0F/g, '\u201C')
+    .replace(/\x0E\/enquote\x0F/g, '\u201D')
     .replace(/\x0Esc\x0F/g, '<span style="font-variant:small-caps;">')
     .replace(/\x0E\/sc\x0F/g, '</span>')
     .replace(/\x0E/g, '<')
@@ -473,6 +475,40 @@ function renderedMath(content: string): string | undefined {
 const tie = /(?<!\\)~/g;
 const noMath: readonly string[] = [];
 
+/** `raw` with each tie a no-break space, as the parser renders it; after a backslash, `~` is an accent. */
+function withTies(raw: string): string {
+  return raw.includes('~') ? raw.replace(tie, '\u00a0') : raw;
+}
+
+/**
+ * A superscript or subscript in text of letters, digits and the signs
+ * (`19\textsuperscript{th}`, `H\textsubscript{2}O`), which the parser
+ * renders in Unicode's raised and lowered forms where each character has
+ * one; where one lacks it, it marks the whole up instead, which is left
+ * to the parser.
+ */
+const textScript = /\\text(super|sub)script\{([A-Za-z0-9+=()-]+)\}/g;
+const textRaised: Readonly<Record<string, string>> = {
+  ...raised,
+  ...Object.fromEntries([...'abcdefghijklmnoprstuvwxyzA'].map((letter, k) => [letter, [...'ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬ'][k]])),
+};
+const textLowered: Readonly<Record<string, string>> = {
+  ...lowered,
+  ...Object.fromEntries([...'aehklmnopstx'].map((letter, k) => [letter, [...'ₐₑₕₖₗₘₙₒₚₛₜₓ'][k]])),
+};
+
+/** `raw` with each script `textScript` finds rendered, where every character of it has a form; others are left as written, for the checks to refuse. */
+function withTextScripts(raw: string): string {
+  if (!raw.includes('script{')) return raw;
+  return raw.replace(textScript, (written: string, kind: string, content: string) => {
+    // The parser joins `--` into a dash before it raises, and a dash has no raised form.
+    if (content.includes('--')) return written;
+    const forms = kind === 'super' ? textRaised : textLowered;
+    const chars = [...content];
+    return chars.every((char) => Object.hasOwn(forms, char)) ? chars.map((char) => forms[char]).join('') : written;
+  });
+}
+
 interface DecodedValue {
   /** The value as the parser renders it, each segment of math in it a `mathMark`. */
   readonly decoded: string;
@@ -483,14 +519,15 @@ interface DecodedValue {
 }
 
 /**
- * A value's LaTeX, decoded as `decodeLetters` does, with its math, its ties
- * and its rich-text commands rendered where `markup` allows them (in text
- * fields). Math not of the plain form is left as written, for the checks
- * to refuse. Undefined where the markup is not plain.
+ * A value's LaTeX, decoded as `decodeLetters` does, with its ties where
+ * `ties` allows them, and its math, scripts and rich-text commands rendered
+ * where `markup` allows them (in text fields). Math and scripts not of the
+ * plain form are left as written, for the checks to refuse. Undefined where
+ * the markup is not plain.
  */
-function decodeValue(raw: string, markup: boolean): DecodedValue | undefined {
+function decodeValue(raw: string, markup: boolean, ties: boolean): DecodedValue | undefined {
   if (!markup) {
-    const { decoded, checked } = decodeLetters(raw);
+    const { decoded, checked } = decodeLetters(ties ? withTies(raw) : raw);
     return { decoded, checked, math: noMath };
   }
   // Most values hold no math: they share one empty list rather than each making one.
@@ -506,13 +543,12 @@ function decodeValue(raw: string, markup: boolean): DecodedValue | undefined {
     });
     math = rendered;
   }
-  // A tie, which the parser renders as a no-break space; after a backslash, `~` is an accent.
-  if (raw.includes('~')) raw = raw.replace(tie, '\u00a0');
+  if (ties) raw = withTies(raw);
   const commands = raw.includes('\\');
   if (commands) {
     // The parser's own marks in the text would be taken for tags.
     if (/[\x0E\x0F]/.test(raw)) return undefined;
-    const switched = withoutFontSwitches(raw);
+    const switched = withoutFontSwitches(withTextScripts(raw));
     const marked = switched === undefined ? undefined : markedUp(switched);
     if (marked === undefined) return undefined;
     raw = marked;
@@ -549,7 +585,8 @@ function plainText(raw: string): string {
  * holds a comma or another group (`plainGroups`).
  */
 function plainCreators(value: string): Record<string, string>[] | undefined {
-  const names = splitAtAnd(value);
+  // A tie joins the words beside it into one: the parser splits a name only at whitespace.
+  const names = splitAtAnd(withTies(value));
   if (!names) return undefined;
   const creators: Record<string, string>[] = [];
   for (let n = 0; n < names.length; n++) {
@@ -671,7 +708,8 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
     return verbatimSpecial.test(value) || /[ \t\r\n{}]/.test(value.trim()) ? undefined : value.trim();
   }
   // Rich text is read only where the parser renders it as it is: not in names or lists, which it splits, nor in a number.
-  const letters = decodeValue(value, mode === 'text');
+  // A tie is a no-break space but in a number or a month, which are left to the parser.
+  const letters = decodeValue(value, mode === 'text', mode !== 'number' && mode !== 'month');
   if (!letters) return undefined;
   const { decoded: raw, checked } = letters;
   if (latexSpecial.test(checked) || groupEdge.test(checked)) return undefined;
@@ -789,7 +827,7 @@ export function plainBibtexEntry(source: string, options: PlainBibtexOptions = {
     const mode = Object.hasOwn(usedFields, name) ? usedFields[name] : undefined;
     if (mode === undefined) {
       // Nothing reads this field, but the parser must not fail on it.
-      const letters = decodeValue(value.raw, true);
+      const letters = decodeValue(value.raw, true, true);
       if (!letters || /[\\$]/.test(letters.checked)) return undefined;
     } else if (value.raw.trim() !== '') {
       const rendered = plainField(mode, value.raw);

@@ -87,7 +87,7 @@ const space = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom('', ' ', '  ', '\n', '\r\n', '\t') },
   fc.constantFrom(' % a comment\n', '%\n  ', '\n% @book{x,\n', '%'),
 );
-const latexPart = fc.constantFrom('{\\em x}', '{\\bf M{\\"u}ller}', '{\\it x }', '{\\sc Kro}', '{\\sl a~b}', '{\\em\\"u}', '{\\em}', '{\\em {x}}', '{ \\em x}', '~', 'a~b', '\\~{}', '{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"');
+const latexPart = fc.constantFrom('{\\em x}', '{\\bf M{\\"u}ller}', '{\\it x }', '{\\sc Kro}', '{\\sl a~b}', '{\\em\\"u}', '{\\em}', '{\\em {x}}', '{ \\em x}', '~', 'a~b', '\\~{}', '{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"', '\\textsuperscript{2}', '\\textsuperscript{th}', '\\textsubscript{2}', 'H\\textsubscript{2}O', '\\textsuperscript{-1}', '\\textsuperscript{q}', '\\textsuperscript{--}', '\\textsuperscript{}', '\\textsuperscript{a b}', '\\textsubscript{y}', '\\textsuperscript {2}');
 const plainPart = fc.constantFrom('a', 'Kro', 'e', 'Z', 'and', 'And', ' and ', ' ', '  ', '\n', '-', '--', '---', ',', '.', ':', '(', ')', "'", '"', '{', '}', '1', '9', 'é', '\u00a0', '😀', 'von ', 'de la ', 'Jr', '=', '!', '?');
 /** Math as titles write it, mostly of the form read without the parser, now and then with LaTeX it leaves to the parser. */
 const mathPart = fc
@@ -104,7 +104,7 @@ const mathPart = fc
   .map(([parts, fence]) => `${fence}${parts.join('')}${fence}`);
 /** Rich text as exports write it, around `inner` parts. */
 const markupAround = (inner: fc.Arbitrary<string>): fc.Arbitrary<string> =>
-  fc.tuple(fc.constantFrom('\\emph', '\\textit', '\\textbf', '\\textsc', '\\mkbibemph', '\\mkbibbold'), fc.array(inner, { maxLength: 5 })).map(([command, parts]) => `${command}{${parts.join('')}}`);
+  fc.tuple(fc.constantFrom('\\emph', '\\textit', '\\textbf', '\\textsc', '\\mkbibemph', '\\mkbibbold', '\\enquote', '\\mkbibquote'), fc.array(inner, { maxLength: 5 })).map(([command, parts]) => `${command}{${parts.join('')}}`);
 /** Rich text around plain text and LaTeX letters, now and then around more rich text. */
 const markupPart = markupAround(fc.oneof({ weight: 4, arbitrary: plainPart }, latexPart));
 const specialPart = fc.constantFrom('\u0301', '\r\n', '\n\n', '&', '%', '\\', '$', '~', '_', '^', '#', '<', '>', '`', "''", '@', '\\"u', '{}', '\u000e');
@@ -208,6 +208,8 @@ describe('BibTeX entries read without the parser', () => {
     // Math as titles in the sciences write it: Greek letters, symbols, letters and digits; the parser drops the spaces inside.
     // Hand-kept libraries write ties, the older font switches, and addresses with LaTeX's special characters in them, which the parser keeps.
     readsAsTheParser('@book{kropotkin1902b,\n  title = {{\\em Mutual Aid}: {\\bf A} {\\sc Factor} of {\\it Evolution}, Vol.~2, pp.~1--20},\n  note = {{\\sl See} {\\em M{\\"u}ller} \\emph{and} {\\em Lenin}},\n  url = {http://example.org/~kropotkin/mutual_aid.html?part=2&lang=en#ch1},\n  doi = {10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-O},\n}\n');
+    // As written for BibLaTeX: quotations, ordinals and formulas in scripts, and ties between initials and in particles.
+    readsAsTheParser('@book{shatz1995,\n  author = {Shatz, M.~S. and Jean de~La~Fontaine and van~der Heide, A. and {Freedom}~Press},\n  title = {Kropotkin{\\textquoteright}s \\enquote{Bread} and the \\mkbibquote{Conquest} in the 19\\textsuperscript{th} Century: \\emph{\\"Uber} CO\\textsubscript{2}, 10\\textsuperscript{-3} and 1\\textsuperscript{er}},\n  publisher = {Chapman~\\&~Hall and Freedom~Press},\n  note = {\\enquote{a} \\enquote{b}, \\textsuperscript{A}\\textsubscript{x}},\n}\n');
     readsAsTheParser('@article{keeling1960,\n  title = {The Concentration and Isotopic Abundances of CO$_2$ in the Atmosphere: $^{14}$C, $10^{-3}$ and $x_1^2 - y\'$},\n}\n');
     readsAsTheParser('@article{pauling1951,\n  title = {The Structure of Proteins: the $\\alpha$-Helix and $\\beta$-Sheet, $O(n)$ and $\\mu$ in $ a \\to b $},\n  journal = "Proc. of \\emph{$\\Gamma$-Sets}",\n  note = {$\\alpha$--$\\omega$, \\$5 and $n+1\\leq 2$},\n}\n');
     const rich = bibtexEntryToCsl(plainBibtexEntry('@book{a, title = {\\emph{Mutual} \\textit{Aid}: A \\textbf{Factor}}}') ?? assert.fail('not read as plain'));
@@ -229,9 +231,23 @@ describe('BibTeX entries read without the parser', () => {
     }
   });
 
+  it('renders each character a script in text may hold as the parser does', () => {
+    for (const char of [...'abcdefghijklmnoprstuvwxyzA0123456789+-=()']) readsAsTheParser(`@book{k, title = {x\\textsuperscript{${char}} y}}`);
+    for (const char of [...'aehklmnopstx0123456789+-=()']) readsAsTheParser(`@book{k, title = {x\\textsubscript{${char}} y}}`);
+  });
+
   it('leaves to the parser whatever it cannot read with certainty', () => {
     const notPlain: Record<string, string> = {
-      'a LaTeX command other than an accent, an escaped symbol or rich text': '@book{a, title = {E = mc\\textsuperscript{2}}}',
+      'a LaTeX command other than an accent, an escaped symbol, rich text or a script': '@book{a, note = {See \\url{https://example.org}}}',
+      'a superscript of a letter with no raised form, which the parser marks up': '@book{a, title = {x\\textsuperscript{q}}}',
+      'a superscript of a dash': '@book{a, title = {x\\textsuperscript{--}}}',
+      'a superscript with a space in it': '@book{a, title = {x\\textsuperscript{a b}}}',
+      'a superscript holding a command': '@book{a, title = {x\\textsuperscript{\\emph{2}}}}',
+      'an empty superscript in text': '@book{a, title = {x\\textsuperscript{}}}',
+      'a superscript in a name': '@book{a, author = {Smith\\textsuperscript{2}, John}}',
+      'a quotation inside rich text': '@book{a, title = {\\emph{\\enquote{Bread}}}}',
+      'an empty quotation': '@book{a, title = {On \\enquote{} Bread}}',
+      'a tie in a year': '@book{a, year = {19~17}}',
       'a superscript in math of a letter, which the parser may mark up': '@book{a, title = {The $x^n$ law}}',
       'a subscript in math of a letter': '@book{a, title = {The $x_i$ law}}',
       'an empty superscript': '@book{a, title = {The $x^{}$ law}}',
@@ -259,7 +275,6 @@ describe('BibTeX entries read without the parser', () => {
       'a backslash in an address': '@book{a, url = {https://example.org/\\_a}}',
       'a percent-encoded address': '@book{a, url = {https://example.org/a%20b}}',
       'math in an address, which fails the parser\'s reading of the fields': '@book{a, url = {https://example.org/a$b}}',
-      'a tie in a name': '@book{a, author = {J.~Smith}}',
       'a font switch whose group ends in a space': '@book{a, title = {{\\em Mutual }Aid}}',
       'a font switch without a space after it': '@book{a, title = {{\\em\\"U}ber}}',
       'a macro': '@book{a, journal = jot}',
@@ -318,13 +333,16 @@ describe('BibTeX entries read without the parser', () => {
     assert.ok(taken.length > runs / 10, `${taken.length} of ${runs} read as plain`);
   });
 
-  it('agrees with the parser on every entry with rich text it reads, over random text fields', () => {
+  it('agrees with the parser on every entry with rich text, quotations or scripts it reads, over random text fields', () => {
     const richValue = fc.array(fc.oneof({ weight: 4, arbitrary: plainPart }, latexPart, { weight: 2, arbitrary: markupPart }), { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
     const textField = fc.tuple(fc.constantFrom('title', 'booktitle', 'note', 'journal', 'pages', 'keywords'), richValue).map(([name, value]) => `${name} = {${value}}`);
     const richEntry = fc.array(textField, { minLength: 1, maxLength: 3 }).map((fields) => `@book{rich,\n  ${fields.join(',\n  ')},\n}\n`);
     const { taken, runs } = takenAsTheParserReads(richEntry, 2000);
-    const withRichText = taken.filter(({ source }) => /\\(?:emph|textit|textbf|textsc|mkbibemph|mkbibbold)\{/.test(source));
-    assert.ok(withRichText.length > runs / 10, `${withRichText.length} of ${runs} with rich text read as plain`);
+    const withRichText = taken.filter(({ source }) => /\\(?:emph|textit|textbf|textsc|mkbibemph|mkbibbold|enquote|mkbibquote)\{/.test(source));
+    const withQuotations = withRichText.filter(({ source }) => /\\(?:enquote|mkbibquote)\{/.test(source));
+    const withScripts = taken.filter(({ source }) => /\\text(?:super|sub)script\{/.test(source));
+    // About 4% hold a quotation, and 2% a script.
+    assert.ok(withRichText.length > runs / 10 && withQuotations.length > runs / 40 && withScripts.length > runs / 100, `${withRichText.length} of ${runs} with rich text read as plain, ${withQuotations.length} with a quotation, ${withScripts.length} with a script`);
   });
 
   it('agrees with the parser on every entry with math it reads, over random text fields', () => {
@@ -361,19 +379,19 @@ describe('BibTeX entries read without the parser', () => {
     assert.ok(taken.length > runs / 5, `${taken.length} of ${runs} read as plain`);
   });
 
-  it('agrees with the parser on every entry it reads, over random lists of names, some in one group, some with groups in them', () => {
-    const word = fc.constantFrom('Kropotkin', 'Peter', 'de', 'la', 'Fontaine', 'Jr.', 'M{\\"u}ller', 'Press', 'Freedom', '{\\o}', 'x--y', '-');
+  it('agrees with the parser on every entry it reads, over random lists of names, some in one group, some with groups or ties in them', () => {
+    const word = fc.constantFrom('Kropotkin', 'Peter', 'de', 'la', 'Fontaine', 'Jr.', 'M{\\"u}ller', 'Press', 'Freedom', '{\\o}', 'x--y', '-', 'D.~E.', 'van~der', '~');
     /** Words as a name writes them, now and then with what is written in a group only: braces, an `and`, a comma. */
     const words = (inGroup: boolean) =>
       fc
-        .array(fc.tuple(inGroup ? fc.oneof({ weight: 4, arbitrary: word }, fc.constantFrom('and', 'AND', ',', '{P}ress', '{\\"U}')) : word, fc.constantFrom(' ', ' ', ' ', '  ', '\n', '')), { minLength: 1, maxLength: 4 })
+        .array(fc.tuple(inGroup ? fc.oneof({ weight: 4, arbitrary: word }, fc.constantFrom('and', 'AND', ',', '{P}ress', '{\\"U}')) : word, fc.constantFrom(' ', ' ', ' ', '  ', '\n', '', '~')), { minLength: 1, maxLength: 4 })
         .map((parts) => parts.map(([text, after]) => `${text}${after}`).join('').trim());
     /** Words with groups among them, as hand-kept libraries protect a compound name or a particle: around a word, a letter or several words. */
     const groupedWords = fc
       .array(
         fc.tuple(
           fc.oneof({ weight: 3, arbitrary: word }, fc.constantFrom('{van Gogh}', '{P}eter', '{Du}four', '{de}', '{D}e', '{Smith and Sons}', '{Jr.}', '{Kropotkin}', '{de la Fontaine}', '{M{\\"u}ller}', '{x, y}', '{{Nested}}', '{}', '{ Edge}', '{x--y}')),
-          fc.constantFrom(' ', ' ', ' ', '  ', '\n', ''),
+          fc.constantFrom(' ', ' ', ' ', '  ', '\n', '', '~'),
         ),
         { minLength: 1, maxLength: 3 },
       )
@@ -394,7 +412,8 @@ describe('BibTeX entries read without the parser', () => {
     const { taken, runs } = takenAsTheParserReads(creatorEntry, 2000);
     const grouped = taken.filter(({ plain }) => Object.values(plain.fields).some((names) => Array.isArray(names) && names.some((name) => 'name' in name)));
     const withGroups = taken.filter(({ source, plain }) => /\{(?:van Gogh|P|Du|de|D|Smith and Sons|Jr\.|de la Fontaine)\}/.test(source) && Object.values(plain.fields).some((names) => Array.isArray(names) && names.some((name) => 'lastName' in name)));
-    assert.ok(taken.length > runs / 4 && grouped.length > runs / 10 && withGroups.length > runs / 20, `${taken.length} of ${runs} read as plain, ${grouped.length} with a name in one group, ${withGroups.length} with groups in a name`);
+    const withTies = taken.filter(({ source }) => source.includes('~'));
+    assert.ok(taken.length > runs / 4 && grouped.length > runs / 10 && withGroups.length > runs / 20 && withTies.length > runs / 20, `${taken.length} of ${runs} read as plain, ${grouped.length} with a name in one group, ${withGroups.length} with groups in a name, ${withTies.length} with ties`);
   });
 
   it('reads a large library of plain entries in many short steps, without the parser', () => {
