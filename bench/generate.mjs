@@ -172,8 +172,9 @@ export function generateCslYaml(count) {
  * before its volume, every third author's family name in braces, written `First {Last}` or `{Last}, First` in
  * turn, pages with a tie, and every fourth entry an address on a personal page (`~name`) with a query. With
  * `biblatex`, as written for BibLaTeX: every third title in `\enquote{…}`, every other with a century in
- * `\textsuperscript{th}`, every other author's given names as initials joined by a tie (`Last, A.~B.`), and
- * every fifth written `First van~der Last`.
+ * `\textsuperscript{th}`, every other author's given names as initials joined by a tie (`Last, A.~B.`), every
+ * fifth written `First van~der Last`, and every fourth entry an abstract in the JATS tags of Crossref, written
+ * as Better BibTeX writes LaTeX's reserved characters (`{\textless}jats:p{\textgreater}`).
  */
 export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeMacros = 0, joined = false, older = false, biblatex = false } = {}) {
   const written = { accents: ' \\& {\\"U}bersicht', markup: ' \\& \\emph{{\\"U}bersicht}', math: ' \\& {\\"U}bersicht of $\\alpha$', root: ' \\& {\\"U}bersicht of $\\sqrt{2}$' }[latex];
@@ -212,6 +213,7 @@ export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeM
         `  publisher = {${item.publisher}},`,
         placeMacros ? `  address = ${place(n % placeMacros)}${joined ? ' # ", " # {North}' : ''},` : `  address = {London},`,
         ...(joined ? [`  month = ${months[n % 12]},`] : []),
+        ...(biblatex && n % 4 === 0 ? [`  abstract = {{\\textless}jats:p{\\textgreater}A study of ${item.title.toLowerCase()}, 50\\% of it on {\\textless}i{\\textgreater}${family}{\\textless}/i{\\textgreater}.{\\textless}/jats:p{\\textgreater}},`] : []),
         ...(older ? [`  pages = {pp.~${n % 300}--${(n % 300) + 20}},`, ...(n % 4 === 0 ? [`  url = {http://example.org/~${family.toLowerCase()}/${item.id}.html?lang=en&part=${n % 7}#top},`] : [])] : []),
         '}',
         '',

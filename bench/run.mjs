@@ -403,7 +403,7 @@ for (const [what, latexEvery, latex, placeMacros = 0, joined = false, older = fa
   ['BibTeX with each place given by one of 200 @string macros:', 0, 'accents', 200],
   ['BibTeX as kept by hand: places joined from macros with #, month macros, titles in quotes, comments:', 0, 'accents', 200, true],
   ['BibTeX as kept by hand in the older style: {\\em …} titles, ties, names with groups, addresses on personal pages:', 0, 'accents', 0, false, true],
-  ['BibTeX as written for BibLaTeX: \\enquote{…} and \\textsuperscript{th} in titles, ties in names:', 0, 'accents', 0, false, false, true],
+  ['BibTeX as written for BibLaTeX: \\enquote{…} and \\textsuperscript{th} in titles, ties in names, abstracts with {\\textless}jats:p{\\textgreater}:', 0, 'accents', 0, false, false, true],
 ]) {
   await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, { latexEvery, latex, placeMacros, joined, older, biblatex }), size.bibtex, 'entries', core.bibtexSteps);
 }

@@ -152,11 +152,13 @@ const accentMarks: Readonly<Record<string, string>> = {
 
 /**
  * Letters and symbols LaTeX writes as commands, as the parser reads them in
- * braces (`{\ss}`, `{\textquoteright}`): the letters, and the punctuation
+ * braces (`{\ss}`, `{\textquoteright}`): the letters, the punctuation
  * Zotero's and Better BibTeX's exports write so for typographic quotes,
- * dashes and the like.
+ * dashes and the like, and the characters LaTeX reserves, which they write
+ * so in abstracts (`{\textless}jats:p{\textgreater}`). Braces are left out:
+ * written as text, they would be taken for groups.
  */
-const commandCharacters: Readonly<Record<string, string>> = {
+export const commandCharacters: Readonly<Record<string, string>> = {
   ss: 'ß',
   o: 'ø',
   O: 'Ø',
@@ -201,6 +203,35 @@ const commandCharacters: Readonly<Record<string, string>> = {
   textperthousand: '‰',
   pounds: '£',
   texteuro: '€',
+  textless: '<',
+  textgreater: '>',
+  textasciitilde: '~',
+  textasciicircum: '^',
+  textbackslash: '\\',
+  textbar: '|',
+  textunderscore: '_',
+  textdollar: '$',
+  textbrokenbar: '¦',
+  textdagger: '†',
+  textdaggerdbl: '‡',
+  dag: '†',
+  ddag: '‡',
+  S: '§',
+  P: '¶',
+  copyright: '©',
+  ldots: '…',
+  dots: '…',
+  textsterling: '£',
+  textyen: '¥',
+  textcent: '¢',
+  textonehalf: '½',
+  texttimes: '×',
+  textdiv: '÷',
+  textmu: 'µ',
+  textpm: '±',
+  textnumero: '№',
+  textordfeminine: 'ª',
+  textordmasculine: 'º',
 };
 
 /**

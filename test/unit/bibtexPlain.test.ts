@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import fc from 'fast-check';
 import { bibtexEntryToCsl, bibtexSteps, parseBibliography, runNow } from '../../src/core';
 import { parseBibtexWhole } from '../../src/core/bibliography';
-import { mathCommands, plainBibtexEntry, plainStringDefinition, type BibtexEntry, type PlainBibtexOptions } from '../../src/core/bibtexPlain';
+import { commandCharacters, mathCommands, plainBibtexEntry, plainStringDefinition, type BibtexEntry, type PlainBibtexOptions } from '../../src/core/bibtexPlain';
 import { useBibtexParserEsmBuild } from './bibtexParserEsm';
 
 interface ParsedLibrary {
@@ -87,7 +87,7 @@ const space = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom('', ' ', '  ', '\n', '\r\n', '\t') },
   fc.constantFrom(' % a comment\n', '%\n  ', '\n% @book{x,\n', '%'),
 );
-const latexPart = fc.constantFrom('{\\em x}', '{\\bf M{\\"u}ller}', '{\\it x }', '{\\sc Kro}', '{\\sl a~b}', '{\\em\\"u}', '{\\em}', '{\\em {x}}', '{ \\em x}', '~', 'a~b', '\\~{}', '{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"', '\\textsuperscript{2}', '\\textsuperscript{th}', '\\textsubscript{2}', 'H\\textsubscript{2}O', '\\textsuperscript{-1}', '\\textsuperscript{q}', '\\textsuperscript{--}', '\\textsuperscript{}', '\\textsuperscript{a b}', '\\textsubscript{y}', '\\textsuperscript {2}');
+const latexPart = fc.constantFrom('{\\em x}', '{\\bf M{\\"u}ller}', '{\\it x }', '{\\sc Kro}', '{\\sl a~b}', '{\\em\\"u}', '{\\em}', '{\\em {x}}', '{ \\em x}', '~', 'a~b', '\\~{}', '{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '{\\textless}', '{\\textgreater}', '{\\textasciitilde}', '{\\textdollar}', '{\\textunderscore}', '{\\ldots}', '{\\textbraceleft}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"', '\\textsuperscript{2}', '\\textsuperscript{th}', '\\textsubscript{2}', 'H\\textsubscript{2}O', '\\textsuperscript{-1}', '\\textsuperscript{q}', '\\textsuperscript{--}', '\\textsuperscript{}', '\\textsuperscript{a b}', '\\textsubscript{y}', '\\textsuperscript {2}');
 const plainPart = fc.constantFrom('a', 'Kro', 'e', 'Z', 'and', 'And', ' and ', ' ', '  ', '\n', '-', '--', '---', ',', '.', ':', '(', ')', "'", '"', '{', '}', '1', '9', 'é', '\u00a0', '😀', 'von ', 'de la ', 'Jr', '=', '!', '?');
 /** Math as titles write it, mostly of the form read without the parser, now and then with LaTeX it leaves to the parser. */
 const mathPart = fc
@@ -231,6 +231,15 @@ describe('BibTeX entries read without the parser', () => {
     }
   });
 
+  it('renders each letter and symbol written as a command in braces as the parser does', () => {
+    for (const [name, char] of Object.entries(commandCharacters)) {
+      assert.strictEqual((parsedItem(`@book{k, title = {x{\\${name}}y}}`).item as { title?: string }).title, `x${char}y`, name);
+      readsAsTheParser(`@book{k, title = {x{\\${name}}y}, author = {A{\\${name}}, B}}`);
+    }
+    // As Better BibTeX writes the tags of an abstract from Crossref.
+    readsAsTheParser('@article{a, abstract = {{\\textless}jats:p{\\textgreater}Mutual aid in {\\textless}i{\\textgreater}Homo sapiens{\\textless}/i{\\textgreater}, 50\\% of {\\textasciitilde}10{\\textasciicircum}3 {\\textdollar} at C:{\\textbackslash}x{\\textless}/jats:p{\\textgreater}}}');
+  });
+
   it('renders each character a script in text may hold as the parser does', () => {
     for (const char of [...'abcdefghijklmnoprstuvwxyzA0123456789+-=()']) readsAsTheParser(`@book{k, title = {x\\textsuperscript{${char}} y}}`);
     for (const char of [...'aehklmnopstx0123456789+-=()']) readsAsTheParser(`@book{k, title = {x\\textsubscript{${char}} y}}`);
@@ -268,7 +277,8 @@ describe('BibTeX entries read without the parser', () => {
       'rich text starting with a space': '@book{a, title = {On\\emph{ Mutual} Aid}}',
       'empty rich text': '@book{a, title = {On \\emph{} Aid}}',
       'a letter written as a command outside braces, which takes the space after it': '@book{a, title = {Stra\\ss e}}',
-      'a command in braces that is neither a letter nor a symbol the reading knows': '@book{a, title = {C:{\\textbackslash}Users}}',
+      'a command in braces that is neither a letter nor a symbol the reading knows': '@book{a, title = {The {\\LaTeX} Companion}}',
+      'a brace written as a command, which would be taken for a group': '@book{a, title = {{\\textbraceleft}x{\\textbraceright}}}',
       // The parser reads it as a high reversed quotation mark (U+201F), not a low one.
       'a low double quotation mark': '@book{a, title = {{\\quotedblbase}Brot{\\textquotedblleft}}}',
       'an accent on a dotless i': '@book{a, author = {Gonz{\\\'\\i}lez, Ana}}',
