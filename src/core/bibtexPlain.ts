@@ -479,12 +479,23 @@ const raised: Readonly<Record<string, string>> = { '0': '⁰', '1': '¹', '2': '
 const lowered: Readonly<Record<string, string>> = { '0': '₀', '1': '₁', '2': '₂', '3': '₃', '4': '₄', '5': '₅', '6': '₆', '7': '₇', '8': '₈', '9': '₉', '+': '₊', '-': '₋', '=': '₌', '(': '₍', ')': '₎' };
 
 /**
- * Stands for a segment of math in a value until its text is final, so that
- * nothing around it (an accent before it, a dash after) joins with what it
- * renders. The parser refuses the character in text, and so does the
- * plain reading.
+ * Stands for a segment of a value rendered apart, math or an address, until
+ * the value's text is final, so that nothing around it (an accent before
+ * it, a dash after) joins with what it renders, and nothing in an address
+ * (a `~`, a `--`) is read as LaTeX. The parser refuses the character in
+ * text, and so does the plain reading.
  */
-const mathMark = '\x10';
+const segmentMark = '\x10';
+
+/**
+ * An address in `\url{…}`, which the parser prints as written, as a link: one
+ * without whitespace, braces, a quote, or what ends or breaks the parser's
+ * reading of it (a backslash, a `%`, a `$`), and with a letter or a digit:
+ * an address of only `--` or `''` it prints as the dash or quotation mark.
+ */
+const plainUrl = String.raw`\\url\{([^\s{}\\%$"A-Za-z0-9]*[A-Za-z0-9][^\s{}\\%$"]*)\}`;
+/** The segments of a value rendered apart: addresses, and math of the plain form. */
+const renderedApart = new RegExp(`${plainUrl}|${plainMath.source}`, 'g');
 
 /** Math's content as the parser renders it: its scripts raised or lowered, its commands as their symbols, its whitespace dropped; undefined for a command `mathCommands` lacks. */
 function renderedMath(content: string): string | undefined {
@@ -504,7 +515,7 @@ function renderedMath(content: string): string | undefined {
 }
 
 const tie = /(?<!\\)~/g;
-const noMath: readonly string[] = [];
+const noSegments: readonly string[] = [];
 
 /** `raw` with each tie a no-break space, as the parser renders it; after a backslash, `~` is an accent. */
 function withTies(raw: string): string {
@@ -541,38 +552,38 @@ function withTextScripts(raw: string): string {
 }
 
 interface DecodedValue {
-  /** The value as the parser renders it, each segment of math in it a `mathMark`. */
+  /** The value as the parser renders it, each segment rendered apart a `segmentMark`. */
   readonly decoded: string;
-  /** The value with each letter, symbol, segment of math and rich-text command a plain letter, for the checks of what else it holds. */
+  /** The value with each letter, symbol, segment rendered apart and rich-text command a plain letter, for the checks of what else it holds. */
   readonly checked: string;
-  /** What each `mathMark` in `decoded` renders, in order. */
-  readonly math: readonly string[];
+  /** What each `segmentMark` in `decoded` renders, in order. */
+  readonly segments: readonly string[];
 }
 
 /**
  * A value's LaTeX, decoded as `decodeLetters` does, with its ties where
- * `ties` allows them, and its math, scripts and rich-text commands rendered
- * where `markup` allows them (in text fields). Math and scripts not of the
- * plain form are left as written, for the checks to refuse. Undefined where
- * the markup is not plain.
+ * `ties` allows them, and its math, addresses, scripts and rich-text
+ * commands rendered where `markup` allows them (in text fields). Math,
+ * addresses and scripts not of the plain form are left as written, for the
+ * checks to refuse. Undefined where the markup is not plain.
  */
 function decodeValue(raw: string, markup: boolean, ties: boolean): DecodedValue | undefined {
   if (!markup) {
     const { decoded, checked } = decodeLetters(ties ? withTies(raw) : raw);
-    return { decoded, checked, math: noMath };
+    return { decoded, checked, segments: noSegments };
   }
-  // Most values hold no math: they share one empty list rather than each making one.
-  let math = noMath;
-  if (raw.includes('$')) {
-    if (raw.includes(mathMark)) return undefined;
+  // Most values hold neither math nor addresses: they share one empty list rather than each making one.
+  let segments = noSegments;
+  if (raw.includes('$') || raw.includes('\\url{')) {
+    if (raw.includes(segmentMark)) return undefined;
     const rendered: string[] = [];
-    raw = raw.replace(plainMath, (segment: string, content: string) => {
-      const text = renderedMath(content);
+    raw = raw.replace(renderedApart, (segment: string, address: string | undefined, math: string | undefined) => {
+      const text = address !== undefined ? `<a href="${address}">${address}</a>` : renderedMath(math ?? '');
       if (text === undefined) return segment;
       rendered.push(text);
-      return mathMark;
+      return segmentMark;
     });
-    math = rendered;
+    segments = rendered;
   }
   if (ties) raw = withTies(raw);
   const commands = raw.includes('\\');
@@ -585,16 +596,16 @@ function decodeValue(raw: string, markup: boolean, ties: boolean): DecodedValue 
     raw = marked;
   }
   const { decoded, checked } = decodeLetters(raw);
-  // Most values have neither marks nor math: no pass over them for either.
+  // Most values have neither marks nor segments: no pass over them for either.
   const unmarked = commands ? checked.replace(markupMark, '') : checked;
-  return { decoded, checked: math.length > 0 ? unmarked.replaceAll(mathMark, 'x') : unmarked, math };
+  return { decoded, checked: segments.length > 0 ? unmarked.replaceAll(segmentMark, 'x') : unmarked, segments };
 }
 
-/** `text` with each `mathMark` replaced by the math it stands for, in order. */
-function withMath(text: string, math: readonly string[]): string {
-  if (math.length === 0) return text;
+/** `text` with each `segmentMark` replaced by what it stands for, in order. */
+function withSegments(text: string, segments: readonly string[]): string {
+  if (segments.length === 0) return text;
   let next = 0;
-  return text.replaceAll(mathMark, () => math[next++]);
+  return text.replaceAll(segmentMark, () => segments[next++]);
 }
 
 /** A plain value as the parser renders its text: groups dissolved, whitespace runs made one space, dashes joined. */
@@ -760,7 +771,7 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
       return monthNumbers.get(text.toLowerCase());
     }
     case 'text':
-      return withMath(restoredMarkup(plainText(raw).trim()), letters.math);
+      return withSegments(restoredMarkup(plainText(raw).trim()), letters.segments);
   }
 }
 

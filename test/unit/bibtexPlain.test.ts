@@ -210,6 +210,8 @@ describe('BibTeX entries read without the parser', () => {
     readsAsTheParser('@book{kropotkin1902b,\n  title = {{\\em Mutual Aid}: {\\bf A} {\\sc Factor} of {\\it Evolution}, Vol.~2, pp.~1--20},\n  note = {{\\sl See} {\\em M{\\"u}ller} \\emph{and} {\\em Lenin}},\n  url = {http://example.org/~kropotkin/mutual_aid.html?part=2&lang=en#ch1},\n  doi = {10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-O},\n}\n');
     // As written for BibLaTeX: quotations, ordinals and formulas in scripts, and ties between initials and in particles.
     readsAsTheParser('@book{shatz1995,\n  author = {Shatz, M.~S. and Jean de~La~Fontaine and van~der Heide, A. and {Freedom}~Press},\n  title = {Kropotkin{\\textquoteright}s \\enquote{Bread} and the \\mkbibquote{Conquest} in the 19\\textsuperscript{th} Century: \\emph{\\"Uber} CO\\textsubscript{2}, 10\\textsuperscript{-3} and 1\\textsuperscript{er}},\n  publisher = {Chapman~\\&~Hall and Freedom~Press},\n  note = {\\enquote{a} \\enquote{b}, \\textsuperscript{A}\\textsubscript{x}},\n}\n');
+    // Addresses in text, as hand-kept libraries write a web page's.
+    readsAsTheParser('@misc{kropotkin1899,\n  title = {Memoirs of a Revolutionist},\n  howpublished = {\\url{https://example.org/~kropotkin/memoirs_1899.html?part=2&lang=en#ch1}},\n  note = {See \\url{http://example.org/a--b} -- and \\emph{\\url{x}}, with $\\alpha$ after~it},\n}\n');
     readsAsTheParser('@article{keeling1960,\n  title = {The Concentration and Isotopic Abundances of CO$_2$ in the Atmosphere: $^{14}$C, $10^{-3}$ and $x_1^2 - y\'$},\n}\n');
     readsAsTheParser('@article{pauling1951,\n  title = {The Structure of Proteins: the $\\alpha$-Helix and $\\beta$-Sheet, $O(n)$ and $\\mu$ in $ a \\to b $},\n  journal = "Proc. of \\emph{$\\Gamma$-Sets}",\n  note = {$\\alpha$--$\\omega$, \\$5 and $n+1\\leq 2$},\n}\n');
     const rich = bibtexEntryToCsl(plainBibtexEntry('@book{a, title = {\\emph{Mutual} \\textit{Aid}: A \\textbf{Factor}}}') ?? assert.fail('not read as plain'));
@@ -247,7 +249,13 @@ describe('BibTeX entries read without the parser', () => {
 
   it('leaves to the parser whatever it cannot read with certainty', () => {
     const notPlain: Record<string, string> = {
-      'a LaTeX command other than an accent, an escaped symbol, rich text or a script': '@book{a, note = {See \\url{https://example.org}}}',
+      'a LaTeX command other than an accent, an escaped symbol, rich text, a script or an address': '@book{a, note = {See \\href{https://example.org}{the site}}}',
+      'an address with a percent, which the parser reads as a comment': '@book{a, note = {\\url{https://example.org/a%20b}}}',
+      'an address with a space before it': '@book{a, note = {\\url {https://example.org}}}',
+      'an empty address': '@book{a, note = {\\url{}}}',
+      'an address with a quote': '@book{a, note = {\\url{https://example.org/"a"}}}',
+      'an address after an accent': '@book{a, note = {\\"\\url{https://example.org}}}',
+      'an address in a name': '@book{a, author = {\\url{https://example.org}, Ann}}',
       'a superscript of a letter with no raised form, which the parser marks up': '@book{a, title = {x\\textsuperscript{q}}}',
       'a superscript of a dash': '@book{a, title = {x\\textsuperscript{--}}}',
       'a superscript with a space in it': '@book{a, title = {x\\textsuperscript{a b}}}',
@@ -366,12 +374,18 @@ describe('BibTeX entries read without the parser', () => {
     assert.ok(withMath.length > runs / 20, `${withMath.length} of ${runs} with math read as plain`);
   });
 
-  it('agrees with the parser on every entry with addresses it reads, over random addresses and DOIs', () => {
+  it('agrees with the parser on every entry with addresses it reads, over random addresses, DOIs and addresses in text', () => {
     const addressPart = fc.constantFrom('https://example.org/', '10.1002/', 'a', '~user', '_', '#frag', '?q=1&r=2', '^', '<693::AID>', "''", '`', '--', '-', '(SICI)', ';', '%20', '\\_', '$', '{', '}', ' ', '\n', '\r');
     const address = fc.array(fc.oneof({ weight: 12, arbitrary: fc.constantFrom('https://example.org/', 'a', '~user', '_', '#frag', '?q=1&r=2', '^', '<693::AID>', "''", '`', '--', '(SICI)', ';') }, addressPart), { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
     const addressEntry = fc.tuple(address, address, fc.boolean()).map(([url, doi, quoted]) => (quoted ? `@misc{a, url = "${url}", doi = "${doi}"}` : `@misc{a, url = {${url}}, doi = {${doi}}}`));
-    const { taken, runs } = takenAsTheParserReads(addressEntry, 1000);
-    assert.ok(taken.length > runs / 4, `${taken.length} of ${runs} read as plain`);
+    // An address in text, as hand-kept libraries write `howpublished = {\url{…}}` and notes.
+    const textWithAddress = fc
+      .array(fc.oneof({ weight: 3, arbitrary: plainPart }, latexPart, address.map((url) => `\\url{${url}}`), fc.constantFrom('\\url{}', '\\url {a}', '\\url{a', '\\url{https://example.org/x}', '$\\alpha$')), { minLength: 1, maxLength: 5 })
+      .map((parts) => parts.join(''));
+    const noteEntry = fc.tuple(fc.constantFrom('note', 'howpublished', 'title'), textWithAddress, fc.boolean()).map(([name, text, quoted]) => (quoted ? `@misc{a, ${name} = "${text}"}` : `@misc{a, ${name} = {${text}}}`));
+    const { taken, runs } = takenAsTheParserReads(fc.oneof(addressEntry, noteEntry), 2000);
+    const inText = taken.filter(({ source }) => source.includes('\\url{'));
+    assert.ok(taken.length > runs / 4 && inText.length > runs / 20, `${taken.length} of ${runs} read as plain, ${inText.length} with an address in text`);
   });
 
   it('agrees with the parser on every entry it reads, over random values joined with #', () => {
