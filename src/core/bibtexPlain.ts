@@ -467,16 +467,25 @@ export const mathCommands: Readonly<Record<string, string>> = {
  * `$` after a backslash is an escaped dollar, and `$$` opens display math;
  * neither starts math here.
  */
-const mathContent = String.raw`(?:[ \t]|[A-Za-z0-9+=(),./;:!?|[\]*'-]|\\[A-Za-z]+|[\^_][ \t]*(?:[0-9+=()-]|\{[ \t]*[0-9+=()-][ \t0-9+=()-]*\}))+`;
+const mathContent = String.raw`(?:[ \t]|[A-Za-z0-9+=(),./;:!?|[\]*'-]|\\[A-Za-z]+|[\^_][ \t]*(?:[0-9A-Za-z+=()-]|\{[ \t]*[0-9A-Za-z+=()-][ \t0-9A-Za-z+=()-]*\}))+`;
 const plainMath = new RegExp(String.raw`(?<![\\$])\$(${mathContent})\$(?!\$)`, 'g');
 /** The same at a `$` where a value's part is read: its content holds no brace or quote, so it cannot change where the part ends. */
 const plainMathAt = new RegExp(String.raw`\$${mathContent}\$(?!\$)`, 'y');
 const mathCommand = /\\([A-Za-z]+)/g;
 const mathScript = /([\^_])[ \t]*(?:\{([^}]*)\}|(.))/g;
 
-/** The raised and lowered forms of what a script may hold, as the parser renders `^` and `_`: Unicode's superscripts and subscripts. */
-const raised: Readonly<Record<string, string>> = { '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹', '+': '⁺', '-': '⁻', '=': '⁼', '(': '⁽', ')': '⁾' };
-const lowered: Readonly<Record<string, string>> = { '0': '₀', '1': '₁', '2': '₂', '3': '₃', '4': '₄', '5': '₅', '6': '₆', '7': '₇', '8': '₈', '9': '₉', '+': '₊', '-': '₋', '=': '₌', '(': '₍', ')': '₎' };
+/**
+ * The raised and lowered forms of what a script may hold, as the parser
+ * renders `^` and `_` in math and `\textsuperscript` and `\textsubscript` in
+ * text: Unicode's superscripts and subscripts. A script with a character
+ * not here it marks up as `<sup>` or `<sub>`, which is left to the parser.
+ */
+const raised: Readonly<Record<string, string>> = {
+  ...Object.fromEntries([...'0123456789+-=()abcdefghijklmnoprstuvwxyzA'].map((char, k) => [char, [...'⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬ'][k]])),
+};
+const lowered: Readonly<Record<string, string>> = {
+  ...Object.fromEntries([...'0123456789+-=()aehklmnopstx'].map((char, k) => [char, [...'₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕₖₗₘₙₒₚₛₜₓ'][k]])),
+};
 
 /**
  * Stands for a segment of a value rendered apart, math or an address, until
@@ -503,7 +512,9 @@ function renderedMath(content: string): string | undefined {
   const rendered = content
     .replace(mathScript, (_: string, mark: string, group: string | undefined, single: string | undefined) => {
       const forms = mark === '^' ? raised : lowered;
-      return [...(group ?? single ?? '').replace(/[ \t]+/g, '')].map((char) => forms[char]).join('');
+      const chars = [...(group ?? single ?? '').replace(/[ \t]+/g, '')];
+      if (!chars.every((char) => Object.hasOwn(forms, char))) known = false;
+      return chars.map((char) => forms[char]).join('');
     })
     .replace(mathCommand, (_: string, name: string) => {
       if (Object.hasOwn(mathCommands, name)) return mathCommands[name];
@@ -530,14 +541,6 @@ function withTies(raw: string): string {
  * to the parser.
  */
 const textScript = /\\text(super|sub)script\{([A-Za-z0-9+=()-]+)\}/g;
-const textRaised: Readonly<Record<string, string>> = {
-  ...raised,
-  ...Object.fromEntries([...'abcdefghijklmnoprstuvwxyzA'].map((letter, k) => [letter, [...'ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬ'][k]])),
-};
-const textLowered: Readonly<Record<string, string>> = {
-  ...lowered,
-  ...Object.fromEntries([...'aehklmnopstx'].map((letter, k) => [letter, [...'ₐₑₕₖₗₘₙₒₚₛₜₓ'][k]])),
-};
 
 /** `raw` with each script `textScript` finds rendered, where every character of it has a form; others are left as written, for the checks to refuse. */
 function withTextScripts(raw: string): string {
@@ -545,7 +548,7 @@ function withTextScripts(raw: string): string {
   return raw.replace(textScript, (written: string, kind: string, content: string) => {
     // The parser joins `--` into a dash before it raises, and a dash has no raised form.
     if (content.includes('--')) return written;
-    const forms = kind === 'super' ? textRaised : textLowered;
+    const forms = kind === 'super' ? raised : lowered;
     const chars = [...content];
     return chars.every((char) => Object.hasOwn(forms, char)) ? chars.map((char) => forms[char]).join('') : written;
   });

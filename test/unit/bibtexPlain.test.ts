@@ -94,8 +94,8 @@ const mathPart = fc
   .tuple(
     fc.array(
       fc.oneof(
-        { weight: 12, arbitrary: fc.constantFrom('a', 'n', 'X', '2', ' ', '  ', '+', '=', '(', ')', ',', '.', '/', ';', ':', '!', '?', '|', '[', ']', '*', '\\alpha', '\\mu', '\\Gamma', '\\epsilon', '\\neq', '\\notin', '\\to ', '\\leq', '\\infty', '\\ldots', '-', '--', "'", '^2', '_1', '^{-1}', '_{10}', ' ^ 3', '^{ (2) }', '_=') },
-        fc.constantFrom('\\log ', '\\Alpha', '\\emptyset', '\\mathcal{C}', '\\alphab', '^n', '_i', '^{}', '^\\alpha', '_{2a}', '^', '{x}', '"', '\t', '\n', '\\,', '\\$', '$', '%', '~', '\\'),
+        { weight: 12, arbitrary: fc.constantFrom('a', 'n', 'X', '2', ' ', '  ', '+', '=', '(', ')', ',', '.', '/', ';', ':', '!', '?', '|', '[', ']', '*', '\\alpha', '\\mu', '\\Gamma', '\\epsilon', '\\neq', '\\notin', '\\to ', '\\leq', '\\infty', '\\ldots', '-', '--', "'", '^2', '_1', '^{-1}', '_{10}', ' ^ 3', '^{ (2) }', '_=', '^n', '_n', '^{th}', '_{n+1}', '^ab', '^{ A }') },
+        fc.constantFrom('\\log ', '\\Alpha', '\\emptyset', '\\mathcal{C}', '\\alphab', '^q', '_i', '_{ij}', '^B', '^{\\pi}', '^{}', '^\\alpha', '_{2a}', '^', '{x}', '"', '\t', '\n', '\\,', '\\$', '$', '%', '~', '\\'),
       ),
       { maxLength: 5 },
     ),
@@ -242,9 +242,12 @@ describe('BibTeX entries read without the parser', () => {
     readsAsTheParser('@article{a, abstract = {{\\textless}jats:p{\\textgreater}Mutual aid in {\\textless}i{\\textgreater}Homo sapiens{\\textless}/i{\\textgreater}, 50\\% of {\\textasciitilde}10{\\textasciicircum}3 {\\textdollar} at C:{\\textbackslash}x{\\textless}/jats:p{\\textgreater}}}');
   });
 
-  it('renders each character a script in text may hold as the parser does', () => {
+  it('renders each character a script in text or math may hold as the parser does', () => {
     for (const char of [...'abcdefghijklmnoprstuvwxyzA0123456789+-=()']) readsAsTheParser(`@book{k, title = {x\\textsuperscript{${char}} y}}`);
     for (const char of [...'aehklmnopstx0123456789+-=()']) readsAsTheParser(`@book{k, title = {x\\textsubscript{${char}} y}}`);
+    // In math, `^` and `_` the same.
+    for (const char of [...'abcdefghijklmnoprstuvwxyzA0123456789+-=()']) readsAsTheParser(`@book{k, title = {$x^{${char}}$ y}}`);
+    for (const char of [...'aehklmnopstx0123456789+-=()']) readsAsTheParser(`@book{k, title = {$x_${char}$ y}}`);
   });
 
   it('leaves to the parser whatever it cannot read with certainty', () => {
@@ -265,8 +268,9 @@ describe('BibTeX entries read without the parser', () => {
       'a quotation inside rich text': '@book{a, title = {\\emph{\\enquote{Bread}}}}',
       'an empty quotation': '@book{a, title = {On \\enquote{} Bread}}',
       'a tie in a year': '@book{a, year = {19~17}}',
-      'a superscript in math of a letter, which the parser may mark up': '@book{a, title = {The $x^n$ law}}',
-      'a subscript in math of a letter': '@book{a, title = {The $x_i$ law}}',
+      'a superscript in math of a letter with no raised form, which the parser marks up': '@book{a, title = {The $x^q$ law}}',
+      'a subscript in math of a letter with no lowered form': '@book{a, title = {The $x_i$ law}}',
+      'a superscript in math of a command': '@book{a, title = {$e^{i\\pi}$}}',
       'an empty superscript': '@book{a, title = {The $x^{}$ law}}',
       'a square root in math': '@book{a, title = {$\\sqrt{2}$}}',
       'a command in math that the parser renders as nothing': '@book{a, title = {$O(n \\log n)$}}',
