@@ -281,14 +281,17 @@ const anyMarkupCommand = /\\(?:emph|textit|mkbibemph|textbf|mkbibbold|textsc|enq
  * A text value with its rich-text commands as the parser marks up their
  * argument while it renders (a tag between the control characters
  * `\x0E` and `\x0F`), the argument kept in braces so that the checks of
- * braces apply to it as to any group. Undefined when one command's
- * argument holds another, or is not closed.
+ * braces apply to it as to any group, and marked up in turn where it holds
+ * rich text (`\emph{a \textbf{b}}` is `<i>a <b>b</b></i>`); values nest
+ * groups a few deep at most, so the recursion is shallow. Undefined when an
+ * argument is not closed.
  */
 function markedUp(raw: string): string | undefined {
   return withGroupsRewritten(raw, markupCommand, (command, argument) => {
-    if (anyMarkupCommand.test(argument)) return undefined;
+    const inner = anyMarkupCommand.test(argument) ? markedUp(argument) : argument;
+    if (inner === undefined) return undefined;
     const tag = markupTags[command[1]];
-    return `\x0E${tag}\x0F{${argument}}\x0E/${tag}\x0F`;
+    return `\x0E${tag}\x0F{${inner}}\x0E/${tag}\x0F`;
   });
 }
 
@@ -329,9 +332,45 @@ function withGroupsRewritten(raw: string, opening: RegExp, rewrite: (found: RegE
 const fontSwitch = /\{\\(em|it|sl|bf|sc)[ \t\n]+/g;
 const switchedCommands: Readonly<Record<string, string>> = { em: 'emph', it: 'textit', sl: 'textit', bf: 'textbf', sc: 'textsc' };
 
-/** `raw` with each font switch's group written as the command it stands for (`{\em x}` as `\emph{x}`); undefined where a group is not closed. */
+/**
+ * `raw` with each font switch's group written as the command it stands for
+ * (`{\em x}` as `\emph{x}`); undefined where a group is not closed, or a
+ * switch stands in a rich-text command's argument.
+ */
 function withoutFontSwitches(raw: string): string | undefined {
-  return raw.includes('{\\') ? withGroupsRewritten(raw, fontSwitch, (found, argument) => `\\${switchedCommands[found[1]]}{${argument}}`) : raw;
+  if (!raw.includes('{\\')) return raw;
+  if (switchInRichText(raw)) return undefined;
+  return withGroupsRewritten(raw, fontSwitch, (found, argument) => `\\${switchedCommands[found[1]]}{${argument}}`);
+}
+
+const markupCommandAt = new RegExp(markupCommand.source, 'y');
+const fontSwitchAt = new RegExp(fontSwitch.source, 'y');
+
+/**
+ * Whether a font switch stands in a rich-text command's argument
+ * (`\emph{a {\em b}}`), where the parser drops a switch to a style already
+ * in force; a command in a switch's group (`{\em a \emph{b}}`) it nests.
+ */
+function switchInRichText(raw: string): boolean {
+  // For each group open, whether it is a command's argument; and how many of those are open.
+  const isArgument: boolean[] = [];
+  let openArguments = 0;
+  for (let k = 0; k < raw.length; k++) {
+    const char = raw[k];
+    if (char === '\\') {
+      markupCommandAt.lastIndex = k;
+      if (markupCommandAt.test(raw)) {
+        isArgument.push(true);
+        openArguments++;
+        k = markupCommandAt.lastIndex - 1;
+      } else k++;
+    } else if (char === '{') {
+      fontSwitchAt.lastIndex = k;
+      if (openArguments > 0 && fontSwitchAt.test(raw)) return true;
+      isArgument.push(false);
+    } else if (char === '}' && isArgument.pop()) openArguments--;
+  }
+  return false;
 }
 
 const markupMark = /\x0E\/?[a-z]+\x0F/g;

@@ -204,6 +204,8 @@ describe('BibTeX entries read without the parser', () => {
     readsAsTheParser('@book{mueller1953,\n  author = {M{\\"u}ller, J{\\\'e}r{\\^o}me and {\\O}stergaard, S{\\o}ren and \\v{C}apek, Karel and Ga{\\l}{\\k a}zka, Ewa},\n  title = {{\\"U}ber die Anarchie \\& {\\v C}ech Stra{\\ss}e, 50\\% \\#1},\n  publisher = {Chapman \\& Hall},\n  address = {K\\"oln},\n  note = {Fran{\\c{c}}ais, {\\aa}, {\\AE}, {\\oe}, {\\i}, \\u{g}, {\\H o}, {\\r a}, {\\d s}, \\~n, {\\=a}, \\.z, {\\`a}},\n}\n');
     // Zotero's and Better BibTeX's exports write typographic punctuation as commands in braces.
     readsAsTheParser('@book{obrien1970,\n  author = {O{\\textquoteright}Brien, Se{\\\'a}n and {\\TH}orsson, {\\DH}{\\\'o}ra},\n  title = {Kropotkin{\\textquoteright}s {\\textquotedblleft}Bread{\\textquotedblright}, 1892{\\textendash}1906 {\\textemdash} a {\\textquoteleft}study{\\textquoteright}{\\textellipsis}},\n  note = {{\\guillemotleft}{\\guilsinglleft}x{\\guilsinglright}{\\guillemotright} {\\quotesinglbase} {\\textexclamdown}{\\textquestiondown} {\\textsection}{\\textparagraph} {\\textdegree}{\\textbullet} {\\textcopyright}{\\textregistered}{\\texttrademark} {\\textperthousand}{\\pounds}{\\texteuro} {\\dh}{\\th}{\\dj}{\\DJ}{\\ng}{\\NG}},\n}\n');
+    // Rich text in rich text nests; runs of one style still join across spaces.
+    readsAsTheParser('@book{nested,\n  title = {\\emph{Mutual \\textbf{Aid}} \\emph{and} \\enquote{\\emph{Bread}}, {\\em Fields \\textbf{and} Factories}, \\textbf{\\textit{\\textsc{x}}}},\n}\n');
     readsAsTheParser('@book{mutual1902,\n  title = {\\emph{Mutual Aid}: A Factor of \\textit{Evolution}, with \\textbf{bold} and \\textsc{small capitals}},\n  booktitle = {\\mkbibemph{Essays} \\emph{{\\"U}ber} \\emph{Anarchie}},\n  note = {\\mkbibbold{One}\\textbf{Two} -- \\emph{x}},\n  keywords = {\\emph{anarchism}},\n}\n');
     // Math as titles in the sciences write it: Greek letters, symbols, letters and digits; the parser drops the spaces inside.
     // Hand-kept libraries write ties, the older font switches, and addresses with LaTeX's special characters in them, which the parser keeps.
@@ -265,7 +267,6 @@ describe('BibTeX entries read without the parser', () => {
       'a superscript holding a command': '@book{a, title = {x\\textsuperscript{\\emph{2}}}}',
       'an empty superscript in text': '@book{a, title = {x\\textsuperscript{}}}',
       'a superscript in a name': '@book{a, author = {Smith\\textsuperscript{2}, John}}',
-      'a quotation inside rich text': '@book{a, title = {\\emph{\\enquote{Bread}}}}',
       'an empty quotation': '@book{a, title = {On \\enquote{} Bread}}',
       'a tie in a year': '@book{a, year = {19~17}}',
       'a superscript in math of a letter with no raised form, which the parser marks up': '@book{a, title = {The $x^q$ law}}',
@@ -282,7 +283,7 @@ describe('BibTeX entries read without the parser', () => {
       'math holding a quote, which may end a value in quotes elsewhere than plain text would': '@book{a, title = "$a"$"}',
       'math after an accent, which would take its letter': "@book{a, title = {\\'$a$}}",
       'math in a name': '@book{a, author = {$\\alpha$, Ann}}',
-      'rich text inside rich text': '@book{a, title = {On \\emph{Mutual \\textbf{Aid}}}}',
+      'a font switch in rich text, which the parser drops where its style is in force': '@book{a, title = {On \\emph{Mutual {\\em Aid}}}}',
       'rich text in a name, which the parser splits into parts': '@book{a, author = {\\emph{Kropotkin}, Peter}}',
       'rich text in a list': '@book{a, publisher = {\\textsc{Freedom} Press}}',
       'a rich-text command with a space before its argument': '@book{a, title = {On \\emph {Mutual} Aid}}',
@@ -356,15 +357,19 @@ describe('BibTeX entries read without the parser', () => {
   });
 
   it('agrees with the parser on every entry with rich text, quotations or scripts it reads, over random text fields', () => {
-    const richValue = fc.array(fc.oneof({ weight: 4, arbitrary: plainPart }, latexPart, { weight: 2, arbitrary: markupPart }), { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
+    const richValue = fc.array(fc.oneof({ weight: 4, arbitrary: plainPart }, latexPart, { weight: 2, arbitrary: markupPart }, markupAround(fc.oneof(plainPart, markupPart))), { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
     const textField = fc.tuple(fc.constantFrom('title', 'booktitle', 'note', 'journal', 'pages', 'keywords'), richValue).map(([name, value]) => `${name} = {${value}}`);
     const richEntry = fc.array(textField, { minLength: 1, maxLength: 3 }).map((fields) => `@book{rich,\n  ${fields.join(',\n  ')},\n}\n`);
     const { taken, runs } = takenAsTheParserReads(richEntry, 2000);
     const withRichText = taken.filter(({ source }) => /\\(?:emph|textit|textbf|textsc|mkbibemph|mkbibbold|enquote|mkbibquote)\{/.test(source));
     const withQuotations = withRichText.filter(({ source }) => /\\(?:enquote|mkbibquote)\{/.test(source));
     const withScripts = taken.filter(({ source }) => /\\text(?:super|sub)script\{/.test(source));
-    // About 4% hold a quotation, and 2% a script.
-    assert.ok(withRichText.length > runs / 10 && withQuotations.length > runs / 40 && withScripts.length > runs / 100, `${withRichText.length} of ${runs} with rich text read as plain, ${withQuotations.length} with a quotation, ${withScripts.length} with a script`);
+    const nested = withRichText.filter(({ source }) => /\\[a-z]+\{[^{}]*\\(?:emph|textit|textbf|textsc|mkbibemph|mkbibbold|enquote|mkbibquote)\{/.test(source));
+    // About 9.5% hold rich text, 4% a quotation, 2.5% rich text in rich text, and 1.5% a script.
+    assert.ok(
+      withRichText.length > runs / 14 && withQuotations.length > runs / 40 && nested.length > runs / 80 && withScripts.length > runs / 200,
+      `${withRichText.length} of ${runs} with rich text read as plain, ${withQuotations.length} with a quotation, ${nested.length} with rich text in rich text, ${withScripts.length} with a script`,
+    );
   });
 
   it('agrees with the parser on every entry with math it reads, over random text fields', () => {
