@@ -114,17 +114,30 @@ const latexSpecial = /[\\$%&#^_~<>`\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|''|\n[ \t]*
 
 /**
  * Where the parser's reading of a verbatim field (`url`, `doi`) can differ
- * from the text as written: a backslash, a `%` (a comment elsewhere), math,
- * which fails the entry's fields, and control characters.
+ * from the text as written: a backslash, math, which fails the entry's
+ * fields, and control characters. A `%` it keeps, as in a percent-encoded
+ * address.
  */
-const verbatimSpecial = /[\\$%\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/;
+const verbatimSpecial = /[\\$\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/;
+
+/**
+ * The fields the parser reads verbatim, LaTeX's special characters and
+ * backslashes included, as Zotero's `file` field writes a path
+ * (`C\:\\Users\\…`). Where nothing reads one, only what could fail the
+ * parser's reading of the entry matters: math, which fails its fields, an
+ * escaped brace, which the parser counts otherwise than the plain
+ * reading, and control characters.
+ */
+const verbatimField = /^(?:doi|eprint|file|files|pdf|groups|ids|url|verb[abc]|keywords(?:\+duplicate-\d+)?|citeulike-linkout-\d+|bdsk-url-\d+)$/;
+const unreadVerbatimSpecial = /[$\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|\\[{}]/;
 
 /**
  * Braces where a group's edges change the rendering: a group that starts or
- * ends with a space or a dash, a dash just outside one, or an empty group,
- * which keeps the spaces on either side of it apart.
+ * ends with a space, an empty group, which keeps the spaces on either side
+ * of it apart, and braces between two dashes, which the parser then does
+ * not join (`a-{-}b` is `a--b`).
  */
-const groupEdge = /\{[ \t\n}-]|[ \t\n-]\}|-\{|\}-/;
+const groupEdge = /\{[ \t\n}]|[ \t\n]\}|-[{}]+-/;
 
 /** A run of LaTeX whitespace, which the parser renders as one space. */
 const whitespaceRun = /[ \t\r\n]+/g;
@@ -572,6 +585,15 @@ function withTies(raw: string): string {
   return raw.includes('~') ? raw.replace(tie, '\u00a0') : raw;
 }
 
+const openingQuotes = /(?<!\\)``/g;
+const closingQuotes = /(?<!\\)''/g;
+
+/** `raw` with LaTeX's quotation marks as the parser renders them: two backquotes an opening mark, two apostrophes a closing one. */
+function withQuoteMarks(raw: string): string {
+  if (raw.includes('``')) raw = raw.replace(openingQuotes, '\u201C');
+  return raw.includes("''") ? raw.replace(closingQuotes, '\u201D') : raw;
+}
+
 /**
  * A superscript or subscript in text of letters, digits and the signs
  * (`19\textsuperscript{th}`, `H\textsubscript{2}O`), which the parser
@@ -611,7 +633,7 @@ interface DecodedValue {
  */
 function decodeValue(raw: string, markup: boolean, ties: boolean): DecodedValue | undefined {
   if (!markup) {
-    const { decoded, checked } = decodeLetters(ties ? withTies(raw) : raw);
+    const { decoded, checked } = decodeLetters(withQuoteMarks(ties ? withTies(raw) : raw));
     return { decoded, checked, segments: noSegments };
   }
   // Most values hold neither math nor addresses: they share one empty list rather than each making one.
@@ -627,7 +649,7 @@ function decodeValue(raw: string, markup: boolean, ties: boolean): DecodedValue 
     });
     segments = rendered;
   }
-  if (ties) raw = withTies(raw);
+  raw = withQuoteMarks(ties ? withTies(raw) : raw);
   const commands = raw.includes('\\');
   if (commands) {
     // The parser's own marks in the text would be taken for tags.
@@ -670,7 +692,7 @@ function plainText(raw: string): string {
  */
 function plainCreators(value: string): Record<string, string>[] | undefined {
   // A tie joins the words beside it into one: the parser splits a name only at whitespace.
-  const names = splitAtAnd(withTies(value));
+  const names = splitAtAnd(withQuoteMarks(withTies(value)));
   if (!names) return undefined;
   const creators: Record<string, string>[] = [];
   for (let n = 0; n < names.length; n++) {
@@ -802,7 +824,8 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
       // An `=` may be BibLaTeX's extended name format (`family=Goldman, given=Emma`), which the parser reads.
       return checked.includes('=') ? undefined : plainCreators(value);
     case 'list':
-      return /[{}]/.test(checked) ? undefined : splitAtAnd(raw)?.map((part) => plainText(part).trim());
+      // Split at an `and` outside groups, as names are, then each part's groups dissolved.
+      return splitAtAnd(raw)?.map((part) => plainText(part).trim());
     case 'number': {
       const text = plainText(raw).trim();
       return /^-?\d+$/.test(text) ? String(parseInt(text, 10)) : text;
@@ -911,8 +934,12 @@ export function plainBibtexEntry(source: string, options: PlainBibtexOptions = {
     const mode = Object.hasOwn(usedFields, name) ? usedFields[name] : undefined;
     if (mode === undefined) {
       // Nothing reads this field, but the parser must not fail on it.
-      const letters = decodeValue(value.raw, true, true);
-      if (!letters || /[\\$]/.test(letters.checked)) return undefined;
+      if (verbatimField.test(name)) {
+        if (unreadVerbatimSpecial.test(value.raw)) return undefined;
+      } else {
+        const letters = decodeValue(value.raw, true, true);
+        if (!letters || /[\\$]/.test(letters.checked)) return undefined;
+      }
     } else if (value.raw.trim() !== '') {
       const rendered = plainField(mode, value.raw);
       if (rendered === undefined) return undefined;

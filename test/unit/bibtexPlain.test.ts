@@ -212,6 +212,11 @@ describe('BibTeX entries read without the parser', () => {
     readsAsTheParser('@book{kropotkin1902b,\n  title = {{\\em Mutual Aid}: {\\bf A} {\\sc Factor} of {\\it Evolution}, Vol.~2, pp.~1--20},\n  note = {{\\sl See} {\\em M{\\"u}ller} \\emph{and} {\\em Lenin}},\n  url = {http://example.org/~kropotkin/mutual_aid.html?part=2&lang=en#ch1},\n  doi = {10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-O},\n}\n');
     // As written for BibLaTeX: quotations, ordinals and formulas in scripts, and ties between initials and in particles.
     readsAsTheParser('@book{shatz1995,\n  author = {Shatz, M.~S. and Jean de~La~Fontaine and van~der Heide, A. and {Freedom}~Press},\n  title = {Kropotkin{\\textquoteright}s \\enquote{Bread} and the \\mkbibquote{Conquest} in the 19\\textsuperscript{th} Century: \\emph{\\"Uber} CO\\textsubscript{2}, 10\\textsuperscript{-3} and 1\\textsuperscript{er}},\n  publisher = {Chapman~\\&~Hall and Freedom~Press},\n  note = {\\enquote{a} \\enquote{b}, \\textsuperscript{A}\\textsubscript{x}},\n}\n');
+    // As Zotero and Better BibTeX export: words in braces beside a hyphen, publishers in double braces, a percent-encoded address, and the
+    // paths of attachments, which the parser keeps as written.
+    readsAsTheParser('@online{arte2024,\n  title = {Est-il vrai que les fronti{\\`e}res sont anciennes ? {\\textbar} {Est}-il vrai que... {\\textbar} {ARTE}},\n  shorttitle = {Migration in the {Age} of the {Nation}-state, zk-{SNARK}s and {COVID}-19},\n  publisher = {{Friedrich-Ebert-Stiftung, Forum Berlin}},\n  location = {Springer Science and Business Media {LLC} and {Paris and London}},\n  url = {https://www.example.org/immigration-malgr%C3%A9-les-critiques},\n  file = {Snapshot:C\\:\\\\Users\\\\reader\\\\Zotero\\\\storage\\\\TLD5GN23\\\\arte.html:text/html;Full Text PDF:/home/reader/Zotero/storage/a b/x~y.pdf:application/pdf},\n  keywords = {migration, C\\#, 50\\%},\n}\n');
+    // LaTeX's quotation marks, two backquotes and two apostrophes, in text and in names.
+    readsAsTheParser("@book{gefahr,\n  title = {,,Eine Gefahr f\\\"ur die Demokratie`` and ``Bread'' and ``\\emph{Aid}''},\n  author = {O''Brien, Se{\\'a}n and ``Red'' Emma Goldman},\n}\n");
     // Addresses in text, as hand-kept libraries write a web page's.
     readsAsTheParser('@misc{kropotkin1899,\n  title = {Memoirs of a Revolutionist},\n  howpublished = {\\url{https://example.org/~kropotkin/memoirs_1899.html?part=2&lang=en#ch1}},\n  note = {See \\url{http://example.org/a--b} -- and \\emph{\\url{x}}, with $\\alpha$ after~it},\n}\n');
     readsAsTheParser('@article{keeling1960,\n  title = {The Concentration and Isotopic Abundances of CO$_2$ in the Atmosphere: $^{14}$C, $10^{-3}$ and $x_1^2 - y\'$},\n}\n');
@@ -296,7 +301,9 @@ describe('BibTeX entries read without the parser', () => {
       'a low double quotation mark': '@book{a, title = {{\\quotedblbase}Brot{\\textquotedblleft}}}',
       'an accent on a dotless i': '@book{a, author = {Gonz{\\\'\\i}lez, Ana}}',
       'a backslash in an address': '@book{a, url = {https://example.org/\\_a}}',
-      'a percent-encoded address': '@book{a, url = {https://example.org/a%20b}}',
+      'braces between two dashes, which the parser does not join': '@book{a, title = {a-{-}b}}',
+      'an escaped brace in a field read verbatim': '@book{a, file = {C\\:\\\\a\\{b.pdf}}',
+      'math in a field read verbatim, which fails the parser\'s reading of the fields': '@book{a, file = {a$b.pdf}}',
       'math in an address, which fails the parser\'s reading of the fields': '@book{a, url = {https://example.org/a$b}}',
       'a font switch whose group ends in a space': '@book{a, title = {{\\em Mutual }Aid}}',
       'a font switch without a space after it': '@book{a, title = {{\\em\\"U}ber}}',
