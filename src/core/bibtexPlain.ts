@@ -251,12 +251,14 @@ export const commandCharacters: Readonly<Record<string, string>> = {
  * The LaTeX an export writes for accented letters and escaped symbols, in
  * the forms whose reading is certain: an accent on one letter (`{\"u}`,
  * `\"{u}`, `{\"{u}}`, `\"u`, and for the accents named by a letter
- * `{\v c}`, `\v{c}`, `{\v{c}}`), a letter or symbol written as a command
- * in braces (`{\o}`, `{\textquoteright}`; `commandCharacters`), and the
- * escaped `\&`, `\%`, `\_`, `\#` and `\$`.
+ * `{\v c}`, `\v{c}`, `{\v{c}}`, `\v c`), a letter or symbol written as a
+ * command in braces (`{\o}`, `{\textquoteright}`; `commandCharacters`) or
+ * outside them, where it takes the whitespace after it or an empty group, as
+ * in LaTeX (`Stra\ss e`, `Micha\l{}`), and the escaped `\&`, `\%`, `\_`,
+ * `\#` and `\$`.
  */
 const latexLetters =
-  /\{\\(["'`^~=.])([A-Za-z])\}|\{\\(["'`^~=.])\{([A-Za-z])\}\}|\\(["'`^~=.])\{([A-Za-z])\}|\{\\([vcuHkrd]) ([A-Za-z])\}|\{\\([vcuHkrd])\{([A-Za-z])\}\}|\\([vcuHkrd])\{([A-Za-z])\}|\{\\([A-Za-z]+)\}|\\([&%_#$])|\\(["'`^~=.])([A-Za-z])/g;
+  /\{\\(["'`^~=.])([A-Za-z])\}|\{\\(["'`^~=.])\{([A-Za-z])\}\}|\\(["'`^~=.])\{([A-Za-z])\}|\{\\([vcuHkrd]) ([A-Za-z])\}|\{\\([vcuHkrd])\{([A-Za-z])\}\}|\\([vcuHkrd])\{([A-Za-z])\}|\{\\([A-Za-z]+)\}|\\([&%_#$])|\\(["'`^~=.])([A-Za-z])|\\([vcuHkrd])[ \t\n]+([A-Za-z])|\\([A-Za-z]+)(?:\{\}|[ \t\n]+)?/g;
 
 /**
  * A value's LaTeX letters and symbols: `decoded` as the parser renders them
@@ -268,14 +270,15 @@ function decodeLetters(raw: string): { decoded: string; checked: string } {
   if (!raw.includes('\\')) return { decoded: raw, checked: raw };
   // A command in braces that is not a known letter or symbol is kept as written, for the checks to refuse.
   const decoded = raw.replace(latexLetters, (...groups: (string | undefined)[]) => {
-    const [match, a1, l1, a2, l2, a3, l3, a4, l4, a5, l5, a6, l6, named, symbol, a7, l7] = groups;
+    const [match, a1, l1, a2, l2, a3, l3, a4, l4, a5, l5, a6, l6, inBraces, symbol, a7, l7, a8, l8, bare] = groups;
+    const named = inBraces ?? bare;
     if (named !== undefined) return Object.hasOwn(commandCharacters, named) ? commandCharacters[named] : (match ?? '');
     if (symbol !== undefined) return symbol;
-    const accent = a1 ?? a2 ?? a3 ?? a4 ?? a5 ?? a6 ?? a7 ?? '';
-    return `${l1 ?? l2 ?? l3 ?? l4 ?? l5 ?? l6 ?? l7 ?? ''}${accentMarks[accent]}`;
+    const accent = a1 ?? a2 ?? a3 ?? a4 ?? a5 ?? a6 ?? a7 ?? a8 ?? '';
+    return `${l1 ?? l2 ?? l3 ?? l4 ?? l5 ?? l6 ?? l7 ?? l8 ?? ''}${accentMarks[accent]}`;
   });
   const checked = raw.replace(latexLetters, (match: string, ...groups: (string | undefined)[]) => {
-    const named = groups[12];
+    const named = groups[12] ?? groups[18];
     return named === undefined || Object.hasOwn(commandCharacters, named) ? 'x' : match;
   });
   return { decoded, checked };
@@ -283,12 +286,13 @@ function decodeLetters(raw: string): { decoded: string; checked: string } {
 
 /**
  * The commands an export writes for rich text (Zotero's and Better BibTeX's
- * `\emph{…}` for italics, `\textbf{…}` for bold, BibLaTeX's `\enquote{…}`
- * for a quotation), by the tag the parser renders each with.
+ * `\emph{…}` for italics, `\textbf{…}` for bold, `\texttt{…}` for code,
+ * BibLaTeX's `\enquote{…}` for a quotation), by the tag the parser renders
+ * each with.
  */
-const markupTags: Readonly<Record<string, string>> = { emph: 'i', textit: 'i', mkbibemph: 'i', textbf: 'b', mkbibbold: 'b', textsc: 'sc', enquote: 'enquote', mkbibquote: 'enquote' };
-const markupCommand = /\\(emph|textit|mkbibemph|textbf|mkbibbold|textsc|enquote|mkbibquote)\{/g;
-const anyMarkupCommand = /\\(?:emph|textit|mkbibemph|textbf|mkbibbold|textsc|enquote|mkbibquote)\{/;
+const markupTags: Readonly<Record<string, string>> = { emph: 'i', textit: 'i', mkbibemph: 'i', textbf: 'b', mkbibbold: 'b', textsc: 'sc', texttt: 'code', enquote: 'enquote', mkbibquote: 'enquote' };
+const markupCommand = /\\(emph|textit|mkbibemph|textbf|mkbibbold|textsc|texttt|enquote|mkbibquote)\{/g;
+const anyMarkupCommand = /\\(?:emph|textit|mkbibemph|textbf|mkbibbold|textsc|texttt|enquote|mkbibquote)\{/;
 
 /**
  * A text value with its rich-text commands as the parser marks up their

@@ -87,7 +87,7 @@ const space = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom('', ' ', '  ', '\n', '\r\n', '\t') },
   fc.constantFrom(' % a comment\n', '%\n  ', '\n% @book{x,\n', '%'),
 );
-const latexPart = fc.constantFrom('{\\em x}', '{\\bf M{\\"u}ller}', '{\\it x }', '{\\sc Kro}', '{\\sl a~b}', '{\\em\\"u}', '{\\em}', '{\\em {x}}', '{ \\em x}', '~', 'a~b', '\\~{}', '{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '{\\textless}', '{\\textgreater}', '{\\textasciitilde}', '{\\textdollar}', '{\\textunderscore}', '{\\ldots}', '{\\textbraceleft}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"', '\\textsuperscript{2}', '\\textsuperscript{th}', '\\textsubscript{2}', 'H\\textsubscript{2}O', '\\textsuperscript{-1}', '\\textsuperscript{q}', '\\textsuperscript{--}', '\\textsuperscript{}', '\\textsuperscript{a b}', '\\textsubscript{y}', '\\textsuperscript {2}');
+const latexPart = fc.constantFrom('{\\em x}', '{\\bf M{\\"u}ller}', '{\\it x }', '{\\sc Kro}', '{\\sl a~b}', '{\\em\\"u}', '{\\em}', '{\\em {x}}', '{ \\em x}', '~', 'a~b', '\\~{}', '{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '{\\textless}', '{\\textgreater}', '{\\textasciitilde}', '{\\textdollar}', '{\\textunderscore}', '{\\ldots}', '{\\textbraceleft}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"', '\\textsuperscript{2}', '\\textsuperscript{th}', '\\textsubscript{2}', 'H\\textsubscript{2}O', '\\textsuperscript{-1}', '\\textsuperscript{q}', '\\textsuperscript{--}', '\\textsuperscript{}', '\\textsuperscript{a b}', '\\textsubscript{y}', '\\textsuperscript {2}', '\\l{}', '\\c c', '\\texttt{x}', '\\o b', '\\AA{}', '\\textbackslash x', '\\ss{}{}', '\\v\n s');
 const plainPart = fc.constantFrom('a', 'Kro', 'e', 'Z', 'and', 'And', ' and ', ' ', '  ', '\n', '-', '--', '---', ',', '.', ':', '(', ')', "'", '"', '{', '}', '1', '9', 'é', '\u00a0', '😀', 'von ', 'de la ', 'Jr', '=', '!', '?');
 /** Math as titles write it, mostly of the form read without the parser, now and then with LaTeX it leaves to the parser. */
 const mathPart = fc
@@ -215,6 +215,9 @@ describe('BibTeX entries read without the parser', () => {
     // As Zotero and Better BibTeX export: words in braces beside a hyphen, publishers in double braces, a percent-encoded address, and the
     // paths of attachments, which the parser keeps as written.
     readsAsTheParser('@online{arte2024,\n  title = {Est-il vrai que les fronti{\\`e}res sont anciennes ? {\\textbar} {Est}-il vrai que... {\\textbar} {ARTE}},\n  shorttitle = {Migration in the {Age} of the {Nation}-state, zk-{SNARK}s and {COVID}-19},\n  publisher = {{Friedrich-Ebert-Stiftung, Forum Berlin}},\n  location = {Springer Science and Business Media {LLC} and {Paris and London}},\n  url = {https://www.example.org/immigration-malgr%C3%A9-les-critiques},\n  file = {Snapshot:C\\:\\\\Users\\\\reader\\\\Zotero\\\\storage\\\\TLD5GN23\\\\arte.html:text/html;Full Text PDF:/home/reader/Zotero/storage/a b/x~y.pdf:application/pdf},\n  keywords = {migration, C\\#, 50\\%},\n}\n');
+    // Letters and symbols written as commands outside braces take the whitespace after them, or an empty group, as in LaTeX; so does an
+    // accent named by a letter. Code is marked up.
+    readsAsTheParser('@book{lecons,\n  title = {Le\\c cons sur la g\\\'eom\\\'etrie, Gegenma\\ss{}nahmen, Stra\\ss e, \\AA{}ngstr\\"om and \\texttt{tokensToSend}},\n  author = {Micha\\l{} Pilipczuk and Pawe\\l{} Gawrychowski and Jakub \\L{}opusza\\\'nski},\n  abstract = {Let \\$\\textbackslash chi\\$ be},\n}\n');
     // LaTeX's quotation marks, two backquotes and two apostrophes, in text and in names.
     readsAsTheParser("@book{gefahr,\n  title = {,,Eine Gefahr f\\\"ur die Demokratie`` and ``Bread'' and ``\\emph{Aid}''},\n  author = {O''Brien, Se{\\'a}n and ``Red'' Emma Goldman},\n}\n");
     // Addresses in text, as hand-kept libraries write a web page's.
@@ -294,7 +297,7 @@ describe('BibTeX entries read without the parser', () => {
       'a rich-text command with a space before its argument': '@book{a, title = {On \\emph {Mutual} Aid}}',
       'rich text starting with a space': '@book{a, title = {On\\emph{ Mutual} Aid}}',
       'empty rich text': '@book{a, title = {On \\emph{} Aid}}',
-      'a letter written as a command outside braces, which takes the space after it': '@book{a, title = {Stra\\ss e}}',
+      'an accent named by a letter on a command outside braces': '@book{a, title = {Le\\c \\i}}',
       'a command in braces that is neither a letter nor a symbol the reading knows': '@book{a, title = {The {\\LaTeX} Companion}}',
       'a brace written as a command, which would be taken for a group': '@book{a, title = {{\\textbraceleft}x{\\textbraceright}}}',
       // The parser reads it as a high reversed quotation mark (U+201F), not a low one.
