@@ -104,21 +104,23 @@ const builtInMacroValues: ReadonlyMap<string, string> = new Map([
 
 /**
  * Where the parser's LaTeX reading can differ from the text as written:
- * commands, math, comments, active characters, the ligatures it turns into
- * quotes and inverted marks, control characters (it marks up rich text with
- * two of them), and a paragraph break. It takes a carriage return before a
- * line feed as a paragraph break too, which then neither splits names nor
- * reads as a space in a note.
+ * commands, math, comments, the tie, `<` and `>` (which it reads as the
+ * inverted marks `¡` and `¿`), a closing quotation mark, control
+ * characters (it marks up rich text with two of them), and a paragraph
+ * break. It takes a carriage return before a line feed as a paragraph break
+ * too, which then neither splits names nor reads as a space in a note.
+ * `&`, `#`, `^`, `_` and a lone backquote it renders as themselves.
  */
-const latexSpecial = /[\\$%&#^_~<>`\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|''|\n[ \t]*\n/;
+const latexSpecial = /[\\$%~<>\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|''|\n[ \t]*\n/;
 
 /**
  * Where the parser's reading of a verbatim field (`url`, `doi`) can differ
- * from the text as written: a backslash, math, which fails the entry's
- * fields, and control characters. A `%` it keeps, as in a percent-encoded
- * address.
+ * from the text as written: math, which fails the entry's fields, a brace
+ * or a quote after a backslash, which it counts otherwise than the plain
+ * reading, and control characters. A `%` and other backslashes it keeps,
+ * as in a percent-encoded address or an escaped one (`login\_def.html`).
  */
-const verbatimSpecial = /[\\$\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/;
+const verbatimSpecial = /[$\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|\\[{}"]/;
 
 /**
  * The fields the parser reads verbatim, LaTeX's special characters and
@@ -253,12 +255,12 @@ export const commandCharacters: Readonly<Record<string, string>> = {
  * `\"{u}`, `{\"{u}}`, `\"u`, and for the accents named by a letter
  * `{\v c}`, `\v{c}`, `{\v{c}}`, `\v c`), a letter or symbol written as a
  * command in braces (`{\o}`, `{\textquoteright}`; `commandCharacters`) or
- * outside them, where it takes the whitespace after it or an empty group, as
- * in LaTeX (`Stra\ss e`, `Micha\l{}`), and the escaped `\&`, `\%`, `\_`,
+ * outside them, where it takes the whitespace after it (not a paragraph
+ * break) or an empty group, as in LaTeX (`Stra\ss e`, `Micha\l{}`), and the escaped `\&`, `\%`, `\_`,
  * `\#` and `\$`.
  */
 const latexLetters =
-  /\{\\(["'`^~=.])([A-Za-z])\}|\{\\(["'`^~=.])\{([A-Za-z])\}\}|\\(["'`^~=.])\{([A-Za-z])\}|\{\\([vcuHkrd]) ([A-Za-z])\}|\{\\([vcuHkrd])\{([A-Za-z])\}\}|\\([vcuHkrd])\{([A-Za-z])\}|\{\\([A-Za-z]+)\}|\\([&%_#$])|\\(["'`^~=.])([A-Za-z])|\\([vcuHkrd])[ \t\n]+([A-Za-z])|\\([A-Za-z]+)(?:\{\}|[ \t\n]+)?/g;
+  /\{\\(["'`^~=.])([A-Za-z])\}|\{\\(["'`^~=.])\{([A-Za-z])\}\}|\\(["'`^~=.])\{([A-Za-z])\}|\{\\([vcuHkrd]) ([A-Za-z])\}|\{\\([vcuHkrd])\{([A-Za-z])\}\}|\\([vcuHkrd])\{([A-Za-z])\}|\{\\([A-Za-z]+)\}|\\([&%_#$])|\\(["'`^~=.])([A-Za-z])|\\([vcuHkrd])(?:[ \t]+|[ \t]*\n[ \t]*)([A-Za-z])|\\([A-Za-z]+)(?:\{\}|[ \t]*\n(?![ \t]*\n)[ \t]*|[ \t]+)?/g;
 
 /**
  * A value's LaTeX letters and symbols: `decoded` as the parser renders them

@@ -218,6 +218,9 @@ describe('BibTeX entries read without the parser', () => {
     // Letters and symbols written as commands outside braces take the whitespace after them, or an empty group, as in LaTeX; so does an
     // accent named by a letter. Code is marked up.
     readsAsTheParser('@book{lecons,\n  title = {Le\\c cons sur la g\\\'eom\\\'etrie, Gegenma\\ss{}nahmen, Stra\\ss e, \\AA{}ngstr\\"om and \\texttt{tokensToSend}},\n  author = {Micha\\l{} Pilipczuk and Pawe\\l{} Gawrychowski and Jakub \\L{}opusza\\\'nski},\n  abstract = {Let \\$\\textbackslash chi\\$ be},\n}\n');
+    readsAsTheParser('@misc{linfo, url = {http://www.example.org/login\\_def.html?a=1\\&b=2}, doi = {10.1000/a\\_b\\%20}}');
+    // LaTeX's special characters written bare, as hand-kept libraries do, render as themselves.
+    readsAsTheParser("@book{rd,\n  title = {R&D and `{{Big Data}}': C# for x^2 and snake_case},\n  publisher = {Smith & Sons},\n  author = {Smith & Sons, A.},\n}\n");
     // LaTeX's quotation marks, two backquotes and two apostrophes, in text and in names.
     readsAsTheParser("@book{gefahr,\n  title = {,,Eine Gefahr f\\\"ur die Demokratie`` and ``Bread'' and ``\\emph{Aid}''},\n  author = {O''Brien, Se{\\'a}n and ``Red'' Emma Goldman},\n}\n");
     // Addresses in text, as hand-kept libraries write a web page's.
@@ -303,7 +306,7 @@ describe('BibTeX entries read without the parser', () => {
       // The parser reads it as a high reversed quotation mark (U+201F), not a low one.
       'a low double quotation mark': '@book{a, title = {{\\quotedblbase}Brot{\\textquotedblleft}}}',
       'an accent on a dotless i': '@book{a, author = {Gonz{\\\'\\i}lez, Ana}}',
-      'a backslash in an address': '@book{a, url = {https://example.org/\\_a}}',
+      'an escaped brace in an address': '@book{a, url = {https://example.org/\\{a}}',
       'braces between two dashes, which the parser does not join': '@book{a, title = {a-{-}b}}',
       'an escaped brace in a field read verbatim': '@book{a, file = {C\\:\\\\a\\{b.pdf}}',
       'math in a field read verbatim, which fails the parser\'s reading of the fields': '@book{a, file = {a$b.pdf}}',
@@ -322,6 +325,8 @@ describe('BibTeX entries read without the parser', () => {
       'text after the entry, where the parser would find another': '@book{a, title = {A}} see @misc{b}',
       'a comment in a value, which the parser reads as LaTeX': '@book{a, title = {A % B\n}}',
       'a paragraph break': '@book{a, note = {one\n\ntwo}}',
+      'a paragraph break after a letter written as a command': '@book{a, note = {Stra\\ss \n\ne}}',
+      'a less-than sign, which the parser reads as an inverted mark': '@book{a, title = {x < 4000}}',
       'a line break written CR LF inside a value': '@book{a, author = {Emma\r\nGoldman}}',
       'braces nested deeper than plain text needs': `@book{a, title = {${'{'.repeat(9)}x${'}'.repeat(9)}}}`,
       'an empty group': '@book{a, title = {A {} B}}',
@@ -394,7 +399,7 @@ describe('BibTeX entries read without the parser', () => {
   });
 
   it('agrees with the parser on every entry with addresses it reads, over random addresses, DOIs and addresses in text', () => {
-    const addressPart = fc.constantFrom('https://example.org/', '10.1002/', 'a', '~user', '_', '#frag', '?q=1&r=2', '^', '<693::AID>', "''", '`', '--', '-', '(SICI)', ';', '%20', '\\_', '$', '{', '}', ' ', '\n', '\r');
+    const addressPart = fc.constantFrom('https://example.org/', '10.1002/', 'a', '~user', '_', '#frag', '?q=1&r=2', '^', '<693::AID>', "''", '`', '--', '-', '(SICI)', ';', '%20', '\\_', '\\%', '\\\\', '\\&', '\\{', '\\}', '\\"', '\\', '$', '{', '}', ' ', '\n', '\r');
     const address = fc.array(fc.oneof({ weight: 12, arbitrary: fc.constantFrom('https://example.org/', 'a', '~user', '_', '#frag', '?q=1&r=2', '^', '<693::AID>', "''", '`', '--', '(SICI)', ';') }, addressPart), { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
     const addressEntry = fc.tuple(address, address, fc.boolean()).map(([url, doi, quoted]) => (quoted ? `@misc{a, url = "${url}", doi = "${doi}"}` : `@misc{a, url = {${url}}, doi = {${doi}}}`));
     // An address in text, as hand-kept libraries write `howpublished = {\url{…}}` and notes.
