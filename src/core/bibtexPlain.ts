@@ -696,11 +696,11 @@ function plainText(raw: string): string {
  * one group has a group, besides an accent's or a command letter's, that
  * holds a comma or another group (`plainGroups`).
  */
-function plainCreators(value: string): Record<string, string>[] | undefined {
+function plainCreators(value: string): Record<string, string | boolean>[] | undefined {
   // A tie joins the words beside it into one: the parser splits a name only at whitespace.
   const names = splitAtAnd(withQuoteMarks(withTies(value)));
   if (!names) return undefined;
-  const creators: Record<string, string>[] = [];
+  const creators: Record<string, string | boolean>[] = [];
   for (let n = 0; n < names.length; n++) {
     // The parser's split takes the whitespace beside each `and`, not that at either end of the value.
     let written = names[n];
@@ -711,6 +711,12 @@ function plainCreators(value: string): Record<string, string>[] | undefined {
       continue;
     }
     const { decoded: name, checked } = decodeLetters(written);
+    if (checked.includes('=')) {
+      const extended = extendedName(name);
+      if (!extended) return undefined;
+      creators.push(extended);
+      continue;
+    }
     // In a name written `Last, First` the parser reads groups as if their braces were not there; in `First von Last` a group is one word.
     if (/[{}]/.test(checked) && !plainGroups(checked)) return undefined;
     if (name.includes(',')) {
@@ -735,6 +741,56 @@ function plainCreators(value: string): Record<string, string>[] | undefined {
   }
   // The parser leaves out a name with nothing in it.
   return creators.filter((creator) => Object.keys(creator).length > 0);
+}
+
+const extendedPart = /^[ \t\n]*([A-Za-z]+(?:-[A-Za-z]+)?)=/;
+
+/**
+ * A name in BibLaTeX's extended format, as Better BibTeX writes a name
+ * with a particle (`family=Gogh, given=Vincent, prefix=van, useprefix=true`),
+ * its LaTeX letters decoded: the parts at each comma outside groups, each a
+ * key of letters (and a hyphen and more, `given-i`), `=` and its value, read
+ * as the parser reads them. Undefined unless there are two parts or more
+ * and every part is so: the parser then reads a name of another form.
+ */
+function extendedName(name: string): Record<string, string | boolean> | undefined {
+  const parts = splitOutsideGroups(name, ',');
+  // Without a comma, the parser reads the name in the form `First von Last`.
+  if (parts.length < 2) return undefined;
+  const read: Record<string, string | boolean | undefined> = {};
+  for (const part of parts) {
+    const found = extendedPart.exec(part);
+    if (!found) return undefined;
+    const key = found[1].toLowerCase();
+    const value = plainText(part.slice(found[0].length)).trim();
+    if (key === 'given') read.firstName = value;
+    else if (key === 'family') read.lastName = value;
+    else if (key === 'given-i') read.initial = value;
+    else if (key === 'useprefix' || key === 'juniorcomma') read[key] = value.toLowerCase() === 'true';
+    else read[key] = value;
+  }
+  // The parser drops the parts left empty.
+  const kept: Record<string, string | boolean> = {};
+  for (const [key, value] of Object.entries(read)) if (value !== undefined && value !== '') kept[key] = value;
+  return kept;
+}
+
+/** `text` split at each `separator` outside groups of braces. */
+function splitOutsideGroups(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let from = 0;
+  let depth = 0;
+  for (let k = 0; k < text.length; k++) {
+    const char = text[k];
+    if (char === '{') depth++;
+    else if (char === '}') depth--;
+    else if (char === separator && depth === 0) {
+      parts.push(text.slice(from, k));
+      from = k + 1;
+    }
+  }
+  parts.push(text.slice(from));
+  return parts;
 }
 
 /** Whether `checked`, a name with its LaTeX letters made plain, has only groups that hold no comma and no other group. */
@@ -770,6 +826,8 @@ function wordsOutsideGroups(name: string): string[] {
 function splitAtAnd(raw: string): string[] | undefined {
   // The parser also splits at an `and` that opens the value before a space, or ends it after a word's end; those leave an empty part.
   if (/^and[ \t\r\n]|(?:^|[\x20-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E\t\r\n])and$/i.test(raw)) return undefined;
+  // A command takes the whitespace after it, and an `and` after it is then no split (`\ss and a` is one name, `ßand a`).
+  if (/\\[A-Za-z]+[ \t\r\n]+and[ \t\r\n]/i.test(raw)) return undefined;
   const parts: string[] = [];
   let from = 0;
   let depth = 0;
@@ -827,8 +885,7 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
   if (latexSpecial.test(checked) || groupEdge.test(checked)) return undefined;
   switch (mode) {
     case 'creators':
-      // An `=` may be BibLaTeX's extended name format (`family=Goldman, given=Emma`), which the parser reads.
-      return checked.includes('=') ? undefined : plainCreators(value);
+      return plainCreators(value);
     case 'list':
       // Split at an `and` outside groups, as names are, then each part's groups dissolved.
       return splitAtAnd(raw)?.map((part) => plainText(part).trim());

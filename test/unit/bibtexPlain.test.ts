@@ -219,6 +219,8 @@ describe('BibTeX entries read without the parser', () => {
     // accent named by a letter. Code is marked up.
     readsAsTheParser('@book{lecons,\n  title = {Le\\c cons sur la g\\\'eom\\\'etrie, Gegenma\\ss{}nahmen, Stra\\ss e, \\AA{}ngstr\\"om and \\texttt{tokensToSend}},\n  author = {Micha\\l{} Pilipczuk and Pawe\\l{} Gawrychowski and Jakub \\L{}opusza\\\'nski},\n  abstract = {Let \\$\\textbackslash chi\\$ be},\n}\n');
     readsAsTheParser('@misc{linfo, url = {http://www.example.org/login\\_def.html?a=1\\&b=2}, doi = {10.1000/a\\_b\\%20}}');
+    // Names in BibLaTeX's extended format, as Better BibTeX writes names with particles.
+    readsAsTheParser('@article{verclos2019,\n  author = {Dostert, Maria and family=Laat, given=David, prefix=de, useprefix=true and family=Verclos, given=R{\\\'e}mi de Joannis, prefix=de, useprefix=true and family=Tuza, given=Zs., given-i={{Zs}} and family={Smith, Jones}, given=A, suffix=Jr.},\n}\n');
     // LaTeX's special characters written bare, as hand-kept libraries do, render as themselves.
     readsAsTheParser("@book{rd,\n  title = {R&D and `{{Big Data}}': C# for x^2 and snake_case},\n  publisher = {Smith & Sons},\n  author = {Smith & Sons, A.},\n}\n");
     // LaTeX's quotation marks, two backquotes and two apostrophes, in text and in names.
@@ -334,7 +336,10 @@ describe('BibTeX entries read without the parser', () => {
       'a group holding a comma in a name written Last, First': '@book{a, author = {{Smith, Jones}, John}}',
       'a group in a group in a name': '@book{a, author = {{{Smith}}, John}}',
       'a group holding a comma in a name written First Last': '@book{a, author = {John {Smith, Jones}}}',
-      'a name in BibLaTeX\'s extended format': '@book{a, author = {family=Goldman, given=Emma}}',
+      'a name in BibLaTeX\'s extended format with a space before an =': '@book{a, author = {family = Goldman, given = Emma}}',
+      'a name in BibLaTeX\'s extended format with a part of another form': '@book{a, author = {family=Goldman, Emma}}',
+      'a name with an = and no comma': '@book{a, author = {family=Goldman}}',
+      'a letter written as a command before an "and", which takes the space before it': '@book{a, author = {Stra\\ss and Smith}}',
       'an unclosed value': '@book{a, title = {A}',
     };
     for (const [what, source] of Object.entries(notPlain)) assert.strictEqual(plainBibtexEntry(source, { builtInMacros: !what.includes('@string') }), undefined, what);
@@ -427,7 +432,7 @@ describe('BibTeX entries read without the parser', () => {
     assert.ok(taken.length > runs / 5, `${taken.length} of ${runs} read as plain`);
   });
 
-  it('agrees with the parser on every entry it reads, over random lists of names, some in one group, some with groups or ties in them', () => {
+  it('agrees with the parser on every entry it reads, over random lists of names, some in one group, some with groups or ties in them, some in the extended format', () => {
     const word = fc.constantFrom('Kropotkin', 'Peter', 'de', 'la', 'Fontaine', 'Jr.', 'M{\\"u}ller', 'Press', 'Freedom', '{\\o}', 'x--y', '-', 'D.~E.', 'van~der', '~');
     /** Words as a name writes them, now and then with what is written in a group only: braces, an `and`, a comma. */
     const words = (inGroup: boolean) =>
@@ -444,7 +449,14 @@ describe('BibTeX entries read without the parser', () => {
         { minLength: 1, maxLength: 3 },
       )
       .map((parts) => parts.map(([text, after]) => `${text}${after}`).join('').trim());
+    /** Names in BibLaTeX's extended format, as Better BibTeX writes names with particles, now and then with a part of another form. */
+    const extendedPart = fc.oneof(
+      { weight: 6, arbitrary: fc.tuple(fc.constantFrom('family', 'given', 'prefix', 'suffix', 'useprefix', 'given-i', 'Family', 'juniorcomma', 'other'), groupedWords).map(([key, value]) => `${key}=${value}`) },
+      fc.constantFrom('useprefix=true', 'useprefix=False', 'family = X', 'given=', 'family={Smith, Jones}', 'given=a=b', 'x2=y', 'given-=x', 'Goldman'),
+    );
+    const extended = fc.array(fc.tuple(fc.constantFrom(' ', '', '\n  '), extendedPart), { minLength: 1, maxLength: 4 }).map((parts) => parts.map(([space, part]) => `${space}${part}`).join(',').trim());
     const name = fc.oneof(
+      { weight: 2, arbitrary: extended },
       { weight: 3, arbitrary: words(true).map((text) => `{${text}}`) },
       { weight: 2, arbitrary: fc.tuple(words(false), words(false)).map(([last, first]) => `${last}, ${first}`) },
       { weight: 2, arbitrary: fc.tuple(groupedWords, groupedWords).map(([last, first]) => `${last}, ${first}`) },
@@ -461,7 +473,11 @@ describe('BibTeX entries read without the parser', () => {
     const grouped = taken.filter(({ plain }) => Object.values(plain.fields).some((names) => Array.isArray(names) && names.some((name) => 'name' in name)));
     const withGroups = taken.filter(({ source, plain }) => /\{(?:van Gogh|P|Du|de|D|Smith and Sons|Jr\.|de la Fontaine)\}/.test(source) && Object.values(plain.fields).some((names) => Array.isArray(names) && names.some((name) => 'lastName' in name)));
     const withTies = taken.filter(({ source }) => source.includes('~'));
-    assert.ok(taken.length > runs / 4 && grouped.length > runs / 10 && withGroups.length > runs / 20 && withTies.length > runs / 20, `${taken.length} of ${runs} read as plain, ${grouped.length} with a name in one group, ${withGroups.length} with groups in a name, ${withTies.length} with ties`);
+    const withExtended = taken.filter(({ source }) => /(?:family|given)=/.test(source));
+    assert.ok(
+      taken.length > runs / 4 && grouped.length > runs / 10 && withGroups.length > runs / 20 && withTies.length > runs / 20 && withExtended.length > runs / 40,
+      `${taken.length} of ${runs} read as plain, ${grouped.length} with a name in one group, ${withGroups.length} with groups in a name, ${withTies.length} with ties, ${withExtended.length} in the extended format`,
+    );
   });
 
   it('reads a large library of plain entries in many short steps, without the parser', () => {
