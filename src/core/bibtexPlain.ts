@@ -105,7 +105,7 @@ const builtInMacroValues: ReadonlyMap<string, string> = new Map([
 /**
  * Where the parser's LaTeX reading can differ from the text as written:
  * commands, math, comments, the tie, `<` and `>` (which it reads as the
- * inverted marks `¡` and `¿`), a closing quotation mark, control
+ * inverted marks `¡` and `¿`), two apostrophes left after a backslash, control
  * characters (it marks up rich text with two of them), and a paragraph
  * break. It takes a carriage return before a line feed as a paragraph break
  * too, which then neither splits names nor reads as a space in a note.
@@ -256,8 +256,8 @@ export const commandCharacters: Readonly<Record<string, string>> = {
  * `{\v c}`, `\v{c}`, `{\v{c}}`, `\v c`), a letter or symbol written as a
  * command in braces (`{\o}`, `{\textquoteright}`; `commandCharacters`) or
  * outside them, where it takes the whitespace after it (not a paragraph
- * break) or an empty group, as in LaTeX (`Stra\ss e`, `Micha\l{}`), and the escaped `\&`, `\%`, `\_`,
- * `\#` and `\$`.
+ * break) or an empty group, as in LaTeX (`Stra\ss e`, `Micha\l{}`), and
+ * the escaped `\&`, `\%`, `\_`, `\#` and `\$`.
  */
 const latexLetters =
   /\{\\(["'`^~=.])([A-Za-z])\}|\{\\(["'`^~=.])\{([A-Za-z])\}\}|\\(["'`^~=.])\{([A-Za-z])\}|\{\\([vcuHkrd]) ([A-Za-z])\}|\{\\([vcuHkrd])\{([A-Za-z])\}\}|\\([vcuHkrd])\{([A-Za-z])\}|\{\\([A-Za-z]+)\}|\\([&%_#$])|\\(["'`^~=.])([A-Za-z])|\\([vcuHkrd])(?:[ \t]+|[ \t]*\n[ \t]*)([A-Za-z])|\\([A-Za-z]+)(?:\{\}|[ \t]*\n(?![ \t]*\n)[ \t]*|[ \t]+)?/g;
@@ -754,7 +754,7 @@ const extendedPart = /^[ \t\n]*([A-Za-z]+(?:-[A-Za-z]+)?)=/;
  * and every part is so: the parser then reads a name of another form.
  */
 function extendedName(name: string): Record<string, string | boolean> | undefined {
-  const parts = splitOutsideGroups(name, ',');
+  const parts = splitOutsideGroups(name, (k) => (name[k] === ',' ? 1 : 0));
   // Without a comma, the parser reads the name in the form `First von Last`.
   if (parts.length < 2) return undefined;
   const read: Record<string, string | boolean | undefined> = {};
@@ -775,8 +775,8 @@ function extendedName(name: string): Record<string, string | boolean> | undefine
   return kept;
 }
 
-/** `text` split at each `separator` outside groups of braces. */
-function splitOutsideGroups(text: string, separator: string): string[] {
+/** `text` split outside groups of braces wherever `separatorAt` gives the length of a separator at an offset (0 for none). */
+function splitOutsideGroups(text: string, separatorAt: (offset: number) => number): string[] {
   const parts: string[] = [];
   let from = 0;
   let depth = 0;
@@ -784,9 +784,13 @@ function splitOutsideGroups(text: string, separator: string): string[] {
     const char = text[k];
     if (char === '{') depth++;
     else if (char === '}') depth--;
-    else if (char === separator && depth === 0) {
-      parts.push(text.slice(from, k));
-      from = k + 1;
+    else if (depth === 0) {
+      const length = separatorAt(k);
+      if (length > 0) {
+        parts.push(text.slice(from, k));
+        from = k + length;
+        k = from - 1;
+      }
     }
   }
   parts.push(text.slice(from));
@@ -828,21 +832,8 @@ function splitAtAnd(raw: string): string[] | undefined {
   if (/^and[ \t\r\n]|(?:^|[\x20-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E\t\r\n])and$/i.test(raw)) return undefined;
   // A command takes the whitespace after it, and an `and` after it is then no split (`\ss and a` is one name, `ßand a`).
   if (/\\[A-Za-z]+[ \t\r\n]+and[ \t\r\n]/i.test(raw)) return undefined;
-  const parts: string[] = [];
-  let from = 0;
-  let depth = 0;
-  for (let k = 0; k < raw.length; k++) {
-    const char = raw[k];
-    if (char === '{') depth++;
-    else if (char === '}') depth--;
-    // The parser needs whitespace on both sides of `and` to split there, and so does this; an `and` in a group is part of it.
-    else if ((char === 'a' || char === 'A') && depth === 0 && isBibtexSpace(raw.charCodeAt(k - 1)) && andAt.test(raw.slice(k, k + 4))) {
-      parts.push(raw.slice(from, k));
-      from = k + 3;
-      k += 2;
-    }
-  }
-  parts.push(raw.slice(from));
+  // The parser needs whitespace on both sides of `and` to split there, and so does this; an `and` in a group is part of it.
+  const parts = splitOutsideGroups(raw, (k) => ((raw[k] === 'a' || raw[k] === 'A') && isBibtexSpace(raw.charCodeAt(k - 1)) && andAt.test(raw.slice(k, k + 4)) ? 3 : 0));
   // A part left empty is the parser's edge case, not this one's.
   if (parts.some((part) => part.trim() === '')) return undefined;
   return parts;
