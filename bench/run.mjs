@@ -393,19 +393,19 @@ await libraryRows('BibTeX', 'file:///bench/library.bib', generateBibtex(size.bib
 // parser; an entry with other LaTeX, a square root in math here, is read by the parser. Then with its places given by
 // macros, which entries read without the parser take from their plain definitions; as hand-kept libraries write
 // them, joined with `#`; in the older style of hand-kept libraries; and as written for BibLaTeX.
-for (const [what, latexEvery, latex, placeMacros = 0, joined = false, older = false, biblatex = false] of [
-  ['BibTeX with a LaTeX accent and an escaped symbol in every title:', 1, 'accents'],
-  ['BibTeX with a LaTeX emphasis in every title:', 1, 'markup'],
-  ['BibTeX with LaTeX math in one title in 4:', 4, 'math'],
-  ['BibTeX with LaTeX math in every title:', 1, 'math'],
-  ['BibTeX with a square root in math in one title in 4:', 4, 'root'],
-  ['BibTeX with a square root in math in every title:', 1, 'root'],
-  ['BibTeX with each place given by one of 200 @string macros:', 0, 'accents', 200],
-  ['BibTeX as kept by hand: places joined from macros with #, month macros, titles in quotes, comments:', 0, 'accents', 200, true],
-  ['BibTeX as kept by hand in the older style: {\\em …} titles, ties, names with groups, addresses on personal pages:', 0, 'accents', 0, false, true],
-  ['BibTeX as written for BibLaTeX: \\enquote{…} and \\textsuperscript{th} in titles, ties in names, abstracts with {\\textless}jats:p{\\textgreater}:', 0, 'accents', 0, false, false, true],
+for (const [what, options] of [
+  ['BibTeX with a LaTeX accent and an escaped symbol in every title:', { latexEvery: 1, latex: 'accents' }],
+  ['BibTeX with a LaTeX emphasis in every title:', { latexEvery: 1, latex: 'markup' }],
+  ['BibTeX with LaTeX math in one title in 4:', { latexEvery: 4, latex: 'math' }],
+  ['BibTeX with LaTeX math in every title:', { latexEvery: 1, latex: 'math' }],
+  ['BibTeX with a square root in math in one title in 4:', { latexEvery: 4, latex: 'root' }],
+  ['BibTeX with a square root in math in every title:', { latexEvery: 1, latex: 'root' }],
+  ['BibTeX with each place given by one of 200 @string macros:', { placeMacros: 200 }],
+  ['BibTeX as kept by hand: places joined from macros with #, month macros, titles in quotes, comments:', { placeMacros: 200, joined: true }],
+  ['BibTeX as kept by hand in the older style: {\\em …} titles, ties, names with groups, addresses on personal pages:', { older: true }],
+  ['BibTeX as written for BibLaTeX: \\enquote{…} and \\textsuperscript{th} in titles, ties in names, abstracts with {\\textless}jats:p{\\textgreater}:', { biblatex: true }],
 ]) {
-  await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, { latexEvery, latex, placeMacros, joined, older, biblatex }), size.bibtex, 'entries', core.bibtexSteps);
+  await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, options), size.bibtex, 'entries', core.bibtexSteps);
 }
 // A CSL-YAML library, as Pandoc writes one: `yaml` takes about a fifth of a millisecond an item.
 const cslYamlText = generateCslYaml(size.yaml);

@@ -538,12 +538,14 @@ const mathScript = /([\^_])[ \t]*(?:\{([^}]*)\}|(.))/g;
  * text: Unicode's superscripts and subscripts. A script with a character
  * not here it marks up as `<sup>` or `<sub>`, which is left to the parser.
  */
-const raised: Readonly<Record<string, string>> = {
-  ...Object.fromEntries([...'0123456789+-=()abcdefghijklmnoprstuvwxyzA'].map((char, k) => [char, [...'⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬ'][k]])),
-};
-const lowered: Readonly<Record<string, string>> = {
-  ...Object.fromEntries([...'0123456789+-=()aehklmnopstx'].map((char, k) => [char, [...'₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕₖₗₘₙₒₚₛₜₓ'][k]])),
-};
+const raised: Readonly<Record<string, string>> = Object.fromEntries([...'0123456789+-=()abcdefghijklmnoprstuvwxyzA'].map((char, k) => [char, [...'⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬ'][k]]));
+const lowered: Readonly<Record<string, string>> = Object.fromEntries([...'0123456789+-=()aehklmnopstx'].map((char, k) => [char, [...'₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕₖₗₘₙₒₚₛₜₓ'][k]]));
+
+/** A script's characters in their raised or lowered `forms`; undefined where one has none. */
+function inForms(content: string, forms: Readonly<Record<string, string>>): string | undefined {
+  const chars = [...content];
+  return chars.every((char) => Object.hasOwn(forms, char)) ? chars.map((char) => forms[char]).join('') : undefined;
+}
 
 /**
  * Stands for a segment of a value rendered apart, math or an address, until
@@ -569,10 +571,9 @@ function renderedMath(content: string): string | undefined {
   let known = true;
   const rendered = content
     .replace(mathScript, (_: string, mark: string, group: string | undefined, single: string | undefined) => {
-      const forms = mark === '^' ? raised : lowered;
-      const chars = [...(group ?? single ?? '').replace(/[ \t]+/g, '')];
-      if (!chars.every((char) => Object.hasOwn(forms, char))) known = false;
-      return chars.map((char) => forms[char]).join('');
+      const scripted = inForms((group ?? single ?? '').replace(/[ \t]+/g, ''), mark === '^' ? raised : lowered);
+      if (scripted === undefined) known = false;
+      return scripted ?? '';
     })
     .replace(mathCommand, (_: string, name: string) => {
       if (Object.hasOwn(mathCommands, name)) return mathCommands[name];
@@ -615,9 +616,7 @@ function withTextScripts(raw: string): string {
   return raw.replace(textScript, (written: string, kind: string, content: string) => {
     // The parser joins `--` into a dash before it raises, and a dash has no raised form.
     if (content.includes('--')) return written;
-    const forms = kind === 'super' ? raised : lowered;
-    const chars = [...content];
-    return chars.every((char) => Object.hasOwn(forms, char)) ? chars.map((char) => forms[char]).join('') : written;
+    return inForms(content, kind === 'super' ? raised : lowered) ?? written;
   });
 }
 
@@ -769,10 +768,7 @@ function extendedName(name: string): Record<string, string | boolean> | undefine
     else if (key === 'useprefix' || key === 'juniorcomma') read[key] = value.toLowerCase() === 'true';
     else read[key] = value;
   }
-  // The parser drops the parts left empty.
-  const kept: Record<string, string | boolean> = {};
-  for (const [key, value] of Object.entries(read)) if (value !== undefined && value !== '') kept[key] = value;
-  return kept;
+  return withoutEmpty(read);
 }
 
 /** `text` split outside groups of braces wherever `separatorAt` gives the length of a separator at an offset (0 for none). */
@@ -811,19 +807,7 @@ function plainGroups(checked: string): boolean {
 
 /** A name's words, split at whitespace outside braces: a group is part of one word. */
 function wordsOutsideGroups(name: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let depth = 0;
-  for (const char of name) {
-    if (char === '{') depth++;
-    else if (char === '}') depth--;
-    if (depth === 0 && (char === ' ' || char === '\t' || char === '\n')) {
-      if (word !== '') words.push(word);
-      word = '';
-    } else word += char;
-  }
-  if (word !== '') words.push(word);
-  return words;
+  return splitOutsideGroups(name, (k) => (name[k] === ' ' || name[k] === '\t' || name[k] === '\n' ? 1 : 0)).filter((word) => word !== '');
 }
 
 /** A list value split at each `and` that stands as a word between spaces outside braces; undefined when a part would be empty. */
@@ -841,12 +825,12 @@ function splitAtAnd(raw: string): string[] | undefined {
 
 const andAt = /^and[ \t\r\n]/i;
 
-/** The parser drops a name's empty parts, and trims the rest, of any Unicode space, as `String.trim` does. */
-function withoutEmpty(name: Record<string, string | undefined>): Record<string, string> {
-  const kept: Record<string, string> = {};
+/** The parser drops a name's empty parts, and trims the rest, of any Unicode space, as `String.trim` does; it keeps its flags (`useprefix`). */
+function withoutEmpty<Value extends string | boolean>(name: Record<string, Value | undefined>): Record<string, Value> {
+  const kept: Record<string, Value> = {};
   for (const [part, value] of Object.entries(name)) {
-    const trimmed = value?.trim();
-    if (trimmed) kept[part] = trimmed;
+    if (typeof value === 'boolean') kept[part] = value;
+    else if (value?.trim()) kept[part] = value.trim() as Value;
   }
   return kept;
 }
