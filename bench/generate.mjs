@@ -174,9 +174,12 @@ export function generateCslYaml(count) {
  * `biblatex`, as written for BibLaTeX: every third title in `\enquote{…}`, every other with a century in
  * `\textsuperscript{th}`, every other author's given names as initials joined by a tie (`Last, A.~B.`), every
  * fifth written `First van~der Last`, and every fourth entry an abstract in the JATS tags of Crossref, written
- * as Better BibTeX writes LaTeX's reserved characters (`{\textless}jats:p{\textgreater}`).
+ * as Better BibTeX writes LaTeX's reserved characters (`{\textless}jats:p{\textgreater}`). With `mendeley`, as
+ * Mendeley Desktop exports on Windows: titles in double braces, three entries in four with the path of their
+ * attachment (`:C$\backslash$:/Users/…:pdf`, each backslash written as math), every other with an address with
+ * underscores in groups (`{\_}`), and the reader's groups and keywords.
  */
-export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeMacros = 0, joined = false, older = false, biblatex = false } = {}) {
+export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeMacros = 0, joined = false, older = false, biblatex = false, mendeley = false } = {}) {
   const written = { accents: ' \\& {\\"U}bersicht', markup: ' \\& \\emph{{\\"U}bersicht}', math: ' \\& {\\"U}bersicht of $\\alpha$', root: ' \\& {\\"U}bersicht of $\\sqrt{2}$' }[latex];
   const rnd = random(3);
   // BibTeX macros are named in letters: the n-th place is `placeaa`, `placeba`, ….
@@ -202,19 +205,29 @@ export function generateBibtex(count, { latexEvery = 0, latex = 'markup', placeM
       if (n % 5 === 0) author = `${given} van~der ${family}`;
       else if (n % 2 === 0) author = `${family}, ${given[0]}.~${given[given.length - 1].toUpperCase()}.`;
     }
+    const year = item.issued['date-parts'][0][0];
+    if (mendeley) title = `{${title}}`;
     entries.push(
       [
-        ...(joined && n % 25 === 0 ? [`% ---- ${item.publisher}, from ${item.issued['date-parts'][0][0]} ----`, ''] : []),
+        ...(joined && n % 25 === 0 ? [`% ---- ${item.publisher}, from ${year} ----`, ''] : []),
         `@${item.type === 'book' ? 'book' : 'article'}{${item.id},`,
         ...(joined && n % 10 === 0 ? [`  % note = {to check},`] : []),
         `  author = {${author}},`,
         joined ? `  title = "${title}",` : `  title = {${title}},`,
-        `  year = {${item.issued['date-parts'][0][0]}},`,
+        `  year = {${year}},`,
         `  publisher = {${item.publisher}},`,
         placeMacros ? `  address = ${place(n % placeMacros)}${joined ? ' # ", " # {North}' : ''},` : `  address = {London},`,
         ...(joined ? [`  month = ${months[n % 12]},`] : []),
         ...(biblatex && n % 4 === 0 ? [`  abstract = {{\\textless}jats:p{\\textgreater}A study of ${item.title.toLowerCase()}, 50\\% of it on {\\textless}i{\\textgreater}${family}{\\textless}/i{\\textgreater}.{\\textless}/jats:p{\\textgreater}},`] : []),
         ...(older ? [`  pages = {pp.~${n % 300}--${(n % 300) + 20}},`, ...(n % 4 === 0 ? [`  url = {http://example.org/~${family.toLowerCase()}/${item.id}.html?lang=en&part=${n % 7}#top},`] : [])] : []),
+        ...(mendeley
+          ? [
+              ...(n % 4 === 0 ? [] : [`  file = {:C$\\backslash$:/Users/reader/AppData/Local/Mendeley Ltd./Mendeley Desktop/Downloaded/${family} - ${year} - ${item.title}.pdf:pdf},`]),
+              ...(n % 2 === 0 ? [`  url = {http://www.example.org/${family.toLowerCase()}{\\_}${year}{\\_}${n}.pdf},`] : []),
+              `  keywords = {anarchism,mutual aid},`,
+              `  mendeley-groups = {Thesis/Chapter ${(n % 5) + 1}},`,
+            ]
+          : []),
         '}',
         '',
       ].join('\n'),

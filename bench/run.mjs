@@ -392,7 +392,7 @@ await libraryRows('BibTeX', 'file:///bench/library.bib', generateBibtex(size.bib
 // The same library with LaTeX in its titles: accents, escaped symbols, emphasis and plain math are read without the
 // parser; an entry with other LaTeX, a square root in math here, is read by the parser. Then with its places given by
 // macros, which entries read without the parser take from their plain definitions; as hand-kept libraries write
-// them, joined with `#`; in the older style of hand-kept libraries; and as written for BibLaTeX.
+// them, joined with `#`; in the older style of hand-kept libraries; as written for BibLaTeX; and as Mendeley exports.
 for (const [what, options] of [
   ['BibTeX with a LaTeX accent and an escaped symbol in every title:', { latexEvery: 1, latex: 'accents' }],
   ['BibTeX with a LaTeX emphasis in every title:', { latexEvery: 1, latex: 'markup' }],
@@ -404,6 +404,7 @@ for (const [what, options] of [
   ['BibTeX as kept by hand: places joined from macros with #, month macros, titles in quotes, comments:', { placeMacros: 200, joined: true }],
   ['BibTeX as kept by hand in the older style: {\\em …} titles, ties, names with groups, addresses on personal pages:', { older: true }],
   ['BibTeX as written for BibLaTeX: \\enquote{…} and \\textsuperscript{th} in titles, ties in names, abstracts with {\\textless}jats:p{\\textgreater}:', { biblatex: true }],
+  ['BibTeX as Mendeley Desktop exports it: attachments\' paths with $\\backslash$, {\\_} in addresses:', { mendeley: true }],
 ]) {
   await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, options), size.bibtex, 'entries', core.bibtexSteps);
 }

@@ -849,8 +849,14 @@ function isOneGroup(text: string): boolean {
 /** One field's value as the parser renders it, or undefined when only the parser can say. */
 function plainField(mode: (typeof usedFields)[string], value: string): unknown {
   if (mode === 'verbatim') {
-    // The parser prints these back as written, LaTeX's special characters included; whitespace or braces inside would be reprinted its own way.
-    return verbatimSpecial.test(value) || /[ \t\r\n{}]/.test(value.trim()) ? undefined : value.trim();
+    // The parser prints these back as written, LaTeX's special characters and groups included (Mendeley writes `{\_}` for an
+    // underscore), but for one group around the whole value, which it drops; whitespace inside it would reprint its own way.
+    const address = value.trim();
+    if (verbatimSpecial.test(value) || /[ \t\r\n]/.test(address)) return undefined;
+    if (!address.includes('{')) return address;
+    // Whitespace around a group makes it not the whole value, and a comment may hide where a group closes.
+    if (address !== value || address.includes('%')) return undefined;
+    return isOneGroup(address) ? address.slice(1, -1) : address;
   }
   // Rich text is read only where the parser renders it as it is: not in names or lists, which it splits, nor in a number.
   // A tie is a no-break space but in a number or a month, which are left to the parser.
@@ -973,7 +979,8 @@ export function plainBibtexEntry(source: string, options: PlainBibtexOptions = {
     if (mode === undefined) {
       // Nothing reads this field, but the parser must not fail on it.
       if (verbatimField.test(name)) {
-        if (unreadVerbatimSpecial.test(value.raw)) return undefined;
+        // Math of the plain form parses, and Mendeley writes each backslash of a Windows path as `$\backslash$`.
+        if (unreadVerbatimSpecial.test(value.raw.includes('$') ? value.raw.replace(plainMath, '') : value.raw)) return undefined;
       } else {
         const letters = decodeValue(value.raw, true, true);
         if (!letters || /[\\$]/.test(letters.checked)) return undefined;

@@ -219,6 +219,9 @@ describe('BibTeX entries read without the parser', () => {
     // accent named by a letter. Code is marked up.
     readsAsTheParser('@book{lecons,\n  title = {Le\\c cons sur la g\\\'eom\\\'etrie, Gegenma\\ss{}nahmen, Stra\\ss e, \\AA{}ngstr\\"om and \\texttt{tokensToSend}},\n  author = {Micha\\l{} Pilipczuk and Pawe\\l{} Gawrychowski and Jakub \\L{}opusza\\\'nski},\n  abstract = {Let \\$\\textbackslash chi\\$ be},\n}\n');
     readsAsTheParser('@misc{linfo, url = {http://www.example.org/login\\_def.html?a=1\\&b=2}, doi = {10.1000/a\\_b\\%20}}');
+    // As Mendeley Desktop exports: the backslashes of a Windows path as math, an underscore or an ampersand in an address in a group, which
+    // the parser keeps as written, and an address in one group, which it drops.
+    readsAsTheParser('@article{Ainsworth2003,\nauthor = {Ainsworth, Shaaron},\ndoi = {{10.1016/S0364-0213(03)00033-8}},\nfile = {:C$\\backslash$:/Users/reader/AppData/Local/Mendeley Ltd./Mendeley Desktop/Downloaded/Ainsworth - 2003 - Self-explaining.pdf:pdf},\ntitle = {{The effects of self-explaining {\\&} diagrams}},\nurl = {http://www.example.org/Teaching{\\_}files/a{\\_}b.pdf?x=1{\\&}q=2},\nyear = {2003}\n}\n');
     // Names in BibLaTeX's extended format, as Better BibTeX writes names with particles.
     readsAsTheParser('@article{verclos2019,\n  author = {Dostert, Maria and family=Laat, given=David, prefix=de, useprefix=true and family=Verclos, given=R{\\\'e}mi de Joannis, prefix=de, useprefix=true and family=Tuza, given=Zs., given-i={{Zs}} and family={Smith, Jones}, given=A, suffix=Jr.},\n}\n');
     // LaTeX's special characters written bare, as hand-kept libraries do, render as themselves.
@@ -313,6 +316,9 @@ describe('BibTeX entries read without the parser', () => {
       'an escaped brace in a field read verbatim': '@book{a, file = {C\\:\\\\a\\{b.pdf}}',
       'math in a field read verbatim, which fails the parser\'s reading of the fields': '@book{a, file = {a$b.pdf}}',
       'math in an address, which fails the parser\'s reading of the fields': '@book{a, url = {https://example.org/a$b}}',
+      'a network path, whose math the parser may read as display math': '@book{a, file = {:$\\backslash$$\\backslash$server/a.pdf:pdf}}',
+      'a group in an address with a percent, which the parser reads as a comment': '@book{a, url = {https://example.org/{\\_}a%20b}}',
+      'an address in a group with a space before it, which the parser keeps': '@book{a, url = { {https://example.org}}}',
       'a font switch whose group ends in a space': '@book{a, title = {{\\em Mutual }Aid}}',
       'a font switch without a space after it': '@book{a, title = {{\\em\\"U}ber}}',
       'a macro': '@book{a, journal = jot}',
@@ -404,9 +410,14 @@ describe('BibTeX entries read without the parser', () => {
   });
 
   it('agrees with the parser on every entry with addresses it reads, over random addresses, DOIs and addresses in text', () => {
-    const addressPart = fc.constantFrom('https://example.org/', '10.1002/', 'a', '~user', '_', '#frag', '?q=1&r=2', '^', '<693::AID>', "''", '`', '--', '-', '(SICI)', ';', '%20', '\\_', '\\%', '\\\\', '\\&', '\\{', '\\}', '\\"', '\\', '$', '{', '}', ' ', '\n', '\r');
-    const address = fc.array(fc.oneof({ weight: 12, arbitrary: fc.constantFrom('https://example.org/', 'a', '~user', '_', '#frag', '?q=1&r=2', '^', '<693::AID>', "''", '`', '--', '(SICI)', ';') }, addressPart), { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
-    const addressEntry = fc.tuple(address, address, fc.boolean()).map(([url, doi, quoted]) => (quoted ? `@misc{a, url = "${url}", doi = "${doi}"}` : `@misc{a, url = {${url}}, doi = {${doi}}}`));
+    // Mendeley writes an underscore or an ampersand in an address in a group (`{\_}`), and each backslash of a Windows path as math.
+    const addressPart = fc.constantFrom('https://example.org/', '10.1002/', 'a', '~user', '_', '#frag', '?q=1&r=2', '^', '<693::AID>', "''", '`', '--', '-', '(SICI)', ';', '%20', '\\_', '\\%', '\\\\', '\\&', '\\{', '\\}', '\\"', '\\', '$', '{', '}', ' ', '\n', '\r', '{\\_}', '{\\&}', '{}', '{a}', '{\\url}', '$\\backslash$', '$x$');
+    const address = fc
+      .array(fc.oneof({ weight: 12, arbitrary: fc.constantFrom('https://example.org/', 'a', '~user', '_', '#frag', '?q=1&r=2', '^', '<693::AID>', "''", '`', '--', '(SICI)', ';') }, { weight: 2, arbitrary: fc.constantFrom('{\\_}', '{\\&}') }, addressPart), { minLength: 1, maxLength: 6 })
+      .map((parts) => parts.join(''));
+    const inGroup = fc.oneof({ weight: 4, arbitrary: address }, address.map((value) => `{${value}}`), address.map((value) => ` {${value}}`));
+    const path = fc.array(fc.constantFrom(':C$\\backslash$:/Users/', 'Mendeley Ltd./', '$\\backslash$', 'a b.pdf:pdf', '{\\_}', ':', '$', '$$', '\\$', '{', '}', '%'), { minLength: 1, maxLength: 5 }).map((parts) => parts.join(''));
+    const addressEntry = fc.tuple(inGroup, inGroup, path, fc.boolean()).map(([url, doi, file, quoted]) => (quoted ? `@misc{a, url = "${url}", doi = "${doi}", file = "${file}"}` : `@misc{a, url = {${url}}, doi = {${doi}}, file = {${file}}}`));
     // An address in text, as hand-kept libraries write `howpublished = {\url{…}}` and notes.
     const textWithAddress = fc
       .array(fc.oneof({ weight: 3, arbitrary: plainPart }, latexPart, address.map((url) => `\\url{${url}}`), fc.constantFrom('\\url{}', '\\url {a}', '\\url{a', '\\url{https://example.org/x}', '$\\alpha$')), { minLength: 1, maxLength: 5 })
@@ -414,7 +425,12 @@ describe('BibTeX entries read without the parser', () => {
     const noteEntry = fc.tuple(fc.constantFrom('note', 'howpublished', 'title'), textWithAddress, fc.boolean()).map(([name, text, quoted]) => (quoted ? `@misc{a, ${name} = "${text}"}` : `@misc{a, ${name} = {${text}}}`));
     const { taken, runs } = takenAsTheParserReads(fc.oneof(addressEntry, noteEntry), 2000);
     const inText = taken.filter(({ source }) => source.includes('\\url{'));
-    assert.ok(taken.length > runs / 4 && inText.length > runs / 20, `${taken.length} of ${runs} read as plain, ${inText.length} with an address in text`);
+    const withGroups = taken.filter(({ source }) => /(?:url|doi) = \{[^,]*\{/.test(source));
+    const withMathInPath = taken.filter(({ source }) => /file = .*\$/.test(source));
+    assert.ok(
+      taken.length > runs / 4 && inText.length > runs / 20 && withGroups.length > runs / 50 && withMathInPath.length > runs / 50,
+      `${taken.length} of ${runs} read as plain, ${inText.length} with an address in text, ${withGroups.length} with a group in an address, ${withMathInPath.length} with math in a path`,
+    );
   });
 
   it('agrees with the parser on every entry it reads, over random values joined with #', () => {
