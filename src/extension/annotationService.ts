@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { buildIndexInSteps, Foreground, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
+import { buildIndexInSteps, Foreground, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type FileReader, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
 import { yieldToEventLoop } from './eventLoop';
 import { WorkspaceReader } from './workspaceReader';
 
@@ -38,10 +38,13 @@ export interface IndexStats {
   /**
    * The last full build, on the extension host's `performance.now()` clock:
    * when it started, the milliseconds until its sidecars and bibliographies
-   * were at hand, then until its index was, and how many of those the
-   * index's slices ran (the rest went to others' work between them).
+   * were at hand (of which until the last of their files was read), then
+   * until its index was, and how many of those the index's slices ran (the
+   * rest went to others' work between them).
    */
-  lastBuild: { readonly uri: string; readonly startedAt: number; readonly contextMs: number; readonly indexMs: number; readonly indexBusyMs: number } | null;
+  lastBuild: { readonly uri: string; readonly startedAt: number; readonly contextMs: number; readonly readsMs: number; readonly indexMs: number; readonly indexBusyMs: number } | null;
+  /** The last hover asked of the provider, on the same clock: when it was asked, and when it answered. */
+  lastHover: { readonly askedAt: number; readonly answeredAt: number } | null;
 }
 
 /**
@@ -68,7 +71,7 @@ export class AnnotationService implements vscode.Disposable {
   /** Index builds and search preparations: the precise reads of large sidecars wait while they run. */
   private readonly foreground = new Foreground();
 
-  readonly stats: IndexStats = { fullBuilds: 0, inPlaceUpdates: 0, inPlaceMs: 0, lastBuild: null };
+  readonly stats: IndexStats = { fullBuilds: 0, inPlaceUpdates: 0, inPlaceMs: 0, lastBuild: null, lastHover: null };
 
   /** Fires, debounced, when the index of an open text may have changed: its own edits or a dependency's. */
   readonly onDidChangeIndex = this.changed.event;
@@ -226,7 +229,18 @@ export class AnnotationService implements vscode.Disposable {
     const startedAt = performance.now();
     const settings = vscode.workspace.getConfiguration('marginalia', vscode.Uri.parse(uri));
     const limits = limitsFromMegabytes(settings.get<number>('maxFileSize'));
-    const context = await loadTextContext(uri, text, this.reader, this.cache, limits, { scheduler: yieldToEventLoop });
+    // Each file read waits a turn of the window's process: while it opens a large text, that is most of the wait.
+    let readsEndedAt = startedAt;
+    const reader: FileReader = {
+      read: async (fileUri, maxBytes) => {
+        try {
+          return await this.reader.read(fileUri, maxBytes);
+        } finally {
+          readsEndedAt = Math.max(readsEndedAt, performance.now());
+        }
+      },
+    };
+    const context = await loadTextContext(uri, text, reader, this.cache, limits, { scheduler: yieldToEventLoop });
     const contextAt = performance.now();
     const implicitMentions = settings.get<boolean>('implicitMentions', true);
     this.stats.fullBuilds++;
@@ -243,7 +257,7 @@ export class AnnotationService implements vscode.Disposable {
     };
     const index = refusal ? refusedIndex({ uri, version, text }, context, refusal) : await buildIndexInSteps({ uri, version, text }, context, { implicitMentions }, timedYield);
     busyMs += performance.now() - sliceStart;
-    this.stats.lastBuild = { uri, startedAt, contextMs: contextAt - startedAt, indexMs: performance.now() - contextAt, indexBusyMs: busyMs };
+    this.stats.lastBuild = { uri, startedAt, contextMs: contextAt - startedAt, readsMs: readsEndedAt - startedAt, indexMs: performance.now() - contextAt, indexBusyMs: busyMs };
     return { index, context, limits };
   }
 

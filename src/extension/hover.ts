@@ -27,6 +27,15 @@ export class AnnotationHoverProvider implements vscode.HoverProvider {
   constructor(private readonly service: AnnotationService) {}
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    const askedAt = performance.now();
+    try {
+      return await this.hoverAt(document, position, token);
+    } finally {
+      this.service.stats.lastHover = { askedAt, answeredAt: performance.now() };
+    }
+  }
+
+  private async hoverAt(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
     const { index, rereading } = await this.service.indexForGlance(document, glanceGraceMs);
     if (token.isCancellationRequested) return undefined;
     const found = findAt(index, document.offsetAt(position));

@@ -82,13 +82,14 @@ async function measure(log: (line: string) => void): Promise<void> {
     const firstDone = performance.now();
     log(`first hover on a ${(document.getText().length / 1e6).toFixed(1)} M-character text (includes indexing it): ${(firstDone - t).toFixed(1)} ms, ${first.length} hover(s)`);
     // The test runs in the extension host too: the build's times are on the same clock.
-    const build = api.indexStats().lastBuild;
+    const { lastBuild: build, lastHover } = api.indexStats();
     if (build?.uri === document.uri.toString()) {
       log(
-        `  of which: the build started ${(build.startedAt - t).toFixed(1)} ms after the hover was asked; sidecar ready ${build.contextMs.toFixed(1)} ms later; ` +
+        `  of which: the build started ${(build.startedAt - t).toFixed(1)} ms after the hover was asked; sidecar ready ${build.contextMs.toFixed(1)} ms later (its files read in ${build.readsMs.toFixed(1)} ms); ` +
           `index ${build.indexMs.toFixed(1)} ms later (its slices ran ${build.indexBusyMs.toFixed(1)} ms of it); hover answered ${(firstDone - build.startedAt - build.contextMs - build.indexMs).toFixed(1)} ms after that`,
       );
     }
+    if (lastHover) log(`  the request reached the hover provider ${(lastHover.askedAt - t).toFixed(1)} ms after it was asked; the provider answered ${(lastHover.answeredAt - lastHover.askedAt).toFixed(1)} ms later, and its answer came back ${(firstDone - lastHover.answeredAt).toFixed(1)} ms after that`);
     const samples: number[] = [];
     for (let i = 0; i < 20; i++) {
       t = performance.now();
@@ -197,7 +198,16 @@ async function typingInSidecar(api: MarginaliaApi, sidecarSource: string, log: (
     };
     let t = performance.now();
     await hover();
-    log(`  a text whose sidecar has ${(fs.statSync(sidecarPath).size / 1e6).toFixed(1)} MB: first hover ${(performance.now() - t).toFixed(0)} ms (the sidecar's quick read)`);
+    const firstDone = performance.now();
+    log(`  a text whose sidecar has ${(fs.statSync(sidecarPath).size / 1e6).toFixed(1)} MB: first hover ${(firstDone - t).toFixed(0)} ms (the sidecar's quick read)`);
+    const { lastBuild: build, lastHover } = api.indexStats();
+    if (build?.uri === text.uri.toString() && lastHover) {
+      log(
+        `    of which: the build started ${(build.startedAt - t).toFixed(0)} ms after the hover was asked, the request reached the provider ${(lastHover.askedAt - t).toFixed(0)} ms after; ` +
+          `the sidecar's file read ${build.readsMs.toFixed(0)} ms after the build started, its quick read and the registry ${(build.contextMs - build.readsMs).toFixed(0)} ms after that, the index ${build.indexMs.toFixed(0)} ms; ` +
+          `the provider answered ${(lastHover.answeredAt - lastHover.askedAt).toFixed(0)} ms after it was asked, and its answer came back ${(firstDone - lastHover.answeredAt).toFixed(0)} ms after that`,
+      );
+    }
     // The precise read follows in the background, and the text is indexed again once it is there.
     const builds = api.indexStats().fullBuilds;
     for (const deadline = performance.now() + 30_000; api.indexStats().fullBuilds === builds && performance.now() < deadline; ) await sleep(100);
