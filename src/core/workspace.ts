@@ -569,23 +569,41 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
   // Files whose text is an editor's, with changes not yet saved.
   const unsaved = new Set<string>();
   /**
+   * Each file's read, started as soon as the file is known to be needed and
+   * shared by whoever needs it: in an editor, each read waits a turn of the
+   * window's process, which takes hundreds of milliseconds while it opens a
+   * large text, so the reads wait together rather than one after another.
+   */
+  const reads = new Map<string, Promise<FileRead>>();
+  const startReading = (uri: string): Promise<FileRead> => {
+    let started = reads.get(uri);
+    if (!started) {
+      started = (async () => reader.read(uri, limits.maxFileBytes))().then(
+        (content) => ({ content }),
+        (error: unknown) => ({ error }),
+      );
+      reads.set(uri, started);
+    }
+    return started;
+  };
+  /**
    * A file's text, or its refusal (too large, binary); undefined when it does
    * not exist; null when it cannot be read, which is reported at `span` in the
    * file that names it (`from`).
    */
   const read = async (uri: string, span: Span, what: string, from = textUri): Promise<string | Refusal | undefined | null> => {
-    try {
-      const content = await reader.read(uri, limits.maxFileBytes);
-      if (content === undefined) return undefined;
-      if (content.kind === 'text' && content.unsaved === true) unsaved.add(uri);
-      const decoded = decodeFile(content, limits, what);
-      return 'text' in decoded ? decoded.text : decoded.refusal;
-    } catch (error) {
-      const message = `Cannot read ${uri}: ${(error as Error).message}`;
+    const done = await startReading(uri);
+    if ('error' in done) {
+      const message = `Cannot read ${uri}: ${(done.error as Error).message}`;
       if (from === textUri) report(DiagnosticCode.UnreadableFile, message, span);
       else sources.push(problemInSidecar(uri, from, span, cache, DiagnosticCode.UnreadableFile, message));
       return null;
     }
+    const { content } = done;
+    if (content === undefined) return undefined;
+    if (content.kind === 'text' && content.unsaved === true) unsaved.add(uri);
+    const decoded = decodeFile(content, limits, what);
+    return 'text' in decoded ? decoded.text : decoded.refusal;
   };
   const sidecarOf = async (uri: string, content: string | Refusal): Promise<Sidecar> => {
     if (typeof content !== 'string') return cache.refusedSidecar(uri, content);
@@ -596,9 +614,14 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
     return scheduler ? cache.bibliographyInSteps(uri, content, scheduler, { unsaved: unsaved.has(uri) }) : cache.bibliography(uri, content);
   };
 
+  // The front matter's bibliographies need no sidecar read first.
+  const namedBibliographies = frontMatter ? pathList(frontMatter.data?.bibliography).map((path) => ({ uri: resolvePath(textUri, path), span: spanOfValue(text, frontMatter.span, path), from: textUri })) : [];
+  for (const { uri } of namedBibliographies) void startReading(uri);
+
   const sidecarUris: string[] = [];
   const named = pathList(frontMatter?.data?.sidecar);
   if (frontMatter && named.length > 0) {
+    for (const path of named) void startReading(resolvePath(textUri, path));
     for (const path of named) {
       const uri = resolvePath(textUri, path);
       const span = spanOfValue(text, frontMatter.span, path);
@@ -634,11 +657,8 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
   for (const source of [...sources]) {
     if ('bibliographies' in source) for (const { uri, span } of source.bibliographies) wanted.push({ uri, span, from: source.uri });
   }
-  if (frontMatter) {
-    for (const path of pathList(frontMatter.data?.bibliography)) {
-      wanted.push({ uri: resolvePath(textUri, path), span: spanOfValue(text, frontMatter.span, path), from: textUri });
-    }
-  }
+  wanted.push(...namedBibliographies);
+  for (const { uri } of wanted) void startReading(uri);
   for (const { uri, span, from } of wanted) {
     if (bibliographyUris.includes(uri)) continue;
     const content = await read(uri, span, 'bibliography', from);
@@ -655,6 +675,9 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
   const registry = scheduler ? await cache.registryInSteps(sources, scheduler) : cache.registryOf(sources);
   return { registry, sidecars: sidecarUris, bibliographies: bibliographyUris, diagnostics };
 }
+
+/** A file's content as its reader gave it, undefined when it does not exist, or what the reader threw. */
+type FileRead = { readonly content: FileContent | undefined } | { readonly error: unknown };
 
 /** Items read between two steps. */
 const itemsPerStep = 128;

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { buildIndex, loadTextContext, parseSidecar, ParseCache, type Diagnostic } from '../../src/core';
+import { buildIndex, loadTextContext, parseSidecar, ParseCache, type Diagnostic, type FileContent } from '../../src/core';
 import { fileUri, indexText, MemoryReader, people } from './helpers';
 
 /** Code, severity and line of each diagnostic, in order of line. */
@@ -167,6 +167,52 @@ describe('finding sidecars', () => {
     const d = index.diagnostics.find((x) => x.code === 'missing-file');
     assert.ok(d);
     assert.deepStrictEqual([d.uri, d.range.start.line], [fileUri('essay.yaml'), 1]);
+  });
+
+  it('reads the files a text names together, not one after another, with the same result and diagnostics in the same order', async () => {
+    const text = '---\nsidecar: [a.yaml, b.yaml, gone.yaml]\nbibliography: [front.json, broken.json]\n---\n[[a]] [[b]] [@ra] [@rb] [@rf] [@none]';
+    const files = {
+      'a.yaml': 'people:\n  a:\n    name: A\nbibliography: [a.json, missing.json]\n',
+      'b.yaml': 'people:\n  b:\n    name: B\nbibliography: b.json\n',
+      'a.json': JSON.stringify([{ id: 'ra', title: 'A' }]),
+      'b.json': JSON.stringify([{ id: 'rb', title: 'B' }]),
+      'front.json': JSON.stringify([{ id: 'rf', title: 'F' }]),
+      'broken.json': '[{"id": ',
+    };
+    // Each read settles a little later, as an editor's reads do; the reader notes how many had settled when each began.
+    class SlowReader extends MemoryReader {
+      private settled = 0;
+      readonly settledBefore = new Map<string, number>();
+      override async read(fileUri: string, maxBytes: number): Promise<FileContent | undefined> {
+        this.settledBefore.set(fileUri.slice(fileUri.lastIndexOf('/') + 1), this.settled);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        this.settled++;
+        return super.read(fileUri, maxBytes);
+      }
+    }
+    const uri = fileUri('essay.annot.md');
+    const slow = new SlowReader(files);
+    const together = buildIndex({ uri, text }, await loadTextContext(uri, text, slow));
+    // The front matter's sidecars and bibliographies at once, before any had settled; then those the sidecars name, at once.
+    const waves = new Map<number, string[]>();
+    for (const [file, settled] of slow.settledBefore) waves.set(settled, [...(waves.get(settled) ?? []), file].sort());
+    assert.deepStrictEqual(
+      [...waves],
+      [
+        [0, ['a.yaml', 'b.yaml', 'broken.json', 'front.json', 'gone.yaml']],
+        [5, ['a.json', 'b.json', 'missing.json']],
+      ],
+    );
+    const alone = buildIndex({ uri, text }, await loadTextContext(uri, text, new MemoryReader(files)));
+    assert.deepStrictEqual(
+      together.diagnostics.map((d) => [d.uri, d.code, d.range.start.line]),
+      alone.diagnostics.map((d) => [d.uri, d.code, d.range.start.line]),
+    );
+    assert.deepStrictEqual([...together.registry.references.keys()], ['ra', 'rb', 'rf']);
+    assert.deepStrictEqual(
+      together.diagnostics.map((d) => d.code),
+      ['unknown-citation', 'missing-file', 'missing-file', 'unreadable-file'],
+    );
   });
 
   it('keeps serving the last good sidecar when it breaks, and says so', async () => {
