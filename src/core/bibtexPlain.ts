@@ -115,7 +115,7 @@ const latexSpecial = /[\\$%~<>\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|''|\n[ \t]*\n/;
 
 /**
  * Where the parser's reading of a verbatim field (`url`, `doi`) can differ
- * from the text as written: math, which fails the entry's fields, a brace
+ * from the text as written: math, which fails the entry when not closed, a brace
  * or a quote after a backslash, which it counts otherwise than the plain
  * reading, and control characters. A `%` and other backslashes it keeps,
  * as in a percent-encoded address or an escaped one (`login\_def.html`).
@@ -126,9 +126,9 @@ const verbatimSpecial = /[$\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|\\[{}"]/;
  * The fields the parser reads verbatim, LaTeX's special characters and
  * backslashes included, as Zotero's `file` field writes a path
  * (`C\:\\Users\\…`). Where nothing reads one, only what could fail the
- * parser's reading of the entry matters: math, which fails its fields, an
- * escaped brace, which the parser counts otherwise than the plain
- * reading, and control characters.
+ * parser's reading of the entry matters: math but of the plain form,
+ * which fails the entry when not closed, an escaped brace, which the
+ * parser counts otherwise than the plain reading, and control characters.
  */
 const verbatimField = /^(?:doi|eprint|file|files|pdf|groups|ids|url|verb[abc]|keywords(?:\+duplicate-\d+)?|citeulike-linkout-\d+|bdsk-url-\d+)$/;
 const unreadVerbatimSpecial = /[$\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|\\[{}]/;
