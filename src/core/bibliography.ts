@@ -1,5 +1,5 @@
 import { parseDocument } from 'yaml';
-import { bibtexGap, bibtexNameCharacter, plainBibtexEntry, plainStringDefinition, type BibtexEntry, type PlainBibtexOptions } from './bibtexPlain';
+import { bibtexGap, bibtexNameCharacter, commandCharacters, plainBibtexEntry, plainStringDefinition, type BibtexEntry, type PlainBibtexOptions } from './bibtexPlain';
 import { firstStartingFrom } from './bounds';
 import { DiagnosticBuilder } from './diagnostics';
 import { LineMap, lineMapSteps } from './lineMap';
@@ -111,8 +111,28 @@ interface Library {
 }
 interface BibtexModule {
   /** `strings`: macros by name, taken as written; or BibTeX text read before `input`, for its `@string` and `@preamble` definitions. */
-  parse(input: string, options: { english?: boolean; unsupported?: 'ignore'; strings?: Readonly<Record<string, string>> | string }): Library;
+  parse(input: string, options: BibtexParserOptions & { strings?: Readonly<Record<string, string>> | string }): Library;
 }
+
+export interface BibtexParserOptions {
+  readonly english: boolean;
+  /** What the parser renders a command it does not know as. */
+  readonly unsupported: (node: { readonly type: string; readonly content?: unknown }) => string;
+}
+
+/**
+ * A command the parser does not know renders as nothing, as LaTeX would
+ * fail on it, but for the symbols of `commandCharacters` it lacks, which
+ * render as their characters: dropped, `D{\textquotesingle}Errico` lost its
+ * apostrophe.
+ */
+function unknownCommand(node: { readonly type: string; readonly content?: unknown }): string {
+  const name = node.content;
+  return node.type === 'macro' && typeof name === 'string' && Object.hasOwn(commandCharacters, name) ? commandCharacters[name] : '';
+}
+
+/** How every read here calls the parser: titles kept in the case written (the citation style decides), and `unknownCommand`. */
+export const bibtexParserOptions: BibtexParserOptions = { english: false, unsupported: unknownCommand };
 let bibtexModule: BibtexModule | undefined;
 
 /** The BibTeX parser is large: it is loaded when a `.bib` file is first read, not at activation. */
@@ -434,7 +454,7 @@ function* bibtexPieces(text: string): Steps<Library | undefined> {
     }
     let piece: Library;
     try {
-      piece = bibtexParser().parse(source, { english: false, unsupported: 'ignore', strings: definitions.for(source) });
+      piece = bibtexParser().parse(source, { ...bibtexParserOptions, strings: definitions.for(source) });
     } catch {
       return false;
     }
@@ -592,7 +612,7 @@ class Definitions {
   private static readsAlone(written: string, name: string | undefined, strings: Readonly<Record<string, string>>): boolean {
     let alone: Library;
     try {
-      alone = bibtexParser().parse(written, { english: false, unsupported: 'ignore', strings });
+      alone = bibtexParser().parse(written, { ...bibtexParserOptions, strings });
     } catch {
       return false;
     }
@@ -734,7 +754,7 @@ class CrossrefParents {
     let one = this.oneEntry.get(start);
     if (one === undefined) {
       try {
-        const alone = bibtexParser().parse(this.text.slice(start, end), { english: false, unsupported: 'ignore', strings });
+        const alone = bibtexParser().parse(this.text.slice(start, end), { ...bibtexParserOptions, strings });
         one = alone.errors.length === 0 && alone.entries.length === 1 && Object.keys(alone.strings).length === 0;
       } catch {
         one = false;
@@ -763,7 +783,7 @@ function* bibtexOf(uri: string, text: string, lines: LineMap, pieces: Library | 
   let library: Library;
   try {
     // Titles are kept as written: a CSL style, not the parser, decides their case.
-    library = pieces ?? bibtexParser().parse(text, { english: false, unsupported: 'ignore' });
+    library = pieces ?? bibtexParser().parse(text, bibtexParserOptions);
   } catch (error) {
     diagnostics.add(DiagnosticCode.UnreadableFile, `The bibliography is not valid BibTeX: ${(error as Error).message.split('\n')[0]}`, { start: 0, end: Math.min(1, text.length) });
     return { uri, references: [], diagnostics: diagnostics.list, valid: false };

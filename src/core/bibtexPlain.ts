@@ -170,8 +170,10 @@ const accentMarks: Readonly<Record<string, string>> = {
  * braces (`{\ss}`, `{\textquoteright}`): the letters, the punctuation
  * Zotero's and Better BibTeX's exports write so for typographic quotes,
  * dashes and the like, and the characters LaTeX reserves, which they write
- * so in abstracts (`{\textless}jats:p{\textgreater}`). Braces are left out:
- * written as text, they would be taken for groups.
+ * so in abstracts (`{\textless}jats:p{\textgreater}`), and a few symbols
+ * the parser would drop (an apostrophe as `{\textquotesingle}`, the signs
+ * of a genealogy). Braces are left out: written as text, they would be
+ * taken for groups.
  */
 export const commandCharacters: Readonly<Record<string, string>> = {
   ss: 'ß',
@@ -247,6 +249,15 @@ export const commandCharacters: Readonly<Record<string, string>> = {
   textnumero: '№',
   textordfeminine: 'ª',
   textordmasculine: 'º',
+  // The parser knows none of these, and renders each as nothing: the core has it render them as here (see `unknownCommand`).
+  textquotesingle: "'",
+  textminus: '−',
+  guillemetleft: '«',
+  guillemetright: '»',
+  textborn: '*',
+  textdied: '†',
+  textmarried: '⚭',
+  textdivorced: '⚮',
 };
 
 /**

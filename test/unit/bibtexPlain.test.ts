@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import fc from 'fast-check';
 import { bibtexEntryToCsl, bibtexSteps, parseBibliography, runNow } from '../../src/core';
-import { parseBibtexWhole } from '../../src/core/bibliography';
+import { bibtexParserOptions, parseBibtexWhole } from '../../src/core/bibliography';
 import { commandCharacters, mathCommands, plainBibtexEntry, plainStringDefinition, type BibtexEntry, type PlainBibtexOptions } from '../../src/core/bibtexPlain';
 import { useBibtexParserEsmBuild } from './bibtexParserEsm';
 
@@ -15,7 +15,7 @@ const parser = (): { parse(input: string, options: object): ParsedLibrary } =>
 
 /** The parser's reading of one entry's text, with the core's options, made into a CSL item. */
 function parsedItem(source: string): { key: string; item: unknown } {
-  const library = parser().parse(source, { english: false, unsupported: 'ignore' });
+  const library = parser().parse(source, bibtexParserOptions);
   assert.deepStrictEqual(library.errors, [], source);
   assert.strictEqual(library.entries.length, 1, source);
   return { key: library.entries[0].key, item: bibtexEntryToCsl(library.entries[0]) };
@@ -87,7 +87,7 @@ const space = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom('', ' ', '  ', '\n', '\r\n', '\t') },
   fc.constantFrom(' % a comment\n', '%\n  ', '\n% @book{x,\n', '%'),
 );
-const latexPart = fc.constantFrom('{\\em x}', '{\\bf M{\\"u}ller}', '{\\it x }', '{\\sc Kro}', '{\\sl a~b}', '{\\em\\"u}', '{\\em}', '{\\em {x}}', '{ \\em x}', '~', 'a~b', '\\~{}', '{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '{\\textless}', '{\\textgreater}', '{\\textasciitilde}', '{\\textdollar}', '{\\textunderscore}', '{\\ldots}', '{\\textbraceleft}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"', '\\textsuperscript{2}', '\\textsuperscript{th}', '\\textsubscript{2}', 'H\\textsubscript{2}O', '\\textsuperscript{-1}', '\\textsuperscript{q}', '\\textsuperscript{--}', '\\textsuperscript{}', '\\textsuperscript{a b}', '\\textsubscript{y}', '\\textsuperscript {2}', '\\l{}', '\\c c', '\\texttt{x}', '\\o b', '\\AA{}', '\\textbackslash x', '\\ss{}{}', '\\v\n s');
+const latexPart = fc.constantFrom('{\\em x}', '{\\bf M{\\"u}ller}', '{\\it x }', '{\\sc Kro}', '{\\sl a~b}', '{\\em\\"u}', '{\\em}', '{\\em {x}}', '{ \\em x}', '~', 'a~b', '\\~{}', '{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '{\\textless}', '{\\textgreater}', '{\\textasciitilde}', '{\\textdollar}', '{\\textunderscore}', '{\\ldots}', '{\\textbraceleft}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"', '\\textsuperscript{2}', '\\textsuperscript{th}', '\\textsubscript{2}', 'H\\textsubscript{2}O', '\\textsuperscript{-1}', '\\textsuperscript{q}', '\\textsuperscript{--}', '\\textsuperscript{}', '\\textsuperscript{a b}', '\\textsubscript{y}', '\\textsuperscript {2}', '\\l{}', '\\c c', '\\texttt{x}', '\\o b', '\\AA{}', '\\textbackslash x', '\\ss{}{}', '\\v\n s', '{\\textquotesingle}', 'D\\textquotesingle Errico', '{\\textdied}', '\\guillemetleft{}x\\guillemetright');
 const plainPart = fc.constantFrom('a', 'Kro', 'e', 'Z', 'and', 'And', ' and ', ' ', '  ', '\n', '-', '--', '---', ',', '.', ':', '(', ')', "'", '"', '{', '}', '1', '9', 'é', '\u00a0', '😀', 'von ', 'de la ', 'Jr', '=', '!', '?');
 /** Math as titles write it, mostly of the form read without the parser, now and then with LaTeX it leaves to the parser. */
 const mathPart = fc
@@ -243,7 +243,7 @@ describe('BibTeX entries read without the parser', () => {
 
   it('renders each command of math it knows as the parser does', () => {
     const names = Object.keys(mathCommands);
-    const library = parser().parse(names.map((name, n) => `@book{k${n}, title = {x $\\${name}$ y}}\n`).join(''), { english: false, unsupported: 'ignore' });
+    const library = parser().parse(names.map((name, n) => `@book{k${n}, title = {x $\\${name}$ y}}\n`).join(''), bibtexParserOptions);
     assert.deepStrictEqual(library.errors, []);
     for (const [n, name] of names.entries()) {
       assert.strictEqual(library.entries[n].fields.title, `x ${mathCommands[name]} y`, name);
@@ -255,9 +255,22 @@ describe('BibTeX entries read without the parser', () => {
     for (const [name, char] of Object.entries(commandCharacters)) {
       assert.strictEqual((parsedItem(`@book{k, title = {x{\\${name}}y}}`).item as { title?: string }).title, `x${char}y`, name);
       readsAsTheParser(`@book{k, title = {x{\\${name}}y}, author = {A{\\${name}}, B}}`);
+      // Outside braces, taking the whitespace or the empty group after it.
+      readsAsTheParser(`@book{k, title = {x\\${name} y and x\\${name}{}y}, note = {\\${name}}}`);
     }
     // As Better BibTeX writes the tags of an abstract from Crossref.
     readsAsTheParser('@article{a, abstract = {{\\textless}jats:p{\\textgreater}Mutual aid in {\\textless}i{\\textgreater}Homo sapiens{\\textless}/i{\\textgreater}, 50\\% of {\\textasciitilde}10{\\textasciicircum}3 {\\textdollar} at C:{\\textbackslash}x{\\textless}/jats:p{\\textgreater}}}');
+  });
+
+  it('renders the symbols the parser does not know as their characters, not as nothing, read with the parser or without', () => {
+    const written = "@book{derrico2009,\n  author = {D{\\textquotesingle}Errico, Chiara and Bakunin, Mikhail},\n  note = {{\\textborn} 1814, {\\textdied} 1876, {\\textmarried} 1858; {\\guillemetleft}Dieu et l{\\textquotesingle}{\\'E}tat{\\guillemetright}, 2{\\textminus}1},\n}\n";
+    const expected = { author: [{ family: "D'Errico", given: 'Chiara' }, { family: 'Bakunin', given: 'Mikhail' }], note: "* 1814, † 1876, ⚭ 1858; «Dieu et l'État», 2−1" };
+    const plain = bibtexEntryToCsl(plainBibtexEntry(written) ?? assert.fail('not read as plain')) as Record<string, unknown>;
+    assert.deepStrictEqual({ author: plain.author, note: plain.note }, expected);
+    // The same entry with a command only the parser reads goes to it, and reads the symbols alike.
+    const withParser = parseBibliography('file:///library.bib', written.replace('note = {', 'note = {\\href{https://example.org}{x} '));
+    const item = withParser.references[0].item as Record<string, unknown>;
+    assert.deepStrictEqual({ author: item.author, note: (item.note as string).replace(/^<a [^>]*>x<\/a> /, '') }, expected);
   });
 
   it('renders each character a script in text or math may hold as the parser does', () => {
