@@ -665,6 +665,13 @@ function decodeValue(raw: string, markup: boolean, ties: boolean): DecodedValue 
     });
     segments = rendered;
   }
+  // An escaped brace is a brace in the text, not a group, as Zotero escapes LaTeX in abstracts (`\$\textbackslash mathbb\{R\}\$`):
+  // marked apart until the text is rendered. Math and addresses holding one were left as written above, for the checks to refuse.
+  const escapedBraces = raw.includes('\\{') || raw.includes('\\}');
+  if (escapedBraces) {
+    if (/[\x11\x12]/.test(raw)) return undefined;
+    raw = raw.replace(backslashPair, (pair) => (pair === '\\{' ? escapedOpen : pair === '\\}' ? escapedClose : pair));
+  }
   raw = withQuoteMarks(ties ? withTies(raw) : raw);
   const commands = raw.includes('\\');
   if (commands) {
@@ -678,7 +685,20 @@ function decodeValue(raw: string, markup: boolean, ties: boolean): DecodedValue 
   const { decoded, checked } = decodeLetters(raw);
   // Most values have neither marks nor segments: no pass over them for either.
   const unmarked = commands ? checked.replace(markupMark, '') : checked;
-  return { decoded, checked: segments.length > 0 ? unmarked.replaceAll(segmentMark, 'x') : unmarked, segments };
+  const plain = escapedBraces ? unmarked.replace(escapedBraceMark, 'x') : unmarked;
+  return { decoded, checked: segments.length > 0 ? plain.replaceAll(segmentMark, 'x') : plain, segments };
+}
+
+/** Where an escaped brace stood, in a value being read: control characters, which a value read as plain never holds. */
+const escapedOpen = '\x11';
+const escapedClose = '\x12';
+const escapedBraceMark = /[\x11\x12]/g;
+/** A backslash and the character after it, one pair after another, so that `\\{` is an escaped backslash and a group. */
+const backslashPair = /\\[\s\S]/g;
+
+/** A text with its escaped braces, marked apart while it was read, written as the braces they stand for. */
+function withEscapedBraces(text: string): string {
+  return text.replace(escapedBraceMark, (mark) => (mark === escapedOpen ? '{' : '}'));
 }
 
 /** `text` with each `segmentMark` replaced by what it stands for, in order. */
@@ -891,7 +911,7 @@ function plainField(mode: (typeof usedFields)[string], value: string): unknown {
       return monthNumbers.get(text.toLowerCase());
     }
     case 'text':
-      return withSegments(restoredMarkup(plainText(raw).trim()), letters.segments);
+      return withEscapedBraces(withSegments(restoredMarkup(plainText(raw).trim()), letters.segments));
   }
 }
 

@@ -87,7 +87,7 @@ const space = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom('', ' ', '  ', '\n', '\r\n', '\t') },
   fc.constantFrom(' % a comment\n', '%\n  ', '\n% @book{x,\n', '%'),
 );
-const latexPart = fc.constantFrom('{\\em x}', '{\\bf M{\\"u}ller}', '{\\it x }', '{\\sc Kro}', '{\\sl a~b}', '{\\em\\"u}', '{\\em}', '{\\em {x}}', '{ \\em x}', '~', 'a~b', '\\~{}', '{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '{\\textless}', '{\\textgreater}', '{\\textasciitilde}', '{\\textdollar}', '{\\textunderscore}', '{\\ldots}', '{\\textbraceleft}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"', '\\textsuperscript{2}', '\\textsuperscript{th}', '\\textsubscript{2}', 'H\\textsubscript{2}O', '\\textsuperscript{-1}', '\\textsuperscript{q}', '\\textsuperscript{--}', '\\textsuperscript{}', '\\textsuperscript{a b}', '\\textsubscript{y}', '\\textsuperscript {2}', '\\l{}', '\\c c', '\\texttt{x}', '\\o b', '\\AA{}', '\\textbackslash x', '\\ss{}{}', '\\v\n s', '{\\textquotesingle}', 'D\\textquotesingle Errico', '{\\textdied}', '\\guillemetleft{}x\\guillemetright');
+const latexPart = fc.constantFrom('{\\em x}', '{\\bf M{\\"u}ller}', '{\\it x }', '{\\sc Kro}', '{\\sl a~b}', '{\\em\\"u}', '{\\em}', '{\\em {x}}', '{ \\em x}', '~', 'a~b', '\\~{}', '{\\"u}', '\\"{u}', '{\\"{U}}', '\\"o', '{\\v c}', '\\v{s}', '{\\c{c}}', '{\\ss}', '{\\o}', '\\&', '\\%', '\\_', '\\#', '\\$', "{\\'e}", "\\'E", '{\\`a}', '\\^{o}', '\\~n', '{\\=a}', '\\.z', '{\\H o}', '{\\k a}', '{\\r a}', '\\u{g}', '{\\d s}', '{\\i}', '{\\textquoteright}', '{\\textendash}', '{\\textemdash}', '{\\textquotedblleft}', '{\\guillemotright}', '{\\th}', '{\\textbackslash}', '{\\textless}', '{\\textgreater}', '{\\textasciitilde}', '{\\textdollar}', '{\\textunderscore}', '{\\ldots}', '{\\textbraceleft}', '\\emph{x}', '\\\\', '\\{', '\\ss ', '\\"', '\\textsuperscript{2}', '\\textsuperscript{th}', '\\textsubscript{2}', 'H\\textsubscript{2}O', '\\textsuperscript{-1}', '\\textsuperscript{q}', '\\textsuperscript{--}', '\\textsuperscript{}', '\\textsuperscript{a b}', '\\textsubscript{y}', '\\textsuperscript {2}', '\\l{}', '\\c c', '\\texttt{x}', '\\o b', '\\AA{}', '\\textbackslash x', '\\ss{}{}', '\\v\n s', '{\\textquotesingle}', 'D\\textquotesingle Errico', '{\\textdied}', '\\guillemetleft{}x\\guillemetright', '\\}', 'a \\{x\\} b', '\\$\\textbackslash mathbb\\{R\\}\\$', '\\\\{x}');
 const plainPart = fc.constantFrom('a', 'Kro', 'e', 'Z', 'and', 'And', ' and ', ' ', '  ', '\n', '-', '--', '---', ',', '.', ':', '(', ')', "'", '"', '{', '}', '1', '9', 'é', '\u00a0', '😀', 'von ', 'de la ', 'Jr', '=', '!', '?');
 /** Math as titles write it, mostly of the form read without the parser, now and then with LaTeX it leaves to the parser. */
 const mathPart = fc
@@ -222,6 +222,8 @@ describe('BibTeX entries read without the parser', () => {
     // As Mendeley Desktop exports: the backslashes of a Windows path as math, an underscore or an ampersand in an address in a group, which
     // the parser keeps as written, and an address in one group, which it drops.
     readsAsTheParser('@article{Ainsworth2003,\nauthor = {Ainsworth, Shaaron},\ndoi = {{10.1016/S0364-0213(03)00033-8}},\nfile = {:C$\\backslash$:/Users/reader/AppData/Local/Mendeley Ltd./Mendeley Desktop/Downloaded/Ainsworth - 2003 - Self-explaining.pdf:pdf},\ntitle = {{The effects of self-explaining {\\&} diagrams}},\nurl = {http://www.example.org/Teaching{\\_}files/a{\\_}b.pdf?x=1{\\&}q=2},\nyear = {2003}\n}\n');
+    // As Zotero escapes LaTeX in the abstract of a paper from arXiv: braces escaped are braces in the text, not groups.
+    readsAsTheParser('@article{sphere2019,\n  title = {Packing {\\textbackslash}\\{spheres\\} and \\emph{\\{x\\}}},\n  abstract = {We show there exists a packing of identical spheres in \\$\\textbackslash mathbb\\{R\\}{\\textasciicircum}n\\$ with density \\$(1-x)\\$, for \\{a, {\\{}b\\}.},\n}\n');
     // Names in BibLaTeX's extended format, as Better BibTeX writes names with particles.
     readsAsTheParser('@article{verclos2019,\n  author = {Dostert, Maria and family=Laat, given=David, prefix=de, useprefix=true and family=Verclos, given=R{\\\'e}mi de Joannis, prefix=de, useprefix=true and family=Tuza, given=Zs., given-i={{Zs}} and family={Smith, Jones}, given=A, suffix=Jr.},\n}\n');
     // LaTeX's special characters written bare, as hand-kept libraries do, render as themselves.
@@ -329,6 +331,9 @@ describe('BibTeX entries read without the parser', () => {
       'an escaped brace in a field read verbatim': '@book{a, file = {C\\:\\\\a\\{b.pdf}}',
       'math not closed in a field read verbatim, which fails the parser\'s reading of the entry': '@book{a, file = {a$b.pdf}}',
       'math not closed in an address, which fails the parser\'s reading of the entry': '@book{a, url = {https://example.org/a$b}}',
+      'an escaped brace in a name': '@book{a, author = {A \\{B\\}, C}}',
+      'an escaped brace in math': '@book{a, title = {$\\{x\\}$}}',
+      'an escaped brace in an address in text': '@book{a, note = {\\url{a\\{b}}}',
       'a network path, whose math the parser may read as display math': '@book{a, file = {:$\\backslash$$\\backslash$server/a.pdf:pdf}}',
       'a group in an address with a percent, which the parser reads as a comment': '@book{a, url = {https://example.org/{\\_}a%20b}}',
       'an address in a group with a space before it, which the parser keeps': '@book{a, url = { {https://example.org}}}',
@@ -404,10 +409,11 @@ describe('BibTeX entries read without the parser', () => {
     const withQuotations = withRichText.filter(({ source }) => /\\(?:enquote|mkbibquote)\{/.test(source));
     const withScripts = taken.filter(({ source }) => /\\text(?:super|sub)script\{/.test(source));
     const nested = withRichText.filter(({ source }) => /\\[a-z]+\{[^{}]*\\(?:emph|textit|textbf|textsc|mkbibemph|mkbibbold|enquote|mkbibquote)\{/.test(source));
-    // About 9.5% hold rich text, 4% a quotation, 2.5% rich text in rich text, and 1.5% a script.
+    const withEscapedBraces = taken.filter(({ source }) => /\\[{}]/.test(source));
+    // About 9.5% hold rich text, 4% a quotation, 2.5% rich text in rich text, 1.5% a script, and 0.65% an escaped brace.
     assert.ok(
-      withRichText.length > runs / 14 && withQuotations.length > runs / 40 && nested.length > runs / 80 && withScripts.length > runs / 200,
-      `${withRichText.length} of ${runs} with rich text read as plain, ${withQuotations.length} with a quotation, ${nested.length} with rich text in rich text, ${withScripts.length} with a script`,
+      withRichText.length > runs / 14 && withQuotations.length > runs / 40 && nested.length > runs / 80 && withScripts.length > runs / 200 && withEscapedBraces.length > runs / 1000,
+      `${withRichText.length} of ${runs} with rich text read as plain, ${withQuotations.length} with a quotation, ${nested.length} with rich text in rich text, ${withScripts.length} with a script, ${withEscapedBraces.length} with an escaped brace`,
     );
   });
 
