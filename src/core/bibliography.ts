@@ -114,10 +114,16 @@ interface BibtexModule {
   parse(input: string, options: BibtexParserOptions & { strings?: Readonly<Record<string, string>> | string }): Library;
 }
 
+/** What the parser hands over of a command it does not know: a macro's `content` is its name. */
+interface UnknownNode {
+  readonly type: string;
+  readonly content?: unknown;
+}
+
 export interface BibtexParserOptions {
   readonly english: boolean;
   /** What the parser renders a command it does not know as. */
-  readonly unsupported: (node: { readonly type: string; readonly content?: unknown }) => string;
+  readonly unsupported: (node: UnknownNode) => string;
 }
 
 /**
@@ -126,7 +132,7 @@ export interface BibtexParserOptions {
  * render as their characters: dropped, `D{\textquotesingle}Errico` lost its
  * apostrophe.
  */
-function unknownCommand(node: { readonly type: string; readonly content?: unknown }): string {
+function unknownCommand(node: UnknownNode): string {
   const name = node.content;
   return node.type === 'macro' && typeof name === 'string' && Object.hasOwn(commandCharacters, name) ? commandCharacters[name] : '';
 }

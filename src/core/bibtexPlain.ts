@@ -669,7 +669,7 @@ function decodeValue(raw: string, markup: boolean, ties: boolean): DecodedValue 
   // marked apart until the text is rendered. Math and addresses holding one were left as written above, for the checks to refuse.
   const escapedBraces = raw.includes('\\{') || raw.includes('\\}');
   if (escapedBraces) {
-    if (/[\x11\x12]/.test(raw)) return undefined;
+    if (raw.includes(escapedOpen) || raw.includes(escapedClose)) return undefined;
     raw = raw.replace(backslashPair, (pair) => (pair === '\\{' ? escapedOpen : pair === '\\}' ? escapedClose : pair));
   }
   raw = withQuoteMarks(ties ? withTies(raw) : raw);

@@ -619,11 +619,10 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
   for (const { uri } of namedBibliographies) void startReading(uri);
 
   const sidecarUris: string[] = [];
-  const named = pathList(frontMatter?.data?.sidecar);
+  const named = pathList(frontMatter?.data?.sidecar).map((path) => ({ path, uri: resolvePath(textUri, path) }));
   if (frontMatter && named.length > 0) {
-    for (const path of named) void startReading(resolvePath(textUri, path));
-    for (const path of named) {
-      const uri = resolvePath(textUri, path);
+    for (const { uri } of named) void startReading(uri);
+    for (const { path, uri } of named) {
       const span = spanOfValue(text, frontMatter.span, path);
       const content = await read(uri, span, 'sidecar');
       if (content === null) continue;

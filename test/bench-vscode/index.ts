@@ -37,6 +37,23 @@ function hoverTexts(hovers: readonly vscode.Hover[]): string[] {
   return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value)));
 }
 
+/**
+ * Where a first hover's time went, on the extension host's clock, which the
+ * suite shares: the request's way to the provider, the build's file reads,
+ * the rest of its context (quick reads, the registry), its index, the
+ * provider's answer and the answer's way back.
+ */
+function firstHoverBreakdown(api: MarginaliaApi, uri: vscode.Uri, askedAt: number, doneAt: number): string | undefined {
+  const { lastBuild: build, lastHover } = api.indexStats();
+  if (build?.uri !== uri.toString() || !lastHover) return undefined;
+  return (
+    `of which: the build started ${(build.startedAt - askedAt).toFixed(0)} ms after the hover was asked, the request reached the provider ${(lastHover.askedAt - askedAt).toFixed(0)} ms after; ` +
+    `the files were read ${build.readsMs.toFixed(0)} ms after the build started, the rest of its context (quick reads, the registry) ${(build.contextMs - build.readsMs).toFixed(0)} ms after that, ` +
+    `the index ${build.indexMs.toFixed(0)} ms (its slices ran ${build.indexBusyMs.toFixed(0)} ms of it); ` +
+    `the provider answered ${(lastHover.answeredAt - lastHover.askedAt).toFixed(0)} ms after it was asked, and its answer came back ${(doneAt - lastHover.answeredAt).toFixed(0)} ms after that`
+  );
+}
+
 function median(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)];
@@ -81,15 +98,8 @@ async function measure(log: (line: string) => void): Promise<void> {
     const first = await hover();
     const firstDone = performance.now();
     log(`first hover on a ${(document.getText().length / 1e6).toFixed(1)} M-character text (includes indexing it): ${(firstDone - t).toFixed(1)} ms, ${first.length} hover(s)`);
-    // The test runs in the extension host too: the build's times are on the same clock.
-    const { lastBuild: build, lastHover } = api.indexStats();
-    if (build?.uri === document.uri.toString()) {
-      log(
-        `  of which: the build started ${(build.startedAt - t).toFixed(1)} ms after the hover was asked; sidecar ready ${build.contextMs.toFixed(1)} ms later (its files read in ${build.readsMs.toFixed(1)} ms); ` +
-          `index ${build.indexMs.toFixed(1)} ms later (its slices ran ${build.indexBusyMs.toFixed(1)} ms of it); hover answered ${(firstDone - build.startedAt - build.contextMs - build.indexMs).toFixed(1)} ms after that`,
-      );
-    }
-    if (lastHover) log(`  the request reached the hover provider ${(lastHover.askedAt - t).toFixed(1)} ms after it was asked; the provider answered ${(lastHover.answeredAt - lastHover.askedAt).toFixed(1)} ms later, and its answer came back ${(firstDone - lastHover.answeredAt).toFixed(1)} ms after that`);
+    const breakdown = firstHoverBreakdown(api, document.uri, t, firstDone);
+    if (breakdown) log(`  ${breakdown}`);
     const samples: number[] = [];
     for (let i = 0; i < 20; i++) {
       t = performance.now();
@@ -200,14 +210,8 @@ async function typingInSidecar(api: MarginaliaApi, sidecarSource: string, log: (
     await hover();
     const firstDone = performance.now();
     log(`  a text whose sidecar has ${(fs.statSync(sidecarPath).size / 1e6).toFixed(1)} MB: first hover ${(firstDone - t).toFixed(0)} ms (the sidecar's quick read)`);
-    const { lastBuild: build, lastHover } = api.indexStats();
-    if (build?.uri === text.uri.toString() && lastHover) {
-      log(
-        `    of which: the build started ${(build.startedAt - t).toFixed(0)} ms after the hover was asked, the request reached the provider ${(lastHover.askedAt - t).toFixed(0)} ms after; ` +
-          `the sidecar's file read ${build.readsMs.toFixed(0)} ms after the build started, its quick read and the registry ${(build.contextMs - build.readsMs).toFixed(0)} ms after that, the index ${build.indexMs.toFixed(0)} ms; ` +
-          `the provider answered ${(lastHover.answeredAt - lastHover.askedAt).toFixed(0)} ms after it was asked, and its answer came back ${(firstDone - lastHover.answeredAt).toFixed(0)} ms after that`,
-      );
-    }
+    const breakdown = firstHoverBreakdown(api, text.uri, t, firstDone);
+    if (breakdown) log(`    ${breakdown}`);
     // The precise read follows in the background, and the text is indexed again once it is there.
     const builds = api.indexStats().fullBuilds;
     for (const deadline = performance.now() + 30_000; api.indexStats().fullBuilds === builds && performance.now() < deadline; ) await sleep(100);
