@@ -105,6 +105,10 @@ export class AnnotationService implements vscode.Disposable {
   private watch(watcher: vscode.FileSystemWatcher): void {
     const onDisk = (uri: vscode.Uri): void => {
       const key = uri.toString();
+      // An open file is read from its editor, whose changes, and VS Code's reloads from disk, come as document changes. Its
+      // saves say nothing new: in VS Code for the Web each edit is saved a moment later, and a large file's save is seen
+      // as a write in several pieces, each of which would have it read again.
+      if (vscode.workspace.textDocuments.some((document) => document.uri.toString() === key)) return;
       if (this.isDependency(key) || this.couldBeDefaultSidecar(key)) {
         this.cache.forget(key);
         this.dependencyChanged(key);
@@ -282,7 +286,8 @@ export class AnnotationService implements vscode.Disposable {
       this.updateInPlace(e);
       this.schedule(document.uri);
     }
-    if (this.isDependency(key)) this.dependencyChanged(key);
+    // A save changes the dirty state alone, and is announced as a change without content changes: nothing to read again.
+    if (this.isDependency(key) && e.contentChanges.length > 0) this.dependencyChanged(key);
   }
 
   /**

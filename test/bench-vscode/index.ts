@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { performance, PerformanceObserver } from 'perf_hooks';
+import { constants, performance, PerformanceObserver } from 'perf_hooks';
 import * as vscode from 'vscode';
 import type { MarginaliaApi } from '../../src/extension/extension';
 
@@ -180,6 +180,22 @@ async function measure(log: (line: string) => void): Promise<void> {
   }
 }
 
+/** What kind of collection a `gc` performance entry was. */
+function gcKind(kind: number | undefined): string {
+  const kinds: Record<number, string> = { [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor', [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major', [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks' };
+  return (kind !== undefined && kinds[kind]) || 'other';
+}
+
+/** The three longest collections, with their kinds: a minor one copies what survived, a major one marks the whole heap. */
+function longestPauses(pauses: readonly { ms: number; kind: string }[]): string {
+  if (pauses.length === 0) return '—';
+  return [...pauses]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map((p) => `${p.ms.toFixed(1)} ms (${p.kind})`)
+    .join(', ');
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -227,8 +243,8 @@ async function typingInSidecar(api: MarginaliaApi, sidecarSource: string, log: (
     const watch = async (what: string, edit: (b: vscode.TextEditorEdit) => void, settled: () => boolean): Promise<void> => {
       const ticker = stallTicker();
       // Collections of the host's whole heap, which holds every extension's objects, count in its stalls too.
-      const pauses: number[] = [];
-      const observer = new PerformanceObserver((list) => pauses.push(...list.getEntries().map((e) => e.duration)));
+      const pauses: { ms: number; kind: string }[] = [];
+      const observer = new PerformanceObserver((list) => pauses.push(...list.getEntries().map((e) => ({ ms: e.duration, kind: gcKind((e as { detail?: { kind?: number } }).detail?.kind) }))));
       observer.observe({ entryTypes: ['gc'] });
       t = performance.now();
       await editor.edit(edit);
@@ -246,7 +262,7 @@ async function typingInSidecar(api: MarginaliaApi, sidecarSource: string, log: (
       log(
         `  ${what}: ${settled() ? `settled after ${done.toFixed(0)} ms` : 'NOT settled after 60 s'}; longest event-loop stall in the extension host meanwhile ${longest.toFixed(1)} ms; ` +
           `${hovers.length} hovers, median ${times.length ? median(times).toFixed(1) : '—'} ms, max ${times.length ? Math.max(...times).toFixed(1) : '—'} ms, ${hovers.filter((h) => h.card).length} with Kropotkin's card (${hovers.filter((h) => h.earlier).length} from before the change, saying so); ` +
-          `longest garbage collection ${pauses.length ? Math.max(...pauses).toFixed(1) : '—'} ms of ${pauses.length}, heap in use after ${(heap / 1e6).toFixed(0)} MB`,
+          `longest garbage collections ${longestPauses(pauses)} of ${pauses.length}, heap in use after ${(heap / 1e6).toFixed(0)} MB`,
       );
     };
     await watch('a quote opened in a name, until its syntax error is shown', (b) => b.insert(sidecar.positionAt(nameAt), '"'), () => syntaxErrors().length > 0);

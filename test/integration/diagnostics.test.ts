@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { MarginaliaApi } from '../../src/extension/extension';
 import { waitFor } from '../vscodeSupport';
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
@@ -13,11 +14,15 @@ function ours(uri: vscode.Uri): vscode.Diagnostic[] {
 }
 
 /** Our diagnostics on a file once one with `code` is there. */
-function waitForCode(uri: vscode.Uri, code: string): Promise<vscode.Diagnostic[]> {
-  return waitFor(() => {
-    const list = ours(uri);
-    return list.some((d) => d.code === code) ? list : undefined;
-  }, `a ${code} diagnostic on ${path.basename(uri.fsPath)}`);
+function waitForCode(uri: vscode.Uri, code: string, timeoutMs?: number): Promise<vscode.Diagnostic[]> {
+  return waitFor(
+    () => {
+      const list = ours(uri);
+      return list.some((d) => d.code === code) ? list : undefined;
+    },
+    `a ${code} diagnostic on ${path.basename(uri.fsPath)}`,
+    timeoutMs,
+  );
 }
 
 /** Copies fixtures into a fresh folder, for tests that edit or close files. */
@@ -133,6 +138,47 @@ describe('diagnostics', () => {
     fix.replace(sidecar, new vscode.Range(4, 0, 4, '  lenin'.length), '  lenin:');
     assert.ok(await vscode.workspace.applyEdit(fix));
     await waitFor(() => (ours(sidecar).length === 0 ? true : undefined), 'the sidecar diagnostics to clear');
+  });
+
+  it('reports a large sidecar’s problems as it is typed in, and reads nothing again when it is saved', async function () {
+    this.timeout(90_000);
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-large-'));
+    const lines = ['people:'];
+    for (let n = 0; n < 3000; n++) {
+      lines.push(`  person${n}:`, `    name: Person Number${n}`, `    aliases: [P${n}]`, `    description: A correspondent of the exiles, number ${n}.`);
+      if (n === 7) lines.push('    colour: red');
+    }
+    fs.writeFileSync(path.join(folder, 'essay.yaml'), `${lines.join('\n')}\n`);
+    fs.writeFileSync(path.join(folder, 'essay.annot.md'), '# Letters\n\n[[person12]] wrote to [[person2999]].\n');
+    // Saved only when the test says: VS Code for the Web saves each edit a moment later by default.
+    const files = vscode.workspace.getConfiguration('files');
+    await files.update('autoSave', 'off', vscode.ConfigurationTarget.Global);
+    try {
+      const api = (await vscode.extensions.getExtension('marginalia.marginalia')?.activate()) as MarginaliaApi;
+      const text = vscode.Uri.file(path.join(folder, 'essay.annot.md'));
+      const sidecar = vscode.Uri.file(path.join(folder, 'essay.yaml'));
+      await vscode.workspace.openTextDocument(text);
+      // Only the precise read reports the unknown field: the quick read has no diagnostics.
+      const unknown = (await waitForCode(sidecar, 'unknown-field', 60_000)).find((d) => d.code === 'unknown-field');
+      assert.strictEqual(unknown?.range.start.line, 33);
+      // A quote opened in a name: the file no longer reads in pieces, and is read whole.
+      const editor = await vscode.window.showTextDocument(sidecar);
+      assert.ok(await editor.edit((e) => e.insert(new vscode.Position(2, '    name: '.length), '"')));
+      const broken = await waitForCode(sidecar, 'yaml-syntax', 60_000);
+      assert.ok(broken.some((d) => d.code === 'stale-sidecar'), JSON.stringify(broken.map((d) => d.code)));
+      assert.ok(await editor.edit((e) => e.delete(new vscode.Range(2, '    name: '.length, 2, '    name: "'.length))));
+      await waitFor(() => (ours(sidecar).every((d) => d.code === 'unknown-field') && ours(sidecar).length === 1 ? true : undefined), 'the syntax error to go', 60_000);
+      // Saved: the text is the one read already, and nothing is read or indexed again.
+      const builds = api.indexStats().fullBuilds;
+      assert.ok(editor.document.isDirty);
+      assert.ok(await editor.document.save());
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      assert.strictEqual(api.indexStats().fullBuilds, builds);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      await files.update('autoSave', undefined, vscode.ConfigurationTarget.Global);
+    }
+    fs.rmSync(folder, { recursive: true, force: true });
   });
 
   it('publishes nothing while marginalia.diagnostics.enabled is false', async () => {
