@@ -280,14 +280,16 @@ export class AnnotationService implements vscode.Disposable {
   }
 
   private documentChanged(e: vscode.TextDocumentChangeEvent): void {
+    // A save changes the dirty state alone, and is announced as a change without content changes: nothing to read or
+    // index again, and nothing to tell the sidebar and diagnostics, which VS Code for the Web would hear after each edit.
+    if (e.contentChanges.length === 0) return;
     const { document } = e;
     const key = document.uri.toString();
     if (isAnnotatedText(document)) {
       this.updateInPlace(e);
       this.schedule(document.uri);
     }
-    // A save changes the dirty state alone, and is announced as a change without content changes: nothing to read again.
-    if (this.isDependency(key) && e.contentChanges.length > 0) this.dependencyChanged(key);
+    if (this.isDependency(key)) this.dependencyChanged(key);
   }
 
   /**
