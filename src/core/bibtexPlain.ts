@@ -860,8 +860,8 @@ const andAt = /^and[ \t\r\n]/i;
 function withoutEmpty<Value extends string | boolean>(name: Record<string, Value | undefined>): Record<string, Value> {
   const kept: Record<string, Value> = {};
   for (const [part, value] of Object.entries(name)) {
-    if (typeof value === 'boolean') kept[part] = value;
-    else if (value?.trim()) kept[part] = value.trim() as Value;
+    const trimmed = typeof value === 'string' ? value.trim() : value;
+    if (trimmed !== undefined && trimmed !== '') kept[part] = trimmed as Value;
   }
   return kept;
 }
