@@ -476,6 +476,11 @@ export class ParseCache {
     return value;
   }
 
+  /** The text of a file's last read that was kept, sidecar or bibliography; undefined when none is. */
+  lastReadText(uri: string): string | undefined {
+    return this.sidecars.get(uri)?.text ?? this.bibliographies.get(uri)?.text;
+  }
+
   /**
    * Drops the parsed copy of a file that changed on disk. Its last good version
    * stays: a sidecar saved broken, or overwritten with garbage, keeps serving it.

@@ -1,11 +1,19 @@
 import * as vscode from 'vscode';
 import { buildIndexInSteps, Foreground, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type FileReader, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
 import { yieldToEventLoop } from './eventLoop';
+import { SettlingFiles } from './settlingFiles';
 import { WorkspaceReader } from './workspaceReader';
 
 export const languageId = 'annotated-text';
 /** Longest a step of background work waits for foreground work to end: it is held back, never starved. */
 const backgroundWaitMs = 250;
+/**
+ * A closed file changed on disk is read once it has not been written for this
+ * long, or once it has been changing for the second figure. LaTeX Workshop
+ * waits 250 ms by default for a write to finish.
+ */
+const diskQuietMs = 250;
+const diskLongestMs = 10_000;
 /** Files a text can depend on: sidecars and bibliographies. */
 const dependencyGlob = '**/*.{yaml,yml,json,bib}';
 
@@ -55,7 +63,8 @@ export interface IndexStats {
 export class AnnotationService implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly cache: ParseCache;
-  private readonly reader = new WorkspaceReader();
+  private readonly settling = new SettlingFiles(diskQuietMs, diskLongestMs, async (key) => (await vscode.workspace.fs.stat(vscode.Uri.parse(key))).mtime);
+  private readonly reader = new WorkspaceReader((uri) => (this.settling.has(uri) ? this.cache.lastReadText(uri) : undefined));
   /** Counts the changes of dependencies; an index is stale once one of its own changed after its build began. */
   private generation = 0;
   /** The generation in which each dependency last changed. */
@@ -109,9 +118,12 @@ export class AnnotationService implements vscode.Disposable {
       // saves say nothing new: in VS Code for the Web each edit is saved a moment later, and a large file's save is seen
       // as a write in several pieces, each of which would have it read again.
       if (vscode.workspace.textDocuments.some((document) => document.uri.toString() === key)) return;
+      // A closed file may be landing in pieces; meanwhile the text read before stands, and the file is read once.
       if (this.isDependency(key) || this.couldBeDefaultSidecar(key)) {
-        this.cache.forget(key);
-        this.dependencyChanged(key);
+        this.settling.changed(key, () => {
+          this.cache.forget(key);
+          this.dependencyChanged(key);
+        });
       }
     };
     this.disposables.push(watcher, watcher.onDidChange(onDisk), watcher.onDidCreate(onDisk), watcher.onDidDelete(onDisk));
@@ -226,6 +238,7 @@ export class AnnotationService implements vscode.Disposable {
 
   dispose(): void {
     for (const timer of this.pending.values()) clearTimeout(timer);
+    this.settling.dispose();
     vscode.Disposable.from(...this.disposables).dispose();
   }
 

@@ -61,8 +61,13 @@ function codesOf(uri: vscode.Uri): string[] {
   return vscode.languages.getDiagnostics(uri).map((d) => String(typeof d.code === 'object' ? d.code.value : d.code));
 }
 
-async function api(): Promise<{ index(uri: vscode.Uri): Promise<IndexJson> }> {
-  return (await vscode.extensions.getExtension('marginalia.marginalia')?.activate()) as { index(uri: vscode.Uri): Promise<IndexJson> };
+interface Api {
+  index(uri: vscode.Uri): Promise<IndexJson>;
+  indexStats(): { fullBuilds: number };
+}
+
+async function api(): Promise<Api> {
+  return (await vscode.extensions.getExtension('marginalia.marginalia')?.activate()) as Api;
 }
 
 /** Types at the end of the document, one edit per character, as a user would. */
@@ -196,6 +201,59 @@ describe('concurrency', () => {
     assert.ok(index.mentions.some((m) => m.person === 'lenin'));
     await waitFor(() => (codesOf(vscode.Uri.file(sidecar)).length === 0 ? true : undefined), 'no diagnostics on the sidecar');
     assert.ok(!fs.existsSync(`${sidecar}.tmp`));
+  });
+
+  it('reads a sidecar written on disk in pieces once, when it is whole', async function () {
+    this.timeout(60000);
+    const folder = copyFixtures('essay.annot.md');
+    const sidecar = path.join(folder, 'essay.yaml');
+    // Lenin first, Kropotkin last, hundreds of people between: a file read half-written has Lenin's new card and no Kropotkin.
+    const people = Array.from({ length: 600 }, (_, k) => `  person${k}:\n    name: Person Number${k}\n    description: One of many.\n`).join('');
+    const version = (description: string): string =>
+      `people:\n  lenin:\n    name: Vladimir Lenin\n    aliases: [Lenin]\n    description: ${description}\n${people}  kropotkin:\n    name: Peter Kropotkin\n    aliases: [Kropotkin]\n    description: ${description}\nreferences:\n  - id: shub1953\n    title: Kropotkin and Lenin\n`;
+    fs.writeFileSync(sidecar, version('Before the export'));
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(folder, 'essay.annot.md')));
+    await vscode.window.showTextDocument(document);
+    await hoverSays(document, 'Kropotkin', 'Before the export');
+    await untilWatched(document, sidecar);
+    fs.writeFileSync(sidecar, version('Before the export'));
+    await hoverSays(document, 'Kropotkin', 'Before the export');
+    await pause(1000);
+
+    const sidecarUri = vscode.Uri.file(sidecar);
+    const seen = { sidecarCodes: new Set<string>(), textCodes: new Set<string>(), halfRead: [] as string[] };
+    let writing = true;
+    // Hovers ask for the index as a user's would, so a change taken in before the file is whole would be read at once.
+    const watching = (async () => {
+      while (writing) {
+        for (const code of codesOf(sidecarUri)) seen.sidecarCodes.add(code);
+        for (const code of codesOf(document.uri)) seen.textCodes.add(code);
+        const lenin = await hoverText(document, 'Lenin');
+        const kropotkin = await hoverText(document, 'Kropotkin');
+        if (writing && (!lenin.includes('Before the export') || !kropotkin.includes('Before the export'))) seen.halfRead.push(`${lenin} | ${kropotkin}`);
+        await pause(20);
+      }
+    })();
+    const buildsBefore = (await api()).indexStats().fullBuilds;
+    const next = version('After the export');
+    const pieces = 12;
+    const size = Math.ceil(next.length / pieces);
+    for (let k = 0; k < pieces; k++) {
+      const piece = next.slice(k * size, (k + 1) * size);
+      if (k === 0) fs.writeFileSync(sidecar, piece);
+      else fs.appendFileSync(sidecar, piece);
+      await pause(100);
+    }
+    writing = false;
+    await watching;
+    await hoverSays(document, 'Kropotkin', 'After the export');
+    await hoverSays(document, 'Lenin', 'After the export');
+
+    assert.deepStrictEqual(seen.halfRead, []);
+    assert.deepStrictEqual([...seen.sidecarCodes], []);
+    assert.deepStrictEqual([...seen.textCodes], []);
+    assert.ok((await api()).indexStats().fullBuilds - buildsBefore <= 2, `built ${(await api()).indexStats().fullBuilds - buildsBefore} times`);
+    assert.deepStrictEqual(codesOf(sidecarUri), []);
   });
 
   it('keeps serving the last good sidecar when it is overwritten with binary data, and recovers', async () => {

@@ -1,0 +1,107 @@
+import * as assert from 'assert';
+import { SettlingFiles } from '../../src/extension/settlingFiles';
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const quietMs = 60;
+
+/** Files whose last write the test sets, and the order in which they settled. */
+function files(longestMs = 10_000): { settling: SettlingFiles; writtenAt: Map<string, number>; settled: string[] } {
+  const writtenAt = new Map<string, number>();
+  const settled: string[] = [];
+  const settling = new SettlingFiles(quietMs, longestMs, (key) => Promise.resolve(writtenAt.get(key)));
+  return { settling, writtenAt, settled };
+}
+
+describe('files settling after a write on disk', () => {
+  it('settles at once a file written long before its change was reported', async () => {
+    const { settling, writtenAt, settled } = files();
+    writtenAt.set('a.yaml', Date.now() - 1000);
+    settling.changed('a.yaml', () => settled.push('a.yaml'));
+    assert.ok(settling.has('a.yaml'));
+    await pause(5);
+    assert.deepStrictEqual(settled, ['a.yaml']);
+    assert.ok(!settling.has('a.yaml'));
+  });
+
+  it('settles at once a file that is gone', async () => {
+    const { settling, settled } = files();
+    settling.changed('gone.yaml', () => settled.push('gone.yaml'));
+    await pause(5);
+    assert.deepStrictEqual(settled, ['gone.yaml']);
+  });
+
+  it('waits while a file is written in pieces, then settles it once, with the last callback', async () => {
+    const { settling, writtenAt, settled } = files();
+    for (let piece = 0; piece < 5; piece++) {
+      writtenAt.set('lib.json', Date.now());
+      settling.changed('lib.json', () => settled.push(`lib.json after piece ${piece}`));
+      await pause(quietMs / 2);
+      assert.deepStrictEqual(settled, []);
+      assert.ok(settling.has('lib.json'));
+    }
+    const lastWrite = writtenAt.get('lib.json') ?? 0;
+    await pause(quietMs * 2);
+    assert.deepStrictEqual(settled, ['lib.json after piece 4']);
+    assert.ok(Date.now() - lastWrite >= quietMs);
+  });
+
+  it('counts quiet from the write, not from its late report', async () => {
+    const { settling, writtenAt, settled } = files();
+    // Reported two thirds of a quiet time after it was written: a third is left to wait.
+    writtenAt.set('late.yaml', Date.now() - (2 * quietMs) / 3);
+    settling.changed('late.yaml', () => settled.push('late.yaml'));
+    await pause(quietMs / 6);
+    assert.deepStrictEqual(settled, []);
+    await pause(quietMs / 2);
+    assert.deepStrictEqual(settled, ['late.yaml']);
+  });
+
+  it('keeps files apart', async () => {
+    const { settling, writtenAt, settled } = files();
+    writtenAt.set('busy.yaml', Date.now());
+    writtenAt.set('done.yaml', Date.now() - 1000);
+    settling.changed('busy.yaml', () => settled.push('busy.yaml'));
+    settling.changed('done.yaml', () => settled.push('done.yaml'));
+    await pause(5);
+    assert.deepStrictEqual(settled, ['done.yaml']);
+    assert.ok(settling.has('busy.yaml'));
+    await pause(quietMs * 2);
+    assert.deepStrictEqual(settled, ['done.yaml', 'busy.yaml']);
+  });
+
+  it('settles a file written in the future, by a clock ahead, a quiet time after its change', async () => {
+    const { settling, writtenAt, settled } = files();
+    writtenAt.set('skewed.yaml', Date.now() + 60_000);
+    settling.changed('skewed.yaml', () => settled.push('skewed.yaml'));
+    await pause(quietMs / 2);
+    assert.deepStrictEqual(settled, []);
+    await pause(quietMs * 2);
+    assert.deepStrictEqual(settled, ['skewed.yaml']);
+  });
+
+  it('reads a file rewritten without pause once it has been changing for the longest wait', async () => {
+    const longestMs = 4 * quietMs;
+    const { settling, writtenAt, settled } = files(longestMs);
+    const start = Date.now();
+    while (settled.length === 0 && Date.now() - start < 10 * longestMs) {
+      writtenAt.set('log.yaml', Date.now());
+      settling.changed('log.yaml', () => settled.push('log.yaml'));
+      await pause(quietMs / 3);
+    }
+    assert.deepStrictEqual(settled, ['log.yaml']);
+    assert.ok(Date.now() - start >= longestMs);
+    assert.ok(Date.now() - start < 3 * longestMs);
+    settling.dispose();
+  });
+
+  it('forgets what was settling when disposed', async () => {
+    const { settling, writtenAt, settled } = files();
+    writtenAt.set('open.yaml', Date.now());
+    settling.changed('open.yaml', () => settled.push('open.yaml'));
+    await pause(5);
+    settling.dispose();
+    await pause(quietMs * 2);
+    assert.deepStrictEqual(settled, []);
+    assert.ok(!settling.has('open.yaml'));
+  });
+});
