@@ -68,6 +68,7 @@ async function measure(log: (line: string) => void): Promise<void> {
   const sidecar = process.env.MARGINALIA_BENCH_SIDECAR;
   if (sidecar && process.env.MARGINALIA_BENCH_SCENARIO === 'sidecar') {
     await typingInSidecar(api, sidecar, log, 'in a host that has read nothing else');
+    await sidecarWrittenOnDisk(api, sidecar, log);
     return;
   }
 
@@ -274,6 +275,81 @@ async function typingInSidecar(api: MarginaliaApi, sidecarSource: string, log: (
   }
 }
 
+/**
+ * A large sidecar, closed, rewritten on disk in pieces, as an export or a
+ * slow save may write it, while hovers on its text are asked every 100 ms:
+ * how often the text was indexed while it was written, whether any hover
+ * showed a half-written file, and how long after the last piece the new
+ * card showed.
+ */
+async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, log: (line: string) => void): Promise<void> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-bench-'));
+  const textPath = path.join(folder, 'essay.annot.md');
+  const sidecarPath = path.join(folder, 'essay.yaml');
+  fs.copyFileSync(path.join(projectRoot, 'examples/kropotkin-meets-lenin.annot.md'), textPath);
+  const before = fs.readFileSync(sidecarSource, 'utf8');
+  fs.writeFileSync(sidecarPath, before);
+  try {
+    const text = await vscode.workspace.openTextDocument(vscode.Uri.file(textPath));
+    await vscode.window.showTextDocument(text);
+    const position = text.positionAt(text.getText().indexOf('[[kropotkin]]') + 3);
+    const card = async (): Promise<string> => hoverTexts(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', text.uri, position)).join('\n');
+    for (const deadline = performance.now() + 30_000; !(await card()).includes('Kropotkin') && performance.now() < deadline; ) await sleep(100);
+    // The precise read follows the quick one in the background.
+    await sleep(8000);
+    const pieces = 16;
+    const gapMs = 100;
+    const after = before.replace('description: Russian geographer', 'description: Exported Russian geographer');
+    const size = Math.ceil(after.length / pieces);
+    const buildsBefore = api.indexStats().fullBuilds;
+    const sidecarUri = vscode.Uri.file(sidecarPath);
+    const problems = new Set<string>();
+    let halfRead = 0;
+    let hovers = 0;
+    let writing = true;
+    const watching = (async () => {
+      while (writing) {
+        for (const d of vscode.languages.getDiagnostics(sidecarUri)) problems.add(String(typeof d.code === 'object' ? d.code.value : d.code));
+        const shown = await card();
+        hovers++;
+        if (writing && (shown.includes('Exported') || shown.includes('has errors') || !shown.includes('Kropotkin'))) halfRead++;
+        await sleep(100);
+      }
+    })();
+    const started = performance.now();
+    for (let k = 0; k < pieces; k++) {
+      const piece = after.slice(k * size, (k + 1) * size);
+      if (k === 0) fs.writeFileSync(sidecarPath, piece);
+      else fs.appendFileSync(sidecarPath, piece);
+      if (k < pieces - 1) await sleep(gapMs);
+    }
+    const written = performance.now();
+    const buildsWhileWritten = api.indexStats().fullBuilds - buildsBefore;
+    writing = false;
+    await watching;
+    const ticker = ((await import(path.join(projectRoot, 'bench', 'measure.mjs'))) as { stallTicker: () => { stop(): number } }).stallTicker();
+    let shownAfter = NaN;
+    for (const deadline = written + 30_000; performance.now() < deadline; ) {
+      if ((await card()).includes('Exported')) {
+        shownAfter = performance.now() - written;
+        break;
+      }
+      await sleep(50);
+    }
+    // Then its precise read.
+    await sleep(8000);
+    const stall = ticker.stop();
+    log(
+      `a ${(after.length / 1e6).toFixed(1)} M-character sidecar, closed, written on disk in ${pieces} pieces ${gapMs} ms apart (${(written - started).toFixed(0)} ms), hovers every 100 ms: ` +
+        `indexed ${buildsWhileWritten} times while it was written, ${api.indexStats().fullBuilds - buildsBefore} in all; ${halfRead} of ${hovers} hovers meanwhile showed a half-written file; ` +
+        `diagnostics on it meanwhile: ${problems.size ? [...problems].join(', ') : 'none'}; the new card shown ${shownAfter.toFixed(0)} ms after the last piece; longest event-loop stall from the last piece on ${stall.toFixed(1)} ms`,
+    );
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<void> {
   const { output, summary } = reportPaths();
   fs.mkdirSync(path.dirname(output), { recursive: true });
@@ -284,7 +360,10 @@ export async function run(): Promise<void> {
     await measure(log);
     const sidecar = process.env.MARGINALIA_BENCH_SIDECAR;
     const extension = vscode.extensions.getExtension<MarginaliaApi>('marginalia.marginalia');
-    if (sidecar && extension && process.env.MARGINALIA_BENCH_SCENARIO !== 'sidecar') await typingInSidecar(extension.exports, sidecar, log, 'after the whole book above');
+    if (sidecar && extension && process.env.MARGINALIA_BENCH_SCENARIO !== 'sidecar') {
+      await typingInSidecar(extension.exports, sidecar, log, 'after the whole book above');
+      await sidecarWrittenOnDisk(extension.exports, sidecar, log);
+    }
     fs.writeFileSync(summary, `${JSON.stringify({ passed: 1, failed: 0, pending: 0 })}\n`);
   } catch (error) {
     log(error instanceof Error ? (error.stack ?? error.message) : String(error));
