@@ -114,17 +114,18 @@ export class AnnotationService implements vscode.Disposable {
   private watch(watcher: vscode.FileSystemWatcher): void {
     const onDisk = (uri: vscode.Uri): void => {
       const key = uri.toString();
-      // An open file is read from its editor, whose changes, and VS Code's reloads from disk, come as document changes. Its
-      // saves say nothing new: in VS Code for the Web each edit is saved a moment later, and a large file's save is seen
-      // as a write in several pieces, each of which would have it read again.
-      if (vscode.workspace.textDocuments.some((document) => document.uri.toString() === key)) return;
-      // A closed file may be landing in pieces; meanwhile the text read before stands, and the file is read once.
-      if (this.isDependency(key) || this.couldBeDefaultSidecar(key)) {
+      if (!this.isDependency(key) && !this.couldBeDefaultSidecar(key)) return;
+      // A file may be written in pieces, each reported as a change; until it settles, the text read before stands.
+      const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === key);
+      if (!open) {
         this.settling.changed(key, () => {
           this.cache.forget(key);
           this.dependencyChanged(key);
         });
-      }
+        // An open file is read from its editor, which VS Code reloads from disk after each piece while it holds no
+        // changes of its own. A save is seen too, and most say nothing new: in VS Code for the Web each edit is saved
+        // a moment later, and a large file's save is seen as a write in several pieces.
+      } else if (!open.isDirty) this.settling.changed(key, () => this.openFileSettled(key));
     };
     this.disposables.push(watcher, watcher.onDidChange(onDisk), watcher.onDidCreate(onDisk), watcher.onDidDelete(onDisk));
   }
@@ -302,7 +303,23 @@ export class AnnotationService implements vscode.Disposable {
       this.updateInPlace(e);
       this.schedule(document.uri);
     }
-    if (this.isDependency(key)) this.dependencyChanged(key);
+    if (!this.isDependency(key)) return;
+    // While the file is written on disk, a change that leaves it clean is VS Code's reload of it, perhaps half-written:
+    // it waits for the file to settle. The user's own edit goes through at once.
+    if (this.settling.has(key) && !document.isDirty) this.settling.changed(key, () => this.openFileSettled(key), true);
+    else {
+      this.settling.drop(key);
+      this.dependencyChanged(key);
+    }
+  }
+
+  /** An open file has settled on disk: it changed if its editor no longer holds the text read before. */
+  private openFileSettled(key: string): void {
+    const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === key);
+    if (open && open.getText() === this.cache.lastReadText(key)) return;
+    // Closed meanwhile, it is read from disk again.
+    if (!open) this.cache.forget(key);
+    this.dependencyChanged(key);
   }
 
   /**

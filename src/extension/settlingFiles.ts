@@ -5,7 +5,7 @@
  * would be read half-written, its errors shown, and read again for each piece.
  */
 export class SettlingFiles {
-  private readonly settling = new Map<string, { readonly firstChangeAt: number; lastChangeAt: number; timer?: ReturnType<typeof setTimeout>; settled: () => void }>();
+  private readonly settling = new Map<string, { readonly firstChangeAt: number; lastChangeAt: number; quietSinceReport: boolean; timer?: ReturnType<typeof setTimeout>; settled: () => void }>();
 
   constructor(
     /** Quiet time after a file's last write before it counts as written. */
@@ -21,16 +21,29 @@ export class SettlingFiles {
     private readonly lastWrittenAt: (key: string) => Promise<number | undefined>,
   ) {}
 
-  /** Notes a change of `key`; `settled` runs once the file has settled, in place of any callback given before for it. */
-  changed(key: string, settled: () => void): void {
+  /**
+   * Notes a change of `key`; `settled` runs once the file has settled, in
+   * place of any callback given before for it. With `quietSinceReport`, the
+   * file must also have been quiet since the change was reported: VS Code
+   * reports its reload of an open file once it has read it, some time after
+   * the write.
+   */
+  changed(key: string, settled: () => void, quietSinceReport = false): void {
     const now = Date.now();
     const current = this.settling.get(key);
     if (current) {
       clearTimeout(current.timer);
       current.settled = settled;
       current.lastChangeAt = now;
-    } else this.settling.set(key, { firstChangeAt: now, lastChangeAt: now, settled });
+      current.quietSinceReport ||= quietSinceReport;
+    } else this.settling.set(key, { firstChangeAt: now, lastChangeAt: now, quietSinceReport, settled });
     void this.settleIfQuiet(key, now);
+  }
+
+  /** Stops waiting for `key`, without its callback: what it was waiting for is overtaken, as by the user's own edit. */
+  drop(key: string): void {
+    clearTimeout(this.settling.get(key)?.timer);
+    this.settling.delete(key);
   }
 
   /** Whether `key` changed lately and has not settled yet. */
@@ -51,7 +64,8 @@ export class SettlingFiles {
     const now = Date.now();
     // Gone (or its time unknown), the file has nothing left to write. Written in the future, by a clock ahead of ours,
     // it is quiet since its change was reported.
-    const quietFor = written === undefined ? Infinity : written > now ? now - changeAt : now - written;
+    const sinceWritten = written === undefined ? Infinity : written > now ? now - changeAt : now - written;
+    const quietFor = current.quietSinceReport ? Math.min(sinceWritten, now - changeAt) : sinceWritten;
     if (quietFor < this.quietMs && now - current.firstChangeAt < this.longestMs) {
       current.timer = setTimeout(() => void this.settleIfQuiet(key, changeAt), this.quietMs - quietFor);
       return;

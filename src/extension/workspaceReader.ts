@@ -7,15 +7,16 @@ import type { FileContent, FileReader } from '../core';
  */
 export class WorkspaceReader implements FileReader {
   constructor(
-    /** For a closed file still being written on disk, the text to read meanwhile: the one read before it changed. */
+    /** For a file still being written on disk, the text to read meanwhile: the one read before it changed. */
     private readonly whileWritten: (uri: string) => string | undefined = () => undefined,
   ) {}
 
   async read(uri: string, maxBytes: number): Promise<FileContent | undefined> {
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
-    if (open) return { kind: 'text', text: open.getText(), unsaved: open.isDirty };
+    // An open file's editor reloads it as it is written, half-written too.
     const before = this.whileWritten(uri);
     if (before !== undefined) return { kind: 'text', text: before };
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    if (open) return { kind: 'text', text: open.getText(), unsaved: open.isDirty };
     try {
       const target = vscode.Uri.parse(uri);
       // Stat first, so a huge file in someone else's repository is never loaded into memory.

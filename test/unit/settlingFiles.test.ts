@@ -94,6 +94,31 @@ describe('files settling after a write on disk', () => {
     settling.dispose();
   });
 
+  it('waits a quiet time from the report too, when asked: an open file reloaded is reported once read', async () => {
+    const { settling, writtenAt, settled } = files();
+    const note = (what: string) => (): void => void settled.push(what);
+    writtenAt.set('open.yaml', Date.now() - 1000);
+    settling.changed('open.yaml', note('open.yaml'), true);
+    await pause(quietMs / 2);
+    assert.deepStrictEqual(settled, []);
+    // A later report without the request keeps it.
+    settling.changed('open.yaml', note('open.yaml again'));
+    await pause(quietMs / 2);
+    assert.deepStrictEqual(settled, []);
+    await pause(quietMs);
+    assert.deepStrictEqual(settled, ['open.yaml again']);
+  });
+
+  it('drops a file without its callback, as when the user edits it', async () => {
+    const { settling, writtenAt, settled } = files();
+    writtenAt.set('edited.yaml', Date.now());
+    settling.changed('edited.yaml', () => settled.push('edited.yaml'));
+    settling.drop('edited.yaml');
+    assert.ok(!settling.has('edited.yaml'));
+    await pause(quietMs * 2);
+    assert.deepStrictEqual(settled, []);
+  });
+
   it('forgets what was settling when disposed', async () => {
     const { settling, writtenAt, settled } = files();
     writtenAt.set('open.yaml', Date.now());
