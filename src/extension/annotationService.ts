@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { buildIndexInSteps, Foreground, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type FileReader, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
+import { buildIndexInSteps, Foreground, utf8ByteLength, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type FileReader, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
 import { yieldToEventLoop } from './eventLoop';
 import { SettlingFiles } from './settlingFiles';
 import { WorkspaceReader } from './workspaceReader';
@@ -14,6 +14,12 @@ const backgroundWaitMs = 250;
  */
 const diskQuietMs = 250;
 const diskLongestMs = 10_000;
+/**
+ * Longest an open file's editor is waited for, after its last reload, to
+ * hold what is on disk. VS Code for the Web reloaded a 3.8 MB file up to
+ * 2 s apart while it was written in pieces.
+ */
+const editorCatchUpMs = 3000;
 /** Files a text can depend on: sidecars and bibliographies. */
 const dependencyGlob = '**/*.{yaml,yml,json,bib}';
 
@@ -63,7 +69,7 @@ export interface IndexStats {
 export class AnnotationService implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly cache: ParseCache;
-  private readonly settling = new SettlingFiles(diskQuietMs, diskLongestMs, async (key) => (await vscode.workspace.fs.stat(vscode.Uri.parse(key))).mtime);
+  private readonly settling = new SettlingFiles(diskQuietMs, diskLongestMs, editorCatchUpMs, async (key) => await vscode.workspace.fs.stat(vscode.Uri.parse(key)));
   private readonly reader = new WorkspaceReader((uri) => (this.settling.has(uri) ? this.cache.lastReadText(uri) : undefined));
   /** Counts the changes of dependencies; an index is stale once one of its own changed after its build began. */
   private generation = 0;
@@ -125,7 +131,7 @@ export class AnnotationService implements vscode.Disposable {
         // An open file is read from its editor, which VS Code reloads from disk after each piece while it holds no
         // changes of its own. A save is seen too, and most say nothing new: in VS Code for the Web each edit is saved
         // a moment later, and a large file's save is seen as a write in several pieces.
-      } else if (!open.isDirty) this.settling.changed(key, () => this.openFileSettled(key));
+      } else if (!open.isDirty) this.settling.changed(key, () => this.openFileSettled(key), { holds: (size) => this.editorHolds(key, size) });
     };
     this.disposables.push(watcher, watcher.onDidChange(onDisk), watcher.onDidCreate(onDisk), watcher.onDidDelete(onDisk));
   }
@@ -305,12 +311,27 @@ export class AnnotationService implements vscode.Disposable {
     }
     if (!this.isDependency(key)) return;
     // While the file is written on disk, a change that leaves it clean is VS Code's reload of it, perhaps half-written:
-    // it waits for the file to settle. The user's own edit goes through at once.
-    if (this.settling.has(key) && !document.isDirty) this.settling.changed(key, () => this.openFileSettled(key), true);
+    // it waits for the file to settle. The user's own edit goes through at once, or, reported before its editor is
+    // marked changed, a moment later.
+    if (this.settling.has(key) && !document.isDirty) this.settling.changed(key, () => this.openFileSettled(key), { quietSinceReport: true, holds: (size) => this.editorHolds(key, size) });
     else {
       this.settling.drop(key);
       this.dependencyChanged(key);
     }
+  }
+
+  /**
+   * Whether an open file's editor holds as many bytes as the file on disk, or
+   * holds changes of the user's, which VS Code does not reload over (a
+   * keystroke is sometimes reported before the editor is marked changed), or
+   * has been closed.
+   */
+  private editorHolds(key: string, size: number): boolean {
+    const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === key);
+    if (!open || open.isDirty) return true;
+    const bytes = utf8ByteLength(open.getText());
+    // An editor leaves out a byte order mark.
+    return bytes === size || bytes + 3 === size;
   }
 
   /** An open file has settled on disk: it changed if its editor no longer holds the text read before. */

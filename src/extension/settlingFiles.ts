@@ -1,3 +1,24 @@
+/** What the disk says of a file: when it was last written, and its size in bytes. */
+export interface DiskState {
+  readonly mtime: number;
+  readonly size: number;
+}
+
+export interface ChangeOptions {
+  /**
+   * The file must also have been quiet since the change was reported: VS
+   * Code reports its reload of an open file once it has read it, some time
+   * after the write.
+   */
+  readonly quietSinceReport?: boolean;
+  /**
+   * Whether what is read of the file (an editor's text) is as long as its
+   * `size` bytes on disk: an editor reloads it some time after each write,
+   * and may not yet hold the last.
+   */
+  readonly holds?: (size: number) => boolean;
+}
+
 /**
  * Files being written on disk, each settled once it has been quiet for a
  * moment. A large file is often written in pieces, by VS Code's own saves and
@@ -5,38 +26,37 @@
  * would be read half-written, its errors shown, and read again for each piece.
  */
 export class SettlingFiles {
-  private readonly settling = new Map<string, { readonly firstChangeAt: number; lastChangeAt: number; quietSinceReport: boolean; timer?: ReturnType<typeof setTimeout>; settled: () => void }>();
+  private readonly settling = new Map<
+    string,
+    { readonly firstChangeAt: number; lastChangeAt: number; quietSinceReport: boolean; holds?: (size: number) => boolean; timer?: ReturnType<typeof setTimeout>; settled: () => void }
+  >();
 
   constructor(
     /** Quiet time after a file's last write before it counts as written. */
     private readonly quietMs: number,
     /** Longest a file keeps changing before it is read anyway: a file rewritten without pause must still be seen. */
     private readonly longestMs: number,
+    /** Longest an editor is waited for, after its last reload, to hold what is on disk: sizes can differ for good, as when an editor normalizes line ends. */
+    private readonly catchUpMs: number,
     /**
-     * When the file was last written, by its modification time, or undefined
-     * if that cannot be told. Changes are reported a hundred milliseconds or
-     * more after the write, unevenly, so the time between two reports says
-     * little of the time between two writes.
+     * The file's state on disk, or undefined if it cannot be told. Changes are
+     * reported a hundred milliseconds or more after the write, unevenly, so the
+     * time between two reports says little of the time between two writes.
      */
-    private readonly lastWrittenAt: (key: string) => Promise<number | undefined>,
+    private readonly diskState: (key: string) => Promise<DiskState | undefined>,
   ) {}
 
-  /**
-   * Notes a change of `key`; `settled` runs once the file has settled, in
-   * place of any callback given before for it. With `quietSinceReport`, the
-   * file must also have been quiet since the change was reported: VS Code
-   * reports its reload of an open file once it has read it, some time after
-   * the write.
-   */
-  changed(key: string, settled: () => void, quietSinceReport = false): void {
+  /** Notes a change of `key`; `settled` runs once the file has settled, in place of any callback given before for it. */
+  changed(key: string, settled: () => void, options: ChangeOptions = {}): void {
     const now = Date.now();
     const current = this.settling.get(key);
     if (current) {
       clearTimeout(current.timer);
       current.settled = settled;
       current.lastChangeAt = now;
-      current.quietSinceReport ||= quietSinceReport;
-    } else this.settling.set(key, { firstChangeAt: now, lastChangeAt: now, quietSinceReport, settled });
+      current.quietSinceReport ||= options.quietSinceReport === true;
+      current.holds = options.holds ?? current.holds;
+    } else this.settling.set(key, { firstChangeAt: now, lastChangeAt: now, quietSinceReport: options.quietSinceReport === true, holds: options.holds, settled });
     void this.settleIfQuiet(key, now);
   }
 
@@ -58,16 +78,21 @@ export class SettlingFiles {
    * change's.
    */
   private async settleIfQuiet(key: string, changeAt: number): Promise<void> {
-    const written = await this.lastWrittenAt(key).catch(() => undefined);
+    const state = await this.diskState(key).catch(() => undefined);
     const current = this.settling.get(key);
     if (!current || current.lastChangeAt !== changeAt) return;
     const now = Date.now();
+    const waitedEnough = now - current.firstChangeAt >= this.longestMs;
     // Gone (or its time unknown), the file has nothing left to write. Written in the future, by a clock ahead of ours,
     // it is quiet since its change was reported.
-    const sinceWritten = written === undefined ? Infinity : written > now ? now - changeAt : now - written;
+    const sinceWritten = state === undefined ? Infinity : state.mtime > now ? now - changeAt : now - state.mtime;
     const quietFor = current.quietSinceReport ? Math.min(sinceWritten, now - changeAt) : sinceWritten;
-    if (quietFor < this.quietMs && now - current.firstChangeAt < this.longestMs) {
+    if (quietFor < this.quietMs && !waitedEnough) {
       current.timer = setTimeout(() => void this.settleIfQuiet(key, changeAt), this.quietMs - quietFor);
+      return;
+    }
+    if (state && current.holds && !current.holds(state.size) && now - changeAt < this.catchUpMs && !waitedEnough) {
+      current.timer = setTimeout(() => void this.settleIfQuiet(key, changeAt), this.quietMs);
       return;
     }
     this.settling.delete(key);

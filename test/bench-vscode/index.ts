@@ -68,7 +68,8 @@ async function measure(log: (line: string) => void): Promise<void> {
   const sidecar = process.env.MARGINALIA_BENCH_SIDECAR;
   if (sidecar && process.env.MARGINALIA_BENCH_SCENARIO === 'sidecar') {
     await typingInSidecar(api, sidecar, log, 'in a host that has read nothing else');
-    await sidecarWrittenOnDisk(api, sidecar, log);
+    await sidecarWrittenOnDisk(api, sidecar, log, false);
+    await sidecarWrittenOnDisk(api, sidecar, log, true);
     return;
   }
 
@@ -276,13 +277,14 @@ async function typingInSidecar(api: MarginaliaApi, sidecarSource: string, log: (
 }
 
 /**
- * A large sidecar, closed, rewritten on disk in pieces, as an export or a
- * slow save may write it, while hovers on its text are asked every 100 ms:
- * how often the text was indexed while it was written, whether any hover
- * showed a half-written file, and how long after the last piece the new
- * card showed.
+ * A large sidecar rewritten on disk in pieces, as an export or a slow save
+ * may write it, while hovers on its text are asked every 100 ms: how often
+ * the text was indexed while it was written, whether any hover showed a
+ * half-written file, and how long after the last piece the new card showed.
+ * `open`, it is open in an editor beside the text, which VS Code reloads from
+ * disk as it is written.
  */
-async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, log: (line: string) => void): Promise<void> {
+async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, log: (line: string) => void, open: boolean): Promise<void> {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-bench-'));
   const textPath = path.join(folder, 'essay.annot.md');
   const sidecarPath = path.join(folder, 'essay.yaml');
@@ -295,6 +297,10 @@ async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, l
     const position = text.positionAt(text.getText().indexOf('[[kropotkin]]') + 3);
     const card = async (): Promise<string> => hoverTexts(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', text.uri, position)).join('\n');
     for (const deadline = performance.now() + 30_000; !(await card()).includes('Kropotkin') && performance.now() < deadline; ) await sleep(100);
+    if (open) {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(sidecarPath)), vscode.ViewColumn.Beside);
+      await vscode.window.showTextDocument(text, vscode.ViewColumn.One);
+    }
     // The precise read follows the quick one in the background.
     await sleep(8000);
     const pieces = 16;
@@ -328,6 +334,9 @@ async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, l
     writing = false;
     await watching;
     const ticker = ((await import(path.join(projectRoot, 'bench', 'measure.mjs'))) as { stallTicker: () => { stop(): number } }).stallTicker();
+    const pauses: { ms: number; kind: string }[] = [];
+    const observer = new PerformanceObserver((list) => pauses.push(...list.getEntries().map((e) => ({ ms: e.duration, kind: gcKind((e as { detail?: { kind?: number } }).detail?.kind) }))));
+    observer.observe({ entryTypes: ['gc'] });
     let shownAfter = NaN;
     for (const deadline = written + 30_000; performance.now() < deadline; ) {
       if ((await card()).includes('Exported')) {
@@ -339,10 +348,11 @@ async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, l
     // Then its precise read.
     await sleep(8000);
     const stall = ticker.stop();
+    observer.disconnect();
     log(
-      `a ${(after.length / 1e6).toFixed(1)} M-character sidecar, closed, written on disk in ${pieces} pieces ${gapMs} ms apart (${(written - started).toFixed(0)} ms), hovers every 100 ms: ` +
+      `a ${(after.length / 1e6).toFixed(1)} M-character sidecar, ${open ? 'open in an editor' : 'closed'}, written on disk in ${pieces} pieces ${gapMs} ms apart (${(written - started).toFixed(0)} ms), hovers every 100 ms: ` +
         `indexed ${buildsWhileWritten} times while it was written, ${api.indexStats().fullBuilds - buildsBefore} in all; ${halfRead} of ${hovers} hovers meanwhile showed a half-written file; ` +
-        `diagnostics on it meanwhile: ${problems.size ? [...problems].join(', ') : 'none'}; the new card shown ${shownAfter.toFixed(0)} ms after the last piece; longest event-loop stall from the last piece on ${stall.toFixed(1)} ms`,
+        `diagnostics on it meanwhile: ${problems.size ? [...problems].join(', ') : 'none'}; the new card shown ${shownAfter.toFixed(0)} ms after the last piece; longest event-loop stall from the last piece on ${stall.toFixed(1)} ms, longest garbage collections ${longestPauses(pauses)} of ${pauses.length}`,
     );
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   } finally {
@@ -362,7 +372,8 @@ export async function run(): Promise<void> {
     const extension = vscode.extensions.getExtension<MarginaliaApi>('marginalia.marginalia');
     if (sidecar && extension && process.env.MARGINALIA_BENCH_SCENARIO !== 'sidecar') {
       await typingInSidecar(extension.exports, sidecar, log, 'after the whole book above');
-      await sidecarWrittenOnDisk(extension.exports, sidecar, log);
+      await sidecarWrittenOnDisk(extension.exports, sidecar, log, false);
+      await sidecarWrittenOnDisk(extension.exports, sidecar, log, true);
     }
     fs.writeFileSync(summary, `${JSON.stringify({ passed: 1, failed: 0, pending: 0 })}\n`);
   } catch (error) {

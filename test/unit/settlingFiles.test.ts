@@ -4,12 +4,16 @@ import { SettlingFiles } from '../../src/extension/settlingFiles';
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const quietMs = 60;
 
-/** Files whose last write the test sets, and the order in which they settled. */
-function files(longestMs = 10_000): { settling: SettlingFiles; writtenAt: Map<string, number>; settled: string[] } {
+/** Files whose last write (and size, 100 bytes unless set) the test sets, and the order in which they settled. */
+function files(longestMs = 10_000, catchUpMs = 4 * quietMs): { settling: SettlingFiles; writtenAt: Map<string, number>; sizes: Map<string, number>; settled: string[] } {
   const writtenAt = new Map<string, number>();
+  const sizes = new Map<string, number>();
   const settled: string[] = [];
-  const settling = new SettlingFiles(quietMs, longestMs, (key) => Promise.resolve(writtenAt.get(key)));
-  return { settling, writtenAt, settled };
+  const settling = new SettlingFiles(quietMs, longestMs, catchUpMs, (key) => {
+    const mtime = writtenAt.get(key);
+    return Promise.resolve(mtime === undefined ? undefined : { mtime, size: sizes.get(key) ?? 100 });
+  });
+  return { settling, writtenAt, sizes, settled };
 }
 
 describe('files settling after a write on disk', () => {
@@ -98,7 +102,7 @@ describe('files settling after a write on disk', () => {
     const { settling, writtenAt, settled } = files();
     const note = (what: string) => (): void => void settled.push(what);
     writtenAt.set('open.yaml', Date.now() - 1000);
-    settling.changed('open.yaml', note('open.yaml'), true);
+    settling.changed('open.yaml', note('open.yaml'), { quietSinceReport: true });
     await pause(quietMs / 2);
     assert.deepStrictEqual(settled, []);
     // A later report without the request keeps it.
@@ -107,6 +111,33 @@ describe('files settling after a write on disk', () => {
     assert.deepStrictEqual(settled, []);
     await pause(quietMs);
     assert.deepStrictEqual(settled, ['open.yaml again']);
+  });
+
+  it('waits for an editor to hold as many bytes as the file on disk, until it has waited long enough after its last reload', async () => {
+    const { settling, writtenAt, sizes, settled } = files();
+    const note = (what: string) => (): void => void settled.push(what);
+    let held = 40;
+    const holds = (size: number): boolean => held === size;
+    writtenAt.set('open.yaml', Date.now() - 1000);
+    sizes.set('open.yaml', 100);
+    settling.changed('open.yaml', note('open.yaml'), { holds });
+    await pause(quietMs * 2);
+    assert.deepStrictEqual(settled, []);
+    // The editor reloads the whole file.
+    held = 100;
+    settling.changed('open.yaml', note('open.yaml reloaded'), { quietSinceReport: true, holds });
+    await pause(quietMs / 2);
+    assert.deepStrictEqual(settled, []);
+    await pause(quietMs);
+    assert.deepStrictEqual(settled, ['open.yaml reloaded']);
+
+    // An editor that never holds the same number of bytes, as one that normalizes line ends, is waited for only so long.
+    writtenAt.set('normalized.yaml', Date.now() - 1000);
+    settling.changed('normalized.yaml', note('normalized.yaml'), { holds: () => false });
+    await pause(quietMs * 2);
+    assert.deepStrictEqual(settled, ['open.yaml reloaded']);
+    await pause(quietMs * 4);
+    assert.deepStrictEqual(settled, ['open.yaml reloaded', 'normalized.yaml']);
   });
 
   it('drops a file without its callback, as when the user edits it', async () => {
