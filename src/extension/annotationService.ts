@@ -70,6 +70,8 @@ export class AnnotationService implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly cache: ParseCache;
   private readonly settling = new SettlingFiles(diskQuietMs, diskLongestMs, editorCatchUpMs, async (key) => await vscode.workspace.fs.stat(vscode.Uri.parse(key)));
+  /** The UTF-8 size of an open file's text while it settles, by its version. */
+  private readonly bytesHeld = new Map<string, { readonly version: number; readonly bytes: number }>();
   private readonly reader = new WorkspaceReader((uri) => (this.settling.has(uri) ? this.cache.lastReadText(uri) : undefined));
   /** Counts the changes of dependencies; an index is stale once one of its own changed after its build began. */
   private generation = 0;
@@ -329,13 +331,21 @@ export class AnnotationService implements vscode.Disposable {
   private editorHolds(key: string, size: number): boolean {
     const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === key);
     if (!open || open.isDirty) return true;
-    const bytes = utf8ByteLength(open.getText());
+    // Counted once a version: the text of a large file is megabytes, made anew by each `getText`, and the check is
+    // made every quiet time until VS Code reloads it, which took seconds; the garbage made collections of the
+    // whole heap stall the host for hundreds of milliseconds.
+    let held = this.bytesHeld.get(key);
+    if (held?.version !== open.version) {
+      held = { version: open.version, bytes: utf8ByteLength(open.getText()) };
+      this.bytesHeld.set(key, held);
+    }
     // An editor leaves out a byte order mark.
-    return bytes === size || bytes + 3 === size;
+    return held.bytes === size || held.bytes + 3 === size;
   }
 
   /** An open file has settled on disk: it changed if its editor no longer holds the text read before. */
   private openFileSettled(key: string): void {
+    this.bytesHeld.delete(key);
     const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === key);
     if (open && open.getText() === this.cache.lastReadText(key)) return;
     // Closed meanwhile, it is read from disk again.

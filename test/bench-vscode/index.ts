@@ -198,6 +198,8 @@ function longestPauses(pauses: readonly { ms: number; kind: string }[]): string 
     .join(', ');
 }
 
+const times = (count: number): string => (count === 0 ? 'not once' : count === 1 ? 'once' : count === 2 ? 'twice' : `${count} times`);
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -322,6 +324,10 @@ async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, l
         await sleep(100);
       }
     })();
+    const ticker = ((await import(path.join(projectRoot, 'bench', 'measure.mjs'))) as { stallTicker: () => { stop(): number } }).stallTicker();
+    const pauses: { ms: number; kind: string }[] = [];
+    const observer = new PerformanceObserver((list) => pauses.push(...list.getEntries().map((e) => ({ ms: e.duration, kind: gcKind((e as { detail?: { kind?: number } }).detail?.kind) }))));
+    observer.observe({ entryTypes: ['gc'] });
     const started = performance.now();
     for (let k = 0; k < pieces; k++) {
       const piece = after.slice(k * size, (k + 1) * size);
@@ -333,10 +339,6 @@ async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, l
     const buildsWhileWritten = api.indexStats().fullBuilds - buildsBefore;
     writing = false;
     await watching;
-    const ticker = ((await import(path.join(projectRoot, 'bench', 'measure.mjs'))) as { stallTicker: () => { stop(): number } }).stallTicker();
-    const pauses: { ms: number; kind: string }[] = [];
-    const observer = new PerformanceObserver((list) => pauses.push(...list.getEntries().map((e) => ({ ms: e.duration, kind: gcKind((e as { detail?: { kind?: number } }).detail?.kind) }))));
-    observer.observe({ entryTypes: ['gc'] });
     let shownAfter = NaN;
     for (const deadline = written + 30_000; performance.now() < deadline; ) {
       if ((await card()).includes('Exported')) {
@@ -351,8 +353,8 @@ async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, l
     observer.disconnect();
     log(
       `a ${(after.length / 1e6).toFixed(1)} M-character sidecar, ${open ? 'open in an editor' : 'closed'}, written on disk in ${pieces} pieces ${gapMs} ms apart (${(written - started).toFixed(0)} ms), hovers every 100 ms: ` +
-        `indexed ${buildsWhileWritten} times while it was written, ${api.indexStats().fullBuilds - buildsBefore} in all; ${halfRead} of ${hovers} hovers meanwhile showed a half-written file; ` +
-        `diagnostics on it meanwhile: ${problems.size ? [...problems].join(', ') : 'none'}; the new card shown ${shownAfter.toFixed(0)} ms after the last piece; longest event-loop stall from the last piece on ${stall.toFixed(1)} ms, longest garbage collections ${longestPauses(pauses)} of ${pauses.length}`,
+        `indexed ${times(buildsWhileWritten)} while it was written, ${times(api.indexStats().fullBuilds - buildsBefore)} in all; ${halfRead} of ${hovers} hovers meanwhile showed a half-written file; ` +
+        `diagnostics on it meanwhile: ${problems.size ? [...problems].join(', ') : 'none'}; the new card shown ${shownAfter.toFixed(0)} ms after the last piece; longest event-loop stall from the first piece on ${stall.toFixed(1)} ms, longest garbage collections ${longestPauses(pauses)} of ${pauses.length}`,
     );
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   } finally {
