@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { buildIndexInSteps, Foreground, utf8ByteLength, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type FileReader, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
+import { buildIndexInSteps, Foreground, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, utf8ByteLength, type AnnotationIndex, type FileReader, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
 import { yieldToEventLoop } from './eventLoop';
 import { SettlingFiles } from './settlingFiles';
 import { WorkspaceReader } from './workspaceReader';
@@ -8,9 +8,9 @@ export const languageId = 'annotated-text';
 /** Longest a step of background work waits for foreground work to end: it is held back, never starved. */
 const backgroundWaitMs = 250;
 /**
- * A closed file changed on disk is read once it has not been written for this
- * long, or once it has been changing for the second figure. LaTeX Workshop
- * waits 250 ms by default for a write to finish.
+ * A file changed on disk is read once it has not been written for this long,
+ * or once it has been changing for the second figure. LaTeX Workshop waits
+ * 250 ms by default for a write to finish.
  */
 const diskQuietMs = 250;
 const diskLongestMs = 10_000;
@@ -125,15 +125,17 @@ export class AnnotationService implements vscode.Disposable {
       if (!this.isDependency(key) && !this.couldBeDefaultSidecar(key)) return;
       // A file may be written in pieces, each reported as a change; until it settles, the text read before stands.
       const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === key);
-      if (!open) {
-        this.settling.changed(key, () => {
-          this.cache.forget(key);
-          this.dependencyChanged(key);
-        });
+      if (open) {
         // An open file is read from its editor, which VS Code reloads from disk after each piece while it holds no
         // changes of its own. A save is seen too, and most say nothing new: in VS Code for the Web each edit is saved
         // a moment later, and a large file's save is seen as a write in several pieces.
-      } else if (!open.isDirty) this.settling.changed(key, () => this.openFileSettled(key), { holds: (size) => this.editorHolds(key, size) });
+        if (!open.isDirty) this.settling.changed(key, () => this.openFileSettled(key), { holds: (size) => this.editorHolds(key, size) });
+        return;
+      }
+      this.settling.changed(key, () => {
+        this.cache.forget(key);
+        this.dependencyChanged(key);
+      });
     };
     this.disposables.push(watcher, watcher.onDidChange(onDisk), watcher.onDidCreate(onDisk), watcher.onDidDelete(onDisk));
   }
