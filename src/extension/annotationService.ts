@@ -129,7 +129,7 @@ export class AnnotationService implements vscode.Disposable {
         // An open file is read from its editor, which VS Code reloads from disk after each piece while it holds no
         // changes of its own. A save is seen too, and most say nothing new: in VS Code for the Web each edit is saved
         // a moment later, and a large file's save is seen as a write in several pieces.
-        if (!open.isDirty) this.settling.changed(key, () => this.openFileSettled(key), { holds: (size) => this.editorHolds(key, size) });
+        if (!open.isDirty) this.openFileChanged(key, false);
         return;
       }
       this.settling.changed(key, () => {
@@ -317,11 +317,17 @@ export class AnnotationService implements vscode.Disposable {
     // While the file is written on disk, a change that leaves it clean is VS Code's reload of it, perhaps half-written:
     // it waits for the file to settle. The user's own edit goes through at once, or, reported before its editor is
     // marked changed, a moment later.
-    if (this.settling.has(key) && !document.isDirty) this.settling.changed(key, () => this.openFileSettled(key), { quietSinceReport: true, holds: (size) => this.editorHolds(key, size) });
+    if (this.settling.has(key) && !document.isDirty) this.openFileChanged(key, true);
     else {
       this.settling.drop(key);
+      this.bytesHeld.delete(key);
       this.dependencyChanged(key);
     }
+  }
+
+  /** An open file changed on disk (`reloaded` false) or was reloaded from it by VS Code: it is read once it settles. */
+  private openFileChanged(key: string, reloaded: boolean): void {
+    this.settling.changed(key, () => this.openFileSettled(key), { quietSinceReport: reloaded, holds: (size) => this.editorHolds(key, size) });
   }
 
   /**

@@ -28,7 +28,16 @@ export interface ChangeOptions {
 export class SettlingFiles {
   private readonly settling = new Map<
     string,
-    { readonly firstChangeAt: number; lastChangeAt: number; quietSinceReport: boolean; holds?: (size: number) => boolean; timer?: ReturnType<typeof setTimeout>; settled: () => void }
+    {
+      readonly firstChangeAt: number;
+      lastChangeAt: number;
+      quietSinceReport: boolean;
+      holds?: (size: number) => boolean;
+      timer?: ReturnType<typeof setTimeout>;
+      /** A check of the disk under way: a change meanwhile is taken up when it ends, not with a check of its own. */
+      checking: boolean;
+      settled: () => void;
+    }
   >();
 
   constructor(
@@ -56,8 +65,10 @@ export class SettlingFiles {
       current.lastChangeAt = now;
       current.quietSinceReport ||= options.quietSinceReport === true;
       current.holds = options.holds ?? current.holds;
-    } else this.settling.set(key, { firstChangeAt: now, lastChangeAt: now, quietSinceReport: options.quietSinceReport === true, holds: options.holds, settled });
-    void this.settleIfQuiet(key, now);
+      // A large write is reported as many changes, and each check is a round trip to the file system.
+      if (current.checking) return;
+    } else this.settling.set(key, { firstChangeAt: now, lastChangeAt: now, quietSinceReport: options.quietSinceReport === true, holds: options.holds, checking: false, settled });
+    void this.settleIfQuiet(key);
   }
 
   /** Stops waiting for `key`, without its callback: what it was waiting for is overtaken, as by the user's own edit. */
@@ -74,13 +85,21 @@ export class SettlingFiles {
   /**
    * Settles `key` once it has not been written for `quietMs`: at once if it
    * was written long enough before its change was reported, as a file saved
-   * whole usually is. A check overtaken by a later change leaves it to that
-   * change's.
+   * whole usually is. A check overtaken by a later change checks again.
    */
-  private async settleIfQuiet(key: string, changeAt: number): Promise<void> {
+  private async settleIfQuiet(key: string): Promise<void> {
+    const checked = this.settling.get(key);
+    if (!checked) return;
+    const changeAt = checked.lastChangeAt;
+    checked.checking = true;
     const state = await this.diskState(key).catch(() => undefined);
+    checked.checking = false;
     const current = this.settling.get(key);
-    if (!current || current.lastChangeAt !== changeAt) return;
+    if (current !== checked) return;
+    if (current.lastChangeAt !== changeAt) {
+      void this.settleIfQuiet(key);
+      return;
+    }
     const now = Date.now();
     const waitedEnough = now - current.firstChangeAt >= this.longestMs;
     // Gone (or its time unknown), the file has nothing left to write. Written in the future, by a clock ahead of ours,
@@ -88,11 +107,11 @@ export class SettlingFiles {
     const sinceWritten = state === undefined ? Infinity : state.mtime > now ? now - changeAt : now - state.mtime;
     const quietFor = current.quietSinceReport ? Math.min(sinceWritten, now - changeAt) : sinceWritten;
     if (quietFor < this.quietMs && !waitedEnough) {
-      current.timer = setTimeout(() => void this.settleIfQuiet(key, changeAt), this.quietMs - quietFor);
+      current.timer = setTimeout(() => void this.settleIfQuiet(key), this.quietMs - quietFor);
       return;
     }
     if (state && current.holds && !current.holds(state.size) && now - changeAt < this.catchUpMs && !waitedEnough) {
-      current.timer = setTimeout(() => void this.settleIfQuiet(key, changeAt), this.quietMs);
+      current.timer = setTimeout(() => void this.settleIfQuiet(key), this.quietMs);
       return;
     }
     this.settling.delete(key);

@@ -198,6 +198,24 @@ function longestPauses(pauses: readonly { ms: number; kind: string }[]): string 
     .join(', ');
 }
 
+/** The extension host watched from now on: the longest gap between turns of its event loop, and its garbage collections. */
+async function watchHost(): Promise<{ stop(): { stall: number; pauses: { ms: number; kind: string }[] } }> {
+  // The bench's own ticker: this host's Node loads an ES module by `require`.
+  const { stallTicker } = (await import(path.join(projectRoot, 'bench', 'measure.mjs'))) as { stallTicker: () => { stop(): number } };
+  const ticker = stallTicker();
+  // Collections of the host's whole heap, which holds every extension's objects, count in its stalls too.
+  const pauses: { ms: number; kind: string }[] = [];
+  const observer = new PerformanceObserver((list) => pauses.push(...list.getEntries().map((e) => ({ ms: e.duration, kind: gcKind((e as { detail?: { kind?: number } }).detail?.kind) }))));
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop: () => {
+      const stall = ticker.stop();
+      observer.disconnect();
+      return { stall, pauses };
+    },
+  };
+}
+
 const times = (count: number): string => (count === 0 ? 'not once' : count === 1 ? 'once' : count === 2 ? 'twice' : `${count} times`);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -242,14 +260,8 @@ async function typingInSidecar(api: MarginaliaApi, sidecarSource: string, log: (
     const nameAt = sidecar.getText().indexOf('    name: ', Math.floor(sidecar.getText().length / 4)) + '    name: '.length;
     const syntaxErrors = (): vscode.Diagnostic[] => vscode.languages.getDiagnostics(sidecar.uri).filter((d) => d.code === 'yaml-syntax' && d.severity === vscode.DiagnosticSeverity.Error);
     /** Applies an edit, then hovers every 100 ms until `settled`; the longest stall of the event loop meanwhile. */
-    // The bench's own ticker of the longest gap between turns of the event loop: this host's Node loads an ES module by `require`.
-    const { stallTicker } = (await import(path.join(projectRoot, 'bench', 'measure.mjs'))) as { stallTicker: () => { stop(): number } };
     const watch = async (what: string, edit: (b: vscode.TextEditorEdit) => void, settled: () => boolean): Promise<void> => {
-      const ticker = stallTicker();
-      // Collections of the host's whole heap, which holds every extension's objects, count in its stalls too.
-      const pauses: { ms: number; kind: string }[] = [];
-      const observer = new PerformanceObserver((list) => pauses.push(...list.getEntries().map((e) => ({ ms: e.duration, kind: gcKind((e as { detail?: { kind?: number } }).detail?.kind) }))));
-      observer.observe({ entryTypes: ['gc'] });
+      const host = await watchHost();
       t = performance.now();
       await editor.edit(edit);
       const hovers: { ms: number; card: boolean; earlier: boolean }[] = [];
@@ -259,8 +271,7 @@ async function typingInSidecar(api: MarginaliaApi, sidecarSource: string, log: (
         await sleep(100);
       }
       const done = performance.now() - t;
-      const longest = ticker.stop();
-      observer.disconnect();
+      const { stall: longest, pauses } = host.stop();
       const heap = process.memoryUsage().heapUsed;
       const times = hovers.map((h) => h.ms);
       log(
@@ -324,10 +335,7 @@ async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, l
         await sleep(100);
       }
     })();
-    const ticker = ((await import(path.join(projectRoot, 'bench', 'measure.mjs'))) as { stallTicker: () => { stop(): number } }).stallTicker();
-    const pauses: { ms: number; kind: string }[] = [];
-    const observer = new PerformanceObserver((list) => pauses.push(...list.getEntries().map((e) => ({ ms: e.duration, kind: gcKind((e as { detail?: { kind?: number } }).detail?.kind) }))));
-    observer.observe({ entryTypes: ['gc'] });
+    const host = await watchHost();
     const started = performance.now();
     for (let k = 0; k < pieces; k++) {
       const piece = after.slice(k * size, (k + 1) * size);
@@ -349,8 +357,7 @@ async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, l
     }
     // Then its precise read.
     await sleep(8000);
-    const stall = ticker.stop();
-    observer.disconnect();
+    const { stall, pauses } = host.stop();
     log(
       `a ${(after.length / 1e6).toFixed(1)} M-character sidecar, ${open ? 'open in an editor' : 'closed'}, written on disk in ${pieces} pieces ${gapMs} ms apart (${(written - started).toFixed(0)} ms), hovers every 100 ms: ` +
         `indexed ${times(buildsWhileWritten)} while it was written, ${times(api.indexStats().fullBuilds - buildsBefore)} in all; ${halfRead} of ${hovers} hovers meanwhile showed a half-written file; ` +

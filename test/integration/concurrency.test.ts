@@ -3,15 +3,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { MarginaliaApi } from '../../src/extension/extension';
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
 const fixtures = path.join(projectRoot, 'test', 'fixtures', 'concurrency');
-
-interface IndexJson {
-  sidecars: string[];
-  mentions: { person: string | null; text: string }[];
-  diagnostics: { code: string; file: string }[];
-}
 
 async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -61,13 +56,8 @@ function codesOf(uri: vscode.Uri): string[] {
   return vscode.languages.getDiagnostics(uri).map((d) => String(typeof d.code === 'object' ? d.code.value : d.code));
 }
 
-interface Api {
-  index(uri: vscode.Uri): Promise<IndexJson>;
-  indexStats(): { fullBuilds: number };
-}
-
-async function api(): Promise<Api> {
-  return (await vscode.extensions.getExtension('marginalia.marginalia')?.activate()) as Api;
+async function api(): Promise<MarginaliaApi> {
+  return (await vscode.extensions.getExtension('marginalia.marginalia')?.activate()) as MarginaliaApi;
 }
 
 /** Types at the end of the document, one edit per character, as a user would. */

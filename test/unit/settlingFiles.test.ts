@@ -150,6 +150,22 @@ describe('files settling after a write on disk', () => {
     assert.deepStrictEqual(settled, []);
   });
 
+  it('checks the disk once at a time however many changes are reported meanwhile', async () => {
+    let checks = 0;
+    const writtenAt = Date.now();
+    const settled: string[] = [];
+    const settling = new SettlingFiles(quietMs, 10_000, 4 * quietMs, async () => {
+      checks++;
+      await pause(20);
+      return { mtime: writtenAt, size: 100 };
+    });
+    for (let report = 0; report < 10; report++) settling.changed('export.json', () => settled.push(`export.json after report ${report}`));
+    await pause(quietMs * 3);
+    assert.deepStrictEqual(settled, ['export.json after report 9']);
+    // One check for the first report, one more for the nine taken up when it ended, and one when the quiet time is over.
+    assert.ok(checks <= 3, `${checks} checks`);
+  });
+
   it('forgets what was settling when disposed', async () => {
     const { settling, writtenAt, settled } = files();
     writtenAt.set('open.yaml', Date.now());
