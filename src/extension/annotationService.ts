@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { buildIndexInSteps, Foreground, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, utf8ByteLength, type AnnotationIndex, type FileReader, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
 import { yieldToEventLoop } from './eventLoop';
-import { SettlingFiles } from './settlingFiles';
+import { SettlingFiles, type DiskState } from './settlingFiles';
 import { WorkspaceReader } from './workspaceReader';
 
 export const languageId = 'annotated-text';
@@ -14,12 +14,6 @@ const backgroundWaitMs = 250;
  */
 const diskQuietMs = 250;
 const diskLongestMs = 10_000;
-/**
- * Longest an open file's editor is waited for, after its last reload, to
- * hold what is on disk. VS Code for the Web reloaded a 3.8 MB file up to
- * 2 s apart while it was written in pieces.
- */
-const editorCatchUpMs = 3000;
 /** Files a text can depend on: sidecars and bibliographies. */
 const dependencyGlob = '**/*.{yaml,yml,json,bib}';
 
@@ -69,10 +63,18 @@ export interface IndexStats {
 export class AnnotationService implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly cache: ParseCache;
-  private readonly settling = new SettlingFiles(diskQuietMs, diskLongestMs, editorCatchUpMs, async (key) => await vscode.workspace.fs.stat(vscode.Uri.parse(key)));
-  /** The UTF-8 size of an open file's text while it settles, by its version. */
-  private readonly bytesHeld = new Map<string, { readonly version: number; readonly bytes: number }>();
-  private readonly reader = new WorkspaceReader((uri) => (this.settling.has(uri) ? this.cache.lastReadText(uri) : undefined));
+  private readonly settling = new SettlingFiles(diskQuietMs, diskLongestMs, async (key) => await vscode.workspace.fs.stat(vscode.Uri.parse(key)));
+  /**
+   * Open files without changes of their own that settled on disk before their
+   * editors reloaded them, with their size on disk: they are read from disk
+   * until the editor holds as much. VS Code reloaded the bench's 3.8 MB
+   * sidecar 2 to 15 s after it was written, while it had a book open.
+   */
+  private readonly editorsBehind = new Map<string, number>();
+  private readonly reader = new WorkspaceReader({
+    whileWritten: (uri) => (this.settling.has(uri) ? this.cache.lastReadText(uri) : undefined),
+    fromDisk: (uri) => this.editorsBehind.has(uri),
+  });
   /** Counts the changes of dependencies; an index is stale once one of its own changed after its build began. */
   private generation = 0;
   /** The generation in which each dependency last changed. */
@@ -126,10 +128,10 @@ export class AnnotationService implements vscode.Disposable {
       // A file may be written in pieces, each reported as a change; until it settles, the text read before stands.
       const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === key);
       if (open) {
-        // An open file is read from its editor, which VS Code reloads from disk after each piece while it holds no
-        // changes of its own. A save is seen too, and most say nothing new: in VS Code for the Web each edit is saved
-        // a moment later, and a large file's save is seen as a write in several pieces.
-        if (!open.isDirty) this.openFileChanged(key, false);
+        // An open file is read from its editor, which VS Code reloads from disk after each piece, late, while it holds
+        // no changes of its own. A save is seen too, and most say nothing new: in VS Code for the Web each edit is
+        // saved a moment later, and a large file's save is seen as a write in several pieces.
+        if (!open.isDirty) this.settling.changed(key, (state) => this.openFileSettled(key, state));
         return;
       }
       this.settling.changed(key, () => {
@@ -304,60 +306,69 @@ export class AnnotationService implements vscode.Disposable {
   }
 
   private documentChanged(e: vscode.TextDocumentChangeEvent): void {
-    // A save changes the dirty state alone, and is announced as a change without content changes: nothing to read or
-    // index again, and nothing to tell the sidebar and diagnostics, which VS Code for the Web would hear after each edit.
-    if (e.contentChanges.length === 0) return;
     const { document } = e;
     const key = document.uri.toString();
+    // A save changes the dirty state alone, and is announced as a change without content changes: nothing to read or
+    // index again, and nothing to tell the sidebar and diagnostics, which VS Code for the Web would hear after each edit.
+    if (e.contentChanges.length === 0) {
+      // But a keystroke can be reported before its editor is marked changed, and then taken for a reload of a file
+      // still settling on disk, or not yet reloaded: it is read once the editor is marked.
+      if (document.isDirty && (this.settling.has(key) || this.editorsBehind.has(key))) {
+        this.settling.drop(key);
+        this.editorsBehind.delete(key);
+        this.dependencyChanged(key);
+      }
+      return;
+    }
     if (isAnnotatedText(document)) {
       this.updateInPlace(e);
       this.schedule(document.uri);
     }
     if (!this.isDependency(key)) return;
-    // While the file is written on disk, a change that leaves it clean is VS Code's reload of it, perhaps half-written:
-    // it waits for the file to settle. The user's own edit goes through at once, or, reported before its editor is
-    // marked changed, a moment later.
-    if (this.settling.has(key) && !document.isDirty) this.openFileChanged(key, true);
-    else {
+    if (!document.isDirty) {
+      // While the file is written on disk, a change that leaves it clean is VS Code's reload of it, perhaps
+      // half-written: the text read before serves until the file settles.
+      if (this.settling.has(key)) return;
+      const sizeOnDisk = this.editorsBehind.get(key);
+      if (sizeOnDisk !== undefined) {
+        // Read from disk meanwhile. Once the editor holds as much, it is read from the editor, the same text, which
+        // the builds that read the disk may not have stored yet: it is compared once they end.
+        if (!this.editorHolds(document, sizeOnDisk)) return;
+        this.editorsBehind.delete(key);
+        const { version } = document;
+        const builds = this.dependentsOf(key).flatMap((uri) => this.entries.get(uri.toString())?.promise.catch(() => undefined) ?? []);
+        void Promise.all(builds).then(() => {
+          if (document.version === version && !document.isDirty && document.getText() !== this.cache.lastReadText(key)) this.dependencyChanged(key);
+        });
+        return;
+      }
+    } else {
+      // The user's own edit wins over the disk.
       this.settling.drop(key);
-      this.bytesHeld.delete(key);
-      this.dependencyChanged(key);
+      this.editorsBehind.delete(key);
     }
+    this.dependencyChanged(key);
   }
 
-  /** An open file changed on disk (`reloaded` false) or was reloaded from it by VS Code: it is read once it settles. */
-  private openFileChanged(key: string, reloaded: boolean): void {
-    this.settling.changed(key, () => this.openFileSettled(key), { quietSinceReport: reloaded, holds: (size) => this.editorHolds(key, size) });
+  /** Whether an editor holds as many bytes as its file on disk: an editor leaves out a byte order mark. */
+  private editorHolds(document: vscode.TextDocument, size: number): boolean {
+    const bytes = utf8ByteLength(document.getText());
+    return bytes === size || bytes + 3 === size;
   }
 
   /**
-   * Whether an open file's editor holds as many bytes as the file on disk, or
-   * holds changes of the user's, which VS Code does not reload over (a
-   * keystroke is sometimes reported before the editor is marked changed), or
-   * has been closed.
+   * An open file without changes of its own has settled on disk. An editor
+   * that holds as many bytes has reloaded it, or saved it itself, or awaits a
+   * write of the same size, which its reload will bring; one that does not is
+   * behind, and the file is read from disk, without waiting for VS Code.
    */
-  private editorHolds(key: string, size: number): boolean {
+  private openFileSettled(key: string, state: DiskState | undefined): void {
     const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === key);
-    if (!open || open.isDirty) return true;
-    // Counted once a version: the text of a large file is megabytes, made anew by each `getText`, and the check is
-    // made every quiet time until VS Code reloads it, which took seconds; the garbage made collections of the
-    // whole heap stall the host for hundreds of milliseconds.
-    let held = this.bytesHeld.get(key);
-    if (held?.version !== open.version) {
-      held = { version: open.version, bytes: utf8ByteLength(open.getText()) };
-      this.bytesHeld.set(key, held);
-    }
-    // An editor leaves out a byte order mark.
-    return held.bytes === size || held.bytes + 3 === size;
-  }
-
-  /** An open file has settled on disk: it changed if its editor no longer holds the text read before. */
-  private openFileSettled(key: string): void {
-    this.bytesHeld.delete(key);
-    const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === key);
-    if (open && open.getText() === this.cache.lastReadText(key)) return;
-    // Closed meanwhile, it is read from disk again.
     if (!open) this.cache.forget(key);
+    else if (state && !open.isDirty) {
+      if (!this.editorHolds(open, state.size)) this.editorsBehind.set(key, state.size);
+      else if (open.getText() === this.cache.lastReadText(key)) return;
+    }
     this.dependencyChanged(key);
   }
 

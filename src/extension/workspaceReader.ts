@@ -7,16 +7,20 @@ import type { FileContent, FileReader } from '../core';
  */
 export class WorkspaceReader implements FileReader {
   constructor(
-    /** For a file still being written on disk, the text to read meanwhile: the one read before it changed. */
-    private readonly whileWritten: (uri: string) => string | undefined = () => undefined,
+    private readonly options: {
+      /** For a file still being written on disk, the text to read meanwhile: the one read before it changed. */
+      readonly whileWritten?: (uri: string) => string | undefined;
+      /** Whether an open file without changes of its own is newer on disk than in its editor, which has yet to reload it. */
+      readonly fromDisk?: (uri: string) => boolean;
+    } = {},
   ) {}
 
   async read(uri: string, maxBytes: number): Promise<FileContent | undefined> {
     // An open file's editor reloads it as it is written, half-written too.
-    const before = this.whileWritten(uri);
+    const before = this.options.whileWritten?.(uri);
     if (before !== undefined) return { kind: 'text', text: before };
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
-    if (open) return { kind: 'text', text: open.getText(), unsaved: open.isDirty };
+    if (open && (open.isDirty || !this.options.fromDisk?.(uri))) return { kind: 'text', text: open.getText(), unsaved: open.isDirty };
     try {
       const target = vscode.Uri.parse(uri);
       // Stat first, so a huge file in someone else's repository is never loaded into memory.

@@ -5,11 +5,11 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const quietMs = 60;
 
 /** Files whose last write (and size, 100 bytes unless set) the test sets, and the order in which they settled. */
-function files(longestMs = 10_000, catchUpMs = 4 * quietMs): { settling: SettlingFiles; writtenAt: Map<string, number>; sizes: Map<string, number>; settled: string[] } {
+function files(longestMs = 10_000): { settling: SettlingFiles; writtenAt: Map<string, number>; sizes: Map<string, number>; settled: string[] } {
   const writtenAt = new Map<string, number>();
   const sizes = new Map<string, number>();
   const settled: string[] = [];
-  const settling = new SettlingFiles(quietMs, longestMs, catchUpMs, (key) => {
+  const settling = new SettlingFiles(quietMs, longestMs, (key) => {
     const mtime = writtenAt.get(key);
     return Promise.resolve(mtime === undefined ? undefined : { mtime, size: sizes.get(key) ?? 100 });
   });
@@ -98,46 +98,17 @@ describe('files settling after a write on disk', () => {
     settling.dispose();
   });
 
-  it('waits a quiet time from the report too, when asked: an open file reloaded is reported once read', async () => {
-    const { settling, writtenAt, settled } = files();
-    const note = (what: string) => (): void => void settled.push(what);
-    writtenAt.set('open.yaml', Date.now() - 1000);
-    settling.changed('open.yaml', note('open.yaml'), { quietSinceReport: true });
-    await pause(quietMs / 2);
-    assert.deepStrictEqual(settled, []);
-    // A later report without the request keeps it.
-    settling.changed('open.yaml', note('open.yaml again'));
-    await pause(quietMs / 2);
-    assert.deepStrictEqual(settled, []);
-    await pause(quietMs);
-    assert.deepStrictEqual(settled, ['open.yaml again']);
-  });
-
-  it('waits for an editor to hold as many bytes as the file on disk, until it has waited long enough after its last reload', async () => {
-    const { settling, writtenAt, sizes, settled } = files();
-    const note = (what: string) => (): void => void settled.push(what);
-    let held = 40;
-    const holds = (size: number): boolean => held === size;
-    writtenAt.set('open.yaml', Date.now() - 1000);
-    sizes.set('open.yaml', 100);
-    settling.changed('open.yaml', note('open.yaml'), { holds });
-    await pause(quietMs * 2);
-    assert.deepStrictEqual(settled, []);
-    // The editor reloads the whole file.
-    held = 100;
-    settling.changed('open.yaml', note('open.yaml reloaded'), { quietSinceReport: true, holds });
-    await pause(quietMs / 2);
-    assert.deepStrictEqual(settled, []);
-    await pause(quietMs);
-    assert.deepStrictEqual(settled, ['open.yaml reloaded']);
-
-    // An editor that never holds the same number of bytes, as one that normalizes line ends, is waited for only so long.
-    writtenAt.set('normalized.yaml', Date.now() - 1000);
-    settling.changed('normalized.yaml', note('normalized.yaml'), { holds: () => false });
-    await pause(quietMs * 2);
-    assert.deepStrictEqual(settled, ['open.yaml reloaded']);
-    await pause(quietMs * 4);
-    assert.deepStrictEqual(settled, ['open.yaml reloaded', 'normalized.yaml']);
+  it('tells the callback what the disk held once the file settled, and that a file is gone', async () => {
+    const { settling, writtenAt, sizes } = files();
+    const states = new Map<string, { mtime: number; size: number } | undefined>();
+    writtenAt.set('lib.bib', Date.now() - 1000);
+    sizes.set('lib.bib', 4321);
+    settling.changed('lib.bib', (state) => states.set('lib.bib', state));
+    settling.changed('gone.bib', (state) => states.set('gone.bib', state));
+    await pause(5);
+    assert.deepStrictEqual(states.get('lib.bib'), { mtime: writtenAt.get('lib.bib'), size: 4321 });
+    assert.ok(states.has('gone.bib'));
+    assert.strictEqual(states.get('gone.bib'), undefined);
   });
 
   it('drops a file without its callback, as when the user edits it', async () => {
@@ -154,7 +125,7 @@ describe('files settling after a write on disk', () => {
     let checks = 0;
     const writtenAt = Date.now();
     const settled: string[] = [];
-    const settling = new SettlingFiles(quietMs, 10_000, 4 * quietMs, async () => {
+    const settling = new SettlingFiles(quietMs, 10_000, async () => {
       checks++;
       await pause(20);
       return { mtime: writtenAt, size: 100 };
