@@ -301,8 +301,10 @@ async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, l
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-bench-'));
   const textPath = path.join(folder, 'essay.annot.md');
   const sidecarPath = path.join(folder, 'essay.yaml');
-  fs.copyFileSync(path.join(projectRoot, 'examples/kropotkin-meets-lenin.annot.md'), textPath);
-  const before = fs.readFileSync(sidecarSource, 'utf8');
+  // The text cites a reference written last in the sidecar: indexed on any part of the file short of the whole, it
+  // shows an unknown citation.
+  fs.writeFileSync(textPath, `${fs.readFileSync(path.join(projectRoot, 'examples/kropotkin-meets-lenin.annot.md'), 'utf8')}\nAs the last entry has it [@writtenLast].\n`);
+  const before = `${fs.readFileSync(sidecarSource, 'utf8').replace(/\n*$/, '\n')}  - id: writtenLast\n    title: The entry written last\n`;
   fs.writeFileSync(sidecarPath, before);
   try {
     const text = await vscode.workspace.openTextDocument(vscode.Uri.file(textPath));
@@ -322,13 +324,22 @@ async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, l
     const size = Math.ceil(after.length / pieces);
     const buildsBefore = api.indexStats().fullBuilds;
     const sidecarUri = vscode.Uri.file(sidecarPath);
+    const codes = (uri: vscode.Uri): string[] => vscode.languages.getDiagnostics(uri).map((d) => String(typeof d.code === 'object' ? d.code.value : d.code));
+    const textCodesBefore = new Set(codes(text.uri));
     const problems = new Set<string>();
+    let watchingDiagnostics = true;
+    const diagnosticsWatched = (async () => {
+      while (watchingDiagnostics) {
+        for (const code of codes(sidecarUri)) problems.add(code);
+        for (const code of codes(text.uri)) if (!textCodesBefore.has(code)) problems.add(`${code} (on the text)`);
+        await sleep(50);
+      }
+    })();
     let halfRead = 0;
     let hovers = 0;
     let writing = true;
     const watching = (async () => {
       while (writing) {
-        for (const d of vscode.languages.getDiagnostics(sidecarUri)) problems.add(String(typeof d.code === 'object' ? d.code.value : d.code));
         const shown = await card();
         hovers++;
         if (writing && (shown.includes('Exported') || shown.includes('has errors') || !shown.includes('Kropotkin'))) halfRead++;
@@ -346,6 +357,18 @@ async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, l
     const written = performance.now();
     const buildsWhileWritten = api.indexStats().fullBuilds - buildsBefore;
     writing = false;
+    // When the extension had indexed the text again, on the host's own clock: hovers go through VS Code's
+    // window, which is busy reloading an open file for seconds, so the card can show later than it is ready.
+    let indexedAfter = NaN;
+    const indexWatched = (async () => {
+      for (const deadline = written + 30_000; performance.now() < deadline; await sleep(20)) {
+        const last = api.indexStats().lastBuild;
+        if (last && last.uri === text.uri.toString() && last.startedAt >= written) {
+          indexedAfter = last.startedAt + last.contextMs + last.indexMs - written;
+          break;
+        }
+      }
+    })();
     await watching;
     let shownAfter = NaN;
     for (const deadline = written + 30_000; performance.now() < deadline; ) {
@@ -355,13 +378,16 @@ async function sidecarWrittenOnDisk(api: MarginaliaApi, sidecarSource: string, l
       }
       await sleep(50);
     }
+    await indexWatched;
     // Then its precise read.
     await sleep(8000);
+    watchingDiagnostics = false;
+    await diagnosticsWatched;
     const { stall, pauses } = host.stop();
     log(
       `a ${(after.length / 1e6).toFixed(1)} M-character sidecar, ${open ? 'open in an editor' : 'closed'}, written on disk in ${pieces} pieces ${gapMs} ms apart (${(written - started).toFixed(0)} ms), hovers every 100 ms: ` +
         `indexed ${times(buildsWhileWritten)} while it was written, ${times(api.indexStats().fullBuilds - buildsBefore)} in all; ${halfRead} of ${hovers} hovers meanwhile showed a half-written file; ` +
-        `diagnostics on it meanwhile: ${problems.size ? [...problems].join(', ') : 'none'}; the new card shown ${shownAfter.toFixed(0)} ms after the last piece; longest event-loop stall from the first piece on ${stall.toFixed(1)} ms, longest garbage collections ${longestPauses(pauses)} of ${pauses.length}`,
+        `diagnostics on it or new on its text from the first piece to its precise read: ${problems.size ? [...problems].join(', ') : 'none'}; the text indexed again ${indexedAfter.toFixed(0)} ms after the last piece, the new card shown ${shownAfter.toFixed(0)} ms after it; longest event-loop stall from the first piece on ${stall.toFixed(1)} ms, longest garbage collections ${longestPauses(pauses)} of ${pauses.length}`,
     );
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   } finally {
