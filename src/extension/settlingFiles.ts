@@ -22,6 +22,13 @@ export class SettlingFiles {
       settled: (state: DiskState | undefined) => void;
     }
   >();
+  /**
+   * What the disk held when each file last settled. Reports of a change can
+   * come seconds late, in a burst, after the file has settled and been read:
+   * one that finds the file as it was then settles it without its callback.
+   * Modification time and size are what VS Code's own etag of a file is made of.
+   */
+  private readonly lastSettled = new Map<string, DiskState | undefined>();
 
   constructor(
     /** Quiet time after a file's last write before it counts as written. */
@@ -92,11 +99,15 @@ export class SettlingFiles {
       return;
     }
     this.settling.delete(key);
-    current.settled(state);
+    const before = this.lastSettled.get(key);
+    const unchanged = this.lastSettled.has(key) && before?.mtime === state?.mtime && before?.size === state?.size;
+    this.lastSettled.set(key, state);
+    if (!unchanged) current.settled(state);
   }
 
   dispose(): void {
     for (const { timer } of this.settling.values()) clearTimeout(timer);
     this.settling.clear();
+    this.lastSettled.clear();
   }
 }

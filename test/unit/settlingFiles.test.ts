@@ -111,6 +111,35 @@ describe('files settling after a write on disk', () => {
     assert.strictEqual(states.get('gone.bib'), undefined);
   });
 
+  it('settles a file found as it was when it last settled without its callback: reports of a change can come late', async () => {
+    const { settling, writtenAt, sizes, settled } = files();
+    const note = (what: string) => (): void => void settled.push(what);
+    writtenAt.set('late.bib', Date.now() - 1000);
+    settling.changed('late.bib', note('late.bib'));
+    await pause(5);
+    assert.deepStrictEqual(settled, ['late.bib']);
+    // The same write, reported again seconds later.
+    settling.changed('late.bib', note('late.bib reported late'));
+    await pause(5);
+    assert.deepStrictEqual(settled, ['late.bib']);
+    assert.ok(!settling.has('late.bib'));
+    // A new write, of the same size or not, is read.
+    writtenAt.set('late.bib', Date.now() - 500);
+    settling.changed('late.bib', note('late.bib rewritten'));
+    await pause(5);
+    sizes.set('late.bib', 200);
+    settling.changed('late.bib', note('late.bib grown'));
+    await pause(5);
+    assert.deepStrictEqual(settled, ['late.bib', 'late.bib rewritten', 'late.bib grown']);
+    // Gone twice is gone once.
+    writtenAt.delete('late.bib');
+    settling.changed('late.bib', note('late.bib gone'));
+    await pause(5);
+    settling.changed('late.bib', note('late.bib gone again'));
+    await pause(5);
+    assert.deepStrictEqual(settled, ['late.bib', 'late.bib rewritten', 'late.bib grown', 'late.bib gone']);
+  });
+
   it('drops a file without its callback, as when the user edits it', async () => {
     const { settling, writtenAt, settled } = files();
     writtenAt.set('edited.yaml', Date.now());
