@@ -67,8 +67,8 @@ export class AnnotationService implements vscode.Disposable {
   /**
    * Open files without changes of their own that settled on disk before their
    * editors reloaded them, with their size on disk: they are read from disk
-   * until the editor holds as much. VS Code reloaded the bench's 3.8 MB
-   * sidecar 2 to 15 s after it was written, while it had a book open.
+   * until the editor holds as much. VS Code for the Web reloaded the bench's
+   * 3.8 MB sidecar 10 to 25 s after it was written, half-written copies first.
    */
   private readonly editorsBehind = new Map<string, number>();
   private readonly reader = new WorkspaceReader({
