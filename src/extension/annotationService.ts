@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { buildIndexInSteps, Foreground, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, utf8ByteLength, type AnnotationIndex, type FileReader, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
+import { buildIndexInSteps, Foreground, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type FileReader, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
 import { yieldToEventLoop } from './eventLoop';
+import { EditorsBehind, type EditorState } from './editorsBehind';
 import { SettlingFiles, type DiskState } from './settlingFiles';
 import { WorkspaceReader } from './workspaceReader';
 
@@ -19,6 +20,10 @@ const dependencyGlob = '**/*.{yaml,yml,json,bib}';
 
 export function isAnnotatedText(document: vscode.TextDocument): boolean {
   return document.languageId === languageId || document.uri.path.endsWith('.annot.md');
+}
+
+function editorState(document: vscode.TextDocument): EditorState {
+  return { dirty: document.isDirty, text: () => document.getText() };
 }
 
 interface Entry {
@@ -64,13 +69,7 @@ export class AnnotationService implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly cache: ParseCache;
   private readonly settling = new SettlingFiles(diskQuietMs, diskLongestMs, async (key) => await vscode.workspace.fs.stat(vscode.Uri.parse(key)));
-  /**
-   * Open files without changes of their own that settled on disk before their
-   * editors reloaded them, with their size on disk: they are read from disk
-   * until the editor holds as much. VS Code for the Web reloaded the bench's
-   * 3.8 MB sidecar 10 to 25 s after it was written, half-written copies first.
-   */
-  private readonly editorsBehind = new Map<string, number>();
+  private readonly editorsBehind = new EditorsBehind();
   private readonly reader = new WorkspaceReader({
     whileWritten: (uri) => (this.settling.has(uri) ? this.cache.lastReadText(uri) : undefined),
     fromDisk: (uri) => this.editorsBehind.has(uri),
@@ -315,7 +314,7 @@ export class AnnotationService implements vscode.Disposable {
       // still settling on disk, or not yet reloaded: it is read once the editor is marked.
       if (document.isDirty && (this.settling.has(key) || this.editorsBehind.has(key))) {
         this.settling.drop(key);
-        this.editorsBehind.delete(key);
+        this.editorsBehind.edited(key);
         this.dependencyChanged(key);
       }
       return;
@@ -329,12 +328,11 @@ export class AnnotationService implements vscode.Disposable {
       // While the file is written on disk, a change that leaves it clean is VS Code's reload of it, perhaps
       // half-written: the text read before serves until the file settles.
       if (this.settling.has(key)) return;
-      const sizeOnDisk = this.editorsBehind.get(key);
-      if (sizeOnDisk !== undefined) {
-        // Read from disk meanwhile. Once the editor holds as much, it is read from the editor, the same text, which
-        // the builds that read the disk may not have stored yet: it is compared once they end.
-        if (!this.editorHolds(document, sizeOnDisk)) return;
-        this.editorsBehind.delete(key);
+      const reload = this.editorsBehind.reloaded(key, editorState(document));
+      if (reload === 'ignored') return;
+      if (reload === 'caughtUp') {
+        // Read from the editor from now on, the same text as the disk's, which the builds that read the disk may not
+        // have stored yet: it is compared once they end.
         const { version } = document;
         const builds = this.dependentsOf(key).flatMap((uri) => this.entries.get(uri.toString())?.promise.catch(() => undefined) ?? []);
         void Promise.all(builds).then(() => {
@@ -345,30 +343,16 @@ export class AnnotationService implements vscode.Disposable {
     } else {
       // The user's own edit wins over the disk.
       this.settling.drop(key);
-      this.editorsBehind.delete(key);
+      this.editorsBehind.edited(key);
     }
     this.dependencyChanged(key);
   }
 
-  /** Whether an editor holds as many bytes as its file on disk: an editor leaves out a byte order mark. */
-  private editorHolds(document: vscode.TextDocument, size: number): boolean {
-    const bytes = utf8ByteLength(document.getText());
-    return bytes === size || bytes + 3 === size;
-  }
-
-  /**
-   * An open file without changes of its own has settled on disk. An editor
-   * that holds as many bytes has reloaded it, or saved it itself, or awaits a
-   * write of the same size, which its reload will bring; one that does not is
-   * behind, and the file is read from disk, without waiting for VS Code.
-   */
+  /** An open file without changes of its own has settled on disk: read from disk if its editor is behind, without waiting for VS Code. */
   private openFileSettled(key: string, state: DiskState | undefined): void {
     const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === key);
     if (!open) this.cache.forget(key);
-    else if (state && !open.isDirty) {
-      if (!this.editorHolds(open, state.size)) this.editorsBehind.set(key, state.size);
-      else if (open.getText() === this.cache.lastReadText(key)) return;
-    }
+    else if (!this.editorsBehind.settled(key, state?.size, editorState(open), this.cache.lastReadText(key))) return;
     this.dependencyChanged(key);
   }
 
