@@ -29,6 +29,6 @@ export { bibtexSteps } from './bibliography';
 export { cslYamlSteps, parseCslYamlInPieces } from './cslYamlSteps';
 export { runNow, runInSlices, StepsCancelled, defaultSliceMs, Foreground, type Steps, type Scheduler, type SliceOptions } from './steps';
 export { readItemsSteps, steppedLoadChars, type LoadOptions } from './workspace';
-export { encodeUtf8Steps, decodeUtf8Steps, utf8ByteLength } from './utf8Steps';
+export { encodeUtf8Steps, decodeUtf8Steps } from './utf8Steps';
 export { sidecarRecord, recordedSidecar, libraryRecord, recordedLibrary, digestSteps, type ParsedStore, type TextDigester } from './parsedStore';
 export { bibliographyFormat } from './bibliography';

@@ -51,19 +51,3 @@ export function* decodeUtf8Steps(bytes: Uint8Array): Steps<string> {
   pieces.push(decoder.decode());
   return pieces.join('');
 }
-
-/** How many bytes `text` takes in UTF-8, as `TextEncoder` would write it (a lone surrogate as U+FFFD), without writing it. */
-export function utf8ByteLength(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) continue;
-    if (unit < 0x800) bytes += 1;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      // A pair: two units, four bytes.
-      bytes += 2;
-      i++;
-    } else bytes += 2;
-  }
-  return bytes;
-}

@@ -3,7 +3,7 @@ import { buildIndexInSteps, Foreground, limitsFromMegabytes, loadTextContext, Pa
 import { yieldToEventLoop } from './eventLoop';
 import { EditorsBehind, type EditorState } from './editorsBehind';
 import { SettlingFiles, type DiskState } from './settlingFiles';
-import { WorkspaceReader } from './workspaceReader';
+import { openDocument, WorkspaceReader } from './workspaceReader';
 
 export const languageId = 'annotated-text';
 /** Longest a step of background work waits for foreground work to end: it is held back, never starved. */
@@ -125,7 +125,7 @@ export class AnnotationService implements vscode.Disposable {
       const key = uri.toString();
       if (!this.isDependency(key) && !this.couldBeDefaultSidecar(key)) return;
       // A file may be written in pieces, each reported as a change; until it settles, the text read before stands.
-      const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === key);
+      const open = openDocument(key);
       if (open) {
         // An open file is read from its editor, which VS Code reloads from disk after each piece, late, while it holds
         // no changes of its own. A save is seen too, and most say nothing new: in VS Code for the Web each edit is
@@ -350,7 +350,7 @@ export class AnnotationService implements vscode.Disposable {
 
   /** An open file without changes of its own has settled on disk: read from disk if its editor is behind, without waiting for VS Code. */
   private openFileSettled(key: string, state: DiskState | undefined): void {
-    const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === key);
+    const open = openDocument(key);
     if (!open) this.cache.forget(key);
     else if (!this.editorsBehind.settled(key, state?.size, editorState(open), this.cache.lastReadText(key))) return;
     this.dependencyChanged(key);

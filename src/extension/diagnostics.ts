@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { AnnotationIndex, Diagnostic, Severity } from '../core';
 import { isAnnotatedText, type AnnotationService } from './annotationService';
+import { openDocument } from './workspaceReader';
 
 const severities: Readonly<Record<Severity, vscode.DiagnosticSeverity>> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -115,7 +116,7 @@ export function register(context: vscode.ExtensionContext, service: AnnotationSe
     vscode.workspace.onDidOpenTextDocument(update),
     vscode.workspace.onDidCloseTextDocument((document) => publisher.forget(document)),
     service.onDidChangeIndex((uri) => {
-      const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      const document = openDocument(uri.toString());
       if (document) update(document);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -1,5 +1,3 @@
-import { utf8ByteLength } from '../core';
-
 /** What the service sees of an open file's editor. */
 export interface EditorState {
   readonly dirty: boolean;
@@ -8,7 +6,9 @@ export interface EditorState {
 
 /** Whether an editor's text is as many bytes as its file on disk: an editor leaves out a byte order mark. */
 export function holdsBytes(text: string, size: number): boolean {
-  const bytes = utf8ByteLength(text);
+  // Counted without encoding the text, which for a large file is megabytes of garbage; a lone surrogate counts as
+  // U+FFFD, as `TextEncoder` writes it.
+  const bytes = Buffer.byteLength(text, 'utf8');
   return bytes === size || bytes + 3 === size;
 }
 

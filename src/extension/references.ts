@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { citationsOf, entryDefinedAt, findAt, mentionsOf, type AnnotationIndex, type DefinedEntry, type Person, type Reference, type Span } from '../core';
 import { isAnnotatedText, languageId, type AnnotationService } from './annotationService';
 import { definitionLocation, spanRange } from './definition';
+import { openDocument } from './workspaceReader';
 
 /** One annotated text with its index, for features that work across texts. */
 export interface IndexedText {
@@ -13,7 +14,7 @@ export interface IndexedText {
 const maxTextsSearched = 2000;
 
 async function readText(uri: vscode.Uri): Promise<string | undefined> {
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  const open = openDocument(uri.toString());
   if (open) return open.getText();
   try {
     return new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));

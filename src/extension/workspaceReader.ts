@@ -1,6 +1,11 @@
 import * as vscode from 'vscode';
 import type { FileContent, FileReader } from '../core';
 
+/** The open document of a URI, if any: an editor's text wins over the disk's. */
+export function openDocument(uri: string): vscode.TextDocument | undefined {
+  return vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri);
+}
+
 /**
  * Reads files the way the user sees them: an open editor's unsaved text wins,
  * otherwise `workspace.fs`, so virtual file systems work too.
@@ -19,7 +24,7 @@ export class WorkspaceReader implements FileReader {
     // An open file's editor reloads it as it is written, half-written too.
     const before = this.options.whileWritten?.(uri);
     if (before !== undefined) return { kind: 'text', text: before };
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    const open = openDocument(uri);
     if (open && (open.isDirty || !this.options.fromDisk?.(uri))) return { kind: 'text', text: open.getText(), unsaved: open.isDirty };
     try {
       const target = vscode.Uri.parse(uri);

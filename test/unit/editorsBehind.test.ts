@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import fc from 'fast-check';
 import { EditorsBehind, holdsBytes, type EditorState } from '../../src/extension/editorsBehind';
 
 const clean = (text: string): EditorState => ({ dirty: false, text: () => text });
@@ -12,6 +13,15 @@ describe('open files whose editor is behind the disk', () => {
     // Characters are not bytes: the Cyrillic name is two bytes a letter.
     assert.ok(!holdsBytes(whole, whole.length));
     assert.ok(!holdsBytes(whole.slice(0, 20), bytes(whole)));
+    // Pairs, characters of two, three and four bytes, and lone surrogates, counted as `TextEncoder` writes them.
+    for (const text of ['😀 and é, Ж, €, 𝔸\n', 'ℵ'.repeat(9), '\udc00', '\ud800', '\ud800\ud800\udc00', '\udc00\ud800', 'x\ud83d', '']) {
+      assert.ok(holdsBytes(text, bytes(text)), JSON.stringify(text));
+      assert.ok(!holdsBytes(text, bytes(text) + 1), JSON.stringify(text));
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => holdsBytes(text, bytes(text)) && !holdsBytes(text, bytes(text) - 1)),
+      { numRuns: 500 },
+    );
   });
 
   it('reads a file from disk while its editor holds a half-written reload, then from the editor once level, with no change read for it', () => {
