@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { buildIndexInSteps, Foreground, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type FileReader, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
 import { yieldToEventLoop } from './eventLoop';
-import { EditorsBehind, type EditorState } from './editorsBehind';
-import { SettlingFiles, type DiskState } from './settlingFiles';
+import { DependencyChanges } from './dependencyChanges';
+import type { EditorState } from './editorsBehind';
 import { openDocument, WorkspaceReader } from './workspaceReader';
 
 export const languageId = 'annotated-text';
@@ -22,8 +22,8 @@ export function isAnnotatedText(document: vscode.TextDocument): boolean {
   return document.languageId === languageId || document.uri.path.endsWith('.annot.md');
 }
 
-function editorState(document: vscode.TextDocument): EditorState {
-  return { dirty: document.isDirty, text: () => document.getText() };
+function editorState(document: vscode.TextDocument): EditorState & { readonly version: number } {
+  return { dirty: document.isDirty, version: document.version, text: () => document.getText() };
 }
 
 interface Entry {
@@ -68,11 +68,26 @@ export interface IndexStats {
 export class AnnotationService implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly cache: ParseCache;
-  private readonly settling = new SettlingFiles(diskQuietMs, diskLongestMs, async (key) => await vscode.workspace.fs.stat(vscode.Uri.parse(key)));
-  private readonly editorsBehind = new EditorsBehind();
+  private readonly dependencyChanges = new DependencyChanges(
+    {
+      editor: (key) => {
+        const open = openDocument(key);
+        return open && editorState(open);
+      },
+      lastReadText: (key) => this.cache.lastReadText(key),
+      changed: (key) => this.dependencyChanged(key),
+      forget: (key) => this.cache.forget(key),
+      buildsEnded: async (key) => {
+        await Promise.all(this.dependentsOf(key).flatMap((uri) => this.entries.get(uri.toString())?.promise.catch(() => undefined) ?? []));
+      },
+    },
+    diskQuietMs,
+    diskLongestMs,
+    async (key) => await vscode.workspace.fs.stat(vscode.Uri.parse(key)),
+  );
   private readonly reader = new WorkspaceReader({
-    whileWritten: (uri) => (this.settling.has(uri) ? this.cache.lastReadText(uri) : undefined),
-    fromDisk: (uri) => this.editorsBehind.has(uri),
+    whileWritten: (uri) => (this.dependencyChanges.whileWritten(uri) ? this.cache.lastReadText(uri) : undefined),
+    fromDisk: (uri) => this.dependencyChanges.fromDisk(uri),
   });
   /** Counts the changes of dependencies; an index is stale once one of its own changed after its build began. */
   private generation = 0;
@@ -125,18 +140,7 @@ export class AnnotationService implements vscode.Disposable {
       const key = uri.toString();
       if (!this.isDependency(key) && !this.couldBeDefaultSidecar(key)) return;
       // A file may be written in pieces, each reported as a change; until it settles, the text read before stands.
-      const open = openDocument(key);
-      if (open) {
-        // An open file is read from its editor, which VS Code reloads from disk after each piece, late, while it holds
-        // no changes of its own. A save is seen too, and most say nothing new: in VS Code for the Web each edit is
-        // saved a moment later, and a large file's save is seen as a write in several pieces.
-        if (!open.isDirty) this.settling.changed(key, (state) => this.openFileSettled(key, state));
-        return;
-      }
-      this.settling.changed(key, () => {
-        this.cache.forget(key);
-        this.dependencyChanged(key);
-      });
+      this.dependencyChanges.onDisk(key);
     };
     this.disposables.push(watcher, watcher.onDidChange(onDisk), watcher.onDidCreate(onDisk), watcher.onDidDelete(onDisk));
   }
@@ -250,7 +254,7 @@ export class AnnotationService implements vscode.Disposable {
 
   dispose(): void {
     for (const timer of this.pending.values()) clearTimeout(timer);
-    this.settling.dispose();
+    this.dependencyChanges.dispose();
     vscode.Disposable.from(...this.disposables).dispose();
   }
 
@@ -310,50 +314,14 @@ export class AnnotationService implements vscode.Disposable {
     // A save changes the dirty state alone, and is announced as a change without content changes: nothing to read or
     // index again, and nothing to tell the sidebar and diagnostics, which VS Code for the Web would hear after each edit.
     if (e.contentChanges.length === 0) {
-      // But a keystroke can be reported before its editor is marked changed, and then taken for a reload of a file
-      // still settling on disk, or not yet reloaded: it is read once the editor is marked.
-      if (document.isDirty && (this.settling.has(key) || this.editorsBehind.has(key))) {
-        this.settling.drop(key);
-        this.editorsBehind.edited(key);
-        this.dependencyChanged(key);
-      }
+      this.dependencyChanges.onEditor(key, false, editorState(document));
       return;
     }
     if (isAnnotatedText(document)) {
       this.updateInPlace(e);
       this.schedule(document.uri);
     }
-    if (!this.isDependency(key)) return;
-    if (!document.isDirty) {
-      // While the file is written on disk, a change that leaves it clean is VS Code's reload of it, perhaps
-      // half-written: the text read before serves until the file settles.
-      if (this.settling.has(key)) return;
-      const reload = this.editorsBehind.reloaded(key, editorState(document));
-      if (reload === 'ignored') return;
-      if (reload === 'caughtUp') {
-        // Read from the editor from now on, the same text as the disk's, which the builds that read the disk may not
-        // have stored yet: it is compared once they end.
-        const { version } = document;
-        const builds = this.dependentsOf(key).flatMap((uri) => this.entries.get(uri.toString())?.promise.catch(() => undefined) ?? []);
-        void Promise.all(builds).then(() => {
-          if (document.version === version && !document.isDirty && document.getText() !== this.cache.lastReadText(key)) this.dependencyChanged(key);
-        });
-        return;
-      }
-    } else {
-      // The user's own edit wins over the disk.
-      this.settling.drop(key);
-      this.editorsBehind.edited(key);
-    }
-    this.dependencyChanged(key);
-  }
-
-  /** An open file without changes of its own has settled on disk: read from disk if its editor is behind, without waiting for VS Code. */
-  private openFileSettled(key: string, state: DiskState | undefined): void {
-    const open = openDocument(key);
-    if (!open) this.cache.forget(key);
-    else if (!this.editorsBehind.settled(key, state?.size, editorState(open), this.cache.lastReadText(key))) return;
-    this.dependencyChanged(key);
+    if (this.isDependency(key)) this.dependencyChanges.onEditor(key, true, editorState(document));
   }
 
   /**
