@@ -97,7 +97,10 @@ async function watchedLoads(runs, load, prepare = () => undefined) {
     out.ticker.push(ticker.stop());
     histogram.disable();
     for (const [key, value] of Object.entries(times)) (out[key] ??= []).push(value);
-    out.histogram.push(histogram.max / 1e6);
+    // A load shorter than the histogram's first tick leaves it empty, and an empty histogram's max reads 0: no stall
+    // it could have seen, so not counted as one.
+    if (histogram.count > 0) out.histogram.push(histogram.max / 1e6);
+    else out.unsampled = (out.unsampled ?? 0) + 1;
   }
   return out;
 }
@@ -188,7 +191,8 @@ async function variantRows(text, check, [quickLabel, preciseLabel], peerName, pe
 }
 
 function stallRows(watched) {
-  row('  longest event-loop stall (monitorEventLoopDelay max)', summarize(watched.histogram), '≤ 50 ms', '', undefined);
+  const unsampled = watched.unsampled ? ` (${watched.unsampled} of ${watched.ticker.length} runs too short to sample)` : '';
+  row(`  longest event-loop stall (monitorEventLoopDelay max)${unsampled}`, summarize(watched.histogram), '≤ 50 ms', '', undefined);
   row('  longest event-loop stall (setImmediate ticker)', summarize(watched.ticker), '≤ 50 ms', '', undefined);
   rows.push(['  heap in use as the load began, after a collection', `${(summarize(watched.heap).median / 1e6).toFixed(0)} MB`, '', '', '', '', '']);
 }
