@@ -3,7 +3,7 @@ import { scanBlocks, type ScanControl } from './blocks';
 import { firstStartingFrom } from './bounds';
 import { DiagnosticBuilder } from './diagnostics';
 import { scanFrontMatter } from './frontMatter';
-import { blockSource, InlineScanner, type InlineSink } from './inline';
+import { InlineScanner, joinedBlockSource, newSink, type NoteReference } from './inline';
 import { IntList } from './intList';
 import { LineMap, lineStartsOf } from './lineMap';
 import type { Registry } from './model';
@@ -54,13 +54,16 @@ function byStart(a: { span: Span }, b: { span: Span }): number {
 function noteText(text: string, lines: readonly number[]): string {
   const out: string[] = [];
   for (let k = 0; k < lines.length; k += 2) {
+    // Trimmed at its end, a line is blank only if nothing is left: no second trim to tell.
     const content = text.slice(lines[k], lines[k + 1]).trimEnd();
-    if (content.trim() === '' && (out.length === 0 || out[out.length - 1] === '')) continue;
-    out.push(content.trim() === '' ? '' : content);
+    if (content === '' && (out.length === 0 || out[out.length - 1] === '')) continue;
+    out.push(content);
   }
   while (out.length > 0 && out[out.length - 1] === '') out.pop();
   return out.join('\n');
 }
+
+export type { NoteReference } from './inline';
 
 /** A note definition `[^label]: …`, with its text read once when it is scanned. */
 export interface NoteEntry {
@@ -68,14 +71,6 @@ export interface NoteEntry {
   readonly labelSpan: Span;
   /** The whole definition block; footnotes share this object. */
   readonly span: Span;
-  readonly text: string;
-}
-
-/** A note reference `[^label]`, or an inline note `^[…]` (label null, with its text). */
-export interface NoteReference {
-  readonly label: string | null;
-  readonly span: Span;
-  readonly labelSpan: Span;
   readonly text: string;
 }
 
@@ -140,67 +135,109 @@ export interface ScannedRegion {
 
 /** Scans the blocks of `text` from `from` (a clean point) and reads their inline content. */
 export function scanRegion(text: string, from: number, registry: Registry, implicitMentions: boolean, control: ScanControl): ScannedRegion {
-  const sink: InlineSink = { citations: [], mentions: [], quotes: [], noteRefs: [], inlineNotes: [] };
+  const sink = newSink();
   const matcher = nameMatcherFor(registry, implicitMentions);
   const spans = new SpanMaker(from);
-  const scanner = new InlineScanner(sink, matcher, registry.people, spans);
+  const scanner = new InlineScanner(sink, matcher, registry.people, registry.references, spans);
   const headings: Heading[] = [];
   const scan = scanBlocks(
     text,
     from,
     (block) => {
       if (block.lineCount === 0) return;
-      const blockSrc = blockSource(text, block);
-      if (block.kind === 'heading') headings.push({ level: block.level, text: blockSrc.src.trim(), span: spans.of(block.span) });
-      scanner.scanBlock(blockSrc);
+      const segments = block.segments;
+      // Most blocks are one stretch of the text: no object to describe them.
+      const joined = segments === null ? null : joinedBlockSource(text, segments);
+      const src = joined === null ? text.slice(block.start, block.end) : joined.src;
+      if (block.kind === 'heading') headings.push({ level: block.level, text: src.trim(), span: spans.of(block.span) });
+      if (joined === null) scanner.scanBlock(src, block.start, null);
+      else scanner.scanBlock(src, joined.base, joined.map);
     },
     control,
   );
 
-  // Citations in order of position; quotes refer to them by that order.
+  // Citations in order of position; quotes refer to them by that order. Each list's order was
+  // watched as it was found (see `SpanOrder`): they are in order but for rare nestings, and a
+  // pass to check would read every item again.
   const found = sink.citations;
-  // They are found in order but for rare nestings: most regions need no sort.
   let citations: Citation[] = found;
   let placeOf: Int32Array | null = null;
-  if (!inOrder(found)) {
+  if (!sink.citationOrder.inOrder) {
     const order = found.map((_, i) => i).sort((a, b) => byStart(found[a], found[b]));
     placeOf = new Int32Array(order.length);
     order.forEach((old, place) => ((placeOf as Int32Array)[old] = place));
     citations = order.map((i) => found[i]);
   }
 
-  const quotes: Quote[] = [];
+  const blockQuotes: Quote[] = [];
+  const blockBounds: number[] = [];
   for (const block of scan.quotes) {
     const span = spans.span(block.start, block.end);
     const inside: number[] = [];
     for (let c = lowerBound(citations, span.start); c < citations.length && citations[c].span.start < span.end; c++) inside.push(c);
-    quotes.push({ kind: 'block', text: noteText(text, block.lines), span, citations: inside });
+    blockQuotes.push({ kind: 'block', text: noteText(text, block.lines), span, citations: inside });
+    blockBounds.push(block.start, block.end);
   }
-  for (const quote of sink.quotes) {
-    const places = placeOf;
-    quotes.push({ kind: 'inline', text: quote.text, span: quote.span, citations: places ? quote.citations.map((c) => places[c]).sort((a, b) => a - b) : quote.citations });
+  const inlineQuotes = sink.quotes;
+  if (placeOf) {
+    for (const quote of inlineQuotes) {
+      const cited = quote.citations;
+      for (let k = 0; k < cited.length; k++) cited[k] = placeOf[cited[k]];
+      cited.sort((a, b) => a - b);
+    }
   }
-  if (!inOrder(quotes)) quotes.sort(byStart);
+  const quotes = mergeByBounds<Quote>(blockQuotes, blockBounds, inlineQuotes, sink.quoteBounds);
 
   const mentions: Mention[] = sink.mentions;
-  if (!inOrder(mentions)) mentions.sort(byStart);
+  const mentionsInOrder = sink.mentionOrder.inOrder;
+  if (!mentionsInOrder) mentions.sort(byStart);
 
   const notes: NoteEntry[] = scan.notes.map((n) => ({ label: n.label, labelSpan: spans.of(n.labelSpan), span: spans.span(n.start, n.end), text: noteText(text, n.lines) }));
-  const noteRefs: NoteReference[] = [
-    ...sink.noteRefs.map((r): NoteReference => ({ label: r.label, span: r.span, labelSpan: r.labelSpan, text: '' })),
-    // Every span has one owner, so an update can move each exactly once: the label span is a copy.
-    ...sink.inlineNotes.map((n): NoteReference => ({ label: null, span: n.span, labelSpan: spans.of(n.span), text: n.text })),
-  ].sort(byStart);
-  const unknownCitations: CitationItem[] = [];
-  for (const citation of citations) for (const item of citation.items) if (!registry.references.has(item.key)) unknownCitations.push(item);
+  let noteRefs = sink.noteRefs;
+  // Out of order, they are sorted as they always were: references first, then inline notes.
+  if (!sink.noteRefOrder.inOrder) noteRefs = [...noteRefs.filter((r) => r.label !== null), ...noteRefs.filter((r) => r.label === null)].sort(byStart);
+  // Found with their citations and mentions, in the order found: that of position unless those were sorted.
+  let unknownCitations = sink.unknownCitations;
+  if (placeOf) {
+    unknownCitations = [];
+    for (const citation of citations) for (const item of citation.items) if (!registry.references.has(item.key)) unknownCitations.push(item);
+  }
   if (!unknownCitations.every((item, k) => k === 0 || unknownCitations[k - 1].keySpan.start <= item.keySpan.start)) unknownCitations.sort((a, b) => a.keySpan.start - b.keySpan.start);
-  const unknownPeople = mentions.filter((m) => m.explicit && m.person === null && m.keySpan !== null);
+  const unknownPeople = mentionsInOrder ? sink.unknownPeople : mentions.filter((m) => m.explicit && m.person === null && m.keySpan !== null);
   return { headings, citations, mentions, quotes, notes, noteRefs, unknownCitations, unknownPeople, anchors: spans.anchors, end: scan.end };
 }
 
-/** Is the list in `byStart` order already? A sort would leave it as it is, at far greater cost. */
-function inOrder(list: readonly { span: Span }[]): boolean {
-  for (let k = 1; k < list.length; k++) if (byStart(list[k - 1], list[k]) > 0) return false;
+/**
+ * Two lists' items in `byStart` order, those of `first` before those of `second` where they
+ * tie: what a stable sort of the two joined would give. Each list comes with its items' starts
+ * and ends, pair after pair, which are compared instead of the items' spans: lists in order
+ * already merge without reading their items, and others sort on plain numbers.
+ */
+function mergeByBounds<T>(first: T[], firstBounds: readonly number[], second: T[], secondBounds: readonly number[]): T[] {
+  if (!boundsInOrder(firstBounds) || !boundsInOrder(secondBounds)) {
+    const items = [...first, ...second];
+    const bounds = [...firstBounds, ...secondBounds];
+    // The sort is stable: items that tie keep their places, as `byStart` would leave them.
+    const order = items.map((_, i) => i).sort((a, b) => bounds[2 * a] - bounds[2 * b] || bounds[2 * b + 1] - bounds[2 * a + 1]);
+    return order.map((i) => items[i]);
+  }
+  if (first.length === 0) return second;
+  const merged: T[] = [];
+  let a = 0;
+  let b = 0;
+  while (a < first.length && b < second.length) {
+    const startA = firstBounds[2 * a];
+    const startB = secondBounds[2 * b];
+    merged.push(startA < startB || (startA === startB && firstBounds[2 * a + 1] >= secondBounds[2 * b + 1]) ? first[a++] : second[b++]);
+  }
+  while (a < first.length) merged.push(first[a++]);
+  while (b < second.length) merged.push(second[b++]);
+  return merged;
+}
+
+/** Are spans given by start and end, pair after pair, in `byStart` order? */
+function boundsInOrder(bounds: readonly number[]): boolean {
+  for (let k = 2; k < bounds.length; k += 2) if (bounds[k] < bounds[k - 2] || (bounds[k] === bounds[k - 2] && bounds[k + 1] > bounds[k - 1])) return false;
   return true;
 }
 

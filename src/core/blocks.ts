@@ -86,11 +86,6 @@ type Container =
   | { readonly kind: 'item'; readonly indent: number }
   | { readonly kind: 'note'; readonly index: number; readonly indent: number };
 
-interface OpenParagraph {
-  readonly block: InlineBlock;
-  readonly depth: number;
-}
-
 interface OpenFence {
   readonly char: number;
   readonly length: number;
@@ -204,7 +199,9 @@ export function scanBlocks(text: string, bodyStart: number, onBlock: (block: Inl
   const notes: NoteDefinitionBlock[] = [];
   const stack: Container[] = [];
   const contentStarts: number[] = [];
-  let para: OpenParagraph | null = null;
+  // The open paragraph and its container depth, in two variables rather than an object: a text has tens of thousands.
+  let para: InlineBlock | null = null;
+  let paraDepth = 0;
   let fence: OpenFence | null = null;
   let indentedCodeDepth = -1;
   let inComment = false;
@@ -213,7 +210,7 @@ export function scanBlocks(text: string, bodyStart: number, onBlock: (block: Inl
     para = null;
   };
   const closeContainersFrom = (depth: number): void => {
-    if (para && para.depth > depth) closeParagraph();
+    if (para && paraDepth > depth) closeParagraph();
     if (fence && fence.depth > depth) fence = null;
     if (indentedCodeDepth > depth) indentedCodeDepth = -1;
     if (stack.length > depth) stack.length = depth;
@@ -312,7 +309,7 @@ export function scanBlocks(text: string, bodyStart: number, onBlock: (block: Inl
       if (!blank && para && !startsNewBlock(text, p, lineEnd)) {
         measureIndent(text, p, lineEnd);
         const at = indentEnd;
-        addLine(text, para.block, at, lineEnd);
+        addLine(text, para, at, lineEnd);
         for (let k = 0; k < stack.length; k++) {
           if (k >= matched) contentStarts[k] = at;
         }
@@ -404,10 +401,10 @@ export function scanBlocks(text: string, bodyStart: number, onBlock: (block: Inl
         continue;
       }
     }
-    if (para && para.block.kind === 'paragraph' && para.block.lineCount === 1 && cols <= 3 && (c === 61 || c === 45)) {
+    if (para && para.kind === 'paragraph' && para.lineCount === 1 && cols <= 3 && (c === 61 || c === 45)) {
       const line = text.slice(q, lineEnd).trimEnd();
       if (/^(?:=+|-+)$/.test(line)) {
-        const block = para.block;
+        const block = para;
         block.level = c === 61 ? 1 : 2;
         (block as { kind: string }).kind = 'heading';
         block.span = { start: block.start, end: lineEnd };
@@ -433,9 +430,10 @@ export function scanBlocks(text: string, bodyStart: number, onBlock: (block: Inl
     if (!para) {
       const block: InlineBlock = { kind: 'paragraph', level: 0, start: q, end: q, lineCount: 0, segments: null, span: noSpan };
       emit(block);
-      para = { block, depth };
+      para = block;
+      paraDepth = depth;
     }
-    addLine(text, para.block, q, lineEnd);
+    addLine(text, para, q, lineEnd);
     lineStart = next;
   }
 

@@ -1,11 +1,10 @@
 import type { SpanMaker } from './anchors';
 import { codePointAt, codePointBefore, isAlphaNum, isAsciiAlphaNum, isAsciiPunctuation, isWordChar } from './chars';
-import type { InlineBlock } from './blocks';
-import { firstPairStartingFrom, firstStartingFrom } from './bounds';
+import { firstPairStartingFrom } from './bounds';
 import { parseLocator } from './locator';
 import { nextWordHash, type NameMatcher } from './names';
 import type { Person } from './model';
-import type { CitationItem, Mention, Span } from './types';
+import type { CitationItem, Mention, Quote, Span } from './types';
 
 /**
  * The inline reader. It works on one block's text with container markers
@@ -19,11 +18,38 @@ export interface FoundCitation {
   readonly items: CitationItem[];
 }
 
-export interface FoundQuote {
+/** A note reference `[^label]`, or an inline note `^[…]` (label null, with its text). */
+export interface NoteReference {
+  readonly label: string | null;
   readonly span: Span;
+  readonly labelSpan: Span;
   readonly text: string;
+}
+
+/** An inline quotation, made final here: a copy each would be garbage. */
+export interface FoundQuote extends Quote {
+  readonly kind: 'inline';
   /** Citations (as indices into the sink's list) inside or directly after it. */
   readonly citations: number[];
+}
+
+/**
+ * Whether spans added one after another come in order of start, the longer
+ * first where two start together: checked as each is made, while it is at
+ * hand, since a check afterwards reads tens of thousands of objects again.
+ */
+export class SpanOrder {
+  inOrder = true;
+  private lastStart = -1;
+  private lastEnd = 0;
+
+  add(span: Span): void {
+    const start = span.start;
+    const end = span.end;
+    if (start < this.lastStart || (start === this.lastStart && end > this.lastEnd)) this.inOrder = false;
+    this.lastStart = start;
+    this.lastEnd = end;
+  }
 }
 
 export interface InlineSink {
@@ -31,8 +57,32 @@ export interface InlineSink {
   /** Made final here, people resolved: a text holds tens of thousands, and a second object each is garbage. */
   readonly mentions: Mention[];
   readonly quotes: FoundQuote[];
-  readonly noteRefs: { label: string; span: Span; labelSpan: Span }[];
-  readonly inlineNotes: { span: Span; text: string }[];
+  /** Note references and inline notes, final, in the order found. */
+  readonly noteRefs: NoteReference[];
+  readonly citationOrder: SpanOrder;
+  readonly mentionOrder: SpanOrder;
+  readonly noteRefOrder: SpanOrder;
+  /** The start and end of each of `quotes`, pair after pair, to merge them with others without reading them again. */
+  readonly quoteBounds: number[];
+  /** In the order found: items whose key `references` lacks, and explicit mentions of people `people` lacks. */
+  readonly unknownCitations: CitationItem[];
+  readonly unknownPeople: Mention[];
+}
+
+/** An empty sink. */
+export function newSink(): InlineSink {
+  return {
+    citations: [],
+    mentions: [],
+    quotes: [],
+    noteRefs: [],
+    citationOrder: new SpanOrder(),
+    mentionOrder: new SpanOrder(),
+    noteRefOrder: new SpanOrder(),
+    quoteBounds: [],
+    unknownCitations: [],
+    unknownPeople: [],
+  };
 }
 
 export interface BlockSource {
@@ -43,13 +93,12 @@ export interface BlockSource {
   readonly map: ((i: number) => number) | null;
 }
 
-/** A block's text: one stretch of the text, or its lines joined with a map back to the text. */
-export function blockSource(text: string, block: InlineBlock): BlockSource {
-  const segments = block.segments;
-  if (segments === null) {
-    // Most blocks: no closure, since a text has tens of thousands of them.
-    return { src: text.slice(block.start, block.end), base: block.start, map: null };
-  }
+/**
+ * The text of a block whose lines are not one stretch of the text (`segments`
+ * set), joined, with a map back to the text. Most blocks are one stretch,
+ * read as `text.slice(start, end)` with no object to make.
+ */
+export function joinedBlockSource(text: string, segments: readonly number[]): BlockSource {
   const srcStarts: number[] = [];
   const parts: string[] = [];
   let length = 0;
@@ -145,6 +194,8 @@ export class InlineScanner {
   private citationMarkers: number[] | null = null;
   /** Citation keys inside bracketed citations: `@` position to key end, so they are not read again in text. */
   private readonly keySkips = new Map<number, number>();
+  /** The `@` and key end of each item of the citation list being read, pair after pair, until it is known to be one. */
+  private readonly citeSkips: number[] = [];
   private quoteStack: OpenQuote[] = [];
   /** Ranges `scanRange` has yet to finish, innermost last, and the one a handler asked it to read next (`to` -1 for none). */
   private readonly frames: { readonly to: number; readonly resume: number; readonly quotes: OpenQuote[] | null }[] = [];
@@ -154,9 +205,9 @@ export class InlineScanner {
   private readonly unclosedMath = { from: -1, to: -1 };
   private blockQuotesFrom = 0;
   private blockCitationsFrom = 0;
-  /** The block's citations and quotes in `src` offsets, parallel to the sink's entries from this block. */
-  private readonly citationSrcSpans: Span[] = [];
-  private readonly quoteSrcSpans: Span[] = [];
+  /** The block's citations and quotes in `src` offsets, start and end pair after pair, parallel to the sink's entries from this block: numbers, not objects, as they are garbage by the next block. */
+  private readonly citationSrcSpans: number[] = [];
+  private readonly quoteSrcSpans: number[] = [];
 
   private readonly stops: Uint8Array;
   /** Where the plain text now being read began: a bare URL that starts there or later has not been skipped yet. */
@@ -166,15 +217,17 @@ export class InlineScanner {
     private readonly sink: InlineSink,
     private readonly names: NameMatcher,
     private readonly people: ReadonlyMap<string, Person>,
+    private readonly references: ReadonlyMap<string, unknown>,
     private readonly spans: SpanMaker,
   ) {
     this.stops = stopsFor(names);
   }
 
-  scanBlock(source: BlockSource): void {
-    this.src = source.src;
-    this.base = source.base;
-    this.map = source.map;
+  /** Reads a block's text `src`, which starts at `base` in the text; `map`, if any, maps its offsets to the text's (see `BlockSource`). */
+  scanBlock(src: string, base: number, map: ((i: number) => number) | null): void {
+    this.src = src;
+    this.base = base;
+    this.map = map;
     this.bracketMatch = null;
     this.codeSpanEnd = null;
     this.braceMatch = null;
@@ -384,22 +437,24 @@ export class InlineScanner {
         return this.plainFrom;
       }
     }
-    const match = this.names.matchAt(src, i, end, hash);
-    if (!match || match.end > to) return end;
+    const names = this.names;
+    const matchEnd = names.matchAt(src, i, end, hash);
+    if (matchEnd < 0 || matchEnd > to) return end;
+    const candidate = names.matched;
     const urlEnd = this.bareUrlEnd(i, to);
     if (urlEnd >= 0) {
       this.plainFrom = urlEnd;
       return urlEnd;
     }
-    this.plainFrom = match.end;
-    const name = match.candidate.name;
+    this.plainFrom = matchEnd;
+    const name = candidate.name;
     // A name that more than one person claims counts for no one.
-    const keys = match.candidate.keys;
+    const keys = candidate.keys;
     const person = keys.length === 1 ? keys[0] : null;
     // Written as in the registry, the name itself serves as the text: a text holds tens of thousands of mentions.
-    const text = match.end - i === name.length && spacesAsWritten(src, i, name) ? name : src.slice(i, match.end);
-    this.sink.mentions.push({ person, writtenKey: null, text, explicit: false, span: this.span(i, match.end), keySpan: null });
-    return match.end;
+    const text = matchEnd - i === name.length && spacesAsWritten(src, i, name) ? name : src.slice(i, matchEnd);
+    this.addMention({ person, writtenKey: null, text, explicit: false, span: this.span(i, matchEnd), keySpan: null });
+    return matchEnd;
   }
 
   private computeCodeSpans(): ReadonlyMap<number, number> {
@@ -672,7 +727,9 @@ export class InlineScanner {
   private inlineNote(i: number, to: number): number {
     const close = this.matchingBracket(i + 1);
     if (close < 0 || close >= to) return i + 1;
-    this.sink.inlineNotes.push({ span: this.span(i, close + 1), text: this.src.slice(i + 2, close).trim() });
+    const span = this.span(i, close + 1);
+    // Every span has one owner, so an update can move each exactly once: the label span is a copy.
+    this.addNoteRef({ label: null, span, labelSpan: this.spans.of(span), text: this.src.slice(i + 2, close).trim() });
     this.readInside(i + 2, close, true);
     return close + 1;
   }
@@ -688,14 +745,16 @@ export class InlineScanner {
         const keyStart = i + 2 + m[1].indexOf(key);
         const shown = m[2] !== undefined ? m[2].trim() : undefined;
         const person = this.people.get(key);
-        this.sink.mentions.push({
+        const mention: Mention = {
           person: person ? key : null,
           writtenKey: key,
           text: shown !== undefined && shown !== '' ? shown : (person?.name ?? key),
           explicit: true,
           span: this.span(i, i + m[0].length),
           keySpan: this.span(keyStart, keyStart + key.length),
-        });
+        };
+        this.addMention(mention);
+        if (!person) this.sink.unknownPeople.push(mention);
         return i + m[0].length;
       }
     }
@@ -703,7 +762,7 @@ export class InlineScanner {
       noteReference.lastIndex = i;
       const m = noteReference.exec(src);
       if (m && m[0].length <= 256) {
-        this.sink.noteRefs.push({ label: m[1], span: this.span(i, i + m[0].length), labelSpan: this.span(i + 2, i + 2 + m[1].length) });
+        this.addNoteRef({ label: m[1], span: this.span(i, i + m[0].length), labelSpan: this.span(i + 2, i + 2 + m[1].length), text: '' });
         return i + m[0].length;
       }
     }
@@ -726,9 +785,23 @@ export class InlineScanner {
     return i + 1;
   }
 
+  private addMention(mention: Mention): void {
+    this.sink.mentions.push(mention);
+    this.sink.mentionOrder.add(mention.span);
+  }
+
+  private addNoteRef(ref: NoteReference): void {
+    this.sink.noteRefs.push(ref);
+    this.sink.noteRefOrder.add(ref.span);
+  }
+
   private addCitation(start: number, end: number, inText: boolean, items: CitationItem[]): void {
-    this.sink.citations.push({ span: this.span(start, end), inText, items });
-    this.citationSrcSpans.push({ start, end });
+    const { sink } = this;
+    const span = this.span(start, end);
+    sink.citations.push({ span, inText, items });
+    sink.citationOrder.add(span);
+    for (const item of items) if (!this.references.has(item.key)) sink.unknownCitations.push(item);
+    this.citationSrcSpans.push(start, end);
   }
 
   /** The key at `at` (just after `@`): Pandoc's simple identifier or `{…}`. */
@@ -769,7 +842,9 @@ export class InlineScanner {
   private citeList(from: number, to: number): CitationItem[] | null {
     const src = this.src;
     const items: CitationItem[] = [];
-    const skips: number[] = [];
+    // Reused: citation lists do not nest, and a text has tens of thousands.
+    const skips = this.citeSkips;
+    if (skips.length > 0) skips.length = 0;
     let partStart = from;
     for (let j = from; j < to; j++) {
       const c = src.charCodeAt(j);
@@ -953,8 +1028,11 @@ export class InlineScanner {
       if (stack[k].mark === opener) {
         const open = stack[k].at;
         stack.length = k;
-        this.sink.quotes.push({ span: this.span(open, i + 1), text: this.src.slice(open + 1, i), citations: [] });
-        this.quoteSrcSpans.push({ start: open, end: i + 1 });
+        const span = this.span(open, i + 1);
+        const sink = this.sink;
+        sink.quotes.push({ kind: 'inline', text: this.src.slice(open + 1, i), span, citations: [] });
+        sink.quoteBounds.push(span.start, span.end);
+        this.quoteSrcSpans.push(open, i + 1);
         return;
       }
     }
@@ -1011,24 +1089,27 @@ export class InlineScanner {
     // needs only those from its own start to the first that cannot be in its sentence, so
     // a block of many quotes and citations costs linear time, not their product.
     let inOrder = true;
-    for (let c = 1; c < citations.length && inOrder; c++) inOrder = citations[c - 1].start <= citations[c].start;
-    for (let q = 0; q < this.quoteSrcSpans.length; q++) {
-      const quote = this.quoteSrcSpans[q];
+    for (let c = 2; c < citations.length && inOrder; c += 2) inOrder = citations[c - 2] <= citations[c];
+    const quoteSpans = this.quoteSrcSpans;
+    for (let q = 0; 2 * q < quoteSpans.length; q++) {
+      const quoteStart = quoteSpans[2 * q];
+      const quoteEnd = quoteSpans[2 * q + 1];
       const found = quotes[this.blockQuotesFrom + q].citations;
-      let boundary = quote.end;
+      let boundary = quoteEnd;
       let quoteEndsSentence: boolean | undefined;
-      for (let c = inOrder ? firstStartingFrom(citations, quote.start, spanStart) : 0; c < citations.length; c++) {
-        const cite = citations[c];
-        if (cite.start >= quote.start && cite.end <= quote.end) {
+      for (let c = inOrder ? firstPairStartingFrom(citations, quoteStart) : 0; 2 * c < citations.length; c++) {
+        const citeStart = citations[2 * c];
+        const citeEnd = citations[2 * c + 1];
+        if (citeStart >= quoteStart && citeEnd <= quoteEnd) {
           found.push(this.blockCitationsFrom + c);
           continue;
         }
-        if (cite.start < boundary) continue;
-        quoteEndsSentence ??= /[.!?]$/.test(this.src.slice(quote.start, quote.end - 1));
-        const link = this.sentenceLink(boundary, cite.start, boundary === quote.end && quoteEndsSentence);
+        if (citeStart < boundary) continue;
+        quoteEndsSentence ??= /[.!?]$/.test(this.src.slice(quoteStart, quoteEnd - 1));
+        const link = this.sentenceLink(boundary, citeStart, boundary === quoteEnd && quoteEndsSentence);
         if (link === SentenceLink.Same) {
           found.push(this.blockCitationsFrom + c);
-          boundary = cite.end;
+          boundary = citeEnd;
         } else if (link === SentenceLink.Never && inOrder) {
           break;
         }
@@ -1073,10 +1154,6 @@ const noCodeSpanList: readonly number[] = [];
 /** How a citation stands to the sentence of the quotation before it. */
 const SentenceLink = { Same: 0, NotHere: 1, Never: 2 } as const;
 type SentenceLink = (typeof SentenceLink)[keyof typeof SentenceLink];
-
-function spanStart(span: Span): number {
-  return span.start;
-}
 
 /** How far `matchingBracket` reads forward before it pairs a whole block's brackets instead. */
 const pairedScanLimit = 4096;

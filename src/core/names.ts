@@ -9,10 +9,7 @@ export interface NameCandidate {
   readonly firstWordLength: number;
 }
 
-export interface NameMatch {
-  readonly end: number;
-  readonly candidate: NameCandidate;
-}
+const noCandidate: NameCandidate = { name: '', keys: [], firstWordLength: 0 };
 
 /**
  * Finds the names and aliases of a registry in running text. Candidates are
@@ -33,6 +30,8 @@ export class NameMatcher {
    * and looked up. A collision only costs that lookup.
    */
   private readonly firstPairs = new Uint8Array(65536);
+  /** The candidate the last successful `matchAt` found. */
+  matched: NameCandidate = noCandidate;
 
   /**
    * Adds the names, in steps of a few thousand: a registry of ten thousand
@@ -83,19 +82,23 @@ export class NameMatcher {
    * The longest name that starts at `start`, whose first word ends at
    * `wordEnd` (and hashes to `hash`, if the caller made it along the way),
    * and that ends at a word boundary. Spaces in a name match any run of
-   * spaces, across at most one line break.
+   * spaces, across at most one line break. Returns where the name ends, with
+   * its candidate in `matched`, or -1: no object per match, as a text holds tens of thousands.
    */
-  matchAt(src: string, start: number, wordEnd: number, hash = wordHash(src, start, wordEnd)): NameMatch | null {
+  matchAt(src: string, start: number, wordEnd: number, hash = wordHash(src, start, wordEnd)): number {
     const list = this.byFirstWord.get(hash);
-    if (!list) return null;
+    if (!list) return -1;
     const wordLength = wordEnd - start;
     for (const candidate of list) {
       // A candidate of another first word that shares the hash fails here or in `matchName`.
       if (candidate.firstWordLength !== wordLength) continue;
       const end = matchName(src, start, candidate.name);
-      if (end >= 0) return { end, candidate };
+      if (end >= 0) {
+        this.matched = candidate;
+        return end;
+      }
     }
-    return null;
+    return -1;
   }
 }
 
