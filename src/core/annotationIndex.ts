@@ -13,6 +13,8 @@ import type { Scheduler } from './steps';
 import type { TextContext } from './workspace';
 import { DiagnosticCode, type Citation, type CitationItem, type Diagnostic, type Footnote, type FrontMatter, type Heading, type Mention, type Quote, type Span } from './types';
 
+export type { NoteReference } from './inline';
+
 export interface IndexOptions {
   /** Match people's names and aliases in running text (default true). */
   readonly implicitMentions?: boolean;
@@ -62,8 +64,6 @@ function noteText(text: string, lines: readonly number[]): string {
   while (out.length > 0 && out[out.length - 1] === '') out.pop();
   return out.join('\n');
 }
-
-export type { NoteReference } from './inline';
 
 /** A note definition `[^label]: …`, with its text read once when it is scanned. */
 export interface NoteEntry {
@@ -196,14 +196,11 @@ export function scanRegion(text: string, from: number, registry: Registry, impli
   let noteRefs = sink.noteRefs;
   // Out of order, they are sorted as they always were: references first, then inline notes.
   if (!sink.noteRefOrder.inOrder) noteRefs = [...noteRefs.filter((r) => r.label !== null), ...noteRefs.filter((r) => r.label === null)].sort(byStart);
-  // Found with their citations and mentions, in the order found: that of position unless those were sorted.
-  let unknownCitations = sink.unknownCitations;
-  if (placeOf) {
-    unknownCitations = [];
-    for (const citation of citations) for (const item of citation.items) if (!registry.references.has(item.key)) unknownCitations.push(item);
-  }
+  // Found with their citations and mentions, in the order found: that of position unless those were out of order.
+  const unknownCitations = sink.unknownCitations;
   if (!unknownCitations.every((item, k) => k === 0 || unknownCitations[k - 1].keySpan.start <= item.keySpan.start)) unknownCitations.sort((a, b) => a.keySpan.start - b.keySpan.start);
-  const unknownPeople = mentionsInOrder ? sink.unknownPeople : mentions.filter((m) => m.explicit && m.person === null && m.keySpan !== null);
+  const unknownPeople = sink.unknownPeople;
+  if (!mentionsInOrder) unknownPeople.sort(byStart);
   return { headings, citations, mentions, quotes, notes, noteRefs, unknownCitations, unknownPeople, anchors: spans.anchors, end: scan.end };
 }
 

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import { buildIndexInSteps, Foreground, limitsFromMegabytes, loadTextContext, ParseCache, peopleSearchFor, referenceSearchFor, refusedIndex, StepsCancelled, textRefusal, updateIndex, updatesInPlace, type AnnotationIndex, type FileReader, type Limits, type ParsedStore, type Registry, type TextContext } from '../core';
 import { yieldToEventLoop } from './eventLoop';
-import { DependencyChanges } from './dependencyChanges';
-import type { EditorState } from './editorsBehind';
+import { DependencyChanges, type OpenEditor } from './dependencyChanges';
 import { openDocument, WorkspaceReader } from './workspaceReader';
 
 export const languageId = 'annotated-text';
@@ -22,7 +21,7 @@ export function isAnnotatedText(document: vscode.TextDocument): boolean {
   return document.languageId === languageId || document.uri.path.endsWith('.annot.md');
 }
 
-function editorState(document: vscode.TextDocument): EditorState & { readonly version: number } {
+function editorState(document: vscode.TextDocument): OpenEditor {
   return { dirty: document.isDirty, version: document.version, text: () => document.getText() };
 }
 

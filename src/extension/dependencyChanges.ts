@@ -1,10 +1,15 @@
 import { EditorsBehind, type EditorState } from './editorsBehind';
 import { SettlingFiles, type DiskState } from './settlingFiles';
 
+/** An open file's editor, with the version of its text. */
+export interface OpenEditor extends EditorState {
+  readonly version: number;
+}
+
 /** What `DependencyChanges` asks of the service that reads the files. */
 export interface DependencyReads {
   /** The open editor of a file, if it has one. */
-  editor(key: string): (EditorState & { readonly version: number }) | undefined;
+  editor(key: string): OpenEditor | undefined;
   /** The text of a file as last read, if it was. */
   lastReadText(key: string): string | undefined;
   /** A file reads as changed: the texts that depend on it are indexed again. */
@@ -64,7 +69,7 @@ export class DependencyChanges {
    * The editor of `key` reported a change: of its content, or, with
    * `contentChanged` false, of its dirty state alone, as after a save.
    */
-  onEditor(key: string, contentChanged: boolean, editor: EditorState & { readonly version: number }): void {
+  onEditor(key: string, contentChanged: boolean, editor: OpenEditor): void {
     if (!contentChanged) {
       // A keystroke can be reported before its editor is marked changed, and then taken for a reload of a file
       // still settling on disk, or not yet reloaded: it is read once the editor is marked.
