@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { generateCslJson, generateSidecar } from './generate.mjs';
+import { asRead, generateCslJson, generateSidecar } from './generate.mjs';
 import { stallTicker } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
@@ -23,14 +23,8 @@ const core = require(process.env.MARGINALIA_CORE);
 if (file && count.endsWith('.bib')) require(process.env.MARGINALIA_BIBTEX_SHIM).useBibtexParserEsmBuild();
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
-/**
- * A generated text as a file's would be. Joined from pieces, it is a rope, which the engine copies into one string at
- * the first search in it, 100 ms for the bench's 18 MB library on a slow machine, in the load's first step; a text
- * decoded from a file's bytes, as the extension reads one, is one string already.
- */
-const asIfRead = (generated) => new TextDecoder().decode(Buffer.from(generated, 'utf8'));
 // The input is made before the watch begins: generating it is no part of loading it.
-const text = file ? readFileSync(0, 'utf8') : asIfRead(kind === 'sidecar' ? generateSidecar(Number(count), Number(extra)) : generateCslJson(Number(count), JSON.parse(extra)));
+const text = file ? readFileSync(0, 'utf8') : asRead(kind === 'sidecar' ? generateSidecar(Number(count), Number(extra)) : generateCslJson(Number(count), JSON.parse(extra)));
 global.gc?.();
 
 const ticker = stallTicker();

@@ -8,6 +8,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const exampleTextPath = path.join(root, 'examples/kropotkin-meets-lenin.annot.md');
 export const exampleSidecarPath = path.join(root, 'examples/kropotkin-meets-lenin.yaml');
 
+/**
+ * A generated text as the extension would be handed it: a file's text is decoded from its bytes, an editor's joined
+ * from its lines, one flat string either way. Joined from pieces, a generated text is a rope: the engine copies it into
+ * one string at the first search in it, and every later read of a character goes through the rope's first piece.
+ */
+export function asRead(generated) {
+  return new TextDecoder().decode(Buffer.from(generated, 'utf8'));
+}
+
 /** A small seeded generator (mulberry32), so every run builds the same data. */
 export function random(seed) {
   let a = seed >>> 0;

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { generateBibtex, generateCslJson, generateCslYaml, generateSidecar, generateText, random } from './generate.mjs';
+import { asRead, generateBibtex, generateCslJson, generateCslYaml, generateSidecar, generateText, random } from './generate.mjs';
 import { measure, ms, printTable, ratio, stallTicker, summarize } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,8 +50,9 @@ console.log(`Marginalia bench${smoke ? ' (smoke: tiny inputs, no thresholds)' : 
 console.log(`node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${new Date().toISOString()}`);
 
 const t0 = performance.now();
-const text = generateText(size.text);
-const sidecarText = generateSidecar(size.people, size.references);
+// Every input is handed over as the extension gets it: one flat string (see `asRead`).
+const text = asRead(generateText(size.text));
+const sidecarText = asRead(generateSidecar(size.people, size.references));
 console.log(`inputs: text ${(text.length / 1e6).toFixed(2)} M chars, sidecar ${(sidecarText.length / 1e6).toFixed(2)} MB (${size.people} people, ${size.references} references), generated in ${ms(performance.now() - t0)}`);
 
 const rows = [];
@@ -227,27 +228,27 @@ if (core.sidecarSteps) {
 if (core.sidecarSteps) {
   // An entry being typed: a quote opened and not yet closed, which runs on to the next quote; only the whole file says where.
   const at = sidecarText.indexOf('name: ', sidecarText.length >> 2);
-  const typing = sidecarText.slice(0, at) + 'name: "Unclosed ' + sidecarText.slice(at + 6);
+  const typing = asRead(sidecarText.slice(0, at) + 'name: "Unclosed ' + sidecarText.slice(at + 6));
   // What the load did before a broken file was read whole in steps: the parser of record at once.
   const atOnce = measure(() => core.parseSidecar(sidecarUri, typing), { runs: 1, warmup: 0 });
   await variantRows(typing, (served) => {
     if (typing.length >= core.steppedLoadChars && served.valid) notes.push('the quick read of a sidecar with a syntax error was marked valid');
   }, ['sidecar with an entry being typed (a quote not closed), in steps: quick read ready', '  then the whole file read, in steps, with its syntax error'], 'read at once', atOnce);
   // The same file marked as one YAML document, a `---` line before it and a `...` line after, as many YAML files are.
-  const marked = `---\n${sidecarText}...\n`;
+  const marked = asRead(`---\n${sidecarText}...\n`);
   await variantRows(marked, (served) => {
     if (served.people.length !== sidecar.people.length) notes.push('the quick read of a sidecar between --- and ... missed people');
   }, ['sidecar between `---` and `...` lines, in steps: quick read ready', '  then the precise read, in steps'], 'parser of record', sidecarCold);
   // A value written once and used again through aliases, as a press several works share: one anchor, and an alias in one reference of a thousand.
   let publishers = 0;
   let press;
-  const anchored = sidecarText.replace(/^( {4}publisher: )(.*)$/gm, (line, key, value) => {
+  const anchored = asRead(sidecarText.replace(/^( {4}publisher: )(.*)$/gm, (line, key, value) => {
     if (publishers++ === 0) {
       press = value;
       return `${key}&press ${value}`;
     }
     return publishers % 1000 === 0 ? `${key}*press` : line;
-  });
+  }));
   const pressUses = Math.floor(publishers / 1000) + 1;
   // What the load did before an alias could point into an earlier piece: the parser of record at once.
   const anchoredAtOnce = measure(() => core.parseSidecar(sidecarUri, anchored), { runs: 1, warmup: 0 });
@@ -259,7 +260,7 @@ if (core.sidecarSteps) {
 const cache = new core.ParseCache(true);
 cache.sidecar(sidecarUri, sidecarText);
 // A fresh copy of the same text, as a re-read from disk gives: the cache must compare contents, not identities.
-const warm = measure((copy) => cache.sidecar(sidecarUri, copy), { runs: size.runs, warmup: 1, setup: () => (' ' + sidecarText).slice(1) });
+const warm = measure((copy) => cache.sidecar(sidecarUri, copy), { runs: size.runs, warmup: 1, setup: () => asRead(sidecarText) });
 row('sidecar load, warm (unchanged)', warm, '≤ 150 ms', '`yaml`', yamlPeer);
 // Only a sidecar read in steps is kept: the smoke run's is read at once.
 if (core.sidecarRecord && sidecarText.length >= core.steppedLoadChars) {
@@ -277,7 +278,7 @@ if (core.sidecarRecord && sidecarText.length >= core.steppedLoadChars) {
     const ready = performance.now() - start;
     await searchesReady(cache, served, turn);
     return { ready, search: performance.now() - start };
-  }, () => (' ' + sidecarText).slice(1));
+  }, () => asRead(sidecarText));
   row(`sidecar load in steps, warm in a new session (its record, ${(records.get(sidecarUri).length / 1e6).toFixed(1)} M chars)`, summarize(watched.ready), '≤ 150 ms', 'cold: quick read', sidecarQuick);
   row('  then people and citation search built in slices: search ready', summarize(watched.search), '≤ 150 ms', 'record read', summarize(watched.ready));
   stallRows(watched);
@@ -290,12 +291,12 @@ const context = { registry, sidecars: [sidecarUri], bibliographies: [], diagnost
 if (registry.people.size !== size.people) notes.push(`registry holds ${registry.people.size} people, not ${size.people}`);
 
 const library = [...sidecar.references.slice(0, 6).map((r) => r.item)];
-const libraryText = generateCslJson(size.library, library);
+const libraryText = asRead(generateCslJson(size.library, library));
 const cslCold = measure(() => core.parseCslJson(libraryUri, libraryText), { runs: size.runs, warmup: 0 });
 const jsonPeer = measure(() => JSON.parse(libraryText), { runs: size.runs, warmup: 0 });
 row(`CSL-JSON load, cold (${size.library} items, ${(libraryText.length / 1e6).toFixed(1)} MB)`, cslCold, '≤ 500 ms', 'JSON.parse', jsonPeer);
 cache.bibliography(libraryUri, libraryText);
-const cslWarm = measure((copy) => cache.bibliography(libraryUri, copy), { runs: size.runs, warmup: 1, setup: () => (' ' + libraryText).slice(1) });
+const cslWarm = measure((copy) => cache.bibliography(libraryUri, copy), { runs: size.runs, warmup: 1, setup: () => asRead(libraryText) });
 row('CSL-JSON load, warm (unchanged)', cslWarm, '≤ 150 ms', 'JSON.parse', jsonPeer);
 // The whole-file reads are timed: from here on the cache holds what the extension's would, the sidecar's last good version, and no second copy of the library.
 cache.forget(sidecarUri);
@@ -339,7 +340,7 @@ if (core.cslJsonSteps) {
       // The items left are parsed in the background; the next run starts once they are, with the loop still watched.
       await new Promise((resolve) => setTimeout(resolve, 600));
       return { ready, searchReady };
-    }, () => (' ' + libraryText).slice(1));
+    }, () => asRead(libraryText));
     row(`CSL-JSON load in steps, warm in a new session (its record, ${(records.get(libraryUri).length / 1e6).toFixed(1)} M chars)`, summarize(warm.ready), '≤ 150 ms', 'cold', summarize(watched.ready));
     row('  then citation search read back: search ready', summarize(warm.searchReady), '≤ 150 ms', 'cold: search ready', coldSearch);
     stallRows(warm);
@@ -383,7 +384,7 @@ async function libraryRows(what, uri, text, count, unit, steps, warm = false) {
     const search = await core.referenceSearchFor(registry).prepareInSlices(turn);
     if (!search.fromRecordedTables) notes.push(`the ${what} library’s search tables were not read back from its record`);
     return { ready, searchReady: performance.now() - start };
-  }, () => (' ' + text).slice(1));
+  }, () => asRead(text));
   row(`${what} load, warm in a new session (its record, ${(records.get(uri).length / 1e6).toFixed(1)} M chars)`, summarize(served.ready), '≤ 150 ms', 'in steps', summarize(watched.ready));
   row('  then citation search read back: search ready', summarize(served.searchReady), '≤ 150 ms', '', undefined);
   stallRows(served);
@@ -392,7 +393,7 @@ async function libraryRows(what, uri, text, count, unit, steps, warm = false) {
 // A BibTeX library of the size at which LaTeX Workshop is reported to take 10 s.
 // The parser's CommonJS build is in a package marked as ES modules, which plain Node cannot load; the bundle is unaffected.
 require(path.join(root, 'out', 'test', 'unit', 'bibtexParserEsm.js')).useBibtexParserEsmBuild();
-await libraryRows('BibTeX', 'file:///bench/library.bib', generateBibtex(size.bibtex), size.bibtex, 'entries', core.bibtexSteps, true);
+await libraryRows('BibTeX', 'file:///bench/library.bib', asRead(generateBibtex(size.bibtex)), size.bibtex, 'entries', core.bibtexSteps, true);
 // The same library with LaTeX in its titles: accents, escaped symbols, emphasis and plain math are read without the
 // parser; an entry with other LaTeX, a square root in math here, is read by the parser. Then with its places given by
 // macros, which entries read without the parser take from their plain definitions; as hand-kept libraries write
@@ -410,22 +411,22 @@ for (const [what, options] of [
   ['BibTeX as written for BibLaTeX: \\enquote{…} and \\textsuperscript{th} in titles, ties in names, abstracts with {\\textless}jats:p{\\textgreater}:', { biblatex: true }],
   ['BibTeX as Mendeley Desktop exports it: attachments\' paths with $\\backslash$, {\\_} in addresses:', { mendeley: true }],
 ]) {
-  await libraryRows(what, 'file:///bench/library.bib', generateBibtex(size.bibtex, options), size.bibtex, 'entries', core.bibtexSteps);
+  await libraryRows(what, 'file:///bench/library.bib', asRead(generateBibtex(size.bibtex, options)), size.bibtex, 'entries', core.bibtexSteps);
 }
 // A CSL-YAML library, as Pandoc writes one: `yaml` takes about a fifth of a millisecond an item.
-const cslYamlText = generateCslYaml(size.yaml);
+const cslYamlText = asRead(generateCslYaml(size.yaml));
 await libraryRows('CSL-YAML', 'file:///bench/library.yaml', cslYamlText, size.yaml, 'items', core.cslYamlSteps, true);
 // An item being typed: a title's closing quote not written yet, so the file does not parse, in pieces or whole.
 const openTitle = cslYamlText.indexOf('  title: "', cslYamlText.length >> 2);
-const cslYamlTyping = cslYamlText.slice(0, openTitle) + cslYamlText.slice(openTitle).replace(/"\n/, '\n');
+const cslYamlTyping = asRead(cslYamlText.slice(0, openTitle) + cslYamlText.slice(openTitle).replace(/"\n/, '\n'));
 await libraryRows('CSL-YAML being typed into (a quote not closed):', 'file:///bench/library.yaml', cslYamlTyping, size.yaml, 'items', core.cslYamlSteps);
 
 // Files of the size most sidecars and libraries have, loaded through the cache as the extension loads them: too long
 // to read at once in 50 ms (`yaml` takes 3 to 5 µs a character, the BibTeX parser 2 ms or more an entry in a small file).
 for (const [what, uri, fileText, sidecarFile] of [
-  ['sidecar, 60 people and 60 references', 'file:///bench/mid.yaml', generateSidecar(60, 60), true],
-  ['CSL-YAML library, 100 items', 'file:///bench/mid-library.yaml', generateCslYaml(100), false],
-  ['BibTeX library, 100 entries', 'file:///bench/mid-library.bib', generateBibtex(100), false],
+  ['sidecar, 60 people and 60 references', 'file:///bench/mid.yaml', asRead(generateSidecar(60, 60)), true],
+  ['CSL-YAML library, 100 items', 'file:///bench/mid-library.yaml', asRead(generateCslYaml(100)), false],
+  ['BibTeX library, 100 entries', 'file:///bench/mid-library.bib', asRead(generateBibtex(100)), false],
 ]) {
   const atOnce = measure(() => (sidecarFile ? core.parseSidecar(uri, fileText) : core.parseBibliography(uri, fileText)), { runs: size.runs, warmup: 1 });
   const watched = await watchedLoads(size.runs, async (turn) => {
@@ -566,13 +567,11 @@ if (core.updateIndex) {
       {
         runs: size.runs * 4,
         warmup: 2,
-        // The editor hands over the new text as one flat string: build it, and flatten the
-        // concatenation, before the clock starts. `updateIndex` consumes the index it is given.
+        // The editor hands over the new text joined from its lines, one flat string: a concatenation would be a rope.
+        // It is built before the clock starts. `updateIndex` consumes the index it is given.
         setup: (i) => {
           const inserting = i % 2 === 0;
-          const next = inserting ? current.text.slice(0, at) + 'x' + current.text.slice(at) : current.text.slice(0, at) + current.text.slice(at + 1);
-          next.charCodeAt(next.length >> 1);
-          return next;
+          return (inserting ? [current.text.slice(0, at), 'x', current.text.slice(at)] : [current.text.slice(0, at), current.text.slice(at + 1)]).join('');
         },
       },
     );
