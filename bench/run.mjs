@@ -345,6 +345,40 @@ if (core.cslJsonSteps) {
     row('  then citation search read back: search ready', summarize(warm.searchReady), '≤ 150 ms', 'cold: search ready', coldSearch);
     stallRows(warm);
   }
+  {
+    // As a session with a sidecar of people beside the library runs: the search built once the library is served, then the
+    // library's record made in the background; then the sidecar edited, and the registry merged again over the same references.
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const peopleUri = 'file:///bench/people.yaml';
+    const peopleText = 'people:\n  kropotkin:\n    name: Peter Kropotkin\n';
+    const [searchReady, recorded, again] = [[], [], []];
+    for (let run = 0; run < (smoke ? 1 : 3); run++) {
+      const { store, records } = await memoryStore();
+      const foreground = new core.Foreground();
+      const cache = new core.ParseCache(true, store, () => foreground.idle(250).then(turn));
+      const start = performance.now();
+      const library = await foreground.run(async () => {
+        const library = await cache.bibliographyInSteps(libraryUri, asRead(libraryText), turn);
+        const registry = await cache.registryInSteps([cache.sidecar(peopleUri, peopleText), library], turn);
+        await core.referenceSearchFor(registry).prepareInSlices(turn);
+        return library;
+      });
+      searchReady.push(performance.now() - start);
+      if (!smoke) {
+        while (!records.has(libraryUri)) await turn();
+        recorded.push(performance.now() - start);
+      }
+      for (let edit = 0; edit < 3; edit++) {
+        const edited = cache.sidecar(peopleUri, peopleText.replace('Peter', `Peter ${run}.${edit}`));
+        const editStart = performance.now();
+        await foreground.run(async () => core.referenceSearchFor(await cache.registryInSteps([edited, library], turn)).prepareInSlices(turn));
+        again.push(performance.now() - editStart);
+      }
+    }
+    row('CSL-JSON library beside a sidecar of people, cold, as a session runs: search ready', summarize(searchReady), '≤ 500 ms', 'load in steps: search ready', coldSearch);
+    if (!smoke) row('  then its record made and written, in the background', summarize(recorded), '', 'search ready', summarize(searchReady));
+    row('  then the sidecar edited: registry merged again and citation search ready', summarize(again), '', 'cold: search ready', coldSearch);
+  }
 }
 
 /**

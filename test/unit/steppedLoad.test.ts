@@ -30,10 +30,12 @@ import {
   recordedSidecar,
   recordedLibrary,
   sidecarRecord,
+  libraryRecord,
   digestSteps,
   type FileContent,
   type ParsedStore,
   type Scheduler,
+  type Steps,
   type Sidecar,
   type Bibliography,
   type Person,
@@ -903,6 +905,44 @@ describe('sidecar records kept from one session to the next', () => {
     const changedRead = await third.bibliographyInSteps(libraryUri, changed, scheduler);
     assert.strictEqual(referenceSearchFor(third.registryOf([changedRead])).prepare().fromRecordedTables, false);
     while (store.writes === 1) await scheduler();
+  });
+
+  it('build a library’s citation search once, for every registry it alone gives references to and for its record', async () => {
+    const libraryUri = fileUri('library.json');
+    const items = Array.from({ length: 3000 }, (_, n) => ({ id: `${words[n % 10]}${1850 + (n % 90)}-${n}`, type: 'book', title: `On ${words[(n * 7) % 10]} and ${words[(n * 3) % 10]}`, author: [{ family: `Author${n % 400}`, given: 'A.' }] }));
+    const libraryText = JSON.stringify(items, null, 2);
+    const { scheduler } = countingScheduler();
+    const cache = new ParseCache(true);
+    const library = await cache.bibliographyInSteps(libraryUri, libraryText, scheduler);
+    const people = cache.sidecar(sidecarUri, 'people:\n  kropotkin:\n    name: Peter Kropotkin\n');
+    const search = await referenceSearchFor(await cache.registryInSteps([people, library], scheduler)).prepareInSlices(scheduler);
+
+    // The sidecar edited: a new registry, and the same search over the library, built already.
+    const edited = cache.sidecar(sidecarUri, 'people:\n  kropotkin:\n    name: Pyotr Kropotkin\n');
+    const registry = await cache.registryInSteps([edited, library], scheduler);
+    assert.strictEqual(referenceSearchFor(registry), search);
+    assert.ok(search.isPrepared);
+    const fresh = new ReferenceSearch(mergeRegistry([parseCslJson(libraryUri, libraryText)], new Map()).references.values());
+    for (const query of ['bread 1851', 'exil', 'author12', 'commune', 'prison-7']) assert.deepStrictEqual(search.search(query).map((r) => r.id), fresh.search(query).map((r) => r.id), query);
+
+    // Its record holds the same tables as one built afresh, in a few steps: building them takes one step for every 64 items.
+    const stepsOf = (steps: Steps<string | undefined>): { steps: number; record: string | undefined } => {
+      let count = 0;
+      for (let next = steps.next(); ; next = steps.next(), count++) if (next.done) return { steps: count, record: next.value };
+    };
+    const store = new MemoryStore();
+    const shared = stepsOf(libraryRecord(library, 'digest', libraryText.length, store));
+    const alone = stepsOf(libraryRecord(parseCslJsonInPieces(libraryUri, libraryText), 'digest', libraryText.length, store));
+    assert.ok(shared.record !== undefined && shared.record === alone.record);
+    assert.ok(alone.steps > items.length / 64, `a record built alone took ${alone.steps} steps`);
+    assert.ok(shared.steps < 20, `a record of the search built already took ${shared.steps} steps`);
+
+    // Another library beside it: the references are no longer one file's, and their search is another.
+    const other = parseCslJson(fileUri('other.json'), JSON.stringify([{ id: 'other1900', title: 'Other' }]));
+    const both = referenceSearchFor(cache.registryOf([edited, library, other]));
+    assert.notStrictEqual(both, search);
+    assert.strictEqual(both.search('other1900')[0]?.id, 'other1900');
+    assert.ok(!search.search('other1900').some((r) => r.id === 'other1900'));
   });
 
   it('serve a CSL-JSON library in the next session without parsing it, each item parsed when first read', async () => {
