@@ -351,11 +351,12 @@ if (core.cslJsonSteps) {
     const turn = () => new Promise((resolve) => setImmediate(resolve));
     const peopleUri = 'file:///bench/people.yaml';
     const peopleText = 'people:\n  kropotkin:\n    name: Peter Kropotkin\n';
-    const [searchReady, recorded, again] = [[], [], []];
+    const [searchReady, recordAfter, again] = [[], [], []];
     for (let run = 0; run < (smoke ? 1 : 3); run++) {
       const { store, records } = await memoryStore();
       const foreground = new core.Foreground();
       const cache = new core.ParseCache(true, store, () => foreground.idle(250).then(turn));
+      global.gc?.();
       const start = performance.now();
       const library = await foreground.run(async () => {
         const library = await cache.bibliographyInSteps(libraryUri, asRead(libraryText), turn);
@@ -363,11 +364,14 @@ if (core.cslJsonSteps) {
         await core.referenceSearchFor(registry).prepareInSlices(turn);
         return library;
       });
-      searchReady.push(performance.now() - start);
+      const ready = performance.now();
+      searchReady.push(ready - start);
       if (!smoke) {
         while (!records.has(libraryUri)) await turn();
-        recorded.push(performance.now() - start);
+        recordAfter.push(performance.now() - ready);
       }
+      // The items are parsed in the background too: the edits, and the next run, start once they are.
+      await new Promise((resolve) => setTimeout(resolve, 600));
       for (let edit = 0; edit < 3; edit++) {
         const edited = cache.sidecar(peopleUri, peopleText.replace('Peter', `Peter ${run}.${edit}`));
         const editStart = performance.now();
@@ -375,9 +379,10 @@ if (core.cslJsonSteps) {
         again.push(performance.now() - editStart);
       }
     }
+    // With the digest of the library's text, which the cold loads above do not take, as they keep no record.
     row('CSL-JSON library beside a sidecar of people, cold, as a session runs: search ready', summarize(searchReady), '≤ 500 ms', 'load in steps: search ready', coldSearch);
-    if (!smoke) row('  then its record made and written, in the background', summarize(recorded), '', 'search ready', summarize(searchReady));
-    row('  then the sidecar edited: registry merged again and citation search ready', summarize(again), '', 'cold: search ready', coldSearch);
+    if (!smoke) row('  then its record made and written, in the background, after', summarize(recordAfter), '', '', undefined);
+    row('  then the sidecar edited: registry merged again and citation search ready', summarize(again), '', 'cold: search ready', summarize(searchReady));
   }
 }
 

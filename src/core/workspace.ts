@@ -307,6 +307,9 @@ export class ParseCache {
   /** Hands the store a record made in the background; a record only saves time, so a failure is let go. */
   private async remember(uri: string, steps: Steps<string | undefined>, scheduler: Scheduler): Promise<void> {
     try {
+      // Not in the turn the file is served in: by the time this background work runs, the searches over the file are
+      // made, whose tables the record shares when the file alone gives their entries (see `searchTablesSteps`).
+      await scheduler();
       const record = await runInSlices(steps, scheduler);
       if (record !== undefined) await this.store?.write(uri, record);
     } catch {
