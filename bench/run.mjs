@@ -356,10 +356,11 @@ if (core.cslJsonSteps) {
       const { store, records } = await memoryStore();
       const foreground = new core.Foreground();
       const cache = new core.ParseCache(true, store, () => foreground.idle(250).then(turn));
+      const copy = asRead(libraryText);
       global.gc?.();
       const start = performance.now();
       const library = await foreground.run(async () => {
-        const library = await cache.bibliographyInSteps(libraryUri, asRead(libraryText), turn);
+        const library = await cache.bibliographyInSteps(libraryUri, copy, turn);
         const registry = await cache.registryInSteps([cache.sidecar(peopleUri, peopleText), library], turn);
         await core.referenceSearchFor(registry).prepareInSlices(turn);
         return library;
