@@ -915,13 +915,20 @@ describe('sidecar records kept from one session to the next', () => {
     const cache = new ParseCache(true);
     const library = await cache.bibliographyInSteps(libraryUri, libraryText, scheduler);
     const people = cache.sidecar(sidecarUri, 'people:\n  kropotkin:\n    name: Peter Kropotkin\n');
-    const search = await referenceSearchFor(await cache.registryInSteps([people, library], scheduler)).prepareInSlices(scheduler);
+    const first = await cache.registryInSteps([people, library], scheduler);
+    const search = await referenceSearchFor(first).prepareInSlices(scheduler);
 
-    // The sidecar edited: a new registry, and the same search over the library, built already.
+    // The sidecar edited: a new registry, with the same references merged already, and the same search over them, built already.
     const edited = cache.sidecar(sidecarUri, 'people:\n  kropotkin:\n    name: Pyotr Kropotkin\n');
     const registry = await cache.registryInSteps([edited, library], scheduler);
+    assert.notStrictEqual(registry, first);
+    assert.strictEqual(registry.references, first.references);
+    assert.strictEqual(registry.people.get('kropotkin')?.name, 'Pyotr Kropotkin');
     assert.strictEqual(referenceSearchFor(registry), search);
     assert.ok(search.isPrepared);
+    // A list that holds an id twice is merged afresh each time, with its diagnostic.
+    const twice = { uri: fileUri('twice.json'), references: [library.references[0], library.references[0]], diagnostics: [] };
+    for (let merge = 0; merge < 2; merge++) assert.strictEqual(mergeRegistry([twice], new Map()).diagnostics.length, 1);
     const fresh = new ReferenceSearch(mergeRegistry([parseCslJson(libraryUri, libraryText)], new Map()).references.values());
     for (const query of ['bread 1851', 'exil', 'author12', 'commune', 'prison-7']) assert.deepStrictEqual(search.search(query).map((r) => r.id), fresh.search(query).map((r) => r.id), query);
 
