@@ -396,24 +396,23 @@ const soleSourceSearches = {
  * Built on first search, or ahead with `prepareInSlices`.
  */
 export function referenceSearchFor(registry: Registry): ReferenceSearch {
-  let search = referenceSearches.get(registry);
-  if (!search) {
-    const sole = soleSources.get(registry)?.references;
-    search = (sole && soleSourceSearches.references.get(sole)) ?? new ReferenceSearch(registry.references.values(), recordedTables(registry, 'references'));
-    if (sole) soleSourceSearches.references.set(sole, search);
-    referenceSearches.set(registry, search);
-  }
-  return search;
+  return searchFor(registry, 'references', referenceSearches, () => new ReferenceSearch(registry.references.values(), recordedTables(registry, 'references')));
 }
 
 /** The search over a registry's people, one per registry, as `referenceSearchFor`. */
 export function peopleSearchFor(registry: Registry): PeopleSearch {
-  let search = peopleSearches.get(registry);
+  return searchFor(registry, 'people', peopleSearches, () => new PeopleSearch(registry.people.values(), recordedTables(registry, 'people')));
+}
+
+/** The registry's search of one kind of entry: its own, or the one of the file that alone gives it those entries; made if neither is. */
+function searchFor<S extends ReferenceSearch | PeopleSearch>(registry: Registry, kind: keyof RecordedSearchTables, perRegistry: WeakMap<Registry, S>, make: () => S): S {
+  let search = perRegistry.get(registry);
   if (!search) {
-    const sole = soleSources.get(registry)?.people;
-    search = (sole && soleSourceSearches.people.get(sole)) ?? new PeopleSearch(registry.people.values(), recordedTables(registry, 'people'));
-    if (sole) soleSourceSearches.people.set(sole, search);
-    peopleSearches.set(registry, search);
+    const sole = soleSources.get(registry)?.[kind];
+    const shared = soleSourceSearches[kind] as WeakMap<RegistrySource, S>;
+    search = (sole && shared.get(sole)) ?? make();
+    if (sole) shared.set(sole, search);
+    perRegistry.set(registry, search);
   }
   return search;
 }
