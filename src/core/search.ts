@@ -58,14 +58,82 @@ const peopleFuseOptions: IFuseOptions<Person> = {
   threshold: 0.4,
 };
 
+/** An entry of a registry, which knows the file it was read from. */
+interface Entry {
+  readonly source: { readonly uri: string };
+}
+
+/** What picks the candidates fuse.js ranks: their indices in order, at most `limit`. */
+interface Prefilter {
+  candidates(words: readonly string[], limit: number, everyWord: boolean): number[];
+}
+
+/**
+ * The searches of the files that give a registry a kind of entry, in the
+ * order the registry merges them, and its map of those entries. `distinct` is
+ * called for a file whose search holds no key twice, which may then serve as
+ * the file's search alone.
+ */
+interface Joined<Item extends Entry, Doc> {
+  readonly parts: readonly { readonly search: FuzzySearch<Item, Doc>; readonly distinct: () => void }[];
+  readonly listed: ReadonlyMap<string, Item>;
+}
+
+/** Items placed between yields while a joined search finds where the registry lists each file's items. */
+const placedPerStep = 1 << 14;
+
+/**
+ * What the searches of a registry's files are to the registry's search: each
+ * file's prefilter, where the registry lists each of its items (an offset for
+ * all of them, or one place each, -1 for an item left out), and how many are left out.
+ */
+interface JoinedPart {
+  readonly prefilter: TokenPrefilter;
+  readonly places: number | Int32Array;
+  readonly left: number;
+}
+
+/**
+ * The candidates of a registry's items from its files' prefilters. An item's
+ * score depends on its own words alone, so each file's best, with room for
+ * the items the registry leaves out, hold the registry's best; cut to the
+ * limit as one prefilter over all the items cuts (the first among equals),
+ * they are the candidates that prefilter would give.
+ */
+class JoinedPrefilter implements Prefilter {
+  constructor(private readonly parts: readonly JoinedPart[]) {}
+
+  candidates(words: readonly string[], limit: number, everyWord: boolean): number[] {
+    const items: number[] = [];
+    const scores: number[] = [];
+    for (const { prefilter, places, left } of this.parts) {
+      for (const local of prefilter.candidates(words, limit + left, everyWord)) {
+        const item = typeof places === 'number' ? places + local : places[local];
+        if (item < 0) continue;
+        items.push(item);
+        scores.push(prefilter.scoreOf(local));
+      }
+    }
+    // Each file's candidates come in order, and the files in the registry's.
+    if (items.length <= limit) return items;
+    const best = items.map((_, k) => k).sort((a, b) => scores[b] - scores[a] || items[a] - items[b]);
+    return best
+      .slice(0, limit)
+      .map((k) => items[k])
+      .sort((a, b) => a - b);
+  }
+}
+
 /**
  * What the two searches share: fuse.js over the items, behind a token
  * prefilter for large sets, built lazily and optionally in slices.
  */
-abstract class FuzzySearch<Item, Doc> {
+abstract class FuzzySearch<Item extends Entry, Doc> {
   protected readonly items: readonly Item[];
   private built: Built<Item, Doc> | undefined;
   private build: SteppedBuild<Built<Item, Doc>> | undefined;
+  /** The prefilter of a set too small to use one itself, made when a joined search asks for it. */
+  private ownPrefilter: SteppedBuild<TokenPrefilter> | undefined;
 
   private builtFromTables = false;
 
@@ -76,13 +144,71 @@ abstract class FuzzySearch<Item, Doc> {
     private readonly wordByWord: boolean,
     /** The prefilter's tables, as `tablesSteps` gave them for the same items; built afresh if they do not read back. */
     private recordedTables?: string,
+    /** The searches of the files the items come from, whose prefilters this one reads rather than building its own. */
+    private readonly joined?: Joined<Item, Doc>,
   ) {
     this.items = [...items];
   }
 
-  /** Whether the prefilter came from recorded tables rather than from reading the items. */
+  /** Whether the prefilter came from recorded tables rather than from reading the items; for a joined search, one of its files' did. */
   get fromRecordedTables(): boolean {
     return this.builtFromTables;
+  }
+
+  /** The key a registry lists the item by. */
+  protected abstract keyOf(item: Item): string;
+
+  /**
+   * The prefilter over the items, for a joined search to read: this search's
+   * own, or for a set too small to need one, one made for the purpose.
+   */
+  private *prefilterSteps(): Steps<TokenPrefilter> {
+    if (this.items.length >= prefilterFrom) {
+      const built = (this.built ??= yield* this.stepped().shared());
+      if (built.tokenPrefilter) return built.tokenPrefilter;
+    }
+    this.ownPrefilter ??= new SteppedBuild(buildPrefilter(this.items.length, (i, add) => this.prefilterFields(this.items[i], add)));
+    return yield* this.ownPrefilter.shared();
+  }
+
+  /**
+   * The prefilter of a registry's items from the prefilters of the files that
+   * give them: each file's items placed where the registry lists them, or
+   * left out where it lists another of the same key, from an earlier file or
+   * earlier in the same one. Undefined if the files do not give exactly the
+   * registry's items.
+   */
+  private *joinedPrefilterSteps({ parts, listed }: Joined<Item, Doc>): Steps<JoinedPrefilter | undefined> {
+    // Every item a registry lists comes from one of its files: as many items in all means none is left out.
+    const whole = parts.reduce((sum, { search }) => sum + search.items.length, 0) === this.items.length;
+    const joined: JoinedPart[] = [];
+    let placed = 0;
+    for (const { search, distinct } of parts) {
+      const prefilter = yield* search.prefilterSteps();
+      if (whole) {
+        joined.push({ prefilter, places: placed, left: 0 });
+        placed += search.items.length;
+        distinct();
+        continue;
+      }
+      const places = new Int32Array(search.items.length);
+      let left = 0;
+      let repeats = false;
+      for (let i = 0; i < search.items.length; i++) {
+        const item = search.items[i];
+        const listedItem = listed.get(this.keyOf(item));
+        if (listedItem === item) places[i] = placed++;
+        else {
+          places[i] = -1;
+          left++;
+          repeats ||= listedItem?.source.uri === item.source.uri;
+        }
+        if (i % placedPerStep === placedPerStep - 1) yield;
+      }
+      if (!repeats) distinct();
+      joined.push({ prefilter, places, left });
+    }
+    return placed === this.items.length ? new JoinedPrefilter(joined) : undefined;
   }
 
   /**
@@ -182,6 +308,13 @@ abstract class FuzzySearch<Item, Doc> {
 
   private *buildSteps(): Steps<Built<Item, Doc>> {
     const docs = new Docs(this.items.length, (i) => this.doc(this.items[i]), this.options);
+    if (this.joined && this.items.length >= prefilterFrom) {
+      const prefilter = yield* this.joinedPrefilterSteps(this.joined);
+      if (prefilter) {
+        this.builtFromTables = this.joined.parts.some(({ search }) => search.builtFromTables);
+        return new Built(this.items, docs, this.options, prefilter, null, this.wordByWord);
+      }
+    }
     if (this.recordedTables !== undefined && this.items.length >= prefilterFrom) {
       const tables = yield* decodePrefilterTables(this.recordedTables, this.items.length);
       this.recordedTables = undefined;
@@ -252,14 +385,19 @@ class Built<Item, Doc> {
     readonly items: readonly Item[],
     private readonly docs: Docs<Doc>,
     private readonly options: IFuseOptions<Doc>,
-    private readonly prefilter: TokenPrefilter | null,
+    private readonly prefilter: Prefilter | null,
     private readonly fuseOfAll: Fuse<Doc> | null,
     /** Whether a candidate must resemble every word of the query, or may resemble any. */
     private readonly everyWord: boolean,
   ) {}
 
+  /** The prefilter built over these items themselves, if any: a joined search's reads its files'. */
+  get tokenPrefilter(): TokenPrefilter | undefined {
+    return this.prefilter instanceof TokenPrefilter ? this.prefilter : undefined;
+  }
+
   prefilterTables(): PrefilterTables | undefined {
-    return this.prefilter?.tables();
+    return this.tokenPrefilter?.tables();
   }
 
   /** The items fuse.js should rank for these words, in order; null for all. */
@@ -280,8 +418,12 @@ class Built<Item, Doc> {
  * three-letter pieces (or a prefix) with every word of the query.
  */
 export class ReferenceSearch extends FuzzySearch<Reference, ReferenceRecord> {
-  constructor(references: Iterable<Reference>, recordedTables?: string) {
-    super(references, referenceFuseOptions, true, recordedTables);
+  constructor(references: Iterable<Reference>, recordedTables?: string, joined?: Joined<Reference, ReferenceRecord>) {
+    super(references, referenceFuseOptions, true, recordedTables, joined);
+  }
+
+  protected keyOf(reference: Reference): string {
+    return reference.id;
   }
 
   search(query: string, limit = 50): Reference[] {
@@ -302,8 +444,12 @@ export class ReferenceSearch extends FuzzySearch<Reference, ReferenceRecord> {
 
 /** Fuzzy search over people by name, aliases and key, best first. */
 export class PeopleSearch extends FuzzySearch<Person, Person> {
-  constructor(people: Iterable<Person>, recordedTables?: string) {
-    super(people, peopleFuseOptions, false, recordedTables);
+  constructor(people: Iterable<Person>, recordedTables?: string, joined?: Joined<Person, Person>) {
+    super(people, peopleFuseOptions, false, recordedTables, joined);
+  }
+
+  protected keyOf(person: Person): string {
+    return person.key;
   }
 
   search(query: string, limit = 50): Person[] {
@@ -321,8 +467,43 @@ export class PeopleSearch extends FuzzySearch<Person, Person> {
   }
 }
 
-const referenceSearches = new WeakMap<Registry, ReferenceSearch>();
-const peopleSearches = new WeakMap<Registry, PeopleSearch>();
+/** The searches kept of one kind of entry. */
+interface KeptSearches<Item extends Entry, Doc, S extends FuzzySearch<Item, Doc>> {
+  readonly kind: keyof RecordedSearchTables;
+  /** One search a registry: a registry never changes (a changed sidecar makes a new one). */
+  readonly ofRegistry: WeakMap<Registry, S>;
+  /**
+   * The search of each file that alone gives some registry its entries of
+   * this kind, over them in its order, for every such registry, and for its
+   * record: a registry is merged again whenever any of its files changes,
+   * and a library of 50,000 references, beside a sidecar of people, took 110
+   * to 250 ms to search again for each edit of the sidecar, its record's
+   * tables built a second time besides.
+   */
+  readonly ofFile: WeakMap<RegistrySource, S>;
+  /** The search over a file's entries as it lists them, made for registries that join it with others'; once it is known to hold no key twice, it is the file's too. */
+  readonly ofList: WeakMap<RegistrySource, S>;
+  readonly entriesOf: (source: RegistrySource) => readonly Item[];
+  readonly make: (items: Iterable<Item>, tables?: string, joined?: Joined<Item, Doc>) => S;
+}
+
+const referenceSearches: KeptSearches<Reference, ReferenceRecord, ReferenceSearch> = {
+  kind: 'references',
+  ofRegistry: new WeakMap(),
+  ofFile: new WeakMap(),
+  ofList: new WeakMap(),
+  entriesOf: (source) => source.references,
+  make: (items, tables, joined) => new ReferenceSearch(items, tables, joined),
+};
+
+const peopleSearches: KeptSearches<Person, Person, PeopleSearch> = {
+  kind: 'people',
+  ofRegistry: new WeakMap(),
+  ofFile: new WeakMap(),
+  ofList: new WeakMap(),
+  entriesOf: (source) => source.people ?? [],
+  make: (items, tables, joined) => new PeopleSearch(items, tables, joined),
+};
 
 /** The tables of a sidecar's or library's searches, as its record keeps them (see `searchTablesSteps`). */
 export interface RecordedSearchTables {
@@ -332,33 +513,25 @@ export interface RecordedSearchTables {
 
 /** Tables kept with the sidecars and libraries whose records hold them. */
 const sourceTables = new WeakMap<RegistrySource, RecordedSearchTables>();
-/** For a registry, the one source of its people, and of its references, if one alone gives them. */
-const soleSources = new WeakMap<Registry, { readonly people?: RegistrySource; readonly references?: RegistrySource }>();
+/** For a registry, the sources of its people, and of its references, in the order it merged them. */
+const registrySources = new WeakMap<Registry, { readonly people: readonly RegistrySource[]; readonly references: readonly RegistrySource[] }>();
 
-/** Keeps with a sidecar or library the tables its record holds, for the searches over registries it alone gives entries to. */
+/** Keeps with a sidecar or library the tables its record holds, for the searches over registries it gives entries to. */
 export function keepRecordedSearchTables(source: RegistrySource, tables: RecordedSearchTables): void {
   sourceTables.set(source, tables);
 }
 
 /**
- * Lets the searches of a registry merged from `sources` start from the tables
- * recorded with one of them, for each kind of entry that source alone gives:
- * the registry then lists that source's entries as it would merged alone,
- * the items the tables were built over (see `searchTablesSteps`). The tables
- * may be kept with the source until the searches are made: a library's
- * record is read while the library loads.
+ * Tells the searches of a registry merged from `sources` which of them give
+ * it people and references: each such file's search serves every registry it
+ * gives entries to (see `searchFor`), and may start from the tables recorded
+ * with the file. The tables may be kept with the file until the searches are
+ * made: a library's record is read while the library loads.
  */
-export function adoptRecordedSearchTables(registry: Registry, sources: readonly RegistrySource[]): void {
-  const sole = (gives: (source: RegistrySource) => boolean): RegistrySource | undefined => {
-    const giving = sources.filter(gives);
-    return giving.length === 1 ? giving[0] : undefined;
-  };
-  soleSources.set(registry, { references: sole((source) => source.references.length > 0), people: sole((source) => (source.people?.length ?? 0) > 0) });
-}
-
-function recordedTables(registry: Registry, kind: keyof RecordedSearchTables): string | undefined {
-  const source = soleSources.get(registry)?.[kind];
-  return source && sourceTables.get(source)?.[kind];
+export function keepRegistrySources(registry: Registry, sources: readonly RegistrySource[]): void {
+  // A file named twice gives its entries once.
+  const distinct = [...new Set(sources)];
+  registrySources.set(registry, { references: distinct.filter((source) => source.references.length > 0), people: distinct.filter((source) => (source.people?.length ?? 0) > 0) });
 }
 
 /**
@@ -368,8 +541,8 @@ function recordedTables(registry: Registry, kind: keyof RecordedSearchTables): s
  */
 export function* searchTablesSteps(source: RegistrySource): Steps<RecordedSearchTables> {
   // A registry this source alone gives a kind of entry to lists them as this one does: its search, built or being built, has the same tables.
-  let references = soleSourceSearches.references.get(source) ?? (source.references.length === 0 ? new ReferenceSearch([]) : undefined);
-  let people = soleSourceSearches.people.get(source) ?? ((source.people?.length ?? 0) === 0 ? new PeopleSearch([]) : undefined);
+  let references = referenceSearches.ofFile.get(source) ?? (source.references.length === 0 ? new ReferenceSearch([]) : undefined);
+  let people = peopleSearches.ofFile.get(source) ?? ((source.people?.length ?? 0) === 0 ? new PeopleSearch([]) : undefined);
   if (!references || !people) {
     const registry = yield* mergeRegistrySteps([source], new Map());
     references ??= new ReferenceSearch(registry.references.values());
@@ -379,41 +552,50 @@ export function* searchTablesSteps(source: RegistrySource): Steps<RecordedSearch
 }
 
 /**
- * The searches of the registries a sidecar or library alone gives a kind of
- * entry to, by that source: a registry is merged again whenever any of its
- * files changes, and a library of 50,000 references, beside a sidecar of
- * people, took 110 to 250 ms to search again for each edit of the sidecar;
- * its record's tables were built a second time besides.
- */
-const soleSourceSearches = {
-  references: new WeakMap<RegistrySource, ReferenceSearch>(),
-  people: new WeakMap<RegistrySource, PeopleSearch>(),
-};
-
-/**
- * The search over a registry's references, one per registry: a registry never
- * changes (a changed sidecar makes a new one), so its search can be kept for as long as it lives.
- * Built on first search, or ahead with `prepareInSlices`.
+ * The search over a registry's references, one per registry, built on first
+ * search, or ahead with `prepareInSlices`.
  */
 export function referenceSearchFor(registry: Registry): ReferenceSearch {
-  return searchFor(registry, 'references', referenceSearches, () => new ReferenceSearch(registry.references.values(), recordedTables(registry, 'references')));
+  return searchFor(registry, referenceSearches, registry.references);
 }
 
 /** The search over a registry's people, one per registry, as `referenceSearchFor`. */
 export function peopleSearchFor(registry: Registry): PeopleSearch {
-  return searchFor(registry, 'people', peopleSearches, () => new PeopleSearch(registry.people.values(), recordedTables(registry, 'people')));
+  return searchFor(registry, peopleSearches, registry.people);
 }
 
-/** The registry's search of one kind of entry: its own, or the one of the file that alone gives it those entries; made if neither is. */
-function searchFor<S extends ReferenceSearch | PeopleSearch>(registry: Registry, kind: keyof RecordedSearchTables, perRegistry: WeakMap<Registry, S>, make: () => S): S {
-  let search = perRegistry.get(registry);
-  if (!search) {
-    const sole = soleSources.get(registry)?.[kind];
-    const shared = soleSourceSearches[kind] as WeakMap<RegistrySource, S>;
-    search = (sole && shared.get(sole)) ?? make();
-    if (sole) shared.set(sole, search);
-    perRegistry.set(registry, search);
-  }
+/**
+ * The registry's search of one kind of entry. Where one file gives them all,
+ * it is that file's search, which every such registry shares. Where several
+ * do, and they are many, it joins the files' searches, each kept the same
+ * way: an edit of a sidecar of a few references beside a library of 50,000
+ * builds the sidecar's search, not the library's again.
+ */
+function searchFor<Item extends Entry, Doc, S extends FuzzySearch<Item, Doc>>(registry: Registry, kept: KeptSearches<Item, Doc, S>, listed: ReadonlyMap<string, Item>): S {
+  let search = kept.ofRegistry.get(registry);
+  if (search) return search;
+  const giving = registrySources.get(registry)?.[kept.kind] ?? [];
+  if (giving.length === 1) {
+    const [source] = giving;
+    search = kept.ofFile.get(source) ?? kept.make(listed.values(), sourceTables.get(source)?.[kept.kind]);
+    kept.ofFile.set(source, search);
+  } else if (giving.length > 1 && listed.size >= prefilterFrom) {
+    const parts = giving.map((source) => {
+      let part = kept.ofFile.get(source) ?? kept.ofList.get(source);
+      if (!part) {
+        part = kept.make(kept.entriesOf(source), sourceTables.get(source)?.[kept.kind]);
+        kept.ofList.set(source, part);
+      }
+      const search = part;
+      // A list that holds no key twice is what the file alone gives: its search serves there too.
+      const distinct = (): void => {
+        if (!kept.ofFile.has(source)) kept.ofFile.set(source, search);
+      };
+      return { search, distinct };
+    });
+    search = kept.make(listed.values(), undefined, { parts, listed });
+  } else search = kept.make(listed.values());
+  kept.ofRegistry.set(registry, search);
   return search;
 }
 
@@ -771,7 +953,7 @@ function* buildPrefilter(itemCount: number, fieldsOf: (item: number, add: (text:
  * with similar words without reading them all. Integer ids and typed arrays
  * throughout: a keystroke touches tens of thousands of items.
  */
-class TokenPrefilter {
+class TokenPrefilter implements Prefilter {
   /** Each token's length, read for thousands of tokens a keystroke without visiting the words. */
   private readonly tokenLength: Int32Array;
   /** Scratch space for one search, reused so a keystroke allocates little. */
@@ -874,6 +1056,11 @@ class TokenPrefilter {
     });
     // Over every word, the items of the last one are those still in the running.
     return this.best(everyWord ? touched : anyWord, limit);
+  }
+
+  /** The score of an item the last call of `candidates` gave. */
+  scoreOf(item: number): number {
+    return this.total[item];
   }
 
   /** The `limit` items of `matched` with the highest totals, the first among equals, in their order. */

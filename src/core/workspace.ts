@@ -9,7 +9,7 @@ import { resolvePath, siblingUri, stemOf } from './paths';
 import { mergeRegistrySteps, type Bibliography } from './registry';
 import { parseSidecar } from './sidecar';
 import { digestSteps, libraryRecord, recordedLibrary, recordedSidecar, sidecarRecord, type ParsedStore, type RecordedLibrary } from './parsedStore';
-import { adoptRecordedSearchTables, keepRecordedSearchTables, type RecordedSearchTables } from './search';
+import { keepRegistrySources, keepRecordedSearchTables, type RecordedSearchTables } from './search';
 import { sidecarSteps } from './sidecarPieces';
 import { runInSlices, runNow, StepsCancelled, type Scheduler, type SliceOptions, type Steps } from './steps';
 import { DiagnosticCode, defaultSeverity, type Diagnostic, type Span } from './types';
@@ -181,7 +181,7 @@ export class ParseCache {
   }
 
   private keepMerged(sources: readonly (Sidecar | Bibliography)[], registry: Registry): Registry {
-    adoptRecordedSearchTables(registry, sources);
+    keepRegistrySources(registry, sources);
     // A few texts open at once, each with its own files.
     this.merged.unshift({ sources: [...sources], registry });
     this.merged.length = Math.min(this.merged.length, 8);

@@ -37,6 +37,7 @@ import {
   type Scheduler,
   type Steps,
   type Sidecar,
+  type Registry,
   type Bibliography,
   type Person,
   type Reference,
@@ -849,10 +850,10 @@ describe('sidecar records kept from one session to the next', () => {
       assert.deepStrictEqual(people.search(query).map((p) => p.key), new PeopleSearch(fresh.people.values()).search(query).map((p) => p.key), query);
     }
 
-    // A library beside it adds references: their search is built afresh, while the people still come from the record.
+    // A library beside it adds references: the registry's search joins the library's to the sidecar's, read back from the record.
     const library = parseCslJson(fileUri('library.json'), JSON.stringify([{ id: 'extra1901', title: 'Extra' }]));
     const mixed = next.registryOf([served, library]);
-    assert.strictEqual(referenceSearchFor(mixed).prepare().fromRecordedTables, false);
+    assert.ok(referenceSearchFor(mixed).prepare().fromRecordedTables);
     assert.strictEqual(referenceSearchFor(mixed).search('extra1901')[0]?.id, 'extra1901');
     assert.ok(peopleSearchFor(mixed).prepare().fromRecordedTables);
     // The same sidecar read again, not from a record, has no tables.
@@ -896,9 +897,11 @@ describe('sidecar records kept from one session to the next', () => {
     for (const query of ['bread 1851', 'exil', 'author12', 'commune', 'prison-7']) assert.deepStrictEqual(search.search(query).map((r) => r.id), fresh.search(query).map((r) => r.id), query);
     assert.strictEqual(store.writes, 1, 'a record read back is not written again');
 
-    // Another library beside it: the references are no longer one file's.
+    // Another library beside it: the references are no longer one file's, and the registry's search joins the library's, read back, to the other's.
     const other = parseCslJson(fileUri('other.json'), JSON.stringify([{ id: 'other1900', title: 'Other' }]));
-    assert.strictEqual(referenceSearchFor(next.registryOf([library, other])).prepare().fromRecordedTables, false);
+    const joined = referenceSearchFor(next.registryOf([library, other])).prepare();
+    assert.ok(joined.fromRecordedTables);
+    assert.strictEqual(joined.search('other1900')[0]?.id, 'other1900');
     // Another text of the library: the record is a miss, and is written again.
     const changed = libraryText.replace('"On ', '"Upon ');
     const third = new ParseCache(true, store);
@@ -950,6 +953,73 @@ describe('sidecar records kept from one session to the next', () => {
     assert.notStrictEqual(both, search);
     assert.strictEqual(both.search('other1900')[0]?.id, 'other1900');
     assert.ok(!search.search('other1900').some((r) => r.id === 'other1900'));
+  });
+
+  it('join the searches of the files that give a registry its references or people, ranking as one search over them all, each file searched once', async () => {
+    const libraryUri = fileUri('library.json');
+    const items = Array.from({ length: 3000 }, (_, n) => ({ id: `${words[n % 10]}${1850 + (n % 90)}-${n}`, type: 'book', title: `On ${words[(n * 7) % 10]} and ${words[(n * 3) % 10]}`, author: [{ family: `Author${n % 400}`, given: 'A.' }] }));
+    const libraryText = JSON.stringify(items, null, 2);
+    const { scheduler, turns } = countingScheduler();
+    // A turn between every two steps, so that the turns count the steps.
+    const stepByStep = { sliceMs: -1 };
+    const cache = new ParseCache(true);
+    const library = await cache.bibliographyInSteps(libraryUri, libraryText, scheduler);
+    // The sidecar gives one of the library's ids first; the other library holds one of its own twice.
+    const sidecarText = (name: string): string =>
+      `people:\n  kropotkin:\n    name: ${name}\nreferences:\n  - id: ${items[7].id}\n    title: Mutual Aid, as the sidecar has it\n  - id: shub1953\n    title: Kropotkin and Lenin\n    author:\n      - family: Shub\n        given: David\n`;
+    const otherItems = Array.from({ length: 50 }, (_, n) => ({ id: `other${n}`, title: `On ${words[n % 10]} elsewhere` }));
+    const other = parseCslJson(fileUri('other.json'), JSON.stringify([...otherItems, { id: 'other3', title: 'Again' }]));
+    const registryOf = (sidecar: Sidecar): Promise<Registry> => cache.registryInSteps([sidecar, library, other], scheduler);
+    const queries = ['bread 1851', 'exil', 'author12', 'commune', 'prison-7', 'mutual aid', 'on', 'on and', 'shub', 'elsewhere', 'kropotkin lenin', 'a', 'zzz', ''];
+    const rankedAsOne = (registry: Registry): void => {
+      const one = new ReferenceSearch(registry.references.values());
+      const joined = referenceSearchFor(registry);
+      // Beyond the prefilter's 300 candidates too, where the files' best are cut to the registry's.
+      for (const limit of [3, 50, 400]) {
+        for (const query of queries) assert.deepStrictEqual(joined.search(query, limit).map((r) => r.id), one.search(query, limit).map((r) => r.id), `${query} (${limit})`);
+      }
+    };
+
+    const first = await registryOf(cache.sidecar(sidecarUri, sidecarText('Peter Kropotkin')));
+    let from = turns();
+    const search = await referenceSearchFor(first).prepareInSlices(scheduler, stepByStep);
+    const firstBuild = turns() - from;
+    assert.ok(firstBuild > items.length / 64, `the first build took ${firstBuild} turns`);
+    rankedAsOne(first);
+    assert.strictEqual(search.search('mutual aid sidecar')[0]?.item.title, 'Mutual Aid, as the sidecar has it');
+    assert.strictEqual(search.search('other3 again').length, 0);
+
+    // The sidecar edited: the library's search and the other's are not built again, nor the library's record's tables.
+    const edited = await registryOf(cache.sidecar(sidecarUri, sidecarText('Pyotr Kropotkin')));
+    from = turns();
+    const again = await referenceSearchFor(edited).prepareInSlices(scheduler, stepByStep);
+    assert.notStrictEqual(again, search);
+    assert.ok(turns() - from < 10, `the search after an edit took ${turns() - from} turns`);
+    rankedAsOne(edited);
+    const record = libraryRecord(library, 'digest', libraryText.length, new MemoryStore());
+    let recordSteps = 0;
+    for (let next = record.next(); !next.done; next = record.next()) recordSteps++;
+    assert.ok(recordSteps < 20, `the library's record took ${recordSteps} steps`);
+    // The library alone: its search is the one the joined searches read.
+    const alone = referenceSearchFor(await cache.registryInSteps([library], scheduler));
+    assert.ok(alone.isPrepared);
+
+    // People from two sidecars, the second giving a key of the first's again.
+    const many = cache.sidecar(fileUri('many.yaml'), generatedSidecar(2500, 0));
+    const guestsText = (name: string): string => `people:\n  person3:\n    name: Someone Else\n  guest:\n    name: ${name}\n`;
+    const people = cache.registryOf([many, cache.sidecar(fileUri('guests.yaml'), guestsText('Mutual Guest'))]);
+    await peopleSearchFor(people).prepareInSlices(scheduler, stepByStep);
+    const otherGuests = cache.registryOf([many, cache.sidecar(fileUri('guests.yaml'), guestsText('Exile Guest'))]);
+    from = turns();
+    await peopleSearchFor(otherGuests).prepareInSlices(scheduler, stepByStep);
+    assert.ok(turns() - from < 10, `the people search after an edit took ${turns() - from} turns`);
+    for (const registry of [people, otherGuests]) {
+      const one = new PeopleSearch(registry.people.values());
+      for (const query of ['exile person', 'person12', 'p240', 'm', 'mutual', 'guest', 'someone', 'zz']) {
+        for (const limit of [3, 400]) assert.deepStrictEqual(peopleSearchFor(registry).search(query, limit).map((p) => p.key), one.search(query, limit).map((p) => p.key), `${query} (${limit})`);
+      }
+    }
+    assert.strictEqual(peopleSearchFor(otherGuests).search('exile guest')[0]?.key, 'guest');
   });
 
   it('serve a CSL-JSON library in the next session without parsing it, each item parsed when first read', async () => {
