@@ -181,12 +181,12 @@ abstract class FuzzySearch<Item extends Entry, Doc> {
   private *joinedPrefilterSteps({ parts, listed }: Joined<Item, Doc>): Steps<JoinedPrefilter | undefined> {
     // Every item a registry lists comes from one of its files: as many items in all means none is left out.
     const whole = parts.reduce((sum, { search }) => sum + search.items.length, 0) === this.items.length;
-    const joined: JoinedPart[] = [];
+    const placing: { places: number | Int32Array; left: number }[] = [];
     let placed = 0;
+    // Placed first, so that a file's search is known to be its own before it is built: its record, made meanwhile, takes it.
     for (const { search, distinct } of parts) {
-      const prefilter = yield* search.prefilterSteps();
       if (whole) {
-        joined.push({ prefilter, places: placed, left: 0 });
+        placing.push({ places: placed, left: 0 });
         placed += search.items.length;
         distinct();
         continue;
@@ -206,9 +206,12 @@ abstract class FuzzySearch<Item extends Entry, Doc> {
         if (i % placedPerStep === placedPerStep - 1) yield;
       }
       if (!repeats) distinct();
-      joined.push({ prefilter, places, left });
+      placing.push({ places, left });
     }
-    return placed === this.items.length ? new JoinedPrefilter(joined) : undefined;
+    if (placed !== this.items.length) return undefined;
+    const joined: JoinedPart[] = [];
+    for (const [k, { search }] of parts.entries()) joined.push({ prefilter: yield* search.prefilterSteps(), ...placing[k] });
+    return new JoinedPrefilter(joined);
   }
 
   /**
@@ -545,10 +548,21 @@ export function* searchTablesSteps(source: RegistrySource): Steps<RecordedSearch
   let people = peopleSearches.ofFile.get(source) ?? ((source.people?.length ?? 0) === 0 ? new PeopleSearch([]) : undefined);
   if (!references || !people) {
     const registry = yield* mergeRegistrySteps([source], new Map());
-    references ??= new ReferenceSearch(registry.references.values());
-    people ??= new PeopleSearch(registry.people.values());
+    references ??= listedAlone(referenceSearches, source, registry.references) ?? new ReferenceSearch(registry.references.values());
+    people ??= listedAlone(peopleSearches, source, registry.people) ?? new PeopleSearch(registry.people.values());
   }
   return { references: yield* references.tablesSteps(), people: yield* people.tablesSteps() };
+}
+
+/**
+ * The search made over a file's list of entries for registries that join it
+ * with others', if the list holds no key twice, so that it is over what the
+ * file alone gives (`alone`): a record may be made before such a search finds
+ * that out.
+ */
+function listedAlone<Item extends Entry, Doc, S extends FuzzySearch<Item, Doc>>(kept: KeptSearches<Item, Doc, S>, source: RegistrySource, alone: ReadonlyMap<string, Item>): S | undefined {
+  const search = kept.ofList.get(source);
+  return search && kept.entriesOf(source).length === alone.size ? search : undefined;
 }
 
 /**

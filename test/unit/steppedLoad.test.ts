@@ -1020,6 +1020,18 @@ describe('sidecar records kept from one session to the next', () => {
       }
     }
     assert.strictEqual(peopleSearchFor(otherGuests).search('exile guest')[0]?.key, 'guest');
+
+    // A record made before the joined search is built builds the library's search, which the joined search then reads.
+    const later = new ParseCache(true);
+    const reread = await later.bibliographyInSteps(libraryUri, libraryText, scheduler);
+    const joined = referenceSearchFor(await later.registryInSteps([later.sidecar(sidecarUri, sidecarText('Peter Kropotkin')), reread, other], scheduler));
+    const early = libraryRecord(reread, 'digest', libraryText.length, new MemoryStore());
+    let earlySteps = 0;
+    for (let next = early.next(); !next.done; next = early.next()) earlySteps++;
+    assert.ok(earlySteps > items.length / 64, `the record took ${earlySteps} steps`);
+    from = turns();
+    await joined.prepareInSlices(scheduler, stepByStep);
+    assert.ok(turns() - from < 10, `the joined search after the record took ${turns() - from} turns`);
   });
 
   it('serve a CSL-JSON library in the next session without parsing it, each item parsed when first read', async () => {
