@@ -1397,6 +1397,37 @@ describe('large files loaded in steps', () => {
       const later = merged.diagnostics.filter((d) => d.code === 'duplicate-key').map((d) => `${d.uri}:${d.span.start / 10}`);
       assert.deepStrictEqual(later, expected.later, name);
     }
+
+    // Random files, each list kept from one merge to the next as a file's is: the second merge takes each list's references as the first
+    // merged them, where no id is there twice. Every way of reading the references agrees with the naive merge.
+    const ids = fc.array(fc.constantFrom('x', 'y', 'z', 'w', 'v', 'u'), { maxLength: 6 });
+    const files = fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd'), ids), { minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(files, (given) => {
+        const sources = given.map(([uri, someIds]) => source(uri, [], someIds));
+        const expected = naive(sources);
+        for (let merge = 0; merge < 2; merge++) {
+          const { references, diagnostics } = mergeRegistry(sources, new Map());
+          assert.deepStrictEqual([...references.values()], expected.references);
+          assert.deepStrictEqual([...references.keys()], expected.references.map((r) => r.id));
+          assert.deepStrictEqual([...references].map(([id, r]) => [id, r]), expected.references.map((r) => [r.id, r]));
+          const each: Reference[] = [];
+          references.forEach((r, id, map) => {
+            assert.strictEqual(r.id, id);
+            assert.strictEqual(map, references);
+            each.push(r);
+          });
+          assert.deepStrictEqual(each, expected.references);
+          assert.strictEqual(references.size, expected.references.length);
+          for (const id of ['x', 'y', 'z', 'w', 'v', 'u', 'absent']) {
+            assert.strictEqual(references.get(id), expected.references.find((r) => r.id === id));
+            assert.strictEqual(references.has(id), expected.references.some((r) => r.id === id));
+          }
+          assert.deepStrictEqual(diagnostics.filter((d) => d.code === 'duplicate-key').map((d) => `${d.uri}:${d.span.start / 10}`), expected.later);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('merges a registry in steps to what the merge at once gives, once for the same files', async () => {
