@@ -111,7 +111,34 @@ export class LineMap {
   rangeOf(span: Span): Range {
     return { start: this.positionAt(span.start), end: this.positionAt(span.end) };
   }
+
+  /**
+   * The range of a short span on one line, whose line was counted when the
+   * span was read, found from the characters just before it: undefined when
+   * the lines are found already (ask `rangeOf`), or the span holds a line
+   * break, or its line starts far before it. A diagnostic on an entry of a
+   * large library need not find the library's million lines.
+   */
+  rangeOnLine(span: Span, line: number): Range | undefined {
+    if (this.starts || span.end - span.start > nearLineChars) return undefined;
+    const { text } = this;
+    for (let i = span.start; i < span.end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10 || c === 13) return undefined;
+    }
+    let lineStart = span.start;
+    while (lineStart > 0 && span.start - lineStart <= nearLineChars) {
+      const c = text.charCodeAt(lineStart - 1);
+      // A CR ends a line unless an LF follows it, which an empty span may start at.
+      if (c === 10 || (c === 13 && text.charCodeAt(lineStart) !== 10)) return { start: { line, character: span.start - lineStart }, end: { line, character: span.end - lineStart } };
+      lineStart--;
+    }
+    return lineStart === 0 ? { start: { line, character: span.start }, end: { line, character: span.end } } : undefined;
+  }
 }
+
+/** Characters read around a span for `rangeOnLine`: far more than the line of an entry's id. */
+const nearLineChars = 4096;
 
 /**
  * The line map of a large text, built a chunk at a time. Lines end where

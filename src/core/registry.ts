@@ -166,11 +166,16 @@ export interface RegistrySource {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-function* laterDefinition(code: DiagnosticCode, message: string, source: { uri: string; span: Diagnostic['span'] }, lines: ReadonlyMap<string, LineMap>): Steps<Diagnostic> {
+function* laterDefinition(code: DiagnosticCode, message: string, source: SourceLocation, lines: ReadonlyMap<string, LineMap>): Steps<Diagnostic> {
   const map = lines.get(source.uri);
-  // A large library's lines are found when first asked for, which at once would hold the event loop.
-  if (map) yield* map.builtSteps();
-  const range = map ? map.rangeOf(source.span) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  // The entry's line was counted as it was read: a large library's lines are found only when the span's own line cannot be read.
+  let range = map?.rangeOnLine(source.span, source.line);
+  if (map && !range) {
+    // Found in steps: at once they would hold the event loop.
+    yield* map.builtSteps();
+    range = map.rangeOf(source.span);
+  }
+  range ??= { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   return { severity: defaultSeverity[code], code, message, uri: source.uri, span: source.span, range };
 }
 

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import fc from 'fast-check';
-import { mergeRegistrySteps, parseCslJson, ParseCache, parseSidecar, runNow, steppedLoadChars, type Scheduler } from '../../src/core';
+import { mergeRegistrySteps, parseCslJson, ParseCache, parseSidecar, runNow, steppedLoadChars, type Reference, type Scheduler } from '../../src/core';
 import { LineMap, lineMapSteps, lineStartsOf } from '../../src/core/lineMap';
 import { fileUri, plainBibliography } from './helpers';
 
@@ -89,16 +89,39 @@ describe('lines of a file', () => {
     assert.strictEqual(library.diagnostics.length, 2);
     assert.deepStrictEqual(plainBibliography(library), parseCslJson(uri, libraryText));
 
-    // A reference the sidecar defines too is reported at the library's line; its lines are found in steps for it.
+    // A reference the sidecar defines too is reported at the library's line, read from the line the reference was found on:
+    // the library's lines are not found for it, unless its line is not one a range can be read from.
     const sidecarUri = fileUri('essay.yaml');
-    const sidecar = parseSidecar(sidecarUri, 'references:\n  - id: lib2999\n    title: Defined here first\n');
+    const sidecar = parseSidecar(sidecarUri, 'references:\n  - id: lib2999\n    title: Defined here first\n  - id: lib2001\n    title: After a lone CR\n');
     const merged = stepsOf(mergeRegistrySteps([sidecar, library], cache.lineMaps));
-    assert.ok(cache.lineMaps.get(uri)?.isBuilt);
-    const again = stepsOf(mergeRegistrySteps([sidecar, library], cache.lineMaps));
-    assert.ok(merged.steps > again.steps, `${merged.steps} steps, then ${again.steps} with the lines found`);
-    assert.deepStrictEqual(again.value.diagnostics, merged.value.diagnostics);
-    const later = merged.value.diagnostics.find((d) => d.message.startsWith('Reference "lib2999" is already defined'));
-    assert.ok(later);
-    assert.deepStrictEqual(later.range, map.rangeOf(library.references[2999].source.span));
+    assert.strictEqual(cache.lineMaps.get(uri)?.isBuilt, false);
+    for (const id of ['lib2999', 'lib2001']) {
+      const later = merged.value.diagnostics.find((d) => d.message.startsWith(`Reference "${id}" is already defined`));
+      assert.deepStrictEqual(later?.range, map.rangeOf((library.references.find((r) => r.id === id) as Reference).source.span), id);
+    }
+    // A long line: the lines are found, in steps.
+    const long = `[${' '.repeat(5000)}{"id": "far", "title": "On a long line"}]`;
+    const farUri = fileUri('far.json');
+    const far = await cache.bibliographyInSteps(farUri, long, scheduler);
+    const withFar = stepsOf(mergeRegistrySteps([parseSidecar(sidecarUri, 'references:\n  - id: far\n'), far], cache.lineMaps));
+    assert.ok(cache.lineMaps.get(farUri)?.isBuilt);
+    assert.deepStrictEqual(withFar.value.diagnostics.find((d) => d.code === 'duplicate-key')?.range, new LineMap(long).rangeOf(far.references[0].source.span));
+  });
+
+  it('reads the range of a short span on one line from the characters before it, as the line map gives it', () => {
+    fc.assert(
+      fc.property(text, fc.nat(), fc.nat({ max: 6 }), (source, at, length) => {
+        const start = at % (source.length + 1);
+        const span = { start, end: Math.min(source.length, start + length) };
+        const map = new LineMap(source);
+        const range = new LineMap(source).rangeOnLine(span, map.lineAt(span.start));
+        const breaks = /[\r\n]/.test(source.slice(span.start, span.end));
+        assert.strictEqual(range === undefined, breaks, JSON.stringify({ source, span }));
+        if (range) assert.deepStrictEqual(range, map.rangeOf(span), JSON.stringify({ source, span }));
+        // Once the lines are found, they give the range.
+        assert.strictEqual(map.rangeOnLine(span, 0), undefined);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
