@@ -351,20 +351,23 @@ if (core.cslJsonSteps) {
   const sessionRows = async (what, sidecarUri, sidecarText, edited) => {
     const turn = () => new Promise((resolve) => setImmediate(resolve));
     const [searchReady, recordAfter, again, warmReady] = [[], [], [], []];
-    for (let run = 0; run < (smoke ? 1 : 3); run++) {
-      const { store, records } = await memoryStore();
+    // One session's load: the library served, the registry merged beside the sidecar, its citation search ready.
+    const load = async (store) => {
       const foreground = new core.Foreground();
       const cache = new core.ParseCache(true, store, () => foreground.idle(250).then(turn));
       const copy = asRead(libraryText);
       global.gc?.();
       const start = performance.now();
-      const library = await foreground.run(async () => {
+      const loaded = await foreground.run(async () => {
         const library = await cache.bibliographyInSteps(libraryUri, copy, turn);
         const registry = await cache.registryInSteps([cache.sidecar(sidecarUri, sidecarText), library], turn);
-        await core.referenceSearchFor(registry).prepareInSlices(turn);
-        return library;
+        return { library, search: await core.referenceSearchFor(registry).prepareInSlices(turn) };
       });
-      const ready = performance.now();
+      return { ...loaded, foreground, cache, start, ready: performance.now() };
+    };
+    for (let run = 0; run < (smoke ? 1 : 3); run++) {
+      const { store, records } = await memoryStore();
+      const { foreground, cache, library, start, ready } = await load(store);
       searchReady.push(ready - start);
       if (!smoke) {
         while (!records.has(libraryUri)) await turn();
@@ -379,16 +382,9 @@ if (core.cslJsonSteps) {
         again.push(performance.now() - editStart);
       }
       if (smoke) continue;
-      const nextForeground = new core.Foreground();
-      const next = new core.ParseCache(true, store, () => nextForeground.idle(250).then(turn));
-      const nextCopy = asRead(libraryText);
-      global.gc?.();
-      const nextStart = performance.now();
-      const search = await nextForeground.run(async () => {
-        const served = await next.bibliographyInSteps(libraryUri, nextCopy, turn);
-        return core.referenceSearchFor(await next.registryInSteps([next.sidecar(sidecarUri, sidecarText), served], turn)).prepareInSlices(turn);
-      });
-      warmReady.push(performance.now() - nextStart);
+      const next = await load(store);
+      warmReady.push(next.ready - next.start);
+      const { search } = next;
       if (!search.fromRecordedTables) notes.push(`beside ${what}, the library’s search tables were not read back from its record`);
       if (search.search('woodcock 1950', 3)[0]?.id !== 'woodcock1950') notes.push(`beside ${what}, the search did not find woodcock1950`);
       await new Promise((resolve) => setTimeout(resolve, 600));
