@@ -65,6 +65,16 @@ describe('sidecar records in the extension storage', () => {
     const fresh = new ReferenceSearch(mergeRegistry([parseCslJson(libraryUri, text)], new Map()).references.values());
     for (const query of ['author7 1857', 'letters exile 12', 'autor42']) assert.deepStrictEqual(next.search(query).map((r) => r.id), fresh.search(query).map((r) => r.id), query);
     assert.ok(next.search('author7 1857').some((r) => r.id === 'author7-1857-7'));
+    // Beside a sidecar with references of its own, one of them the library's too, the registry's search joins the library's, read back.
+    const besideCache = new ParseCache(true, new GlobalStorageParsedStore(folder, '1.0.0'));
+    const sidecar = besideCache.sidecar('file:///essays/book.yaml', 'references:\n  - id: author7-1857-7\n    title: Letters, as the sidecar has them\n  - id: own1900\n    title: Letters of its own\n');
+    const beside = besideCache.registryOf([sidecar, await besideCache.bibliographyInSteps(libraryUri, text, turn)]);
+    const joined = await referenceSearchFor(beside).prepareInSlices(turn);
+    assert.ok(joined.fromRecordedTables);
+    const freshBeside = new ReferenceSearch(beside.references.values());
+    for (const query of ['author7 1857', 'letters exile 12', 'autor42', 'letters own', 'sidecar']) assert.deepStrictEqual(joined.search(query).map((r) => r.id), freshBeside.search(query).map((r) => r.id), query);
+    assert.strictEqual(joined.search('letters as the sidecar has them')[0]?.item.title, 'Letters, as the sidecar has them');
+    assert.deepStrictEqual(beside.diagnostics.map((d) => [d.code, d.uri]), [['duplicate-key', libraryUri]]);
     // The library itself is served from the record, each item parsed from the file's text when read.
     const served = await new ParseCache(true, new GlobalStorageParsedStore(folder, '1.0.0')).bibliographyInSteps(libraryUri, text, turn);
     const plain = (references: readonly Reference[]): unknown => references.map(({ id, item, source }) => ({ id, item, source }));
