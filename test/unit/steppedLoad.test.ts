@@ -566,6 +566,8 @@ describe('CSL-JSON read in steps', () => {
     'items one to a line': '[\n  {"id": "a"},\n  {"id": "b"}\n]',
     'a scalar after laid-out items': '[\n  {\n    "id": "a"\n  },\n  3\n]',
     'laid-out items, then garbage': '[\n  {\n    "id": "a"\n  }\n] x',
+    // A guessed item that holds two, which parse as more items than were guessed when a step's items are parsed as one array.
+    'two items where the layout guesses one': '[\n  {"id": "a"\n  }, {"id": "b"},\n  {"id": "c"\n  }\n]',
     'a deep item among laid-out ones': `[\n  {\n    "id": "deep",\n    "note": ${'['.repeat(70)}${']'.repeat(70)}\n  },\n  {\n    "id": "b"\n  }\n]`,
     'items object': JSON.stringify({ comment: ['a', { b: 1 }], items }),
     'items object, items twice': `{"items": [{"id": "first"}], "x": 1, "items": ${JSON.stringify(items)}}`,
