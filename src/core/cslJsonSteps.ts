@@ -13,8 +13,7 @@ import { runNow, scanChunk, type Steps } from './steps';
  * into as many items. The items' text is parsed by `JSON.parse` itself, and
  * the scan accepts only commas and whitespace between items, so a file the
  * steps accept is one `JSON.parse` accepts, with the same items. Anything
- * else is read by
- * `parseCslJson`, whose diagnostic says where the JSON breaks.
+ * else is read by `parseCslJson`, whose diagnostic says where the JSON breaks.
  */
 
 /** Items added between two steps. */
@@ -280,11 +279,11 @@ function* itemsOf(uri: string, text: string, lines: LineMap, elements: readonly 
   for (let from = 0; from < elements.length; from += itemsPerStep) {
     const to = Math.min(elements.length, from + itemsPerStep);
     // A step's items parsed as one array, in one call rather than one an item; should that fail, each alone, to find which does.
-    const step = tryJson(`[${text.slice(elements[from].start, elements[to - 1].end)}]`);
-    const parsedStep = Array.isArray(step) && step.length === to - from ? (step as unknown[]) : undefined;
+    const asArray = tryJson(`[${text.slice(elements[from].start, elements[to - 1].end)}]`);
+    const stepItems = Array.isArray(asArray) && asArray.length === to - from ? (asArray as unknown[]) : undefined;
     for (let i = from; i < to; i++) {
       const { start, end, depth } = elements[i];
-      const raw = parsedStep ? parsedStep[i - from] : tryJson(text.slice(start, end));
+      const raw = stepItems ? stepItems[i - from] : tryJson(text.slice(start, end));
       if (raw === undefined) return undefined;
       // Most items need no safe copy: the copy is a third of the time of the read.
       const safe = depth < bracketBudget && !unsafe.within(start, end);
