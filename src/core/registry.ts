@@ -1,5 +1,6 @@
 import { DiagnosticBuilder } from './diagnostics';
 import { LineMap, type ForwardLines } from './lineMap';
+import { givenBy, keepListReferences, LayeredReferences, leftOutSteps, listReferencesSteps, type ReferenceLayer } from './referenceLayers';
 import type { CslItem, Person, Reference, Registry, SourceLocation } from './model';
 import { runNow, type Steps } from './steps';
 import { DiagnosticCode, defaultSeverity, type Diagnostic } from './types';
@@ -63,7 +64,8 @@ function unreadableCslJson(uri: string, text: string, lines: LineMap, error: Err
 /** Turns the parsed items of a CSL-JSON file into references, in file order, each with the span of its id. */
 export class CslJsonItems {
   private readonly references: Reference[] = [];
-  private readonly seen = new Set<string>();
+  /** The references by id, kept with the list for the registries it gives references to (see `keepListReferences`). */
+  private readonly byId = new Map<string, Reference>();
   private readonly diagnostics: DiagnosticBuilder;
   /** Ids are found in file order, nearly always: their lines are counted on from one to the next. */
   private readonly lines: ForwardLines;
@@ -100,23 +102,29 @@ export class CslJsonItems {
       diagnostics.add(DiagnosticCode.ReferenceWithoutId, 'This bibliography item has no id, so it cannot be cited.', span);
       return false;
     }
-    if (this.seen.has(id)) {
+    if (this.byId.has(id)) {
       diagnostics.add(DiagnosticCode.DuplicateKey, `Reference "${id}" is defined twice; the first definition is used.`, span);
       return false;
     }
-    this.seen.add(id);
     if (inText && copied) {
-      this.references.push(inText(raw as CslItem, id, { uri: this.uri, span, line: this.lines.lineAt(span.start) }));
+      this.keep(inText(raw as CslItem, id, { uri: this.uri, span, line: this.lines.lineAt(span.start) }));
       return true;
     }
     const cut = { deep: false };
     const item = cslItemOf(raw, id, copied, cut);
     if (cut.deep) diagnostics.add(DiagnosticCode.LimitReached, `Reference "${id}" nests more than ${maxJsonDepth} levels deep; the deeper values are left out.`, span);
-    this.references.push({ id, item, source: { uri: this.uri, span, line: this.lines.lineAt(span.start) } });
+    this.keep({ id, item, source: { uri: this.uri, span, line: this.lines.lineAt(span.start) } });
     return true;
   }
 
+  private keep(reference: Reference): void {
+    this.references.push(reference);
+    this.byId.set(reference.id, reference);
+  }
+
   result(): Bibliography {
+    // The registries this library gives references to read them by this map, rather than each making its own.
+    keepListReferences(this.references, this.byId);
     return { uri: this.uri, references: this.references, diagnostics: this.diagnostics.list, valid: true };
   }
 
@@ -190,29 +198,20 @@ export function mergeRegistry(sources: readonly RegistrySource[], lineMaps: Read
 /** Entries merged between two steps: tens of thousands of people, names and references take tens of milliseconds. */
 const entriesPerStep = 1024;
 
-/**
- * The references of a file that alone gives a registry its references, by
- * its list of them, as merged when no id was there twice: a registry is
- * merged again whenever any of its files changes, and a library's 50,000
- * references took 15 to 50 ms to merge again after each edit of a sidecar
- * of people beside it. Registries only read their maps.
- */
-const soleReferences = new WeakMap<readonly Reference[], Map<string, Reference>>();
-
 /** `mergeRegistry` in steps of a few milliseconds each. */
 export function* mergeRegistrySteps(sources: readonly RegistrySource[], lineMaps: ReadonlyMap<string, LineMap>): Steps<Registry> {
   const people = new Map<string, Person>();
-  const giving = sources.filter((source) => source.references.length > 0);
-  const sole = giving.length === 1 ? giving[0].references : undefined;
-  const known = sole && soleReferences.get(sole);
-  const references = known ?? new Map<string, Reference>();
+  const layers = yield* referenceLayersSteps(sources.filter((source) => source.references.length > 0));
+  // Merged here only where a file lists an id twice; otherwise read through each file's own map.
+  const merged = new Map<string, Reference>();
   const names = new Map<string, string[]>();
   const diagnostics: Diagnostic[] = [];
-  let merged = 0;
+  let entries = 0;
+  let layer = 0;
   for (const source of sources) {
     diagnostics.push(...source.diagnostics);
     for (const person of source.people ?? []) {
-      if (++merged % entriesPerStep === 0) yield;
+      if (++entries % entriesPerStep === 0) yield;
       const earlier = people.get(person.key);
       if (earlier) {
         diagnostics.push(yield* laterDefinition(DiagnosticCode.DuplicateKey, `Person "${person.key}" is already defined in ${earlier.source.uri}:${earlier.source.line + 1}; that definition is used.`, person.source, lineMaps));
@@ -226,18 +225,26 @@ export function* mergeRegistrySteps(sources: readonly RegistrySource[], lineMaps
         if (aliases[a] !== person.name && aliases.indexOf(aliases[a]) === a) claimName(names, aliases[a], person.key);
       }
     }
-    // Once merged, without a diagnostic, a sole source's references are not merged again.
-    for (const reference of known ? [] : source.references) {
-      if (++merged % entriesPerStep === 0) yield;
-      const earlier = references.get(reference.id);
+    if (layers) {
+      if (source.references.length === 0) continue;
+      const { list, leftOut } = layers[layer];
+      const before = layers.slice(0, layer++);
+      for (const place of leftOut) {
+        const reference = list[place];
+        diagnostics.push(yield* laterDefinition(DiagnosticCode.DuplicateKey, referenceDefinedTwice(reference, givenBy(before, reference.id) as Reference), reference.source, lineMaps));
+      }
+      continue;
+    }
+    for (const reference of source.references) {
+      if (++entries % entriesPerStep === 0) yield;
+      const earlier = merged.get(reference.id);
       if (earlier) {
-        diagnostics.push(yield* laterDefinition(DiagnosticCode.DuplicateKey, `Reference "${reference.id}" is already defined in ${earlier.source.uri}:${earlier.source.line + 1}; that definition is used.`, reference.source, lineMaps));
+        diagnostics.push(yield* laterDefinition(DiagnosticCode.DuplicateKey, referenceDefinedTwice(reference, earlier), reference.source, lineMaps));
         continue;
       }
-      references.set(reference.id, reference);
+      merged.set(reference.id, reference);
     }
   }
-  if (sole && !known && references.size === sole.length) soleReferences.set(sole, references);
   for (const [name, keys] of names) {
     if (keys.length < 2) continue;
     for (const key of keys.slice(1)) {
@@ -247,12 +254,32 @@ export function* mergeRegistrySteps(sources: readonly RegistrySource[], lineMaps
   }
   return {
     people,
-    references,
+    references: !layers ? merged : layers.length === 0 ? new Map() : layers.length === 1 ? layers[0].byId : new LayeredReferences(layers),
     names,
     sidecars: sources.filter((s) => s.people !== undefined).map((s) => s.uri),
     staleSidecars: sources.filter((s) => s.stale).map((s) => s.uri),
     diagnostics,
   };
+}
+
+/**
+ * Each file's references as a layer of the registry's, in order; undefined
+ * when a file lists an id twice, whose references are then merged into one
+ * map. A file named twice is two layers, the second left out whole.
+ */
+function* referenceLayersSteps(giving: readonly RegistrySource[]): Steps<ReferenceLayer[] | undefined> {
+  const layers: ReferenceLayer[] = [];
+  for (const { references: list } of giving) {
+    const byId = yield* listReferencesSteps(list);
+    if (!byId) return undefined;
+    const leftOut = layers.length === 0 ? new Int32Array(0) : yield* leftOutSteps(list, byId, layers);
+    layers.push({ list, byId, leftOut });
+  }
+  return layers;
+}
+
+function referenceDefinedTwice(reference: Reference, earlier: Reference): string {
+  return `Reference "${reference.id}" is already defined in ${earlier.source.uri}:${earlier.source.line + 1}; that definition is used.`;
 }
 
 function claimName(names: Map<string, string[]>, name: string, key: string): void {

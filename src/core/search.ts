@@ -2,6 +2,7 @@ import Fuse, { type FuseIndex, type IFuseOptions } from 'fuse.js';
 import { authorsShort, referenceSearchFields, yearOf } from './format';
 import { IntList } from './intList';
 import type { CslItem, CslName, Person, Reference, Registry } from './model';
+import { LayeredReferences } from './referenceLayers';
 import { mergeRegistrySteps, type RegistrySource } from './registry';
 import { searchTextOf } from './cslJsonSteps';
 import { decodePrefilterTables, encodePrefilterTables, listEnd, WordArray, type Postings, type PrefilterTables, type WordList } from './searchTables';
@@ -70,12 +71,12 @@ interface Prefilter {
 
 /**
  * The searches of the files that give a registry a kind of entry, in the
- * order the registry merges them, and its map of those entries. `distinct` is
- * called for a file whose search holds no key twice, which may then serve as
- * the file's search alone.
+ * order the registry merges them, each with the file's list of them, and the
+ * registry's map of those entries. `distinct` is called for a file whose
+ * search holds no key twice, which may then serve as the file's search alone.
  */
 interface Joined<Item extends Entry, Doc> {
-  readonly parts: readonly { readonly search: FuzzySearch<Item, Doc>; readonly distinct: () => void }[];
+  readonly parts: readonly { readonly search: FuzzySearch<Item, Doc>; readonly list: readonly Item[]; readonly distinct: () => void }[];
   readonly listed: ReadonlyMap<string, Item>;
 }
 
@@ -92,6 +93,9 @@ interface JoinedPart {
   readonly places: number | Int32Array;
   readonly left: number;
 }
+
+/** Where a registry lists one file's items, and how many it leaves out. */
+type Placing = Pick<JoinedPart, 'places' | 'left'>;
 
 /**
  * The candidates of a registry's items from its files' prefilters. An item's
@@ -147,7 +151,8 @@ abstract class FuzzySearch<Item extends Entry, Doc> {
     /** The searches of the files the items come from, whose prefilters this one reads rather than building its own. */
     private readonly joined?: Joined<Item, Doc>,
   ) {
-    this.items = [...items];
+    // An array is copied in one move; spreading its iterator reads 50,000 items one by one.
+    this.items = Array.isArray(items) ? (items as readonly Item[]).slice() : [...items];
   }
 
   /** Whether the prefilter came from recorded tables rather than from reading the items; for a joined search, one of its files' did. */
@@ -179,9 +184,49 @@ abstract class FuzzySearch<Item extends Entry, Doc> {
    * registry's items.
    */
   private *joinedPrefilterSteps({ parts, listed }: Joined<Item, Doc>): Steps<JoinedPrefilter | undefined> {
+    const placing = this.layeredPlaces(parts, listed) ?? (yield* this.placesSteps(parts, listed));
+    const placed = placing.reduce((sum, { places, left }, k) => sum + (typeof places === 'number' ? parts[k].search.items.length : places.length - left), 0);
+    if (placed !== this.items.length) return undefined;
+    const joined: JoinedPart[] = [];
+    for (const [k, { search }] of parts.entries()) joined.push({ prefilter: yield* search.prefilterSteps(), ...placing[k] });
+    return new JoinedPrefilter(joined);
+  }
+
+  /**
+   * Where a registry whose references are read through each file's own map
+   * (`LayeredReferences`) lists each file's items: known from what each
+   * layer leaves out, without looking up a library's 50,000 keys; undefined
+   * for any other registry.
+   */
+  private layeredPlaces(parts: Joined<Item, Doc>['parts'], listed: ReadonlyMap<string, Item>): Placing[] | undefined {
+    if (!(listed instanceof LayeredReferences)) return undefined;
+    const { layers } = listed;
+    if (layers.length !== parts.length || parts.some(({ search, list }, k) => (list as readonly unknown[]) !== layers[k].list || search.items.length !== list.length)) return undefined;
+    let placed = 0;
+    return parts.map(({ distinct }, k) => {
+      const { list, leftOut } = layers[k];
+      // A layer's list holds no id twice: its search is the file's alone too.
+      distinct();
+      if (leftOut.length === 0) {
+        placed += list.length;
+        return { places: placed - list.length, left: 0 };
+      }
+      const places = new Int32Array(list.length);
+      for (let i = 0, next = 0; i < list.length; i++) {
+        if (next < leftOut.length && leftOut[next] === i) {
+          places[i] = -1;
+          next++;
+        } else places[i] = placed++;
+      }
+      return { places, left: leftOut.length };
+    });
+  }
+
+  /** Where the registry lists each file's items, found by looking each up by its key. */
+  private *placesSteps(parts: Joined<Item, Doc>['parts'], listed: ReadonlyMap<string, Item>): Steps<Placing[]> {
     // Every item a registry lists comes from one of its files: as many items in all means none is left out.
     const whole = parts.reduce((sum, { search }) => sum + search.items.length, 0) === this.items.length;
-    const placing: { places: number | Int32Array; left: number }[] = [];
+    const placing: Placing[] = [];
     let placed = 0;
     // Placed first, so that a file's search is known to be its own before it is built: its record, made meanwhile, takes it.
     for (const { search, distinct } of parts) {
@@ -208,10 +253,7 @@ abstract class FuzzySearch<Item extends Entry, Doc> {
       if (!repeats) distinct();
       placing.push({ places, left });
     }
-    if (placed !== this.items.length) return undefined;
-    const joined: JoinedPart[] = [];
-    for (const [k, { search }] of parts.entries()) joined.push({ prefilter: yield* search.prefilterSteps(), ...placing[k] });
-    return new JoinedPrefilter(joined);
+    return placing;
   }
 
   /**
@@ -605,9 +647,9 @@ function searchFor<Item extends Entry, Doc, S extends FuzzySearch<Item, Doc>>(re
       const distinct = (): void => {
         if (!kept.ofFile.has(source)) kept.ofFile.set(source, search);
       };
-      return { search, distinct };
+      return { search, list: kept.entriesOf(source), distinct };
     });
-    search = kept.make(listed.values(), undefined, { parts, listed });
+    search = kept.make(listed instanceof LayeredReferences ? (listed.inOrder() as readonly Entry[] as readonly Item[]) : listed.values(), undefined, { parts, listed });
   } else search = kept.make(listed.values());
   kept.ofRegistry.set(registry, search);
   return search;

@@ -43,6 +43,7 @@ import {
   type Reference,
 } from '../../src/core';
 import { UnsafeText } from '../../src/core/cslJsonSteps';
+import { LayeredReferences } from '../../src/core/referenceLayers';
 import { SidecarReader } from '../../src/core/sidecar';
 import type { RegistrySource } from '../../src/core/registry';
 import { blockValues, eventValues, NotQuick, type PieceValues } from '../../src/core/quickYaml';
@@ -1034,6 +1035,59 @@ describe('sidecar records kept from one session to the next', () => {
     from = turns();
     await joined.prepareInSlices(scheduler, stepByStep);
     assert.ok(turns() - from < 10, `the joined search after the record took ${turns() - from} turns`);
+  });
+
+  it("read a registry's references through each file's own map, a library's made as it is read and merged again for no registry", async () => {
+    const libraryUri = fileUri('library.json');
+    const items = Array.from({ length: 5000 }, (_, n) => ({ id: `${words[n % 10]}${1850 + (n % 90)}-${n}`, type: 'book', title: `On ${words[(n * 7) % 10]} and ${words[(n * 3) % 10]}`, author: [{ family: `Author${n % 400}`, given: 'A.' }] }));
+    const libraryText = JSON.stringify(items, null, 2);
+    const { scheduler, turns } = countingScheduler();
+    const cache = new ParseCache(true);
+    const library = await cache.bibliographyInSteps(libraryUri, libraryText, scheduler);
+    // The sidecar gives one of the library's ids first, and one of its own.
+    const sidecarText = (name: string): string =>
+      `people:\n  kropotkin:\n    name: ${name}\nreferences:\n  - id: ${items[4321].id}\n    title: Mutual Aid, as the sidecar has it\n  - id: shub1953\n    title: Kropotkin and Lenin\n`;
+    const sidecar = cache.sidecar(sidecarUri, sidecarText('Peter Kropotkin'));
+    // Merged in steps, the library's 5,000 references would take a step every 1,024.
+    let mergeSteps = 0;
+    const merge = mergeRegistrySteps([sidecar, library], cache.lineMaps);
+    let next = merge.next();
+    for (; !next.done; next = merge.next()) mergeSteps++;
+    assert.ok(mergeSteps <= 1, `the merge took ${mergeSteps} steps`);
+    // As the extension merges it, telling the searches which files give the references.
+    const registry = await cache.registryInSteps([sidecar, library], scheduler);
+    assert.ok(registry.references instanceof LayeredReferences);
+    assert.deepStrictEqual({ ...next.value, references: [...next.value.references] }, { ...registry, references: [...registry.references] });
+
+    // The same as one map merged from the files.
+    const expected = [...sidecar.references, ...library.references.filter((r) => r.id !== items[4321].id)];
+    assert.deepStrictEqual([...registry.references.values()], expected);
+    assert.deepStrictEqual([...registry.references.keys()], expected.map((r) => r.id));
+    assert.strictEqual(registry.references.size, 5001);
+    assert.strictEqual(registry.references.get(items[4321].id)?.item.title, 'Mutual Aid, as the sidecar has it');
+    assert.strictEqual(registry.references.get(items[4322].id), library.references[4322]);
+    assert.strictEqual(registry.references.has('absent'), false);
+    const repeated = registry.diagnostics.filter((d) => d.code === 'duplicate-key');
+    assert.deepStrictEqual(
+      repeated.map((d) => [d.uri, d.range.start.line, d.message]),
+      [[libraryUri, library.references[4321].source.line, `Reference "${items[4321].id}" is already defined in ${sidecarUri}:${sidecar.references[0].source.line + 1}; that definition is used.`]],
+    );
+    const atOnce = mergeRegistry([sidecar, library], cache.lineMaps);
+    assert.deepStrictEqual({ ...registry, references: [...registry.references] }, { ...atOnce, references: [...atOnce.references] });
+
+    // Its search places each file's items from what the registry leaves out, and ranks as one search over them all.
+    const one = new ReferenceSearch(registry.references.values());
+    for (const limit of [3, 50, 400]) {
+      for (const query of ['bread 1851', 'exil', 'author12', 'mutual aid', 'mutual aid sidecar', 'shub', 'on and', 'a', '']) {
+        assert.deepStrictEqual(referenceSearchFor(registry).search(query, limit).map((r) => r.id), one.search(query, limit).map((r) => r.id), `${query} (${limit})`);
+      }
+    }
+    // An edit of the sidecar merges nothing of the library's, nor builds its search again.
+    const edited = cache.registryOf([cache.sidecar(sidecarUri, sidecarText('Pyotr Kropotkin')), library]);
+    const from = turns();
+    await referenceSearchFor(edited).prepareInSlices(scheduler, { sliceMs: -1 });
+    assert.ok(turns() - from < 10, `the search after an edit took ${turns() - from} turns`);
+    assert.strictEqual(referenceSearchFor(edited).search('mutual aid sidecar')[0]?.id, items[4321].id);
   });
 
   it('serve a CSL-JSON library in the next session without parsing it, each item parsed when first read', async () => {
