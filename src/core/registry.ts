@@ -1,6 +1,6 @@
 import { DiagnosticBuilder } from './diagnostics';
 import { LineMap, type ForwardLines } from './lineMap';
-import { givenBy, keepListReferences, LayeredReferences, leftOutSteps, listReferencesSteps, type ReferenceLayer } from './referenceLayers';
+import { givenBy, keepListReferences, LayeredReferences, leftOutSteps, listReferencesSteps, ReferencesById, type ReferenceLayer } from './referenceLayers';
 import type { CslItem, Person, Reference, Registry, SourceLocation } from './model';
 import { runNow, type Steps } from './steps';
 import { DiagnosticCode, defaultSeverity, type Diagnostic } from './types';
@@ -63,9 +63,8 @@ function unreadableCslJson(uri: string, text: string, lines: LineMap, error: Err
 
 /** Turns the parsed items of a CSL-JSON file into references, in file order, each with the span of its id. */
 export class CslJsonItems {
-  private readonly references: Reference[] = [];
-  /** The references by id, kept with the list for the registries it gives references to (see `keepListReferences`). */
-  private readonly byId = new Map<string, Reference>();
+  /** The references by id, in file order: kept with their list for the registries it gives references to (see `keepListReferences`). */
+  private readonly byId = new ReferencesById();
   private readonly diagnostics: DiagnosticBuilder;
   /** Ids are found in file order, nearly always: their lines are counted on from one to the next. */
   private readonly lines: ForwardLines;
@@ -118,14 +117,14 @@ export class CslJsonItems {
   }
 
   private keep(reference: Reference): void {
-    this.references.push(reference);
-    this.byId.set(reference.id, reference);
+    this.byId.add(reference);
   }
 
   result(): Bibliography {
+    const references = this.byId.inOrder();
     // The registries this library gives references to read them by this map, rather than each making its own.
-    keepListReferences(this.references, this.byId);
-    return { uri: this.uri, references: this.references, diagnostics: this.diagnostics.list, valid: true };
+    keepListReferences(references, this.byId);
+    return { uri: this.uri, references, diagnostics: this.diagnostics.list, valid: true };
   }
 
   /**
