@@ -106,18 +106,14 @@ export class CslJsonItems {
       return false;
     }
     if (inText && copied) {
-      this.keep(inText(raw as CslItem, id, { uri: this.uri, span, line: this.lines.lineAt(span.start) }));
+      this.byId.add(inText(raw as CslItem, id, { uri: this.uri, span, line: this.lines.lineAt(span.start) }));
       return true;
     }
     const cut = { deep: false };
     const item = cslItemOf(raw, id, copied, cut);
     if (cut.deep) diagnostics.add(DiagnosticCode.LimitReached, `Reference "${id}" nests more than ${maxJsonDepth} levels deep; the deeper values are left out.`, span);
-    this.keep({ id, item, source: { uri: this.uri, span, line: this.lines.lineAt(span.start) } });
+    this.byId.add({ id, item, source: { uri: this.uri, span, line: this.lines.lineAt(span.start) } });
     return true;
-  }
-
-  private keep(reference: Reference): void {
-    this.byId.add(reference);
   }
 
   result(): Bibliography {
