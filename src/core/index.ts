@@ -7,6 +7,7 @@ export { findAt, mentionsOf, citationsOf, type Found } from './lookup';
 export { indexToJson, type IndexJson } from './json';
 export { parseSidecar } from './sidecar';
 export { parseCslJson, mergeRegistry, mergeRegistrySteps, emptyRegistry, type Bibliography } from './registry';
+export { entriesInOrder } from './referenceLayers';
 export { loadTextContext, ParseCache, type FileReader, type TextContext } from './workspace';
 export { buildIndexWithin, refusedIndex, decodeFile, looksBinary, textRefusal, limitsFromMegabytes, defaultLimits, defaultMaxFileMegabytes, type Limits, type FileContent, type Refusal } from './limits';
 export { sidecarLimits } from './sidecar';

@@ -2,7 +2,7 @@ import Fuse, { type FuseIndex, type IFuseOptions } from 'fuse.js';
 import { authorsShort, referenceSearchFields, yearOf } from './format';
 import { IntList } from './intList';
 import type { CslItem, CslName, Person, Reference, Registry } from './model';
-import { LayeredReferences } from './referenceLayers';
+import { entriesInOrder, LayeredReferences } from './referenceLayers';
 import { mergeRegistrySteps, type RegistrySource } from './registry';
 import { searchTextOf } from './cslJsonSteps';
 import { decodePrefilterTables, encodePrefilterTables, listEnd, WordArray, type Postings, type PrefilterTables, type WordList } from './searchTables';
@@ -590,7 +590,7 @@ export function* searchTablesSteps(source: RegistrySource): Steps<RecordedSearch
   let people = peopleSearches.ofFile.get(source) ?? ((source.people?.length ?? 0) === 0 ? new PeopleSearch([]) : undefined);
   if (!references || !people) {
     const registry = yield* mergeRegistrySteps([source], new Map());
-    references ??= listedAlone(referenceSearches, source, registry.references) ?? new ReferenceSearch(registry.references.values());
+    references ??= listedAlone(referenceSearches, source, registry.references) ?? new ReferenceSearch(entriesInOrder(registry.references));
     people ??= listedAlone(peopleSearches, source, registry.people) ?? new PeopleSearch(registry.people.values());
   }
   return { references: yield* references.tablesSteps(), people: yield* people.tablesSteps() };
@@ -633,7 +633,7 @@ function searchFor<Item extends Entry, Doc, S extends FuzzySearch<Item, Doc>>(re
   const giving = registrySources.get(registry)?.[kept.kind] ?? [];
   if (giving.length === 1) {
     const [source] = giving;
-    search = kept.ofFile.get(source) ?? kept.make(listed.values(), sourceTables.get(source)?.[kept.kind]);
+    search = kept.ofFile.get(source) ?? kept.make(entriesInOrder(listed), sourceTables.get(source)?.[kept.kind]);
     kept.ofFile.set(source, search);
   } else if (giving.length > 1 && listed.size >= prefilterFrom) {
     const parts = giving.map((source) => {
@@ -649,8 +649,8 @@ function searchFor<Item extends Entry, Doc, S extends FuzzySearch<Item, Doc>>(re
       };
       return { search, list: kept.entriesOf(source), distinct };
     });
-    search = kept.make(listed instanceof LayeredReferences ? (listed.inOrder() as readonly Entry[] as readonly Item[]) : listed.values(), undefined, { parts, listed });
-  } else search = kept.make(listed.values());
+    search = kept.make(entriesInOrder(listed), undefined, { parts, listed });
+  } else search = kept.make(entriesInOrder(listed));
   kept.ofRegistry.set(registry, search);
   return search;
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { authorsShort, authorYear, lifeDates, referenceText, yearOf, type AnnotationIndex } from '../core';
+import { authorsShort, authorYear, entriesInOrder, lifeDates, referenceText, yearOf, type AnnotationIndex } from '../core';
 import { languageId, type AnnotationService } from './annotationService';
 
 /** What the cursor is completing, read from the line up to the cursor; the document itself comes from the index. */
@@ -44,7 +44,7 @@ export class AnnotationCompletionProvider implements vscode.CompletionItemProvid
 }
 
 function citationItems(index: AnnotationIndex, range: vscode.Range): vscode.CompletionItem[] {
-  return [...index.registry.references.values()].map((reference) => {
+  return [...entriesInOrder(index.registry.references)].map((reference) => {
     const item = new vscode.CompletionItem(reference.id, vscode.CompletionItemKind.Reference);
     item.range = range;
     item.detail = authorYear(reference.item);

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { citationsOf, entryDefinedAt, findAt, mentionsOf, type AnnotationIndex, type DefinedEntry, type Person, type Reference, type Span } from '../core';
+import { citationsOf, entriesInOrder, entryDefinedAt, findAt, mentionsOf, type AnnotationIndex, type DefinedEntry, type Person, type Reference, type Span } from '../core';
 import { isAnnotatedText, languageId, type AnnotationService } from './annotationService';
 import { definitionLocation, spanRange } from './definition';
 import { openDocument } from './workspaceReader';
@@ -86,7 +86,7 @@ export async function definedEntryAt(
     const index = await service.getIndex(text);
     const entry = entryDefinedAt(index.registry, uri, offset);
     if (entry) return { entry, text: { document: text, index } };
-    definesForSomeText ||= index.registry.sidecars.includes(uri) || [...index.registry.references.values()].some((r) => r.source.uri === uri);
+    definesForSomeText ||= index.registry.sidecars.includes(uri) || [...entriesInOrder(index.registry.references)].some((r) => r.source.uri === uri);
   }
   return { entry: undefined, definesForSomeText };
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { authorYear, findAt, type AnnotationIndex, type CitationFormatter, type Reference } from '../../core';
+import { authorYear, entriesInOrder, findAt, type AnnotationIndex, type CitationFormatter, type Reference } from '../../core';
 import { isAnnotatedText, type AnnotationService } from '../annotationService';
 import { registerCitationStyles, type FormatterStore } from '../citationStyles';
 import { register as registerExport } from './exportWithPandoc';
@@ -150,7 +150,7 @@ function sectionLevel(index: AnnotationIndex): number {
 }
 
 async function pickReferences(index: AnnotationIndex): Promise<Reference[] | undefined> {
-  const items = [...index.registry.references.values()].map((reference) => ({ label: authorYear(reference.item), description: typeof reference.item.title === 'string' ? reference.item.title : undefined, reference }));
+  const items = [...entriesInOrder(index.registry.references)].map((reference) => ({ label: authorYear(reference.item), description: typeof reference.item.title === 'string' ? reference.item.title : undefined, reference }));
   if (items.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('This text has no references yet. Add them under references: in its sidecar, or name a bibliography there.'));
     return undefined;
