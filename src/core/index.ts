@@ -30,6 +30,5 @@ export { bibtexSteps } from './bibliography';
 export { cslYamlSteps, parseCslYamlInPieces } from './cslYamlSteps';
 export { runNow, runInSlices, StepsCancelled, defaultSliceMs, Foreground, type Steps, type Scheduler, type SliceOptions } from './steps';
 export { readItemsSteps, steppedLoadChars, type LoadOptions } from './workspace';
-export { encodeUtf8Steps, decodeUtf8Steps } from './utf8Steps';
 export { sidecarRecord, recordedSidecar, libraryRecord, recordedLibrary, digestSteps, type ParsedStore, type TextDigester } from './parsedStore';
 export { bibliographyFormat } from './bibliography';

@@ -1,3 +1,4 @@
+import { asciiJson } from './ascii';
 import { LineMap } from './lineMap';
 import { ItemReference, ItemsInText, itemPlacesOf, type ItemSource } from './cslJsonSteps';
 import type { CslItem, Person, Reference, Sidecar, SourceLocation } from './model';
@@ -5,7 +6,6 @@ import type { Bibliography } from './registry';
 import { searchTablesSteps, type RecordedSearchTables } from './search';
 import { decodeNumbers, encodeNumbers, unzigzag, zigzag } from './searchTables';
 import type { Steps } from './steps';
-import { pieceEnd } from './utf8Steps';
 import { DiagnosticCode, type Diagnostic, type Span } from './types';
 
 /**
@@ -37,6 +37,13 @@ export interface TextDigester {
 /** Characters hashed in one step. */
 const digestChunk = 1 << 20;
 
+/** Where a piece of `text` of about `size` characters from `from` ends: a high surrogate at its end goes with the low one after it. */
+function pieceEnd(text: string, from: number, size: number): number {
+  const end = Math.min(text.length, from + size);
+  const last = text.charCodeAt(end - 1);
+  return end < text.length && last >= 0xd800 && last <= 0xdbff ? end + 1 : end;
+}
+
 /** The store's digest of `text`, fed a chunk a step, never splitting a surrogate pair, so that it is the digest of the whole text. */
 export function* digestSteps(store: Pick<ParsedStore, 'digester'>, text: string): Steps<string> {
   const digester = store.digester();
@@ -50,7 +57,7 @@ export function* digestSteps(store: Pick<ParsedStore, 'digester'>, text: string)
 }
 
 /** Bumped whenever the layout of a record changes: older records are then misses. */
-const recordFormat = 6;
+const recordFormat = 7;
 
 /**
  * The record of a large bibliography, which the next session serves without
@@ -88,7 +95,7 @@ export function* libraryRecord(bibliography: Bibliography, digest: string, lengt
     diagnostics: bibliography.diagnostics,
     body: yield* digestSteps(store, body),
   };
-  return `${JSON.stringify(header)}\n${body}`;
+  return `${asciiJson(header)}\n${body}`;
 }
 
 interface LibraryRecordHeader {
@@ -128,7 +135,7 @@ function libraryPlaces(bibliography: Bibliography): string | undefined {
     previousEnd = end;
     previousLine = source.line;
   }
-  return `${JSON.stringify(references.map((reference) => reference.id))}\t${encodeNumbers(numbers)}`;
+  return `${asciiJson(references.map((reference) => reference.id))}\t${encodeNumbers(numbers)}`;
 }
 
 /** What a library's record gives back: the library, and the tables of its search. */
@@ -284,8 +291,8 @@ function* entriesRecord(kind: EntriesKind, sidecar: Sidecar, digest: string, len
   const chunked = function* <T extends Person | Reference>(list: readonly T[], needed: (entry: T) => unknown[], rest: (entry: T) => unknown): Steps<void> {
     for (let from = 0; from < list.length; from += entriesPerStep) {
       const chunk = list.slice(from, from + entriesPerStep);
-      lines.push(JSON.stringify(chunk.map((entry) => [...needed(entry), ...place(entry)])));
-      lines.push(JSON.stringify(chunk.map(rest)));
+      lines.push(asciiJson(chunk.map((entry) => [...needed(entry), ...place(entry)])));
+      lines.push(asciiJson(chunk.map(rest)));
       yield;
     }
   };
@@ -298,7 +305,7 @@ function* entriesRecord(kind: EntriesKind, sidecar: Sidecar, digest: string, len
   const tables: RecordedSearchTables = yield* searchTablesSteps(sidecar);
   yield;
   // Each a step of its own: the tables' text and the body are megabytes, a few milliseconds each to make.
-  lines.push(JSON.stringify(tables));
+  lines.push(asciiJson(tables));
   yield;
   const body = lines.join('\n');
   yield;
@@ -315,7 +322,7 @@ function* entriesRecord(kind: EntriesKind, sidecar: Sidecar, digest: string, len
     valid: sidecar.valid,
     body: yield* digestSteps(store, body),
   };
-  return `${JSON.stringify(header)}\n${body}`;
+  return `${asciiJson(header)}\n${body}`;
 }
 
 /**

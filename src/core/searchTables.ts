@@ -1,3 +1,4 @@
+import { escapeBeyondAscii, unescapeBeyondAscii } from './ascii';
 import { IntList } from './intList';
 import type { Steps } from './steps';
 
@@ -155,13 +156,14 @@ export interface PrefilterTables {
 }
 
 /** Bumped whenever the layout below changes. */
-const tablesFormat = '2';
+const tablesFormat = '3';
 
 /**
  * Digits in base 32 from the URL-safe Base64 alphabet, most significant
  * first: a number's last digit is one of the first 32 characters, the others
  * of the last 32. No character needs escaping in JSON, and words (letters and
- * digits joined by spaces) and digits are kept apart by tabs.
+ * digits joined by spaces, those past ASCII escaped as records are written)
+ * and digits are kept apart by tabs.
  */
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const digitOf = new Int8Array(128).fill(-1);
@@ -186,7 +188,7 @@ export function* encodePrefilterTables(tables: PrefilterTables): Steps<string> {
   for (const key of gramKeys) head.put(zigzag(key));
   yield;
   const byGramLists = yield* putLists(byGram, head);
-  return [tablesFormat, String(tables.itemCount), tables.words.joined(), head.text(), holderLists, byGramLists].join('\t');
+  return [tablesFormat, String(tables.itemCount), escapeBeyondAscii(tables.words.joined()), head.text(), holderLists, byGramLists].join('\t');
 }
 
 /** Each key's list as gaps from the value before, into a text of their own; each list's length and number of digits into `head`. */
@@ -254,7 +256,7 @@ const numbersPerStep = 1 << 18;
 export function* decodePrefilterTables(text: string, itemCount: number): Steps<PrefilterTables | undefined> {
   const fields = text.split('\t');
   if (fields.length !== 6 || fields[0] !== tablesFormat || fields[1] !== String(itemCount)) return undefined;
-  const words = new JoinedWords(fields[2]);
+  const words = new JoinedWords(unescapeBeyondAscii(fields[2]));
   const [head, holderLists, byGramLists] = fields.slice(3);
   yield;
   const counts = new Float64Array(3);

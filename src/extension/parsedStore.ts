@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import * as vscode from 'vscode';
-import { decodeUtf8Steps, encodeUtf8Steps, runInSlices, type ParsedStore, type TextDigester } from '../core';
-import { yieldToEventLoop } from './eventLoop';
+import type { ParsedStore, TextDigester } from '../core';
+import { bytesOfRecord, recordOfBytes } from './recordBytes';
 
 /** Records kept at most: one per large sidecar or library, and a scholar works with a few. */
 const maxRecords = 16;
@@ -30,7 +30,7 @@ export class GlobalStorageParsedStore implements ParsedStore {
 
   async read(uri: string): Promise<string | undefined> {
     try {
-      return await runInSlices(decodeUtf8Steps(await vscode.workspace.fs.readFile(this.fileOf(uri))), yieldToEventLoop);
+      return recordOfBytes(await vscode.workspace.fs.readFile(this.fileOf(uri)));
     } catch {
       return undefined;
     }
@@ -38,7 +38,7 @@ export class GlobalStorageParsedStore implements ParsedStore {
 
   async write(uri: string, record: string): Promise<void> {
     await vscode.workspace.fs.createDirectory(this.folder);
-    await vscode.workspace.fs.writeFile(this.fileOf(uri), await runInSlices(encodeUtf8Steps(record), yieldToEventLoop));
+    await vscode.workspace.fs.writeFile(this.fileOf(uri), bytesOfRecord(record));
     await this.prune();
   }
 

@@ -42,6 +42,7 @@ import {
   type Person,
   type Reference,
 } from '../../src/core';
+import { bytesOfRecord, recordOfBytes } from '../../src/extension/recordBytes';
 import { UnsafeText } from '../../src/core/cslJsonSteps';
 import { LayeredReferences } from '../../src/core/referenceLayers';
 import { SidecarReader } from '../../src/core/sidecar';
@@ -720,6 +721,7 @@ describe('sidecar records kept from one session to the next', () => {
         continue;
       }
       assert.ok(kept !== undefined, name);
+      assert.ok(!/[\u0080-\uffff]/.test(kept), `${name}: the record holds a character past ASCII`);
       const back = runNow(recordedSidecar(kept, sidecarUri, 'd', text, digests));
       assert.ok(back, name);
       assert.deepStrictEqual(plain(back.sidecar), plain(parsed), name);
@@ -861,6 +863,69 @@ describe('sidecar records kept from one session to the next', () => {
     assert.ok(peopleSearchFor(mixed).prepare().fromRecordedTables);
     // The same sidecar read again, not from a record, has no tables.
     assert.strictEqual(referenceSearchFor(mergeRegistry([parseSidecar(sidecarUri, bigSidecar)], new Map())).prepare().fromRecordedTables, false);
+  });
+
+  it('are written in ASCII alone, their files read back in one copy, and give back every character as it was', async () => {
+    // Names, bios, titles and ids past ASCII: Cyrillic, Latin letters with marks, a character outside the BMP, a lone surrogate.
+    const foreign = ['Кропоткин', 'Avakumović', 'émigré', 'Łódź', '𝔄narchy'];
+    const bigSidecar = generatedSidecar(2500, 2500)
+      .replace(/name: (\w+) Person(\d+)/g, (_, word: string, n: string) => `name: ${word} ${foreign[Number(n) % foreign.length]}${n}`)
+      .replace(/family: (\w+)/g, (_, word: string) => `family: ${word}-${foreign[word.length % foreign.length]}`)
+      .replace('Wrote on *mutual*.', 'Wrote on *mutual* “aid”.')
+      .replace('title: "On ', 'title: "\\ud800 On ');
+    const store = new MemoryStore();
+    const { scheduler } = countingScheduler();
+    await new ParseCache(true, store).sidecarInSteps(sidecarUri, bigSidecar, scheduler);
+    while (store.writes === 0) await scheduler();
+    const written = store.records.get(sidecarUri) ?? '';
+    assert.ok(!/[\u0080-\uffff]/.test(written), 'the record holds a character past ASCII');
+    // The file the extension keeps reads back as the same text; bytes past ASCII are a record of no version's.
+    const bytes = bytesOfRecord(written);
+    assert.strictEqual(bytes.length, written.length);
+    assert.strictEqual(recordOfBytes(bytes), written);
+    const framed = new Uint8Array(bytes.length + 4);
+    framed.set(bytes, 2);
+    assert.strictEqual(recordOfBytes(framed.subarray(2, 2 + bytes.length)), written);
+    assert.strictEqual(recordOfBytes(new TextEncoder().encode('{"format":6,"uri":"é"}')), undefined);
+
+    const parsed = parseSidecar(sidecarUri, bigSidecar);
+    assert.ok(parsed.people.some((p) => p.name.includes('Кропоткин')) && parsed.people.some((p) => p.bio?.includes('“aid”')) && parsed.references.some((r) => r.item.title?.startsWith('\ud800 On')));
+    const next = new ParseCache(true, store);
+    const served = await next.sidecarInSteps(sidecarUri, bigSidecar, scheduler);
+    assert.notStrictEqual(Object.getPrototypeOf(served.people[0]), Object.prototype, 'a person read back from the record');
+    assert.strictEqual(JSON.stringify(served), JSON.stringify(parsed));
+    const registry = await next.registryInSteps([served], scheduler);
+    const references = await referenceSearchFor(registry).prepareInSlices(scheduler);
+    const people = await peopleSearchFor(registry).prepareInSlices(scheduler);
+    assert.ok(references.fromRecordedTables && people.fromRecordedTables);
+    const fresh = mergeRegistry([parsed], new Map());
+    for (const query of ['кропоткин', 'Avakumovic', 'émigr', 'łódź 12', '𝔄narchy', 'aid кро']) {
+      const expected = new PeopleSearch(fresh.people.values()).search(query).map((p) => p.key);
+      assert.ok(expected.length > 0, query);
+      assert.deepStrictEqual(people.search(query).map((p) => p.key), expected, query);
+      assert.deepStrictEqual(references.search(query).map((r) => r.id), new ReferenceSearch(fresh.references.values()).search(query).map((r) => r.id), query);
+    }
+    assert.ok(references.search('avakumović').length > 0);
+
+    // A library's record, whose ids and search words are written outside JSON strings too.
+    const libraryUri = fileUri('library.json');
+    const items = Array.from({ length: 3000 }, (_, n) => ({ id: `${foreign[n % 5]}${1850 + (n % 90)}-${n}`, type: 'book', title: `On ${words[(n * 7) % 10]} in ${foreign[(n * 3) % 5]}`, author: [{ family: `Author${n % 400}`, given: 'Ё.' }] }));
+    const libraryText = JSON.stringify(items, null, 2);
+    await new ParseCache(true, store).bibliographyInSteps(libraryUri, libraryText, scheduler);
+    while (store.writes === 1) await scheduler();
+    assert.ok(!/[\u0080-\uffff]/.test(store.records.get(libraryUri) ?? ''), 'the library\'s record holds a character past ASCII');
+    const nextLibrary = new ParseCache(true, store);
+    const library = await nextLibrary.bibliographyInSteps(libraryUri, libraryText, scheduler);
+    assert.deepStrictEqual(library.references.map((r) => r.id), items.map((item) => item.id));
+    assert.strictEqual(library.references[7].item.title, items[7].title);
+    const search = await referenceSearchFor(nextLibrary.registryOf([library])).prepareInSlices(scheduler);
+    assert.ok(search.fromRecordedTables);
+    const freshLibrary = new ReferenceSearch(parseCslJson(libraryUri, libraryText).references);
+    for (const query of ['кропоткин1851', 'łódź', 'ё author7', '𝔄narchy 18']) {
+      const expected = freshLibrary.search(query).map((r) => r.id);
+      assert.ok(expected.length > 0, query);
+      assert.deepStrictEqual(search.search(query).map((r) => r.id), expected, query);
+    }
   });
 
   it('are made with a digest fed a piece at a time, never between the halves of a surrogate pair', () => {
