@@ -17,11 +17,3 @@ export function escapeBeyondAscii(text: string): string {
 export function asciiJson(value: unknown): string {
   return escapeBeyondAscii(JSON.stringify(value));
 }
-
-const escapedUnit = /\\u([0-9a-f]{4})/g;
-
-/** The text `escapeBeyondAscii` escaped, for a text that holds no backslash of its own. */
-export function unescapeBeyondAscii(text: string): string {
-  return text.includes('\\') ? text.replace(escapedUnit, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : text;
-}
-

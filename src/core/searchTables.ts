@@ -1,4 +1,4 @@
-import { escapeBeyondAscii, unescapeBeyondAscii } from './ascii';
+import { escapeBeyondAscii } from './ascii';
 import { IntList } from './intList';
 import type { Steps } from './steps';
 
@@ -77,8 +77,8 @@ export interface WordList {
   lengths(): Int32Array;
   /** Whether word `id` starts with `prefix`. */
   startsWith(id: number, prefix: string): boolean;
-  /** The words, in order, joined by spaces. */
-  joined(): string;
+  /** The words, in order, joined by spaces, as records keep them: each UTF-16 unit past ASCII written `\uXXXX`. */
+  escaped(): string;
 }
 
 /** Words as a list of strings, as a build finds them. */
@@ -100,19 +100,24 @@ export class WordArray implements WordList {
     return this.words[id].startsWith(prefix);
   }
 
-  joined(): string {
-    return this.words.join(' ');
+  escaped(): string {
+    return escapeBeyondAscii(this.words.join(' '));
   }
 }
 
 /**
  * Words read back from a record, kept as the record's text of them: a
  * library's 135,000 words split into strings took 7 to 10 ms, and as many
- * small objects for the collector to copy.
+ * small objects for the collector to copy. The text stays escaped (see
+ * `WordList.escaped`): unescaped, a library's words became a second text, of
+ * two bytes a character, in 8 to 10 ms.
  */
 export class JoinedWords implements WordList {
   /** Where each word starts in `text`, and one past the end of the last plus one. */
   private readonly starts: Int32Array;
+  /** The prefix last asked for, and it escaped: a keystroke asks whether thousands of words start with the same one. */
+  private lastPrefix = '';
+  private lastEscaped = '';
 
   constructor(private readonly text: string) {
     // Words are short: a twelfth of the text's length is room for most.
@@ -128,16 +133,28 @@ export class JoinedWords implements WordList {
   }
 
   lengths(): Int32Array {
+    const { starts, text } = this;
     const lengths = new Int32Array(this.count);
-    for (let w = 0; w < lengths.length; w++) lengths[w] = this.starts[w + 1] - this.starts[w] - 1;
+    for (let w = 0; w < lengths.length; w++) lengths[w] = starts[w + 1] - starts[w] - 1;
+    // Each unit written `\uXXXX` is one, not six.
+    for (let at = text.indexOf('\\'), w = 0; at >= 0; at = text.indexOf('\\', at + 6)) {
+      while (starts[w + 1] <= at) w++;
+      lengths[w] -= 5;
+    }
     return lengths;
   }
 
   startsWith(id: number, prefix: string): boolean {
-    return this.starts[id + 1] - this.starts[id] - 1 >= prefix.length && this.text.startsWith(prefix, this.starts[id]);
+    // Escaping maps each unit on its own, and no word holds a backslash: a word starts with a prefix just when, escaped, it starts with the prefix escaped.
+    if (prefix !== this.lastPrefix) {
+      this.lastPrefix = prefix;
+      this.lastEscaped = escapeBeyondAscii(prefix);
+    }
+    const escaped = this.lastEscaped;
+    return this.starts[id + 1] - this.starts[id] - 1 >= escaped.length && this.text.startsWith(escaped, this.starts[id]);
   }
 
-  joined(): string {
+  escaped(): string {
     return this.text;
   }
 }
@@ -188,7 +205,7 @@ export function* encodePrefilterTables(tables: PrefilterTables): Steps<string> {
   for (const key of gramKeys) head.put(zigzag(key));
   yield;
   const byGramLists = yield* putLists(byGram, head);
-  return [tablesFormat, String(tables.itemCount), escapeBeyondAscii(tables.words.joined()), head.text(), holderLists, byGramLists].join('\t');
+  return [tablesFormat, String(tables.itemCount), tables.words.escaped(), head.text(), holderLists, byGramLists].join('\t');
 }
 
 /** Each key's list as gaps from the value before, into a text of their own; each list's length and number of digits into `head`. */
@@ -256,7 +273,7 @@ const numbersPerStep = 1 << 18;
 export function* decodePrefilterTables(text: string, itemCount: number): Steps<PrefilterTables | undefined> {
   const fields = text.split('\t');
   if (fields.length !== 6 || fields[0] !== tablesFormat || fields[1] !== String(itemCount)) return undefined;
-  const words = new JoinedWords(unescapeBeyondAscii(fields[2]));
+  const words = new JoinedWords(fields[2]);
   const [head, holderLists, byGramLists] = fields.slice(3);
   yield;
   const counts = new Float64Array(3);

@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { mergeRegistry, parseSidecar, peopleSearchFor, PeopleSearch, ReferenceSearch, referenceSearchFor, runNow, StepsCancelled, type Person, type Reference } from '../../src/core';
+import { escapeBeyondAscii } from '../../src/core/ascii';
 import { decodePrefilterTables, JoinedWords, listEnd } from '../../src/core/searchTables';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -189,15 +190,17 @@ describe('search tables kept with a record', () => {
     }
   });
 
-  it('keep the words read back as one text, each word as splitting it at spaces gives', () => {
-    for (const text of ['', 'a', 'ab cd', 'a  b', ' x ', 'woodcock 1950 ленин']) {
-      const words = new JoinedWords(text);
+  it('keep the words read back as one text, escaped as records keep it, each word as splitting it at spaces gives', () => {
+    for (const text of ['', 'a', 'ab cd', 'a  b', ' x ', 'woodcock 1950 ленин', 'ленин л 𝔄b é éé x', 'avakumović ćwiek kć']) {
+      const escaped = escapeBeyondAscii(text);
+      assert.ok(!/[\u0080-\uffff]/.test(escaped));
+      const words = new JoinedWords(escaped);
       const split = text === '' ? [] : text.split(' ');
       assert.strictEqual(words.count, split.length, JSON.stringify(text));
       assert.deepStrictEqual([...words.lengths()], split.map((word) => word.length), JSON.stringify(text));
-      assert.strictEqual(words.joined(), text);
+      assert.strictEqual(words.escaped(), escaped);
       for (const [id, word] of split.entries()) {
-        for (const prefix of ['', word.slice(0, 1), word, `${word}x`, `${word} `, 'b']) assert.strictEqual(words.startsWith(id, prefix), word.startsWith(prefix), `${JSON.stringify(text)} ${id} ${prefix}`);
+        for (const prefix of ['', word.slice(0, 1), word.slice(0, 2), word, `${word}x`, `${word}é`, `${word} `, 'b', 'л', 'ле', 'ć', 'av']) assert.strictEqual(words.startsWith(id, prefix), word.startsWith(prefix), `${JSON.stringify(text)} ${id} ${prefix}`);
       }
     }
   });
@@ -229,7 +232,7 @@ describe('search tables kept with a record', () => {
     const text = runNow(new ReferenceSearch(mixed).tablesSteps()) as string;
     const decoded = runNow(decodePrefilterTables(text, mixed.length));
     assert.ok(decoded);
-    const words = decoded.words.joined().split(' ');
+    const words = (JSON.parse(`"${decoded.words.escaped()}"`) as string).split(' ');
     // A word's pieces as the prefilter numbers them: its first letter, its first two, and every three in a row, repeats counted.
     const piecesOf = (word: string): number[] => {
       const code = (k: number): number => word.charCodeAt(k);
