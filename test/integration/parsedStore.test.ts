@@ -12,7 +12,9 @@ const turn: Scheduler = () => new Promise((resolve) => setImmediate(resolve));
 function largeSidecar(): string {
   const lines = ['people:'];
   for (let n = 0; n < 3000; n++) {
-    lines.push(`  person${n}:`, `    name: Person Number${n}`, `    aliases: [P${n}]`, `    description: A correspondent of the exiles, number ${n}.`);
+    // Names past ASCII, which a record keeps escaped, one outside the Basic Multilingual Plane.
+    const name = n % 3 === 0 ? `Пётр Număr${n}` : n % 3 === 1 ? `Person Number${n}` : `𝔓erson ${n}`;
+    lines.push(`  person${n}:`, `    name: ${name}`, `    aliases: [P${n}]`, `    description: A correspondent of the exiles, number ${n}.`);
     if (n === 7) lines.push('    colour: red');
   }
   return `${lines.join('\n')}\n`;
@@ -40,11 +42,20 @@ describe('sidecar records in the extension storage', () => {
     // The first session: the quick read, without diagnostics; the record once the precise read is done.
     assert.deepStrictEqual((await first.sidecarInSteps(sidecarUri, text, turn)).diagnostics, []);
     await until(() => fs.existsSync(folder.fsPath) && fs.readdirSync(folder.fsPath).some((name) => name.endsWith('.jsonl')), 'the record');
+    // Written in ASCII alone, and read from its bytes as such.
+    const [recordFile] = fs.readdirSync(folder.fsPath);
+    const recordBytes = fs.readFileSync(path.join(folder.fsPath, recordFile));
+    assert.ok(recordBytes.every((byte) => byte < 0x80), 'the record holds a byte past ASCII');
+    assert.ok(recordBytes.toString('latin1').includes('\\u041f\\u0451\\u0442\\u0440'), 'the record escapes the names past ASCII');
 
     const next = new ParseCache(true, new GlobalStorageParsedStore(folder, '1.0.0'));
     // The same people and references as written out; a person's details are parsed from the record when first read.
     assert.strictEqual(JSON.stringify(await next.sidecarInSteps(sidecarUri, text, turn)), JSON.stringify(precise));
     assert.strictEqual((await next.sidecarInSteps(sidecarUri, text, turn)).people[5].description, precise.people[5].description);
+    assert.deepStrictEqual((await next.sidecarInSteps(sidecarUri, text, turn)).people.slice(0, 3).map((p) => p.name), ['Пётр Număr0', 'Person Number1', '𝔓erson 2']);
+    // A record file that is not ASCII is none this version wrote: a miss, and the file is read again.
+    fs.writeFileSync(path.join(folder.fsPath, recordFile), Buffer.concat([recordBytes, Buffer.from('é')]));
+    assert.deepStrictEqual((await new ParseCache(true, new GlobalStorageParsedStore(folder, '1.0.0')).sidecarInSteps(sidecarUri, text, turn)).diagnostics, []);
 
     const otherVersion = new ParseCache(true, new GlobalStorageParsedStore(folder, '1.0.1'));
     assert.deepStrictEqual((await otherVersion.sidecarInSteps(sidecarUri, text, turn)).diagnostics, []);
