@@ -1,5 +1,5 @@
 import { DiagnosticBuilder } from './diagnostics';
-import { LineMap, type ForwardLines } from './lineMap';
+import { LineMap, LinesLater, SourceWithLineLater, type ForwardLines } from './lineMap';
 import { givenBy, keepListReferences, LayeredReferences, leftOutSteps, listReferencesSteps, ReferencesById, type ReferenceLayer } from './referenceLayers';
 import type { CslItem, Person, Reference, Registry, SourceLocation } from './model';
 import { runNow, type Steps } from './steps';
@@ -66,8 +66,10 @@ export class CslJsonItems {
   /** The references by id, in file order: kept with their list for the registries it gives references to (see `keepListReferences`). */
   private readonly byId = new ReferencesById();
   private readonly diagnostics: DiagnosticBuilder;
-  /** Ids are found in file order, nearly always: their lines are counted on from one to the next. */
+  /** Ids are found in file order, nearly always: a diagnostic's lines are counted on from one to the next. */
   private readonly lines: ForwardLines;
+  /** The references' lines, counted apart from the diagnostics', so that a diagnostic far on leaves them forward still. */
+  private readonly sourceLines: LinesLater;
   private searchFrom = 0;
   private misses = 0;
   /** Characters the searches of the whole text may still read. */
@@ -79,6 +81,7 @@ export class CslJsonItems {
     lines: LineMap,
   ) {
     this.lines = lines.forward();
+    this.sourceLines = new LinesLater(lines.forward());
     this.diagnostics = new DiagnosticBuilder(uri, this.lines);
     this.wideBudget = 8 * text.length;
   }
@@ -106,13 +109,13 @@ export class CslJsonItems {
       return false;
     }
     if (inText && copied) {
-      this.byId.add(inText(raw as CslItem, id, { uri: this.uri, span, line: this.lines.lineAt(span.start) }));
+      this.byId.add(inText(raw as CslItem, id, new SourceWithLineLater(this.uri, span, this.sourceLines)));
       return true;
     }
     const cut = { deep: false };
     const item = cslItemOf(raw, id, copied, cut);
     if (cut.deep) diagnostics.add(DiagnosticCode.LimitReached, `Reference "${id}" nests more than ${maxJsonDepth} levels deep; the deeper values are left out.`, span);
-    this.byId.add({ id, item, source: { uri: this.uri, span, line: this.lines.lineAt(span.start) } });
+    this.byId.add({ id, item, source: new SourceWithLineLater(this.uri, span, this.sourceLines) });
     return true;
   }
 

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import fc from 'fast-check';
 import { mergeRegistrySteps, parseCslJson, ParseCache, parseSidecar, runNow, steppedLoadChars, type Reference, type Scheduler } from '../../src/core';
-import { LineMap, lineMapSteps, lineStartsOf } from '../../src/core/lineMap';
+import { LineMap, LinesLater, lineMapSteps, lineStartsOf, SourceWithLineLater } from '../../src/core/lineMap';
 import { fileUri, plainBibliography } from './helpers';
 
 /** Pieces of text with every kind of line break, next to one another too. */
@@ -106,6 +106,41 @@ describe('lines of a file', () => {
     const withFar = stepsOf(mergeRegistrySteps([parseSidecar(sidecarUri, 'references:\n  - id: far\n'), far], cache.lineMaps));
     assert.ok(cache.lineMaps.get(farUri)?.isBuilt);
     assert.deepStrictEqual(withFar.value.diagnostics.find((d) => d.code === 'duplicate-key')?.range, new LineMap(long).rangeOf(far.references[0].source.span));
+  });
+
+  it('counts the lines of spans when first asked for, in any order, as the line map finds them, without finding all the lines when the spans come in order', () => {
+    fc.assert(
+      fc.property(text, fc.array(fc.nat(), { maxLength: 12 }), fc.nat(), fc.boolean(), (source, offsets, seed, oneEarlier) => {
+        const map = new LineMap(source);
+        const own = new LineMap(source);
+        const lines = new LinesLater(own.forward());
+        const starts = offsets.map((o) => o % (source.length + 1)).sort((a, b) => a - b);
+        // A span out of order, as when a library's id is found before the one before it: the map answers for it.
+        if (oneEarlier && starts.length > 1) starts.push(starts[0]);
+        const sources = starts.map((start) => new SourceWithLineLater('file:///f.json', { start, end: start }, lines));
+        // Asked for in an order of their own.
+        const order = sources.map((_, k) => k).sort((a, b) => ((a * 7919 + seed) % 101) - ((b * 7919 + seed) % 101) || a - b);
+        for (const k of order) {
+          assert.strictEqual(sources[k].line, map.lineAt(starts[k]), `span ${k} at ${starts[k]} of ${JSON.stringify(source)}`);
+          assert.deepStrictEqual(JSON.parse(JSON.stringify(sources[k])), { uri: 'file:///f.json', span: { start: starts[k], end: starts[k] }, line: map.lineAt(starts[k]) });
+        }
+        if (!oneEarlier) assert.strictEqual(own.isBuilt, false, 'the lines of the file are not all found');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('counts a large CSL-JSON library’s lines when a reference’s is first asked for, from the last to the first, without finding all its lines', async () => {
+    const items = Array.from({ length: 3000 }, (_, n) => ({ id: `lib${n}`, title: `Item ${n}`, author: [{ family: `Family${n}`, given: 'Given' }] }));
+    const libraryText = JSON.stringify(items, null, 2).replace(/\n/g, '\r\n');
+    assert.ok(libraryText.length > steppedLoadChars);
+    const uri = fileUri('library.json');
+    const cache = new ParseCache();
+    const library = await cache.bibliographyInSteps(uri, libraryText, scheduler);
+    const map = new LineMap(libraryText);
+    for (const reference of [...library.references].reverse()) assert.strictEqual(reference.source.line, map.lineAt(reference.source.span.start), reference.id);
+    assert.strictEqual(cache.lineMaps.get(uri)?.isBuilt, false, 'the library’s own line map is not made');
+    assert.strictEqual(JSON.stringify(library.references[1].source), JSON.stringify({ uri, span: library.references[1].source.span, line: 12 }));
   });
 
   it('reads the range of a short span on one line from the characters before it, as the line map gives it', () => {

@@ -1181,7 +1181,8 @@ describe('sidecar records kept from one session to the next', () => {
     });
     assert.ok(atServe < 10, `${atServe} parses before the library was served`);
     assert.strictEqual(afterwards - atServe, served.references.length, 'each item parsed once, in the background');
-    const plain = (bibliography: Bibliography): unknown => bibliography.references.map(({ id, item, source }) => ({ id, item, source }));
+    // A source read in steps counts its line when asked: compared by what it holds.
+    const plain = (bibliography: Bibliography): unknown => bibliography.references.map(({ id, item, source: { uri, span, line } }) => ({ id, item, source: { uri, span, line } }));
     assert.deepStrictEqual(plain(served), plain(parsed));
     assert.deepStrictEqual(served.diagnostics, parsed.diagnostics);
     assert.strictEqual(served.valid, true);
