@@ -251,7 +251,8 @@ export class UnsafeText {
 /**
  * Reads a CSL-JSON bibliography in steps of a few milliseconds each, with the
  * same result as `parseCslJson`, and the file's line map, whose lines are found
- * when first asked for: the references' lines are counted as they are read.
+ * when first asked for: the references' lines are counted, forward, when one
+ * is first asked for (see `LinesLater`).
  */
 export function* cslJsonSteps(uri: string, text: string): Steps<{ bibliography: Bibliography; lines: LineMap }> {
   const lines = new LineMap(text);

@@ -172,9 +172,10 @@ function addLineStarts(text: string, from: number, to: number, hasCr: boolean, n
 
 /**
  * Lines of offsets asked for in increasing order, each counted on from the
- * one before: a library read from start to end gives each reference its line,
- * and each diagnostic its range, without finding every line of the file (a
- * library of 18 MB has a million), which `LineMap` does on its first answer.
+ * one before: a library's references are given their lines (see
+ * `LinesLater`), and its diagnostics their ranges, from start to end
+ * without finding every line of the file (a library of 18 MB has a
+ * million), which `LineMap` does on its first answer.
  * An offset before the last one asked for is answered by `lines`, whose
  * text this is (see `LineMap.forward`).
  */
