@@ -245,8 +245,8 @@ export class ForwardLines {
  */
 export class LinesLater {
   private readonly starts = new IntList();
-  private lines = new Int32Array(0);
-  private counted = 0;
+  /** The lines of the first spans, as many as are counted. */
+  private readonly lines = new IntList();
 
   constructor(private readonly forward: ForwardLines) {}
 
@@ -257,16 +257,9 @@ export class LinesLater {
   }
 
   lineOf(index: number): number {
-    if (index >= this.counted) {
-      if (this.lines.length <= index) {
-        const grown = new Int32Array(this.starts.data.length);
-        grown.set(this.lines.subarray(0, this.counted));
-        this.lines = grown;
-      }
-      // Spans are added in the order of the text nearly always; one before the last counted is found by the line map.
-      for (; this.counted <= index; this.counted++) this.lines[this.counted] = this.forward.lineAt(this.starts.data[this.counted]);
-    }
-    return this.lines[index];
+    // Spans are added in the order of the text nearly always; one before the last counted is found by the line map.
+    while (this.lines.length <= index) this.lines.push(this.forward.lineAt(this.starts.data[this.lines.length]));
+    return this.lines.data[index];
   }
 }
 
