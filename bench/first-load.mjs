@@ -9,16 +9,25 @@
 //   node --expose-gc bench/first-load.mjs sidecar PEOPLE REFERENCES
 //   node --expose-gc bench/first-load.mjs library ITEMS EXAMPLE_ITEMS_JSON
 //   node --expose-gc bench/first-load.mjs sidecar-file|library-file URI at-once|in-steps   (the text on stdin)
+//   node --expose-gc bench/first-load.mjs sidecar-warm|library-warm … RECORD_FILE   (as sidecar or library, served from
+//     the record in RECORD_FILE, as the next session in a new extension host serves it)
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { asRead, generateCslJson, generateSidecar } from './generate.mjs';
 import { stallTicker } from './measure.mjs';
+import { benchDigester } from './store.mjs';
 
 const require = createRequire(import.meta.url);
-const [kind, count, extra] = process.argv.slice(2);
-const file = kind.endsWith('-file');
+const [given, count, extra, recordFile] = process.argv.slice(2);
+const file = given.endsWith('-file');
+const warm = given.endsWith('-warm');
+const kind = warm ? given.slice(0, -'-warm'.length) : given;
 const core = require(process.env.MARGINALIA_CORE);
+// As the extension's store reads a record: the file's bytes, then the record they hold.
+const recordBytes = warm ? require(process.env.MARGINALIA_RECORD_BYTES) : undefined;
+const store = warm ? { digester: benchDigester, read: async () => recordBytes.recordOfBytes(await readFile(recordFile)), write: async () => {} } : undefined;
 // The BibTeX parser's CommonJS build is in a package marked as ES modules, which plain Node cannot load; the bundle is unaffected.
 if (file && count.endsWith('.bib')) require(process.env.MARGINALIA_BIBTEX_SHIM).useBibtexParserEsmBuild();
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -34,13 +43,23 @@ let library;
 if (kind === 'sidecar') {
   // As the extension loads it, and as `bench/run.mjs` does in its own process.
   const foreground = new core.Foreground();
-  const cache = new core.ParseCache(true, undefined, () => foreground.idle(250).then(turn));
+  const cache = new core.ParseCache(true, store, () => foreground.idle(250).then(turn));
   await foreground.run(async () => {
     const sidecar = await cache.sidecarInSteps('file:///bench/book.yaml', text, turn);
     served = performance.now() - start;
     const registry = await cache.registryInSteps([sidecar], turn);
-    await core.referenceSearchFor(registry).prepareInSlices(turn);
-    await core.peopleSearchFor(registry).prepareInSlices(turn);
+    fromRecord(await core.referenceSearchFor(registry).prepareInSlices(turn));
+    fromRecord(await core.peopleSearchFor(registry).prepareInSlices(turn));
+  });
+} else if (warm) {
+  // As the bench's next session of the library alone, in its own process.
+  const foreground = new core.Foreground();
+  const cache = new core.ParseCache(true, store, () => foreground.idle(250).then(turn));
+  await foreground.run(async () => {
+    const library = await cache.bibliographyInSteps('file:///bench/library.json', text, turn);
+    served = performance.now() - start;
+    const registry = await cache.registryInSteps([library], turn);
+    fromRecord(await core.referenceSearchFor(registry).prepareInSlices(turn));
   });
 } else if (file) {
   // A file of the size most are, as the extension loads it, or read at once, as files under 256 K were before.
@@ -63,6 +82,11 @@ if (kind === 'sidecar') {
   library = bibliography;
 }
 const searchReady = performance.now() - start;
+
+/** A warm load that built a search afresh is not the load it is timed as. */
+function fromRecord(search) {
+  if (warm && !search.fromRecordedTables) throw new Error(`the ${kind}'s search was not read back from its record`);
+}
 const longest = ticker.stop();
 // A library's items are parsed in the background once its search is ready (when its load kept them as text).
 let itemsRead;
