@@ -1191,6 +1191,13 @@ describe('sidecar records kept from one session to the next', () => {
     assert.ok(proto && !Object.prototype.hasOwnProperty.call(proto.item, '__proto__') && Object.getPrototypeOf(proto.item) === Object.prototype);
   });
 
+  it('read a library’s places back as 32-bit integers, and refuse a number past them', () => {
+    const numbers = [0, 1, 31, 32, 1023, 1024, 2 ** 26, 2 ** 31 - 1];
+    assert.deepStrictEqual(Array.from(decodeNumbers(encodeNumbers(numbers), numbers.length) ?? []), numbers);
+    assert.strictEqual(decodeNumbers(encodeNumbers([5, 2 ** 31]), 2), undefined, 'a number that a 32-bit integer would wrap');
+    assert.strictEqual(decodeNumbers(encodeNumbers(numbers), numbers.length - 1), undefined, 'digits left over');
+  });
+
   it('are misses for a library whose places do not fit its text', async () => {
     const libraryUri = fileUri('library.json');
     const items = Array.from({ length: 2500 }, (_, n) => ({ id: `${words[n % 10]}-${n}`, title: `On ${words[(n * 7) % 10]}`, author: [{ family: `Author${n % 400}` }] }));
