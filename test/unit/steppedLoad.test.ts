@@ -1446,6 +1446,48 @@ describe('large files loaded in steps', () => {
     assert.strictEqual(turns(), 1);
   });
 
+  it('goes on in the slice under way when other work in slices ends in the same turn, and hands the event loop a turn once it is spent', async () => {
+    const busy = (ms: number): void => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    // A step, then a last step of 12 ms: the slice of 10 ms it ends in is spent.
+    function* spending(): Generator<void, void, void> {
+      yield;
+      busy(12);
+    }
+    function* quick(): Generator<void, number, void> {
+      yield;
+      return 1;
+    }
+    const { scheduler, turns } = countingScheduler();
+    await runInSlices(spending(), scheduler, { sliceMs: 10 });
+    // A later turn (a timer's) opens a slice of its own: the first step runs at once.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    let before = turns();
+    const fresh = runInSlices(quick(), scheduler, { sliceMs: 10 });
+    assert.strictEqual(turns(), before, 'a slice opened in a turn of its own');
+    assert.strictEqual(await fresh, 1);
+    // As a registry merged once its file is served: begun in the turn a spent slice ended in, it waits for a turn.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    let firstStepAfter = -1;
+    const chained = (async () => {
+      await runInSlices(spending(), scheduler, { sliceMs: 10 });
+      before = turns();
+      return runInSlices(
+        (function* (): Generator<void, number, void> {
+          firstStepAfter = turns() - before;
+          yield;
+          return 1;
+        })(),
+        scheduler,
+        { sliceMs: 10 },
+      );
+    })();
+    assert.strictEqual(await chained, 1);
+    assert.strictEqual(firstStepAfter, 1, 'the second work ran its first step only after a turn');
+  });
+
   it('holds the precise read back while foreground work runs, once the quick read is served', async () => {
     const foreground = new Foreground();
     const { scheduler } = countingScheduler();
