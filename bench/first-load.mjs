@@ -31,6 +31,10 @@ const store = warm ? { digester: benchDigester, read: async () => recordBytes.re
 // The BibTeX parser's CommonJS build is in a package marked as ES modules, which plain Node cannot load; the bundle is unaffected.
 if (file && count.endsWith('.bib')) require(process.env.MARGINALIA_BIBTEX_SHIM).useBibtexParserEsmBuild();
 const turn = () => new Promise((resolve) => setImmediate(resolve));
+/** A next session whose search was built afresh, not read back from its record, is not the load it is timed as. */
+function fromRecord(search) {
+  if (warm && !search.fromRecordedTables) throw new Error(`the ${kind}'s search was not read back from its record`);
+}
 
 // The input is made before the watch begins: generating it is no part of loading it.
 const text = file ? readFileSync(0, 'utf8') : asRead(kind === 'sidecar' ? generateSidecar(Number(count), Number(extra)) : generateCslJson(Number(count), JSON.parse(extra)));
@@ -82,11 +86,6 @@ if (kind === 'sidecar') {
   library = bibliography;
 }
 const searchReady = performance.now() - start;
-
-/** A warm load that built a search afresh is not the load it is timed as. */
-function fromRecord(search) {
-  if (warm && !search.fromRecordedTables) throw new Error(`the ${kind}'s search was not read back from its record`);
-}
 const longest = ticker.stop();
 // A library's items are parsed in the background once its search is ready (when its load kept them as text).
 let itemsRead;
