@@ -44,26 +44,16 @@ const ticker = stallTicker();
 const start = performance.now();
 let served;
 let library;
-if (kind === 'sidecar') {
-  // As the extension loads it, and as `bench/run.mjs` does in its own process.
+if (kind === 'sidecar' || warm) {
+  // As the extension loads a sidecar, or a library served from its record, and as `bench/run.mjs` does in its own process.
   const foreground = new core.Foreground();
   const cache = new core.ParseCache(true, store, () => foreground.idle(250).then(turn));
   await foreground.run(async () => {
-    const sidecar = await cache.sidecarInSteps('file:///bench/book.yaml', text, turn);
+    const loaded = kind === 'sidecar' ? await cache.sidecarInSteps('file:///bench/book.yaml', text, turn) : await cache.bibliographyInSteps('file:///bench/library.json', text, turn);
     served = performance.now() - start;
-    const registry = await cache.registryInSteps([sidecar], turn);
+    const registry = await cache.registryInSteps([loaded], turn);
     fromRecord(await core.referenceSearchFor(registry).prepareInSlices(turn));
-    fromRecord(await core.peopleSearchFor(registry).prepareInSlices(turn));
-  });
-} else if (warm) {
-  // As the bench's next session of the library alone, in its own process.
-  const foreground = new core.Foreground();
-  const cache = new core.ParseCache(true, store, () => foreground.idle(250).then(turn));
-  await foreground.run(async () => {
-    const library = await cache.bibliographyInSteps('file:///bench/library.json', text, turn);
-    served = performance.now() - start;
-    const registry = await cache.registryInSteps([library], turn);
-    fromRecord(await core.referenceSearchFor(registry).prepareInSlices(turn));
+    if (kind === 'sidecar') fromRecord(await core.peopleSearchFor(registry).prepareInSlices(turn));
   });
 } else if (file) {
   // A file of the size most are, as the extension loads it, or read at once, as files under 256 K were before.
