@@ -229,7 +229,7 @@ export class ParseCache {
   /** A load in steps: from the store's record of this very text if it has one, otherwise a quick read, then the precise one. */
   private async loadSidecar(uri: string, text: string, load: PendingLoad<Sidecar>, scheduler: Scheduler, options: StepsLoadOptions): Promise<void> {
     const keepsRecord = this.keepsRecordOf(text, options);
-    const record = keepsRecord ? this.readRecord(uri) : Promise.resolve(undefined);
+    const record = keepsRecord ? this.readRecord(uri, scheduler) : Promise.resolve(undefined);
     const digest = keepsRecord ? await this.digestOf(text, scheduler) : undefined;
     const recorded = digest === undefined ? undefined : await this.recall(uri, text, digest, await record, scheduler);
     if (recorded) {
@@ -276,12 +276,18 @@ export class ParseCache {
    * The store's record of a file, read while the text's digest is taken:
    * reading a record of megabytes from disk overlaps hashing the text.
    * Undefined for none, and for a store that fails, which costs only the
-   * time it took.
+   * time it took. A record is handed on after a turn of the event loop: the
+   * store has just made it from megabytes of bytes, 20 ms in a new extension
+   * host, and its check, run on in the same turn, held the loop past 40 ms.
    */
-  private readRecord(uri: string): Promise<string | undefined> {
+  private readRecord(uri: string, scheduler: Scheduler): Promise<string | undefined> {
     const { store } = this;
     if (!store) return Promise.resolve(undefined);
-    return (async () => store.read(uri))().catch(() => undefined);
+    return (async () => {
+      const record = await store.read(uri);
+      if (record !== undefined) await scheduler();
+      return record;
+    })().catch(() => undefined);
   }
 
   /** The sidecar a record of this text holds; undefined for none. */
@@ -425,7 +431,7 @@ export class ParseCache {
     const keepsRecord = this.keepsRecordOf(text, options);
     let digest: string | undefined;
     if (keepsRecord) {
-      const record = this.readRecord(uri);
+      const record = this.readRecord(uri, scheduler);
       digest = await this.digestOf(text, scheduler, { cancelled: () => load.cancelled });
       const recalled = digest === undefined ? undefined : await this.recallLibrary(uri, digest, text, await record, scheduler);
       if (recalled) {

@@ -1191,6 +1191,43 @@ describe('sidecar records kept from one session to the next', () => {
     assert.ok(proto && !Object.prototype.hasOwnProperty.call(proto.item, '__proto__') && Object.getPrototypeOf(proto.item) === Object.prototype);
   });
 
+  it('hand a record read from the store on after a turn of the event loop, not in the turn its read ended in', async () => {
+    const libraryUri = fileUri('library.json');
+    const items = Array.from({ length: 2500 }, (_, n) => ({ id: `${words[n % 10]}${1850 + (n % 90)}-${n}`, type: 'book', title: `On ${words[(n * 7) % 10]}`, author: [{ family: `Author${n % 400}`, given: 'A.' }] }));
+    const libraryText = JSON.stringify(items, null, 2);
+    assert.ok(libraryText.length >= steppedLoadChars, 'a library large enough to keep a record of');
+    const store = new MemoryStore();
+    const { scheduler } = countingScheduler();
+    await new ParseCache(true, store).bibliographyInSteps(libraryUri, libraryText, scheduler);
+    await turnsUntil(() => store.writes > 0, scheduler, 'the record written');
+    const events: string[] = [];
+    // A record that arrives once the text's digest is taken, as a large one read from disk can; each digest begun is noted.
+    class LateStore extends MemoryStore {
+      override read(uri: string): Promise<string | undefined> {
+        return new Promise((resolve) => setTimeout(resolve, 20)).then(() => {
+          events.push('read');
+          return super.read(uri);
+        });
+      }
+      override digester(): ReturnType<MemoryStore['digester']> {
+        events.push('digest');
+        return super.digester();
+      }
+    }
+    const late = new LateStore();
+    late.records.set(libraryUri, store.records.get(libraryUri) as string);
+    const served = await new ParseCache(true, late).bibliographyInSteps(libraryUri, libraryText, () => {
+      events.push('turn');
+      return scheduler();
+    });
+    assert.strictEqual(served.references.length, items.length);
+    const read = events.indexOf('read');
+    const bodyDigest = events.indexOf('digest', read);
+    // The text's digest, then the record's, which its check begins with: served from the record.
+    assert.ok(read > events.indexOf('digest') && bodyDigest > read, events.join(' '));
+    assert.ok(events.slice(read + 1, bodyDigest).includes('turn'), `the record's check began in the turn its read ended in: ${events.slice(read).join(' ')}`);
+  });
+
   it('read a library’s places back as 32-bit integers, and refuse a number past them', () => {
     const numbers = [0, 1, 31, 32, 1023, 1024, 2 ** 26, 2 ** 31 - 1];
     assert.deepStrictEqual(Array.from(decodeNumbers(encodeNumbers(numbers), numbers.length) ?? []), numbers);
