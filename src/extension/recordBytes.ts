@@ -4,7 +4,9 @@ import { isAscii } from 'buffer';
  * A record's file holds ASCII alone, as the core writes every record (see
  * `escapeBeyondAscii`). Here, not in the core, because Node reads such bytes
  * as Latin-1 in one copy, under a millisecond for a record of 5.6 MB, where
- * its `TextDecoder` takes 15 to 40 ms on Node 20 and 22.
+ * its `TextDecoder` takes 15 to 40 ms on Node 20 and 22. In a new extension
+ * host the copy takes some 20 ms, most of it touching fresh memory for the
+ * first time; the core checks the record a turn later (`readRecord`).
  */
 
 /** The record a file's bytes hold; undefined unless they are ASCII, as no record of this version's is otherwise. */
