@@ -4,7 +4,10 @@
 //
 //   node scripts/vscode/run-tests.mjs --workspace examples --tests out/test/integration/index.js
 //     [--screenshot-dir test-results/screens] [--timeout 600] [--verbose] [--keep-temp] [--restricted]
+//     [--profile-window FILE]
 //
+// --profile-window writes a CPU profile of the window (the workbench's own thread, not the extension host) over the
+// whole run, for Chrome's or VS Code's profile viewer: where the window's time goes while the suite waits on it.
 // --restricted keeps workspace trust on and never trusts the folder, so the suite runs in Restricted Mode.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,6 +37,7 @@ const { values: opts } = parseArgs({
     // Runs only the tests whose full title matches, with reports of their own, so suites can run side by side.
     grep: { type: 'string' },
     restricted: { type: 'boolean', default: false },
+    'profile-window': { type: 'string' },
   },
 });
 if (!opts.tests) {
@@ -162,6 +166,12 @@ async function main() {
   // The workbench calls this when the suite's run() settles: 0 resolved, 1 threw.
   await page.exposeFunction('codeAutomationExit', (code) => reportExit(Number(code)));
 
+  const profiler = opts['profile-window'] ? await page.context().newCDPSession(page) : undefined;
+  if (profiler) {
+    await profiler.send('Profiler.enable');
+    await profiler.send('Profiler.start');
+  }
+
   const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
   const payload = [
     ['extensionDevelopmentPath', remote(projectRoot)],
@@ -186,6 +196,13 @@ async function main() {
   clearInterval(ticker);
   flushReport();
   await screenshot(page, timedOut ? 'timeout' : 'final');
+  if (profiler) {
+    const { profile } = await profiler.send('Profiler.stop');
+    const file = path.resolve(projectRoot, opts['profile-window']);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(profile));
+    console.log(`window profile: ${path.relative(projectRoot, file)}`);
+  }
 
   let summary;
   try {
