@@ -210,6 +210,7 @@ export class InlineScanner {
   private readonly quoteSrcSpans: number[] = [];
 
   private readonly stops: Uint8Array;
+  private readonly stopSearch: RegExp;
   /** Where the plain text now being read began: a bare URL that starts there or later has not been skipped yet. */
   private plainFrom = 0;
 
@@ -220,7 +221,9 @@ export class InlineScanner {
     private readonly references: ReadonlyMap<string, unknown>,
     private readonly spans: SpanMaker,
   ) {
-    this.stops = stopsFor(names);
+    const stops = stopsFor(names);
+    this.stops = stops.table;
+    this.stopSearch = stops.search;
   }
 
   /** Reads a block's text `src`, which starts at `base` in the text; `map`, if any, maps its offsets to the text's (see `BlockSource`). */
@@ -275,14 +278,29 @@ export class InlineScanner {
         this.plainFrom = i;
         continue;
       }
-      // Most characters are plain text: this loop runs once for each of them.
+      // Most characters are plain text, and most stretches between stops are long: in a range that runs to the end of
+      // the block, the pattern finds the next stop, in compiled code, a third faster than a loop over the characters.
+      // An inner range (a link's text) ends before its block does, and the pattern would read on past it: there the
+      // loop reads each character, so that brackets nested deep are not read once per level.
       let at = i;
       let c = src.charCodeAt(at);
       let stop = stops[c];
-      while (stop === 0) {
-        if (++at >= to) break;
-        c = src.charCodeAt(at);
-        stop = stops[c];
+      if (stop === 0) {
+        if (to === src.length) {
+          const search = this.stopSearch;
+          search.lastIndex = at + 1;
+          at = search.test(src) ? search.lastIndex - 1 : to;
+          if (at < to) {
+            c = src.charCodeAt(at);
+            stop = stops[c];
+          }
+        } else {
+          while (stop === 0) {
+            if (++at >= to) break;
+            c = src.charCodeAt(at);
+            stop = stops[c];
+          }
+        }
       }
       if (stop === 0) {
         i = to;
@@ -1174,15 +1192,37 @@ const Stop = { Syntax: 1, NameStart: 2 } as const;
 const syntaxStops = new Uint8Array(65536);
 for (const ch of '\\`<$!^[@"\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb') syntaxStops[ch.charCodeAt(0)] = Stop.Syntax;
 
-const stopTables = new WeakMap<NameMatcher, Uint8Array>();
+/** A registry's stops: by code unit, and as a pattern that finds the next one. */
+interface Stops {
+  readonly table: Uint8Array;
+  /** Global, for `test` from a `lastIndex`: a match leaves `lastIndex` just past the stop, and makes no match object. */
+  readonly search: RegExp;
+}
+
+const stopTables = new WeakMap<NameMatcher, Stops>();
 
 /** The stops for a registry's names, made once per matcher. */
-function stopsFor(names: NameMatcher): Uint8Array {
+function stopsFor(names: NameMatcher): Stops {
   let stops = stopTables.get(names);
   if (!stops) {
-    stops = syntaxStops.slice();
-    for (let unit = 0; unit < stops.length; unit++) if (names.firstUnits[unit] === 1 && stops[unit] === 0) stops[unit] = Stop.NameStart;
+    const table = syntaxStops.slice();
+    for (let unit = 0; unit < table.length; unit++) if (names.firstUnits[unit] === 1 && table[unit] === 0) table[unit] = Stop.NameStart;
+    stops = { table, search: new RegExp(`[${unitRanges(table)}]`, 'g') };
     stopTables.set(names, stops);
   }
   return stops;
+}
+
+/** The code units a table marks, as the inside of a character class: runs of units as ranges, each unit escaped. */
+function unitRanges(table: Uint8Array): string {
+  const escaped = (unit: number): string => `\\u${unit.toString(16).padStart(4, '0')}`;
+  let ranges = '';
+  for (let unit = 0; unit < table.length; unit++) {
+    if (table[unit] === 0) continue;
+    let last = unit;
+    while (last + 1 < table.length && table[last + 1] !== 0) last++;
+    ranges += last === unit ? escaped(unit) : `${escaped(unit)}-${escaped(last)}`;
+    unit = last;
+  }
+  return ranges;
 }

@@ -100,6 +100,19 @@ describe('person mentions', () => {
       assert.deepStrictEqual(found.map(([p]) => p), ['lenin', 'kropotkin', 'lenin']);
     });
 
+    it('finds every first letter of a name after long plain text, in a block and in link text', async () => {
+      // Names whose first letters lie next to each other, alone, past Latin-1, in Cyrillic and beyond the BMP: the
+      // reader looks for the next place to stop by a pattern made from those letters, and must miss none of them.
+      const sidecar = ['people:', ...['Éluard', 'Жуков', 'Зорин', 'Цветаева', '𐌰𐌸𐌰𐌻𐍂𐌴𐌹𐌺𐍃', 'Mann', 'Nansen'].map((name, k) => `  p${k}:\n    name: ${name}`)].join('\n');
+      const plain = 'and so on '.repeat(400);
+      const names = 'Éluard, Жуков, Зорин, Цветаева, 𐌰𐌸𐌰𐌻𐍂𐌴𐌹𐌺𐍃, Mann, Nansen';
+      const text = `${plain}${names} [@cited].\n\n[${plain}${names}](https://example.org) @cited\n`;
+      const index = await indexText(text, sidecar);
+      const expected = ['Éluard', 'Жуков', 'Зорин', 'Цветаева', '𐌰𐌸𐌰𐌻𐍂𐌴𐌹𐌺𐍃', 'Mann', 'Nansen'];
+      assert.deepStrictEqual(index.mentions.map((m) => at(index, m.span)), [...expected, ...expected]);
+      assert.deepStrictEqual(index.citations.map((c) => at(index, c.span)), ['[@cited]', '@cited']);
+    });
+
     it('keeps positions right after emoji and combining marks', async () => {
       const text = '👍Kropotkin and e\u0301 Lenin and 𝔸 Lenin';
       const index = await indexText(text, people);
