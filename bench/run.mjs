@@ -54,6 +54,9 @@ const t0 = performance.now();
 // Every input is handed over as the extension gets it: one flat string (see `asRead`).
 const text = asRead(generateText(size.text));
 const sidecarText = asRead(generateSidecar(size.people, size.references));
+// A file's bytes, as the extension reads them from disk: a load in steps that keeps a record takes its text's digest from them.
+const utf8Of = (text) => new TextEncoder().encode(text);
+const sidecarBytes = utf8Of(sidecarText);
 console.log(`inputs: text ${(text.length / 1e6).toFixed(2)} M chars, sidecar ${(sidecarText.length / 1e6).toFixed(2)} MB (${size.people} people, ${size.references} references), generated in ${ms(performance.now() - t0)}`);
 
 const rows = [];
@@ -299,13 +302,13 @@ if (core.sidecarRecord && sidecarText.length >= core.steppedLoadChars) {
   // The next session: a new cache, whose store holds the record of the last precise read, as the extension keeps it in its storage.
   const { store, records } = await memoryStore();
   const first = new core.ParseCache(true, store);
-  await first.sidecarInSteps(sidecarUri, sidecarText, () => new Promise((resolve) => setImmediate(resolve)));
+  await first.sidecarInSteps(sidecarUri, sidecarText, () => new Promise((resolve) => setImmediate(resolve)), { utf8: sidecarBytes });
   while (!records.has(sidecarUri)) await new Promise((resolve) => setImmediate(resolve));
   // A fresh copy of the same text each time, as a re-read from disk gives: the cache must compare contents, not identities.
   const watched = await watchedLoads(size.runs, async (turn, copy) => {
     const start = performance.now();
     const cache = new core.ParseCache(true, store);
-    const served = await cache.sidecarInSteps(sidecarUri, copy, turn);
+    const served = await cache.sidecarInSteps(sidecarUri, copy, turn, { utf8: sidecarBytes });
     if (served.diagnostics.length !== sidecar.diagnostics.length) notes.push('the record did not give the precise read back');
     const ready = performance.now() - start;
     await searchesReady(cache, served, turn);
@@ -330,6 +333,7 @@ if (registry.people.size !== size.people) notes.push(`registry holds ${registry.
 
 const library = [...sidecar.references.slice(0, 6).map((r) => r.item)];
 const libraryText = asRead(generateCslJson(size.library, library));
+const libraryBytes = utf8Of(libraryText);
 const cslCold = measure(() => core.parseCslJson(libraryUri, libraryText), { runs: size.runs, warmup: 0 });
 const jsonPeer = measure(() => JSON.parse(libraryText), { runs: size.runs, warmup: 0 });
 row(`CSL-JSON load, cold (${size.library} items, ${(libraryText.length / 1e6).toFixed(1)} MB)`, cslCold, '≤ 500 ms', 'JSON.parse', jsonPeer);
@@ -358,7 +362,7 @@ if (core.cslJsonSteps) {
     // The next session: the library is served from the record the first session wrote, and its search tables are read back from it.
     const { store, records } = await memoryStore();
     const turn = () => new Promise((resolve) => setImmediate(resolve));
-    await new core.ParseCache(true, store).bibliographyInSteps(libraryUri, libraryText, turn);
+    await new core.ParseCache(true, store).bibliographyInSteps(libraryUri, libraryText, turn, { utf8: libraryBytes });
     while (!records.has(libraryUri)) await turn();
     const warm = await watchedLoads(size.runs, async (turn, copy) => {
       const start = performance.now();
@@ -367,7 +371,7 @@ if (core.cslJsonSteps) {
       const cache = new core.ParseCache(true, store, () => foreground.idle(250).then(turn));
       let ready;
       const search = await foreground.run(async () => {
-        const library = await cache.bibliographyInSteps(libraryUri, copy, turn);
+        const library = await cache.bibliographyInSteps(libraryUri, copy, turn, { utf8: libraryBytes });
         ready = performance.now() - start;
         const registry = await cache.registryInSteps([library], turn);
         return core.referenceSearchFor(registry).prepareInSlices(turn);
@@ -402,7 +406,7 @@ if (core.cslJsonSteps) {
       global.gc?.();
       const start = performance.now();
       const loaded = await foreground.run(async () => {
-        const library = await cache.bibliographyInSteps(libraryUri, copy, turn);
+        const library = await cache.bibliographyInSteps(libraryUri, copy, turn, { utf8: libraryBytes });
         const registry = await cache.registryInSteps([cache.sidecar(sidecarUri, sidecarText), library], turn);
         return { library, search: await core.referenceSearchFor(registry).prepareInSlices(turn) };
       });
@@ -470,12 +474,13 @@ async function libraryRows(what, uri, text, count, unit, steps, warm = false) {
   if (!warm || !core.libraryRecord || text.length < core.steppedLoadChars) return;
   const { store, records } = await memoryStore();
   const turn = () => new Promise((resolve) => setImmediate(resolve));
-  await new core.ParseCache(true, store).bibliographyInSteps(uri, text, turn);
+  const bytes = utf8Of(text);
+  await new core.ParseCache(true, store).bibliographyInSteps(uri, text, turn, { utf8: bytes });
   while (!records.has(uri)) await turn();
   const served = await watchedLoads(smoke ? 1 : 3, async (turn, copy) => {
     const start = performance.now();
     const cache = new core.ParseCache(true, store);
-    const library = await cache.bibliographyInSteps(uri, copy, turn);
+    const library = await cache.bibliographyInSteps(uri, copy, turn, { utf8: bytes });
     const ready = performance.now() - start;
     if (JSON.stringify(library.references[count >> 1]) !== JSON.stringify(atOnce.result.references[count >> 1]) || library.references.length !== atOnce.result.references.length) notes.push(`the ${what} library served from its record is not the one read`);
     const registry = await cache.registryInSteps([library], turn);

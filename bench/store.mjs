@@ -4,5 +4,5 @@ import { createHash } from 'node:crypto';
 
 export function benchDigester() {
   const hash = createHash('sha256').update('bench\0');
-  return { update: (piece) => void hash.update(piece), digest: () => hash.digest('base64url') };
+  return { update: (piece) => void hash.update(piece), updateBytes: (chunk) => void hash.update(chunk), digest: () => hash.digest('base64url') };
 }

@@ -81,16 +81,34 @@ function binary(what: string): Refusal {
   };
 }
 
-/** Decodes what a reader returned, or says why the file is refused. */
-export function decodeFile(content: FileContent, limits: Limits, what = 'file'): { text: string } | { refusal: Refusal } {
+/**
+ * Decodes what a reader returned, or says why the file is refused. `utf8` is
+ * the file's bytes when the text is exactly their UTF-8, with no byte order
+ * mark and nothing invalid: what the text's digest may be taken from.
+ */
+export function decodeFile(content: FileContent, limits: Limits, what = 'file'): { text: string; utf8?: Uint8Array } | { refusal: Refusal } {
   if (content.kind === 'tooLarge') return { refusal: tooLarge(content.size, limits, what) };
   if (content.kind === 'bytes' && content.bytes.byteLength > limits.maxFileBytes) return { refusal: tooLarge(content.bytes.byteLength, limits, what) };
-  // TextDecoder drops a leading BOM and turns invalid UTF-8 into U+FFFD, which looksBinary counts.
-  const text = content.kind === 'text' ? content.text : new TextDecoder('utf-8').decode(content.bytes);
+  const decoded = content.kind === 'text' ? { text: content.text } : decodeUtf8(content.bytes);
+  const { text } = decoded;
   // An open editor's text has no byte size; UTF-16 length is a lower bound on its UTF-8 size.
   if (content.kind === 'text' && text.length > limits.maxFileBytes) return { refusal: tooLarge(text.length, limits, what) };
   if (looksBinary(text)) return { refusal: binary(what) };
-  return { text };
+  return decoded;
+}
+
+/** The text UTF-8 bytes hold, with the bytes when they are its UTF-8 exactly. */
+function decodeUtf8(bytes: Uint8Array): { text: string; utf8?: Uint8Array } {
+  const byteOrderMark = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  if (!byteOrderMark) {
+    try {
+      return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), utf8: bytes };
+    } catch {
+      // Invalid somewhere: decoded again below, as before.
+    }
+  }
+  // TextDecoder drops a leading BOM and turns invalid UTF-8 into U+FFFD, which looksBinary counts.
+  return { text: new TextDecoder('utf-8').decode(bytes) };
 }
 
 /** Why an annotated text itself should not be parsed, or undefined when it is fine. */

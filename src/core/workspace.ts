@@ -230,7 +230,7 @@ export class ParseCache {
   private async loadSidecar(uri: string, text: string, load: PendingLoad<Sidecar>, scheduler: Scheduler, options: StepsLoadOptions): Promise<void> {
     const keepsRecord = this.keepsRecordOf(text, options);
     const record = keepsRecord ? this.readRecord(uri, scheduler) : Promise.resolve(undefined);
-    const digest = keepsRecord ? await this.digestOf(text, scheduler) : undefined;
+    const digest = keepsRecord ? await this.digestOf(text, options.utf8, scheduler) : undefined;
     const recorded = digest === undefined ? undefined : await this.recall(uri, text, digest, await record, scheduler);
     if (recorded) {
       if (load.detached) {
@@ -264,9 +264,9 @@ export class ParseCache {
   }
 
   /** The store's digest of a text, taken in steps; undefined without a store, when it fails, or once `options` cancel it. */
-  private async digestOf(text: string, scheduler: Scheduler, options?: SliceOptions): Promise<string | undefined> {
+  private async digestOf(text: string, utf8: Uint8Array | undefined, scheduler: Scheduler, options?: SliceOptions): Promise<string | undefined> {
     try {
-      return this.store ? await runInSlices(digestSteps(this.store, text), scheduler, options) : undefined;
+      return this.store ? await runInSlices(digestSteps(this.store, text, utf8), scheduler, options) : undefined;
     } catch {
       return undefined;
     }
@@ -432,7 +432,7 @@ export class ParseCache {
     let digest: string | undefined;
     if (keepsRecord) {
       const record = this.readRecord(uri, scheduler);
-      digest = await this.digestOf(text, scheduler, { cancelled: () => load.cancelled });
+      digest = await this.digestOf(text, options.utf8, scheduler, { cancelled: () => load.cancelled });
       const recalled = digest === undefined ? undefined : await this.recallLibrary(uri, digest, text, await record, scheduler);
       if (recalled) {
         const { bibliography } = recalled;
@@ -553,6 +553,12 @@ function spanOfValue(text: string, frontMatter: Span, value: string): Span {
 export interface StepsLoadOptions {
   /** Its text is an editor's, with changes not yet saved: no record is read or kept for it (see `FileContent`). */
   readonly unsaved?: boolean;
+  /**
+   * The file's bytes, when the text is exactly their UTF-8 (see `decodeFile`):
+   * the text's digest is taken from them (see `TextDigester.updateBytes`).
+   * Held while the file loads.
+   */
+  readonly utf8?: Uint8Array;
 }
 
 export interface LoadOptions {
@@ -582,6 +588,8 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
   const sources: (Sidecar | Bibliography)[] = [];
   // Files whose text is an editor's, with changes not yet saved.
   const unsaved = new Set<string>();
+  // Files whose text is their bytes' UTF-8 exactly, with those bytes: a file read in steps takes its digest from them.
+  const utf8 = new Map<string, Uint8Array>();
   /**
    * Each file's read, started as soon as the file is known to be needed and
    * shared by whoever needs it: in an editor, each read waits a turn of the
@@ -617,15 +625,16 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
     if (content === undefined) return undefined;
     if (content.kind === 'text' && content.unsaved === true) unsaved.add(uri);
     const decoded = decodeFile(content, limits, what);
+    if ('utf8' in decoded && decoded.utf8) utf8.set(uri, decoded.utf8);
     return 'text' in decoded ? decoded.text : decoded.refusal;
   };
   const sidecarOf = async (uri: string, content: string | Refusal): Promise<Sidecar> => {
     if (typeof content !== 'string') return cache.refusedSidecar(uri, content);
-    return scheduler ? cache.sidecarInSteps(uri, content, scheduler, { unsaved: unsaved.has(uri) }) : cache.sidecar(uri, content);
+    return scheduler ? cache.sidecarInSteps(uri, content, scheduler, { unsaved: unsaved.has(uri), utf8: utf8.get(uri) }) : cache.sidecar(uri, content);
   };
   const bibliographyOf = async (uri: string, content: string | Refusal): Promise<Bibliography> => {
     if (typeof content !== 'string') return cache.refusedBibliography(uri, content);
-    return scheduler ? cache.bibliographyInSteps(uri, content, scheduler, { unsaved: unsaved.has(uri) }) : cache.bibliography(uri, content);
+    return scheduler ? cache.bibliographyInSteps(uri, content, scheduler, { unsaved: unsaved.has(uri), utf8: utf8.get(uri) }) : cache.bibliography(uri, content);
   };
 
   // The front matter's bibliographies need no sidecar read first.

@@ -23,7 +23,9 @@ export class GlobalStorageParsedStore implements ParsedStore {
   digester(): TextDigester {
     const hash = createHash('sha256').update(`${this.version}\0`);
     return {
+      // A string is hashed as its UTF-8, so a file's own bytes give the same digest as its text.
       update: (piece) => void hash.update(piece),
+      updateBytes: (chunk) => void hash.update(chunk),
       digest: () => hash.digest('base64url'),
     };
   }

@@ -116,6 +116,20 @@ describe('sidecar records in the extension storage', () => {
     assert.strictEqual(served.references[42].item.title, 'Letters from exile, volume 42');
   });
 
+  it('takes the same digest of a file from its bytes as from its text', () => {
+    const store = new GlobalStorageParsedStore(vscode.Uri.file(os.tmpdir()), '1.0.0');
+    const text = largeSidecar();
+    const fromText = store.digester();
+    fromText.update(text.slice(0, 1000));
+    fromText.update(text.slice(1000));
+    const bytes = new TextEncoder().encode(text);
+    const fromBytes = store.digester();
+    assert.ok(typeof fromBytes.updateBytes === 'function', 'the store takes no bytes');
+    fromBytes.updateBytes?.(bytes.subarray(0, 999));
+    fromBytes.updateBytes?.(bytes.subarray(999));
+    assert.strictEqual(fromBytes.digest(), fromText.digest());
+  });
+
   it('keeps at most sixteen records, dropping those written longest ago', async () => {
     const folder = vscode.Uri.file(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-records-')), 'parsed'));
     const store = new GlobalStorageParsedStore(folder, '1.0.0');

@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import { createHash } from 'crypto';
 import fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -32,6 +33,7 @@ import {
   sidecarRecord,
   libraryRecord,
   digestSteps,
+  decodeFile,
   type FileContent,
   type ParsedStore,
   type Scheduler,
@@ -939,6 +941,67 @@ describe('sidecar records kept from one session to the next', () => {
     const whole = store.digester();
     whole.update(text);
     assert.strictEqual(digest, whole.digest());
+  });
+
+  it('are found by a load that takes its digest from the file’s bytes, as from its text', async () => {
+    /** The extension's digest: its text hashed as UTF-8, or its bytes, counting the chunks of bytes it is fed. */
+    class Sha256Store extends MemoryStore {
+      byteChunks: number[] = [];
+      override digester(): ReturnType<MemoryStore['digester']> {
+        const hash = createHash('sha256');
+        return {
+          update: (piece) => void hash.update(piece),
+          updateBytes: (chunk) => {
+            this.byteChunks.push(chunk.byteLength);
+            hash.update(chunk);
+          },
+          digest: () => hash.digest('base64url'),
+        };
+      }
+    }
+    // Past ASCII, and beyond the Basic Multilingual Plane, with bytes of four characters across the chunks' ends.
+    const text = `${'Пётр 𝔓 “mutual aid” '.repeat(150_000)}end`;
+    const bytes = new TextEncoder().encode(text);
+    assert.ok(bytes.byteLength > 2 * (1 << 21));
+    const decoded = decodeFile({ kind: 'bytes', bytes }, { maxFileBytes: 1 << 30 });
+    assert.ok('text' in decoded && decoded.text === text && decoded.utf8 === bytes);
+    // With a byte order mark, or a byte that is not UTF-8, the text is not the bytes' UTF-8: no bytes to digest.
+    const marked = decodeFile({ kind: 'bytes', bytes: new Uint8Array([0xef, 0xbb, 0xbf, ...bytes.subarray(0, 30)]) }, { maxFileBytes: 1 << 30 });
+    assert.ok('text' in marked && !marked.text.startsWith('\uFEFF') && marked.utf8 === undefined);
+    const invalid = decodeFile({ kind: 'bytes', bytes: new Uint8Array([...bytes.subarray(0, 30), 0xff, 0x41]) }, { maxFileBytes: 1 << 30 });
+    assert.ok('text' in invalid && invalid.text.endsWith('\uFFFDA') && invalid.utf8 === undefined);
+
+    const store = new Sha256Store();
+    const fromText = runNow(digestSteps(store, text));
+    assert.deepStrictEqual(store.byteChunks, []);
+    let steps = 0;
+    const fromBytes = digestSteps(store, text, bytes);
+    let next = fromBytes.next();
+    for (; !next.done; next = fromBytes.next()) steps++;
+    assert.strictEqual(next.value, fromText);
+    // A chunk a step, each of 2 MB but the last.
+    assert.deepStrictEqual(store.byteChunks, [1 << 21, 1 << 21, bytes.byteLength - 2 * (1 << 21)]);
+    assert.strictEqual(steps, 3);
+    // A digester that takes no bytes is fed the text.
+    const plain = new MemoryStore();
+    assert.strictEqual(runNow(digestSteps(plain, text, bytes)), runNow(digestSteps(new MemoryStore(), text)));
+
+    // A library's record written from an editor's text serves the next session, which reads the file's bytes from disk.
+    const items = Array.from({ length: 3000 }, (_, n) => ({ id: `${words[n % 10]}${1850 + (n % 90)}-${n}`, type: 'book', title: `Über ${words[(n * 7) % 10]} — ${words[(n * 3) % 10]}`, author: [{ family: `Автор${n % 400}`, given: 'A.' }] }));
+    const libraryText = JSON.stringify(items, null, 2);
+    assert.ok(libraryText.length >= steppedLoadChars);
+    const textUri = fileUri('book.annot.md');
+    const book = '---\nbibliography: library.json\n---\nText.\n';
+    const { scheduler } = countingScheduler();
+    const records = new Sha256Store();
+    const firstContext = await loadTextContext(textUri, book, new MemoryReader({ 'library.json': libraryText }), new ParseCache(true, records), undefined, { scheduler });
+    assert.strictEqual(referenceSearchFor(firstContext.registry).prepare().fromRecordedTables, false);
+    await turnsUntil(() => records.writes === 1, scheduler, 'the library’s record');
+    assert.deepStrictEqual(records.byteChunks, []);
+    const nextContext = await loadTextContext(textUri, book, new MemoryReader({ 'library.json': new TextEncoder().encode(libraryText) }), new ParseCache(true, records), undefined, { scheduler });
+    assert.ok(records.byteChunks.length > 0, 'the next session digested the text, not the bytes');
+    assert.ok((await referenceSearchFor(nextContext.registry).prepareInSlices(scheduler)).fromRecordedTables);
+    assert.strictEqual(records.writes, 1, 'a record read back is not written again');
   });
 
   it('keep a large library’s citation search tables, which the next session reads back instead of building them', async () => {
