@@ -197,11 +197,16 @@ async function main() {
   flushReport();
   await screenshot(page, timedOut ? 'timeout' : 'final');
   if (profiler) {
-    const { profile } = await profiler.send('Profiler.stop');
-    const file = path.resolve(projectRoot, opts['profile-window']);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(profile));
-    console.log(`window profile: ${path.relative(projectRoot, file)}`);
+    // A window that crashed has no profile to give: the suite's result stands all the same.
+    try {
+      const { profile } = await profiler.send('Profiler.stop');
+      const file = path.resolve(projectRoot, opts['profile-window']);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+      console.log(`window profile: ${path.relative(projectRoot, file)}`);
+    } catch (error) {
+      console.error(`window profile not written: ${error.message}`);
+    }
   }
 
   let summary;
