@@ -586,10 +586,8 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
   if (frontMatterError) report(DiagnosticCode.YamlSyntax, `The front matter could not be read, so its sidecar and bibliography are ignored: ${frontMatterError.message}`, frontMatterError.span);
 
   const sources: (Sidecar | Bibliography)[] = [];
-  // Files whose text is an editor's, with changes not yet saved.
-  const unsaved = new Set<string>();
-  // Files whose text is their bytes' UTF-8 exactly, with those bytes: a file read in steps takes its digest from them.
-  const utf8 = new Map<string, Uint8Array>();
+  // How each file was read, for its load in steps: an editor's text with changes not yet saved, or the bytes it is the UTF-8 of.
+  const readAs = new Map<string, StepsLoadOptions>();
   /**
    * Each file's read, started as soon as the file is known to be needed and
    * shared by whoever needs it: in an editor, each read waits a turn of the
@@ -623,18 +621,17 @@ export async function loadTextContext(textUri: string, text: string, reader: Fil
     }
     const { content } = done;
     if (content === undefined) return undefined;
-    if (content.kind === 'text' && content.unsaved === true) unsaved.add(uri);
     const decoded = decodeFile(content, limits, what);
-    if ('utf8' in decoded && decoded.utf8) utf8.set(uri, decoded.utf8);
+    readAs.set(uri, { unsaved: content.kind === 'text' && content.unsaved === true, utf8: 'utf8' in decoded ? decoded.utf8 : undefined });
     return 'text' in decoded ? decoded.text : decoded.refusal;
   };
   const sidecarOf = async (uri: string, content: string | Refusal): Promise<Sidecar> => {
     if (typeof content !== 'string') return cache.refusedSidecar(uri, content);
-    return scheduler ? cache.sidecarInSteps(uri, content, scheduler, { unsaved: unsaved.has(uri), utf8: utf8.get(uri) }) : cache.sidecar(uri, content);
+    return scheduler ? cache.sidecarInSteps(uri, content, scheduler, readAs.get(uri)) : cache.sidecar(uri, content);
   };
   const bibliographyOf = async (uri: string, content: string | Refusal): Promise<Bibliography> => {
     if (typeof content !== 'string') return cache.refusedBibliography(uri, content);
-    return scheduler ? cache.bibliographyInSteps(uri, content, scheduler, { unsaved: unsaved.has(uri), utf8: utf8.get(uri) }) : cache.bibliography(uri, content);
+    return scheduler ? cache.bibliographyInSteps(uri, content, scheduler, readAs.get(uri)) : cache.bibliography(uri, content);
   };
 
   // The front matter's bibliographies need no sidecar read first.
